@@ -1,0 +1,63 @@
+# Magnetiq: `make run` sets up and serves a fresh machine; `make test` lints and runs the suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 3036
+PT_DIR := tests/portabletext
+
+.PHONY: run test install install-dev setup lint format migrate demo serve worker bench clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/activate
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+$(PT_DIR)/node_modules/.installed: $(PT_DIR)/package.json $(PT_DIR)/package-lock.json
+	cd $(PT_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev $(PT_DIR)/node_modules/.installed
+
+## setup: migrate, load the demo data and make sure a super admin exists (idempotent).
+setup: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py load_demo_data
+	$(PY) manage.py ensure_superadmin
+
+## run: everything a fresh machine needs, then serve http://$(HOST):$(PORT) with the task worker.
+run: setup
+	@echo "Serving http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs/). Ctrl-C stops."
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py db_worker & \
+	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+## test: install what tests need, check style and migrations, run the whole suite (warnings are errors).
+test: install-dev lint
+	DJANGO_SETTINGS_MODULE=magnetiq.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+
+bench: install-dev
+	$(PY) bench/run.py
+
+clean:
+	rm -rf var db.sqlite3 db.sqlite3-wal db.sqlite3-shm

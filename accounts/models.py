@@ -1,0 +1,107 @@
+"""Users: e-mail login (no username), a role, soft delete (spec 000 "User Model")."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    """Staff roles of spec 000 "Permission-Based Access Control", plus consultant and client."""
+
+    SUPER_ADMIN = "super_admin", "Super admin"
+    ADMIN = "admin", "Admin"
+    CONSULTANT_MANAGER = "consultant_manager", "Consultant manager"
+    PAYMENT_MANAGER = "payment_manager", "Payment manager"
+    ANALYTICS_VIEWER = "analytics_viewer", "Analytics viewer"
+    EDITOR = "editor", "Editor"
+    VIEWER = "viewer", "Viewer"
+    CONSULTANT = "consultant", "Consultant"
+    CLIENT = "client", "Client"
+
+
+STAFF_ROLES = frozenset(
+    {
+        Role.SUPER_ADMIN,
+        Role.ADMIN,
+        Role.CONSULTANT_MANAGER,
+        Role.PAYMENT_MANAGER,
+        Role.ANALYTICS_VIEWER,
+        Role.EDITOR,
+        Role.VIEWER,
+    }
+)
+
+
+class UserQuerySet(models.QuerySet):
+    def alive(self):
+        """Users that are not soft-deleted."""
+        return self.filter(deleted_at__isnull=True)
+
+    def staff(self):
+        return self.alive().filter(is_staff=True)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("role", Role.SUPER_ADMIN)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in: staff (a staff role), a consultant or a client.
+
+    ``email`` is the login (stored lower-case, unique); ``role`` decides the Django group and so
+    the permissions; ``deleted_at`` marks a soft delete (the user can no longer log in).
+    """
+
+    email = models.EmailField(unique=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    role = models.CharField(max_length=32, choices=Role.choices, default=Role.VIEWER)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="Can log into the admin.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)

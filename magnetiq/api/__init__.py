@@ -1,0 +1,1 @@
+"""Cross-cutting API plumbing: envelope, errors, pagination, permissions, request id."""

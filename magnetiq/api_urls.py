@@ -1,0 +1,18 @@
+"""The single ``/api/v1`` router: each app contributes its own ``api/urls.py``."""
+
+from django.urls import include, path
+
+from . import health
+
+app_name = "api"
+
+urlpatterns = [
+    path("health", health.HealthView.as_view(), name="health"),
+    path("health/detailed", health.DetailedView.as_view(), name="health-detailed"),
+    path("health/ready", health.ReadyView.as_view(), name="health-ready"),
+    path("health/live", health.LiveView.as_view(), name="health-live"),
+    path("admin/system-health", health.SystemHealthView.as_view(), name="system-health"),
+    path("", include("accounts.api.urls")),
+    path("", include("content.api.urls")),
+    path("", include("consultants.api.urls")),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MagnetiqConfig(AppConfig):
+    name = "magnetiq"
+    verbose_name = "Magnetiq"

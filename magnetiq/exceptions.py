@@ -1,0 +1,60 @@
+"""The base of every domain exception (STYLE.md §5).
+
+Each app defines a few subclasses (``BookingUnavailable``, ``CouponExpired``, …) with a stable
+``code``, a default human ``message`` and the HTTP status the API answers with. The API exception
+handler maps them once; page views turn the same errors into ``messages``.
+"""
+
+
+class ApplicationError(Exception):
+    """A broken business rule, shown to the caller as it is.
+
+    ``code``: stable machine code (``"BOOKING_UNAVAILABLE"``); ``status``: HTTP status (400 rule,
+    404 absent, 409 conflict, 422 field validation); ``details``: ``[{"field", "message", "code"}]``.
+    """
+
+    code = "APPLICATION_ERROR"
+    status = 400
+    message = "The request could not be completed."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        details: list[dict] | None = None,
+        status: int | None = None,
+    ):
+        self.message = message or self.message
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.details = details or []
+        super().__init__(self.message)
+
+
+class NotFound(ApplicationError):
+    code = "NOT_FOUND"
+    status = 404
+    message = "Not found."
+
+
+class Conflict(ApplicationError):
+    code = "CONFLICT"
+    status = 409
+    message = "The request conflicts with the current state."
+
+
+class Busy(ApplicationError):
+    """A lock could not be taken in time: the caller may retry (pretix ``LockTimeoutException``)."""
+
+    code = "BUSY"
+    status = 409
+    message = "The resource is busy, please retry in a moment."
+
+
+class InvalidInput(ApplicationError):
+    code = "VALIDATION_ERROR"
+    status = 422
+    message = "The input is not valid."

@@ -1,0 +1,43 @@
+"""Root URLconf: admin, API (``/api/v1``), API docs, then the public pages.
+
+The content app's catch-all ``/<slug>/`` comes last so every other page wins.
+"""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from magnetiq.api.docs import DOCS_VIEW_OPTIONS
+
+admin.site.site_header = "Magnetiq back office"
+admin.site.site_title = "Magnetiq"
+admin.site.index_title = "Run the portal"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("magnetiq.api_urls", namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(**DOCS_VIEW_OPTIONS), name="schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", **DOCS_VIEW_OPTIONS),
+        name="swagger-ui",
+    ),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", **DOCS_VIEW_OPTIONS),
+        name="redoc",
+    ),
+    path("consultants/", include("consultants.urls")),
+    path("", include("content.urls")),
+]
+
+handler400 = "magnetiq.api.handlers.handler400"
+handler403 = "magnetiq.api.handlers.handler403"
+handler404 = "magnetiq.api.handlers.handler404"
+handler500 = "magnetiq.api.handlers.handler500"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns
