@@ -51,7 +51,7 @@ def wrap_in_envelope(result, generator, request, public):
     components["EnvelopeMetadata"] = ENVELOPE_META
     components["ErrorEnvelope"] = ERROR_SCHEMA
     for path_item in result.get("paths", {}).values():
-        for method, operation in path_item.items():
+        for operation in path_item.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]

@@ -1,8 +1,8 @@
 """Test settings: fast hashing, in-memory e-mail, tasks run at once, throttles on a local cache."""
 
-from .base import *  # noqa: F403
 from magnetiq.keys import generate_pem_pair
 
+from .base import *  # noqa: F403
 from .base import BASE_DIR, DATABASES, REST_FRAMEWORK, SIMPLE_JWT, env
 
 DEBUG = False
