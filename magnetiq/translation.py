@@ -1,0 +1,45 @@
+"""Translatable text stored as JSON ``{"en": …, "de": …}`` (DESIGN.md "Data conventions").
+
+``en`` is required; other languages fall back to English when missing or empty.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+LANGUAGE_CODES = tuple(code for code, _ in settings.LANGUAGES)
+DEFAULT_LANGUAGE = "en"
+
+
+def pick_language(value: Any, lang: str | None) -> Any:
+    """The ``lang`` entry of a translation dict, falling back to ``en``; ``None`` when absent.
+
+    A non-dict value (legacy plain string) is returned unchanged.
+    """
+    if not isinstance(value, dict):
+        return value
+    if lang and value.get(lang) not in (None, "", []):
+        return value[lang]
+    return value.get(DEFAULT_LANGUAGE)
+
+
+def validate_translations(value: Any, *, required: bool = True, allow_types: tuple = (str,)) -> None:
+    """Check a translation dict: known language keys only, ``en`` present when ``required``.
+
+    Raises ``django.core.exceptions.ValidationError`` naming the offending key.
+    """
+    if value in (None, {}) and not required:
+        return
+    if not isinstance(value, dict):
+        raise ValidationError('Expected an object of translations like {"en": "…", "de": "…"}.', code="invalid")
+    unknown = sorted(set(value) - set(LANGUAGE_CODES))
+    if unknown:
+        raise ValidationError(
+            f"Unknown language {', '.join(unknown)}; use {', '.join(LANGUAGE_CODES)}.", code="invalid_language"
+        )
+    if required and value.get(DEFAULT_LANGUAGE) in (None, "", []):
+        raise ValidationError("The English (en) text is required.", code="required")
+    for lang, text in value.items():
+        if text is not None and not isinstance(text, allow_types):
+            raise ValidationError(f"The {lang} value has the wrong type.", code="invalid_type")
