@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .api.envelope import error_body
 from .api.permissions import IsStaff
 from .api.views import PublicAPIMixin
 
@@ -125,13 +126,14 @@ class ReadyView(PublicAPIMixin, APIView):
         """200 when the database answers and every migration is applied, else 503."""
         services = {"database": check_database(), "migrations": check_migrations()}
         ready = all(s["status"] == "healthy" for s in services.values())
-        body = {
-            "status": "ready" if ready else "not_ready",
-            "version": VERSION,
-            "environment": _environment(),
-            "services": services,
-        }
-        return Response(body, status=200 if ready else 503)
+        if not ready:
+            details = [
+                {"field": name, "message": str(info.get("error") or info), "code": info["status"]}
+                for name, info in services.items()
+                if info["status"] != "healthy"
+            ]
+            return Response(error_body("NOT_READY", "The service is not ready.", details), status=503)
+        return Response({"status": "ready", "version": VERSION, "environment": _environment(), "services": services})
 
 
 class DetailedView(PublicAPIMixin, APIView):

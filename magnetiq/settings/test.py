@@ -25,3 +25,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 SIMPLE_JWT = {**SIMPLE_JWT}
 SIMPLE_JWT["SIGNING_KEY"], SIMPLE_JWT["VERIFYING_KEY"] = generate_pem_pair()
 API_DOCS_PUBLIC = True
+# Static files come from the finders in tests; no collectstatic run is needed.
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
