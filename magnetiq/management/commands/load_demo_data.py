@@ -1,0 +1,29 @@
+"""``manage.py load_demo_data``: the demo consultancy, loaded through the operators' own importers.
+
+Runs ``import_pages content/fixtures/demo_pages.json`` and
+``import_consultants consultants/fixtures/demo_consultants.json``; both upsert, so running it again
+changes nothing. Fails (non-zero exit) with the importer's message when a file is missing or bad.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import BaseCommand, CommandError, call_command
+
+DEMO_FILES = (
+    ("import_pages", Path("content/fixtures/demo_pages.json")),
+    ("import_consultants", Path("consultants/fixtures/demo_consultants.json")),
+)
+
+
+class Command(BaseCommand):
+    help = "Load the demo pages and consultants (idempotent: existing records are updated, not duplicated)."
+
+    def handle(self, *args, **options):
+        for command, relative in DEMO_FILES:
+            path = Path(settings.BASE_DIR) / relative
+            if not path.exists():
+                raise CommandError(f"Demo file {relative} is missing.")
+            self.stdout.write(f"{command} {relative}")
+            call_command(command, str(path), stdout=self.stdout, stderr=self.stderr)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
