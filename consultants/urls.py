@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Directory pages, mounted at ``/consultants/``."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "consultants"
+
+urlpatterns = [
+    path("", views.consultant_directory, name="directory"),
+    path("<slug:slug>/", views.consultant_detail, name="detail"),
+]

@@ -1,0 +1,309 @@
+"""Back-office screens for consultants and scraping jobs.
+
+Saves and every action call ``consultants.services`` (STYLE.md §3), so the admin behaves exactly
+like the API: the same validation, the same soft delete, the same status rules.
+"""
+
+import csv
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from magnetiq.exceptions import ApplicationError
+
+from . import services
+from .models import Consultant, ConsultantStatus, ScrapingJob
+
+
+class ExpertiseFilter(admin.SimpleListFilter):
+    """Expertise tags found among non-deleted consultants, most common first."""
+
+    title = "expertise"
+    parameter_name = "expertise"
+
+    def lookups(self, request, model_admin):
+        tags: dict[str, str] = {}
+        for areas in Consultant.objects.alive().values_list("expertise_areas", flat=True):
+            for tag in areas or []:
+                if isinstance(tag, str) and tag.strip():
+                    tags.setdefault(tag.strip().lower(), tag.strip())
+        return sorted(((name, name) for name in tags.values()), key=lambda item: item[0].lower())
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.with_expertise(self.value())
+        return queryset
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Not deleted"), ("yes", "Deleted")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.alive()
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        return queryset
+
+
+CSV_COLUMNS = [
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "status",
+    "is_verified",
+    "is_featured",
+    "title",
+    "company",
+    "expertise_areas",
+    "hourly_rate",
+    "currency",
+    "average_rating",
+    "total_reviews",
+    "years_experience",
+    "timezone",
+    "slug",
+]
+
+
+@admin.register(Consultant)
+class ConsultantAdmin(admin.ModelAdmin):
+    list_display = [
+        "full_name",
+        "email",
+        "status",
+        "is_verified",
+        "is_featured",
+        "hourly_rate",
+        "average_rating",
+        "expertise",
+    ]
+    list_display_links = ["full_name", "email"]
+    list_filter = ["status", "is_verified", "is_featured", ExpertiseFilter, DeletedFilter]
+    search_fields = ["first_name", "last_name", "email", "company", "title"]
+    ordering = ["last_name", "first_name"]
+    list_per_page = 50
+    readonly_fields = [
+        "slug_hint",
+        "bio_preview",
+        "payment_setup_status",
+        "kyc_status",
+        "stripe_account_id",
+        "paypal_account_id",
+        "bank_account_verified",
+        "linkedin_scraped_data",
+        "linkedin_last_sync",
+        "linkedin_sync_status",
+        "total_revenue",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+    ]
+    fieldsets = [
+        ("Profile", {"fields": ["first_name", "last_name", "email", "phone", "user", "bio", "bio_preview"]}),
+        (
+            "Professional",
+            {
+                "fields": [
+                    "title",
+                    "company",
+                    "expertise_areas",
+                    "years_experience",
+                    ("hourly_rate", "currency"),
+                    "consultation_types",
+                    "languages",
+                ]
+            },
+        ),
+        (
+            "LinkedIn",
+            {"fields": ["linkedin_url", "linkedin_sync_status", "linkedin_last_sync", "linkedin_scraped_data"]},
+        ),
+        ("Media", {"fields": ["profile_image_url", "portfolio_images", "resume_url"]}),
+        ("Status and verification", {"fields": ["status", "is_featured", "is_verified", "verification_notes"]}),
+        (
+            "Payment and KYC",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "payment_setup_status",
+                    "kyc_status",
+                    "stripe_account_id",
+                    "paypal_account_id",
+                    "bank_account_verified",
+                ],
+            },
+        ),
+        (
+            "Availability and calendar",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "timezone",
+                    "availability_schedule",
+                    "calendar_integration",
+                    "booking_buffer_minutes",
+                    "max_bookings_per_day",
+                ],
+            },
+        ),
+        (
+            "Metrics",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "total_consultations",
+                    "total_revenue",
+                    "average_rating",
+                    "total_reviews",
+                    "response_time_hours",
+                ],
+            },
+        ),
+        ("SEO", {"fields": ["slug", "slug_hint", "meta_description", "keywords"]}),
+        ("Timestamps", {"classes": ["collapse"], "fields": ["created_at", "updated_at", "deleted_at"]}),
+    ]
+    actions = ["activate", "suspend", "feature", "unfeature", "export_csv"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # The slug is generated from the name when left empty (services.consultant_create/update).
+        if "slug" in form.base_fields:
+            form.base_fields["slug"].required = False
+        return form
+
+    @admin.display(description="name", ordering="last_name")
+    def full_name(self, obj: Consultant) -> str:
+        return obj.full_name
+
+    @admin.display(description="expertise")
+    def expertise(self, obj: Consultant) -> str:
+        return ", ".join(obj.expertise_areas or [])
+
+    @admin.display(description="public page")
+    def slug_hint(self, obj: Consultant) -> str:
+        if obj.pk and obj.slug:
+            return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.get_absolute_url())
+        return "Left empty, the slug is made from the name."
+
+    @admin.display(description="bio (rendered)")
+    def bio_preview(self, obj: Consultant) -> str:
+        bio = obj.bio or {}
+        if not bio:
+            return "—"
+        parts = []
+        for lang in ("en", "de"):
+            if bio.get(lang):
+                # to_html returns sanitised HTML built from validated blocks.
+                parts.append(
+                    format_html(
+                        '<h4>{}</h4><div class="pt-content">{}</div>', lang, mark_safe(_pt().to_html(bio[lang]))
+                    )
+                )
+        return mark_safe("".join(parts))
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in form.changed_data if name in services.EDITABLE_FIELDS}
+        if change:
+            services.consultant_update(consultant=obj, data=data)
+        else:
+            fields = {name: form.cleaned_data[name] for name in form.cleaned_data if name in services.EDITABLE_FIELDS}
+            created = services.consultant_create(**fields)
+            obj.pk = created.pk
+            obj.refresh_from_db()
+            obj._state.adding = False
+
+    def has_change_permission(self, request, obj=None):
+        # A soft-deleted profile is kept for history only: view it, never edit it.
+        if obj is not None and obj.deleted_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        services.consultant_delete(consultant=obj)
+
+    def delete_queryset(self, request, queryset):
+        for consultant in queryset:
+            services.consultant_delete(consultant=consultant)
+
+    def _apply(self, request, queryset, label: str, change) -> None:
+        done, failed = 0, []
+        for consultant in queryset:
+            try:
+                change(consultant)
+                done += 1
+            except (ApplicationError, ValidationError) as exc:
+                failed.append(f"{consultant}: {getattr(exc, 'message', None) or '; '.join(exc.messages)}")
+        if done:
+            self.message_user(request, f"{label}: {done} consultant(s).", messages.SUCCESS)
+        for line in failed:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description="Activate (show in the directory)", permissions=["change"])
+    def activate(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            "Activated",
+            lambda c: services.consultant_set_status(consultant=c, status=ConsultantStatus.ACTIVE),
+        )
+
+    @admin.action(description="Suspend", permissions=["change"])
+    def suspend(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            "Suspended",
+            lambda c: services.consultant_set_status(consultant=c, status=ConsultantStatus.SUSPENDED),
+        )
+
+    @admin.action(description="Feature", permissions=["change"])
+    def feature(self, request, queryset):
+        self._apply(request, queryset, "Featured", lambda c: services.consultant_feature(consultant=c, featured=True))
+
+    @admin.action(description="Stop featuring", permissions=["change"])
+    def unfeature(self, request, queryset):
+        self._apply(
+            request, queryset, "No longer featured", lambda c: services.consultant_feature(consultant=c, featured=False)
+        )
+
+    @admin.action(description="Export selected as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="consultants.csv"'
+        writer = csv.writer(response)
+        writer.writerow(CSV_COLUMNS)
+        for consultant in queryset.order_by("last_name", "first_name", "id"):
+            row = []
+            for column in CSV_COLUMNS:
+                value = getattr(consultant, column)
+                row.append(";".join(value) if isinstance(value, list) else ("" if value is None else value))
+            writer.writerow(row)
+        return response
+
+
+@admin.register(ScrapingJob)
+class ScrapingJobAdmin(admin.ModelAdmin):
+    list_display = ["consultant", "job_type", "status", "retry_count", "created_at", "completed_at"]
+    list_filter = ["status", "job_type"]
+    search_fields = ["consultant__first_name", "consultant__last_name", "consultant__email", "target_url"]
+    list_select_related = ["consultant"]
+    raw_id_fields = ["consultant"]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+def _pt():  # PT-LAZY: content.portable_text is being written concurrently
+    import content.portable_text as pt
+
+    return pt

@@ -1,0 +1,116 @@
+"""Reads of the public directory shared by the API and the pages (one query each, whatever the size)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F, QuerySet
+from django.utils.text import slugify
+
+from .models import Consultant, json_list_needle
+
+#: ``sort_by`` value → model field (spec 000 ``ConsultantSearchRequest.sort_by`` plus name/newest).
+SORT_FIELDS = {
+    "rating": "average_rating",
+    "rate": "hourly_rate",
+    "price": "hourly_rate",
+    "experience": "years_experience",
+    "reviews": "total_reviews",
+    "name": "last_name",
+    "newest": "created_at",
+    "featured": "is_featured",
+}
+
+
+def public_consultant_search(
+    *,
+    query: str | None = None,
+    expertise: list[str] | None = None,
+    min_rate: Decimal | None = None,
+    max_rate: Decimal | None = None,
+    min_rating: Decimal | None = None,
+    min_experience: int | None = None,
+    languages: list[str] | None = None,
+    consultation_type: str | None = None,
+    timezone: str | None = None,
+    is_verified: bool | None = None,
+    is_featured: bool | None = None,
+    sort_by: str = "rating",
+    sort_order: str = "desc",
+) -> QuerySet[Consultant]:
+    """Public consultants matching every given filter, ordered by ``sort_by`` / ``sort_order``.
+
+    ``expertise`` and ``languages``: all listed entries must be present. Rates are in the
+    consultant's currency. Consultants without a value for the sort field come last either way;
+    ties are broken by featured first, then name. Raises ``KeyError`` for an unknown ``sort_by``.
+    """
+    qs = Consultant.objects.public().search(query)
+    for tag in expertise or []:
+        qs = qs.with_expertise(tag)
+    for lang in languages or []:
+        qs = qs.filter(languages__icontains=json_list_needle(lang.lower()))
+    if consultation_type:
+        qs = qs.filter(consultation_types__icontains=json_list_needle(consultation_type))
+    if min_rate is not None:
+        qs = qs.filter(hourly_rate__gte=min_rate)
+    if max_rate is not None:
+        qs = qs.filter(hourly_rate__lte=max_rate)
+    if min_rating is not None:
+        qs = qs.filter(average_rating__gte=min_rating)
+    if min_experience is not None:
+        qs = qs.filter(years_experience__gte=min_experience)
+    if timezone:
+        qs = qs.filter(timezone=timezone)
+    if is_verified is not None:
+        qs = qs.filter(is_verified=is_verified)
+    if is_featured is not None:
+        qs = qs.filter(is_featured=is_featured)
+    return qs.order_by(*ordering(sort_by, sort_order))
+
+
+def ordering(sort_by: str, sort_order: str = "desc") -> list:
+    """ORDER BY expressions for a public sort; nulls last, stable tie-breakers."""
+    field = F(SORT_FIELDS[sort_by])
+    primary = field.asc(nulls_last=True) if sort_order == "asc" else field.desc(nulls_last=True)
+    extra = ["first_name"] if sort_by == "name" else []
+    return [primary, *extra, "-is_featured", "last_name", "first_name", "id"]
+
+
+def default_public_ordering() -> list:
+    """The directory's default order (spec 000 list: featured, then rating, then reviews)."""
+    return ["-is_featured", F("average_rating").desc(nulls_last=True), "-total_reviews", "last_name", "id"]
+
+
+@dataclass(frozen=True)
+class ExpertiseCategory:
+    name: str
+    slug: str
+    count: int
+
+
+def expertise_categories() -> list[ExpertiseCategory]:
+    """Expertise areas of public consultants with how many have each, most common first.
+
+    Tags are grouped case-insensitively under their most frequent spelling. One query.
+    """
+    counts: dict[str, int] = {}
+    spellings: dict[str, dict[str, int]] = {}
+    for tags in Consultant.objects.public().values_list("expertise_areas", flat=True):
+        for tag in {t.strip() for t in tags or [] if isinstance(t, str) and t.strip()}:
+            key = tag.lower()
+            counts[key] = counts.get(key, 0) + 1
+            spellings.setdefault(key, {}).setdefault(tag, 0)
+            spellings[key][tag] += 1
+    categories = []
+    for key, count in counts.items():
+        name = max(spellings[key].items(), key=lambda item: (item[1], item[0]))[0]
+        categories.append(ExpertiseCategory(name=name, slug=slugify(name), count=count))
+    return sorted(categories, key=lambda c: (-c.count, c.name.lower()))
+
+
+def expertise_by_slug(slug: str) -> str | None:
+    """The expertise name whose slug (or lower-case name) is ``slug``, among public consultants."""
+    wanted = slug.strip().lower()
+    for category in expertise_categories():
+        if category.slug == wanted or category.name.lower() == wanted:
+            return category.name
+    return None

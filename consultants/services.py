@@ -1,0 +1,247 @@
+"""Every write to a consultant goes through here (STYLE.md §2–3).
+
+The admin, the ``/api/v1/admin/consultants`` endpoints and ``manage.py import_consultants`` call
+these functions, so the rules hold whichever door a change comes through: field rules live on the
+model (``consultants/validators.py``), ``full_clean()`` runs before every save, the e-mail is
+unique among non-deleted consultants (→ :class:`ConsultantEmailTaken`, 409) and the slug is
+generated from the name and de-duplicated.
+"""
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from magnetiq.exceptions import ApplicationError, Conflict, NotFound
+
+from .models import Consultant, ConsultantStatus
+
+logger = logging.getLogger(__name__)
+
+#: Fields a caller may set through create/update; metrics, payment/KYC state and timestamps are
+#: written by their own flows (bookings, payments, LinkedIn sync), never by a profile edit.
+EDITABLE_FIELDS = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "bio",
+        "user",
+        "title",
+        "company",
+        "expertise_areas",
+        "years_experience",
+        "hourly_rate",
+        "currency",
+        "consultation_types",
+        "languages",
+        "linkedin_url",
+        "profile_image_url",
+        "portfolio_images",
+        "resume_url",
+        "status",
+        "is_featured",
+        "is_verified",
+        "verification_notes",
+        "timezone",
+        "availability_schedule",
+        "calendar_integration",
+        "booking_buffer_minutes",
+        "max_bookings_per_day",
+        "average_rating",
+        "total_reviews",
+        "total_consultations",
+        "response_time_hours",
+        "slug",
+        "meta_description",
+        "keywords",
+    }
+)
+
+
+class ConsultantEmailTaken(Conflict):
+    code = "CONSULTANT_EMAIL_TAKEN"
+    message = "Another consultant already uses this e-mail address."
+
+
+class ConsultantNotFound(NotFound):
+    code = "CONSULTANT_NOT_FOUND"
+    message = "Consultant not found."
+
+
+class ConsultantDeleted(ApplicationError):
+    code = "CONSULTANT_DELETED"
+    message = "This consultant has been deleted and cannot be changed."
+
+
+def _check_fields(data: dict[str, Any]) -> None:
+    unknown = sorted(set(data) - EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be set here." for name in unknown})
+
+
+def _normalise(data: dict[str, Any]) -> dict[str, Any]:
+    data = dict(data)
+    if "email" in data and isinstance(data["email"], str):
+        data["email"] = data["email"].strip().lower()
+    for name in ("expertise_areas", "consultation_types", "keywords"):
+        if isinstance(data.get(name), list):
+            data[name] = _dedupe_tags(data[name])
+    return data
+
+
+def _dedupe_tags(tags: Iterable[Any]) -> list[Any]:
+    """Strip whitespace and drop case-insensitive repeats, keeping the first spelling and the order."""
+    seen: set[str] = set()
+    out: list[Any] = []
+    for tag in tags:
+        if not isinstance(tag, str):
+            out.append(tag)  # left for the validator to reject with a proper message
+            continue
+        tag = tag.strip()
+        if tag.lower() not in seen:
+            seen.add(tag.lower())
+            out.append(tag)
+    return out
+
+
+def email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
+    """Whether a non-deleted consultant other than ``exclude_pk`` uses ``email`` (any case)."""
+    qs = Consultant.objects.alive().filter(email__iexact=(email or "").strip())
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+def consultant_unique_slug(first_name: str, last_name: str, *, exclude_pk: int | None = None) -> str:
+    """``anna-schmidt``, or ``anna-schmidt-2``, ``-3``… when taken (soft-deleted ones keep theirs)."""
+    base = slugify(f"{first_name} {last_name}")[:240].strip("-") or "consultant"
+    taken = set(Consultant.objects.filter(slug__startswith=base).exclude(pk=exclude_pk).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    counter = 2
+    while f"{base}-{counter}" in taken:
+        counter += 1
+    return f"{base}-{counter}"
+
+
+def consultant_build(*, data: dict[str, Any], instance: Consultant | None = None) -> Consultant:
+    """Apply ``data`` to ``instance`` (or a new consultant) and validate it, without saving.
+
+    The single validation path (model validators, constraints, e-mail uniqueness) shared by the
+    create/update services and the importer's dry pass. Raises ``ValidationError`` (a dict of
+    field → messages) or :class:`ConsultantEmailTaken`.
+    """
+    _check_fields(data)
+    data = _normalise(data)
+    consultant = instance if instance is not None else Consultant()
+    for name, value in data.items():
+        setattr(consultant, name, value)
+    if email_taken(consultant.email, exclude_pk=consultant.pk):
+        raise ConsultantEmailTaken(
+            details=[{"field": "email", "message": ConsultantEmailTaken.message, "code": "taken"}]
+        )
+    exclude = [] if consultant.slug else ["slug"]
+    consultant.full_clean(exclude=exclude)
+    return consultant
+
+
+def _save(consultant: Consultant) -> Consultant:
+    try:
+        with transaction.atomic():
+            consultant.save()
+    except IntegrityError as exc:
+        # Lost a race with another writer for the same e-mail: same answer as the check above.
+        if "email" in str(exc).lower() or "consultant_email_unique_alive" in str(exc):
+            raise ConsultantEmailTaken() from exc
+        raise
+    return consultant
+
+
+@transaction.atomic
+def consultant_create(*, first_name: str, last_name: str, email: str, **fields: Any) -> Consultant:
+    """Create a consultant (status ``pending`` unless given); the slug comes from the name.
+
+    ``fields``: any of :data:`EDITABLE_FIELDS`. Raises ``ValidationError`` per field,
+    :class:`ConsultantEmailTaken` (409) when a non-deleted consultant has the e-mail.
+    """
+    data = {"first_name": first_name, "last_name": last_name, "email": email, **fields}
+    consultant = consultant_build(data=data)
+    if not consultant.slug:
+        consultant.slug = consultant_unique_slug(consultant.first_name, consultant.last_name)
+    _save(consultant)
+    logger.info("consultant.created id=%s email=%s", consultant.pk, consultant.email)
+    return consultant
+
+
+@transaction.atomic
+def consultant_update(*, consultant: Consultant, data: dict[str, Any]) -> Consultant:
+    """Change the given fields of a non-deleted consultant and return it.
+
+    A changed e-mail must stay unique (→ :class:`ConsultantEmailTaken`, 409); an explicit empty
+    ``slug`` is regenerated from the (new) name. Raises ``ValidationError`` per field and
+    :class:`ConsultantDeleted` for a soft-deleted consultant.
+    """
+    if consultant.deleted_at is not None:
+        raise ConsultantDeleted()
+    consultant_build(data=data, instance=consultant)
+    if not consultant.slug:
+        consultant.slug = consultant_unique_slug(consultant.first_name, consultant.last_name, exclude_pk=consultant.pk)
+    _save(consultant)
+    logger.info("consultant.updated id=%s fields=%s", consultant.pk, ",".join(sorted(data)))
+    return consultant
+
+
+@transaction.atomic
+def consultant_set_status(*, consultant: Consultant, status: str, verification_notes: str | None = None) -> Consultant:
+    """Move a consultant to ``status`` (any of ``ConsultantStatus``); only ``active`` ones are public.
+
+    ``verification_notes``, when given, replaces the notes (why it was rejected or suspended).
+    Raises ``ValidationError`` for an unknown status, :class:`ConsultantDeleted` when soft-deleted.
+    """
+    if status not in ConsultantStatus.values:
+        raise ValidationError(
+            {"status": f"Unknown status “{status}”; use one of {', '.join(ConsultantStatus.values)}."}
+        )
+    data: dict[str, Any] = {"status": status}
+    if verification_notes is not None:
+        data["verification_notes"] = verification_notes
+    previous = consultant.status
+    consultant = consultant_update(consultant=consultant, data=data)
+    logger.info("consultant.status_changed id=%s from=%s to=%s", consultant.pk, previous, status)
+    return consultant
+
+
+@transaction.atomic
+def consultant_feature(*, consultant: Consultant, featured: bool = True) -> Consultant:
+    """Put a consultant on (or take them off) the featured list."""
+    return consultant_update(consultant=consultant, data={"is_featured": featured})
+
+
+@transaction.atomic
+def consultant_delete(*, consultant: Consultant, now=None) -> Consultant:
+    """Soft-delete: set ``deleted_at`` and status ``inactive`` (spec 000 "Deactivate consultant").
+
+    The profile disappears from the directory and the staff API (404) while its bookings, payouts
+    and reviews keep pointing at it; the e-mail becomes free for a new profile. Idempotent.
+    """
+    if consultant.deleted_at is None:
+        consultant.deleted_at = now or timezone.now()
+        consultant.status = ConsultantStatus.INACTIVE
+        consultant.is_featured = False
+        consultant.save(update_fields=["deleted_at", "status", "is_featured", "updated_at"])
+        logger.info("consultant.deleted id=%s", consultant.pk)
+    return consultant
+
+
+def consultant_get_alive(*, pk: int) -> Consultant:
+    """A non-deleted consultant by id, or :class:`ConsultantNotFound` (404)."""
+    consultant = Consultant.objects.alive().filter(pk=pk).first()
+    if consultant is None:
+        raise ConsultantNotFound()
+    return consultant

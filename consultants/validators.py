@@ -1,0 +1,95 @@
+"""Field rules for consultants, written once (STYLE.md §4).
+
+The model fields carry these validators, so ``Consultant.full_clean()`` applies them; the admin
+form, the API serializers (DRF copies model field validators) and the importer all go through it.
+Each validator raises ``django.core.exceptions.ValidationError`` with a message fit for a person.
+"""
+
+import zoneinfo
+from functools import cache
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from magnetiq.translation import validate_translations
+
+MAX_TAG_LENGTH = 60
+MAX_TAGS = 30
+
+
+@cache
+def _known_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    """An IANA time zone name known to ``zoneinfo`` (``"Europe/Berlin"``, ``"UTC"``)."""
+    if value not in _known_timezones():
+        raise ValidationError(
+            f"“{value}” is not a known time zone; use an IANA name like Europe/Berlin.", code="invalid"
+        )
+
+
+def validate_string_list(value: Any) -> None:
+    """A JSON list of at most 30 non-empty strings of at most 60 characters (tags, types, keywords)."""
+    if value in (None, []):
+        return
+    if not isinstance(value, list):
+        raise ValidationError("Expected a list of strings.", code="invalid")
+    if len(value) > MAX_TAGS:
+        raise ValidationError(f"At most {MAX_TAGS} entries.", code="max_length")
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            raise ValidationError(f"Entry {index + 1} must be a non-empty string.", code="invalid")
+        if len(item) > MAX_TAG_LENGTH:
+            raise ValidationError(f"Entry {index + 1} is longer than {MAX_TAG_LENGTH} characters.", code="max_length")
+
+
+def validate_language_codes(value: Any) -> None:
+    """A list of two-letter ISO 639-1 language codes, lower case (``["en", "de"]``)."""
+    validate_string_list(value)
+    for item in value or []:
+        if len(item) != 2 or not item.isalpha() or not item.islower():
+            raise ValidationError(f"“{item}” is not a two-letter lower-case language code.", code="invalid")
+
+
+def validate_url_list(value: Any) -> None:
+    """A list of absolute http(s) URLs (portfolio images)."""
+    if value in (None, []):
+        return
+    if not isinstance(value, list):
+        raise ValidationError("Expected a list of URLs.", code="invalid")
+    check = URLValidator(schemes=["http", "https"])
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise ValidationError(f"Entry {index + 1} must be a URL string.", code="invalid")
+        try:
+            check(item)
+        except ValidationError:
+            raise ValidationError(f"Entry {index + 1} is not a valid http(s) URL.", code="invalid") from None
+
+
+def validate_bio(value: Any) -> None:
+    """Translatable Portable Text: ``{"en": [blocks], "de": [blocks]}`` (spec 000 Consultant Model ``bio``).
+
+    Empty (``None`` / ``{}``) is allowed; otherwise ``en`` is required and every language must be
+    valid Portable Text. A ``PortableTextError`` becomes a ``ValidationError`` naming the language
+    and the block.
+    """
+    if value in (None, {}):
+        return
+    from content.portable_text import PortableTextError, validate_localized
+
+    try:
+        validate_localized(value)
+    except PortableTextError as exc:
+        raise ValidationError(exc.message, code="invalid_portable_text") from None
+
+
+def validate_meta_description(value: Any) -> None:
+    """Optional translatable plain text ``{"en": "…", "de": "…"}``, each at most 300 characters."""
+    validate_translations(value, required=False)
+    for lang, text in (value or {}).items():
+        if text and len(text) > 300:
+            raise ValidationError(f"The {lang} meta description is longer than 300 characters.", code="max_length")

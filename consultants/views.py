@@ -1,0 +1,134 @@
+"""Public pages: the consultant directory and one profile per consultant.
+
+Both show only ``Consultant.objects.public()``; anything else is the site's 404 page. Text follows
+the visitor's language (``request.LANGUAGE_CODE``, set by ``LocaleMiddleware``), falling back to
+English. The directory runs a constant number of queries: categories, count, one page.
+"""
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.utils.text import Truncator
+
+from magnetiq.translation import pick_language
+
+from . import selectors
+from .forms import DirectoryFilterForm
+from .models import Consultant
+
+PAGE_SIZE = 12
+
+LABELS = {
+    "en": {
+        "heading": "Our consultants",
+        "intro": "Strategy and technology experts, bookable for a 30-minute consultation.",
+        "search": "Search",
+        "search_placeholder": "Name, topic, company…",
+        "expertise": "Expertise",
+        "sort": "Sort by",
+        "apply": "Show consultants",
+        "results": "consultants found",
+        "none": "No consultant matches these filters.",
+        "previous": "Previous",
+        "next": "Next",
+        "page": "Page",
+        "of": "of",
+        "per_hour": "per hour",
+        "reviews": "reviews",
+        "years": "years of experience",
+        "verified": "Verified",
+        "featured": "Featured",
+        "about": "About",
+        "back": "All consultants",
+        "timezone": "Time zone",
+        "consultations": "Consultation types",
+        "languages": "Languages",
+    },
+    "de": {
+        "heading": "Unsere Berater",
+        "intro": "Experten für Strategie und Technologie, buchbar für ein 30-minütiges Gespräch.",
+        "search": "Suche",
+        "search_placeholder": "Name, Thema, Firma…",
+        "expertise": "Fachgebiet",
+        "sort": "Sortieren nach",
+        "apply": "Berater anzeigen",
+        "results": "Berater gefunden",
+        "none": "Kein Berater passt zu diesen Filtern.",
+        "previous": "Zurück",
+        "next": "Weiter",
+        "page": "Seite",
+        "of": "von",
+        "per_hour": "pro Stunde",
+        "reviews": "Bewertungen",
+        "years": "Jahre Erfahrung",
+        "verified": "Verifiziert",
+        "featured": "Empfohlen",
+        "about": "Über",
+        "back": "Alle Berater",
+        "timezone": "Zeitzone",
+        "consultations": "Beratungsarten",
+        "languages": "Sprachen",
+    },
+}
+
+
+def _language(request) -> str:
+    lang = getattr(request, "LANGUAGE_CODE", "en")
+    return lang if lang in LABELS else "en"
+
+
+def consultant_directory(request):
+    """``/consultants/``: search (``q``), expertise filter, sort and pagination (``page``), 12 per page.
+
+    Invalid filter values (an unknown expertise or sort) are shown as form errors and ignored.
+    """
+    lang = _language(request)
+    categories = selectors.expertise_categories()
+    form = DirectoryFilterForm(
+        request.GET or None, expertise_names=[category.name for category in categories], language=lang
+    )
+    arguments = form.search_arguments()
+    if "sort_by" in arguments:
+        consultants = selectors.public_consultant_search(**arguments)
+    else:
+        consultants = selectors.public_consultant_search(**arguments).order_by(*selectors.default_public_ordering())
+    page = Paginator(consultants, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "consultants/directory.html",
+        {
+            "form": form,
+            "page": page,
+            "categories": categories,
+            "query_string": query.urlencode(),
+            "labels": LABELS[lang],
+        },
+    )
+
+
+def consultant_detail(request, slug: str):
+    """``/consultants/<slug>/``: a public profile with its bio in the visitor's language, else 404."""
+    consultant = get_object_or_404(Consultant.objects.public(), slug=slug)
+    lang = _language(request)
+    blocks = pick_language(consultant.bio, lang) or []
+    description = pick_language(consultant.meta_description, lang) or Truncator(_pt().to_plain_text(blocks)).chars(160)
+    headline = " · ".join(part for part in (consultant.title, consultant.company) if part)
+    return render(
+        request,
+        "consultants/detail.html",
+        {
+            "consultant": consultant,
+            "bio_html": _pt().to_html(blocks),
+            "seo_title": f"{consultant.full_name} — {headline}" if headline else consultant.full_name,
+            "seo_description": description,
+            "headline": headline,
+            "labels": LABELS[lang],
+        },
+    )
+
+
+def _pt():  # PT-LAZY: content.portable_text is being written concurrently
+    import content.portable_text as pt
+
+    return pt
