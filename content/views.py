@@ -1,0 +1,123 @@
+"""The rendered public site: ``/``, ``/<slug>/``, ``/de/``, ``/de/<slug>/`` and ``robots.txt``.
+
+English has no prefix, German lives under ``/de/``. Each view activates its language for the whole
+request (``translation.override`` and ``request.LANGUAGE_CODE``), so ``base.html`` and any other
+template rendered here speak it, whatever the browser's ``Accept-Language`` says.
+"""
+
+import json
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
+
+from magnetiq.translation import LANGUAGE_CODES
+
+from .models import HOME_SLUG, Page
+from .selectors import page_html, page_seo
+
+# Shown at ``/`` until a published page with the slug "home" exists.
+DEFAULT_HOME = {
+    "en": {
+        "title": "Strategy and technology advice, 30 minutes at a time",
+        "lead": "Book an experienced consultant for a focused 30-minute session and leave with a clear next step.",
+        "cta": "Find a consultant",
+    },
+    "de": {
+        "title": "Strategie- und Technologieberatung in 30 Minuten",
+        "lead": "Buchen Sie erfahrene Berater für eine fokussierte 30-Minuten-Sitzung und gehen Sie mit einem klaren "
+        "nächsten Schritt.",
+        "cta": "Berater finden",
+    },
+}
+
+
+def json_ld(data: dict | None) -> str:
+    """JSON for a ``<script type="application/ld+json">``: ``<``, ``>``, ``&`` escaped so it cannot close the tag."""
+    if not data:
+        return ""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return mark_safe(text)
+
+
+def _render_page(request: HttpRequest, slug: str, language: str) -> HttpResponse:
+    page = Page.objects.published().filter(slug=slug).first()
+    if page is None and slug != HOME_SLUG:
+        raise Http404("No published page with this slug.")
+    request.LANGUAGE_CODE = language
+    with translation.override(language):
+        if page is None:
+            return _default_home(request, language)
+        used = page.content_language(language)
+        seo = page_seo(page, language)
+        context = {
+            "page": page,
+            "language": language,
+            "content_language": used,
+            "title": page.title_for(language),
+            "content_html": page_html(page, "content", used),
+            "excerpt_html": page_html(page, "excerpt", used),
+            "seo": seo,
+            "og_locale": {"en": "en_US", "de": "de_DE"},
+            "json_ld": json_ld(seo["structured_data"]),
+            "language_urls": {lang: page.get_absolute_url(lang) for lang in LANGUAGE_CODES},
+        }
+        template = "content/home.html" if page.is_home else "content/page.html"
+        return render(request, template, context)
+
+
+def _default_home(request: HttpRequest, language: str) -> HttpResponse:
+    site = settings.SITE_URL.rstrip("/")
+    copy = DEFAULT_HOME[language]
+    context = {
+        "page": None,
+        "language": language,
+        "title": copy["title"],
+        "default_home": copy,
+        "seo": {
+            "title": copy["title"],
+            "description": copy["lead"],
+            "keywords": [],
+            "canonical": f"{site}{'/' if language == 'en' else '/de/'}",
+            "alternates": {"en": f"{site}/", "de": f"{site}/de/"},
+        },
+        "og_locale": {"en": "en_US", "de": "de_DE"},
+        "json_ld": "",
+        "language_urls": {"en": "/", "de": "/de/"},
+    }
+    return render(request, "content/home.html", context)
+
+
+@require_safe
+def home(request: HttpRequest, language: str = "en") -> HttpResponse:
+    """``/`` and ``/de/``: the page with the slug ``home`` (a built-in welcome until one is published)."""
+    return _render_page(request, HOME_SLUG, language)
+
+
+@require_safe
+def page_detail(request: HttpRequest, slug: str, language: str = "en") -> HttpResponse:
+    """``/<slug>/`` and ``/de/<slug>/``: a published page; drafts, scheduled and deleted pages are 404."""
+    if slug == HOME_SLUG:
+        return redirect("/" if language == "en" else f"/{language}/", permanent=True)
+    return _render_page(request, slug, language)
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Allow the public site, keep crawlers out of the admin and the API, point to the sitemap."""
+    site = settings.SITE_URL.rstrip("/")
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /api/",
+        "Allow: /",
+        "",
+        f"Sitemap: {site}{reverse('django.contrib.sitemaps.views.sitemap')}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
