@@ -45,22 +45,26 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra):
+        """Low-level creation for ``createsuperuser`` and migrations' needs; application code uses
+        ``accounts.services.user_create``. The staff flags follow the role, as in the services."""
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        role = extra.pop("role", Role.VIEWER)
+        extra["is_staff"] = role in STAFF_ROLES
+        extra["is_superuser"] = role == Role.SUPER_ADMIN
+        user = self.model(email=self.normalize_email(email).lower(), role=role, **extra)
         user.set_password(password)
         user.save(using=self._db)
+        from .roles import assign_role_group  # roles imports this module
+
+        assign_role_group(user)
         return user
 
     def create_user(self, email, password=None, **extra):
-        extra.setdefault("is_staff", False)
-        extra.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra)
 
     def create_superuser(self, email, password=None, **extra):
-        extra.setdefault("is_staff", True)
-        extra.setdefault("is_superuser", True)
-        extra.setdefault("role", Role.SUPER_ADMIN)
+        extra["role"] = Role.SUPER_ADMIN
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, username):

@@ -123,6 +123,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Link of password reset and invitation e-mails (accounts.services); {uid} and {token} are filled in.
+PASSWORD_RESET_URL = env("PASSWORD_RESET_URL", default=SITE_URL + "/accounts/reset-password/{uid}/{token}/")
 
 # django-axes: locks out the admin login after repeated failures (RELIABILITY A-6).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -151,6 +153,8 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
+    # Tokens carry a hash of the password hash: a password change ends every session (accounts.tokens).
+    "CHECK_REVOKE_TOKEN": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",

@@ -1,0 +1,136 @@
+"""Roles as Django groups: the table from role to permissions, and keeping the groups in step.
+
+Each :class:`~accounts.models.Role` is a Django ``Group`` of the same name holding the standard
+model permissions (``app.view_/add_/change_/delete_<model>``) listed in :data:`ROLE_PERMISSIONS`,
+so the admin and the API (``magnetiq.api.permissions.HasRolePermissions``) ask the same
+``user.has_perms``. The table follows spec 000 "Permission-Based Access Control" (and spec 001
+"Role-Based Access Control" where 000 is silent):
+
+* ``super_admin`` and ``admin``: everything (super admins are also ``is_superuser``);
+* ``consultant_manager``: consultants without delete (the spec gives CONSULTANT_DELETE only to
+  admins), read access to content;
+* ``editor``: content and media without delete (spec: READ, WRITE), read access to consultants;
+* ``payment_manager``, ``analytics_viewer``, ``viewer``: read access (spec: READ) to content and
+  consultants; none of them manages users;
+* ``consultant`` and ``client``: no staff permissions (their own objects are guarded per object).
+
+Why a ``post_migrate`` handler and not a data migration: Django creates the ``Permission`` rows in
+its own ``post_migrate`` handler, *after* every migration has run, and only for models whose app
+was migrated. A data migration in ``accounts`` would run before the ``content`` and
+``consultants`` permissions exist (and before they exist at all on a fresh database), and it
+would freeze the table at one point in history. Syncing after the last app's ``post_migrate``
+sees every permission, runs again after ``flush`` (transactional tests), and picks up any change
+to this table on the next ``migrate`` or ``manage.py sync_roles``.
+"""
+
+from collections.abc import Iterable
+
+from django.apps import apps as global_apps
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, transaction
+
+from .models import Role
+
+_ACTIONS = ("view", "add", "change", "delete")
+_MODELS = ("accounts.user", "content.page", "content.mediaasset", "consultants.consultant")
+
+
+def _perms(model: str, actions: Iterable[str] = _ACTIONS) -> list[str]:
+    app_label, model_name = model.split(".")
+    return [f"{app_label}.{action}_{model_name}" for action in actions]
+
+
+_EVERYTHING = [perm for model in _MODELS for perm in _perms(model)]
+_READ_ONLY = [
+    *_perms("content.page", ["view"]),
+    *_perms("content.mediaasset", ["view"]),
+    *_perms("consultants.consultant", ["view"]),
+]
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.SUPER_ADMIN: frozenset(_EVERYTHING),
+    Role.ADMIN: frozenset(_EVERYTHING),
+    Role.CONSULTANT_MANAGER: frozenset(
+        _perms("consultants.consultant", ["view", "add", "change"])
+        + _perms("content.page", ["view"])
+        + _perms("content.mediaasset", ["view"])
+    ),
+    Role.EDITOR: frozenset(
+        _perms("content.page", ["view", "add", "change"])
+        + _perms("content.mediaasset", ["view", "add", "change"])
+        + _perms("consultants.consultant", ["view"])
+    ),
+    Role.PAYMENT_MANAGER: frozenset(_READ_ONLY),
+    Role.ANALYTICS_VIEWER: frozenset(_READ_ONLY),
+    Role.VIEWER: frozenset(_READ_ONLY),
+    Role.CONSULTANT: frozenset(),
+    Role.CLIENT: frozenset(),
+}
+"""Role → the ``"app_label.codename"`` permissions its group holds, exactly (extras are removed)."""
+
+
+def _permission_objects(names: Iterable[str], using: str) -> dict[str, Permission]:
+    wanted = set(names)
+    found: dict[str, Permission] = {}
+    for perm in Permission.objects.using(using).select_related("content_type"):
+        name = f"{perm.content_type.app_label}.{perm.codename}"
+        if name in wanted:
+            found[name] = perm
+    missing = sorted(wanted - found.keys())
+    if missing:
+        raise ImproperlyConfigured(
+            "accounts.roles.ROLE_PERMISSIONS names permissions that do not exist after migrating: "
+            + ", ".join(missing)
+            + ". Fix the table or add the missing models."
+        )
+    return found
+
+
+def sync_roles(using: str = DEFAULT_DB_ALIAS) -> dict[str, Group]:
+    """Create one group per role and set its permissions to exactly :data:`ROLE_PERMISSIONS`.
+
+    Idempotent. Returns ``{role: group}``. Raises ``ImproperlyConfigured`` naming every permission
+    of the table that does not exist (a typo, or a model that was renamed or never migrated).
+    """
+    every_name = set().union(*ROLE_PERMISSIONS.values())
+    permissions = _permission_objects(every_name, using)
+    groups: dict[str, Group] = {}
+    with transaction.atomic(using=using):
+        for role, names in ROLE_PERMISSIONS.items():
+            group, _ = Group.objects.using(using).get_or_create(name=str(role))
+            group.permissions.set([permissions[name] for name in names])
+            groups[str(role)] = group
+    return groups
+
+
+def role_group(role: str, using: str = DEFAULT_DB_ALIAS) -> Group:
+    """The group of ``role``, syncing the roles first if the groups were never created."""
+    try:
+        return Group.objects.using(using).get(name=str(role))
+    except Group.DoesNotExist:
+        return sync_roles(using=using)[str(role)]
+
+
+def role_group_names() -> set[str]:
+    return {str(role) for role in ROLE_PERMISSIONS}
+
+
+def assign_role_group(user) -> None:
+    """Put ``user`` in exactly their role's group, keeping any group that is not a role."""
+    stale = list(user.groups.filter(name__in=role_group_names()).exclude(name=user.role))
+    if stale:
+        user.groups.remove(*stale)
+    user.groups.add(role_group(user.role))
+
+
+def sync_roles_after_migrate(sender, app_config, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """``post_migrate`` receiver: sync once, after the last app with models has had its turn.
+
+    ``post_migrate`` is sent once per app in ``INSTALLED_APPS`` order and Django's own receiver
+    creates each app's permissions on that app's turn, so only the last turn sees them all.
+    """
+    with_models = [config for config in global_apps.get_app_configs() if config.models_module is not None]
+    if not with_models or app_config.label != with_models[-1].label:
+        return
+    sync_roles(using=using)

@@ -1,0 +1,152 @@
+import re
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from accounts import services
+from accounts.models import Role, User
+from accounts.tokens import token_pair_for
+from magnetiq.exceptions import InvalidInput
+
+from .factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _link_parts(body: str) -> tuple[str, str]:
+    match = re.search(r"uid=(\S+) and token=(\S+) ", body)
+    assert match, body
+    return match.group(1), match.group(2)
+
+
+def test_user_create_normalises_email_and_refuses_duplicates():
+    user = services.user_create(email="  Jane@Example.COM ", role=Role.EDITOR, password=PASSWORD)
+    assert user.email == "jane@example.com"
+    assert user.check_password(PASSWORD)
+    with pytest.raises(services.EmailTaken):
+        services.user_create(email="JANE@example.com")
+
+
+def test_user_create_rejects_weak_password_and_bad_role():
+    with pytest.raises(ValidationError) as exc:
+        services.user_create(email="weak@example.com", password="short")
+    assert "password" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        services.user_create(email="role@example.com", role="emperor")
+    assert "role" in exc.value.message_dict
+    assert not User.objects.filter(email__in=["weak@example.com", "role@example.com"]).exists()
+
+
+def test_user_create_without_password_has_unusable_one():
+    user = services.user_create(email="nopw@example.com")
+    assert not user.has_usable_password()
+
+
+def test_invitation_sent_after_commit_and_link_sets_password(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        user = services.user_create(email="new@example.com", role=Role.EDITOR, send_invitation=True)
+        assert mail.outbox == []
+    assert len(callbacks) == 1
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["new@example.com"]
+    assert mail.outbox[0].subject == "Your Magnetiq account"
+    uid, token = _link_parts(mail.outbox[0].body)
+    assert f"/accounts/reset-password/{uid}/{token}/" in mail.outbox[0].body
+    services.user_reset_password(uid=uid, token=token, new_password="A-New-Passphrase-42")
+    user.refresh_from_db()
+    assert user.check_password("A-New-Passphrase-42")
+    with pytest.raises(services.InvalidResetLink):
+        services.user_reset_password(uid=uid, token=token, new_password="Another-Passphrase-43")
+
+
+def test_non_super_admin_cannot_grant_or_touch_super_admin(super_admin, admin_user):
+    with pytest.raises(PermissionDenied):
+        services.user_create(email="x@example.com", role=Role.SUPER_ADMIN, actor=admin_user)
+    with pytest.raises(PermissionDenied):
+        services.user_update(user=super_admin, actor=admin_user, first_name="Mallory")
+    with pytest.raises(PermissionDenied):
+        services.user_deactivate(user=super_admin, actor=admin_user)
+    other = services.user_create(email="y@example.com", role=Role.SUPER_ADMIN, actor=super_admin)
+    assert other.is_superuser
+
+
+def test_role_change_moves_group_and_flags(admin_user):
+    user = UserFactory(role=Role.EDITOR)
+    user = services.user_update(user=user, actor=admin_user, role=Role.CLIENT)
+    assert (user.role, user.is_staff, user.is_superuser) == (Role.CLIENT, False, False)
+    assert list(user.groups.values_list("name", flat=True)) == ["client"]
+    assert not User.objects.get(pk=user.pk).has_perm("content.view_page")
+
+
+def test_last_super_admin_cannot_be_demoted_or_deactivated(super_admin):
+    with pytest.raises(services.LastSuperAdmin):
+        services.user_update(user=super_admin, role=Role.ADMIN)
+    with pytest.raises(services.LastSuperAdmin):
+        services.user_deactivate(user=super_admin)
+    second = UserFactory(role=Role.SUPER_ADMIN)
+    services.user_update(user=super_admin, role=Role.ADMIN)
+    with pytest.raises(services.LastSuperAdmin):
+        services.user_deactivate(user=second)
+
+
+def test_user_cannot_deactivate_themself(admin_user):
+    with pytest.raises(services.CannotDeactivateSelf):
+        services.user_deactivate(user=admin_user, actor=admin_user)
+
+
+def test_deactivate_soft_deletes_and_blacklists_refresh_tokens(admin_user):
+    user = UserFactory()
+    token_pair_for(user)
+    token_pair_for(user)
+    user = services.user_deactivate(user=user, actor=admin_user)
+    assert user.is_active is False
+    assert user.deleted_at is not None
+    assert BlacklistedToken.objects.filter(token__user=user).count() == 2
+    assert OutstandingToken.objects.filter(user=user).count() == 2
+    user = services.user_reactivate(user=user, actor=admin_user)
+    assert (user.is_active, user.deleted_at) == (True, None)
+
+
+def test_change_password_checks_current_and_revokes_tokens(password):
+    user = UserFactory()
+    token_pair_for(user)
+    with pytest.raises(InvalidInput) as exc:
+        services.user_change_password(user=user, current_password="wrong", new_password="A-New-Passphrase-42")
+    assert exc.value.details[0]["field"] == "current_password"
+    with pytest.raises(ValidationError) as exc:
+        services.user_change_password(user=user, current_password=password, new_password="123")
+    assert "new_password" in exc.value.message_dict
+    services.user_change_password(user=user, current_password=password, new_password="A-New-Passphrase-42")
+    user.refresh_from_db()
+    assert user.check_password("A-New-Passphrase-42")
+    assert BlacklistedToken.objects.filter(token__user=user).count() == 1
+
+
+def test_request_password_reset_mails_only_known_active_users(django_capture_on_commit_callbacks):
+    user = UserFactory(email="known@example.com")
+    gone = UserFactory(email="gone@example.com")
+    services.user_deactivate(user=gone)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.user_request_password_reset(email="KNOWN@example.com") is None
+        assert services.user_request_password_reset(email="unknown@example.com") is None
+        assert services.user_request_password_reset(email="gone@example.com") is None
+    assert [m.to for m in mail.outbox] == [["known@example.com"]]
+    uid, token = _link_parts(mail.outbox[0].body)
+    services.user_reset_password(uid=uid, token=token, new_password="Reset-Passphrase-77")
+    user.refresh_from_db()
+    assert user.check_password("Reset-Passphrase-77")
+
+
+@pytest.mark.parametrize(("uid", "token"), [("!!", "x"), ("MTIzNDU2", "abc-def"), ("", "")])
+def test_reset_password_rejects_bad_links(uid, token):
+    UserFactory()
+    with pytest.raises(services.InvalidResetLink):
+        services.user_reset_password(uid=uid, token=token, new_password="Reset-Passphrase-77")
+
+
+def test_manager_create_superuser_follows_role():
+    user = User.objects.create_superuser("boss@example.com", PASSWORD)
+    assert (user.role, user.is_staff, user.is_superuser) == (Role.SUPER_ADMIN, True, True)
+    assert list(user.groups.values_list("name", flat=True)) == ["super_admin"]
