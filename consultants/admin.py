@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from content.portable_text import to_html
 from magnetiq.exceptions import ApplicationError
 
 from . import services
@@ -207,9 +208,7 @@ class ConsultantAdmin(admin.ModelAdmin):
             if bio.get(lang):
                 # to_html returns sanitised HTML built from validated blocks.
                 parts.append(
-                    format_html(
-                        '<h4>{}</h4><div class="pt-content">{}</div>', lang, mark_safe(_pt().to_html(bio[lang]))
-                    )
+                    format_html('<h4>{}</h4><div class="pt-content">{}</div>', lang, mark_safe(to_html(bio[lang])))
                 )
         return mark_safe("".join(parts))
 
@@ -301,9 +300,3 @@ class ScrapingJobAdmin(admin.ModelAdmin):
     list_select_related = ["consultant"]
     raw_id_fields = ["consultant"]
     readonly_fields = ["created_at", "updated_at"]
-
-
-def _pt():  # PT-LAZY: content.portable_text is being written concurrently
-    import content.portable_text as pt
-
-    return pt

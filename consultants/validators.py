@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from content.portable_text import PortableTextError, validate_localized
 from magnetiq.translation import validate_translations
 
 MAX_TAG_LENGTH = 60
@@ -27,7 +28,7 @@ def validate_timezone(value: str) -> None:
     """An IANA time zone name known to ``zoneinfo`` (``"Europe/Berlin"``, ``"UTC"``)."""
     if value not in _known_timezones():
         raise ValidationError(
-            f"“{value}” is not a known time zone; use an IANA name like Europe/Berlin.", code="invalid"
+            f"“{value}” is not a known time zone; use an IANA name like Europe/Berlin.", code="unknown_timezone"
         )
 
 
@@ -36,14 +37,14 @@ def validate_string_list(value: Any) -> None:
     if value in (None, []):
         return
     if not isinstance(value, list):
-        raise ValidationError("Expected a list of strings.", code="invalid")
+        raise ValidationError("Expected a list of strings.", code="not_a_list")
     if len(value) > MAX_TAGS:
-        raise ValidationError(f"At most {MAX_TAGS} entries.", code="max_length")
+        raise ValidationError(f"At most {MAX_TAGS} entries.", code="too_long")
     for index, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
-            raise ValidationError(f"Entry {index + 1} must be a non-empty string.", code="invalid")
+            raise ValidationError(f"Entry {index + 1} must be a non-empty string.", code="empty_entry")
         if len(item) > MAX_TAG_LENGTH:
-            raise ValidationError(f"Entry {index + 1} is longer than {MAX_TAG_LENGTH} characters.", code="max_length")
+            raise ValidationError(f"Entry {index + 1} is longer than {MAX_TAG_LENGTH} characters.", code="too_long")
 
 
 def validate_language_codes(value: Any) -> None:
@@ -51,7 +52,7 @@ def validate_language_codes(value: Any) -> None:
     validate_string_list(value)
     for item in value or []:
         if len(item) != 2 or not item.isalpha() or not item.islower():
-            raise ValidationError(f"“{item}” is not a two-letter lower-case language code.", code="invalid")
+            raise ValidationError(f"“{item}” is not a two-letter lower-case language code.", code="invalid_language_code")
 
 
 def validate_url_list(value: Any) -> None:
@@ -59,15 +60,15 @@ def validate_url_list(value: Any) -> None:
     if value in (None, []):
         return
     if not isinstance(value, list):
-        raise ValidationError("Expected a list of URLs.", code="invalid")
+        raise ValidationError("Expected a list of URLs.", code="not_a_list")
     check = URLValidator(schemes=["http", "https"])
     for index, item in enumerate(value):
         if not isinstance(item, str):
-            raise ValidationError(f"Entry {index + 1} must be a URL string.", code="invalid")
+            raise ValidationError(f"Entry {index + 1} must be a URL string.", code="invalid_url")
         try:
             check(item)
         except ValidationError:
-            raise ValidationError(f"Entry {index + 1} is not a valid http(s) URL.", code="invalid") from None
+            raise ValidationError(f"Entry {index + 1} is not a valid http(s) URL.", code="invalid_url") from None
 
 
 def validate_bio(value: Any) -> None:
@@ -79,8 +80,6 @@ def validate_bio(value: Any) -> None:
     """
     if value in (None, {}):
         return
-    from content.portable_text import PortableTextError, validate_localized
-
     try:
         validate_localized(value)
     except PortableTextError as exc:
@@ -89,7 +88,11 @@ def validate_bio(value: Any) -> None:
 
 def validate_meta_description(value: Any) -> None:
     """Optional translatable plain text ``{"en": "…", "de": "…"}``, each at most 300 characters."""
-    validate_translations(value, required=False)
+    try:
+        validate_translations(value, required=False)
+    except ValidationError as exc:
+        # A fresh code: JSONField would swap its own "invalid JSON" text in for code "invalid".
+        raise ValidationError(exc.messages[0], code="invalid_translation") from None
     for lang, text in (value or {}).items():
         if text and len(text) > 300:
-            raise ValidationError(f"The {lang} meta description is longer than 300 characters.", code="max_length")
+            raise ValidationError(f"The {lang} meta description is longer than 300 characters.", code="too_long")

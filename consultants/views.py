@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import Truncator
 
+from content.portable_text import to_html, to_plain_text
 from magnetiq.translation import pick_language
 
 from . import selectors
@@ -112,23 +113,17 @@ def consultant_detail(request, slug: str):
     consultant = get_object_or_404(Consultant.objects.public(), slug=slug)
     lang = _language(request)
     blocks = pick_language(consultant.bio, lang) or []
-    description = pick_language(consultant.meta_description, lang) or Truncator(_pt().to_plain_text(blocks)).chars(160)
+    description = pick_language(consultant.meta_description, lang) or Truncator(to_plain_text(blocks)).chars(160)
     headline = " · ".join(part for part in (consultant.title, consultant.company) if part)
     return render(
         request,
         "consultants/detail.html",
         {
             "consultant": consultant,
-            "bio_html": _pt().to_html(blocks),
+            "bio_html": to_html(blocks),
             "seo_title": f"{consultant.full_name} — {headline}" if headline else consultant.full_name,
             "seo_description": description,
             "headline": headline,
             "labels": LABELS[lang],
         },
     )
-
-
-def _pt():  # PT-LAZY: content.portable_text is being written concurrently
-    import content.portable_text as pt
-
-    return pt

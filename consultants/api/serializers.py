@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from consultants.models import Consultant, ConsultantStatus
 from consultants.selectors import SORT_FIELDS
+from content.portable_text import to_html
 from magnetiq.translation import pick_language
 
 # --- staff ------------------------------------------------------------------------------------
@@ -163,7 +164,7 @@ class PublicConsultantDetailSerializer(PublicConsultantCardSerializer):
         return pick_language(obj.bio, requested_language(self.context)) or []
 
     def get_bio_html(self, obj) -> str:
-        return _pt().to_html(self.get_bio(obj))
+        return to_html(self.get_bio(obj))
 
     def get_meta_description(self, obj) -> str:
         return pick_language(obj.meta_description, requested_language(self.context)) or ""
@@ -211,9 +212,3 @@ class PublicConsultantSearchQuerySerializer(serializers.Serializer):
         if low is not None and high is not None and low > high:
             raise serializers.ValidationError({"min_rate": ["Must not be greater than max_rate."]})
         return attrs
-
-
-def _pt():  # PT-LAZY: content.portable_text is being written concurrently
-    import content.portable_text as pt
-
-    return pt
