@@ -8,6 +8,11 @@
 // The custom components below are the same definitions as TYPES/MARKS in
 // content/portable_text/html.py and markdown.py (image, video, cta, form, code, seo and the
 // spec's `strike` decorator). Keep both sides in step.
+//
+// Versions: to-html 5.0.3, markdown 1.5.0, toolkit 5.0.2 are the newest that support node 20 (the
+// machine's). to-html 6 / toolkit 6 / markdown 2 need node >= 22.12 and change output: markdown 2
+// escapes Markdown syntax in text, toolkit 6 nests lists that skip levels differently. Moving to
+// them means porting those changes to content/portable_text and re-running this corpus.
 import {toHTML, uriLooksSafe} from '@portabletext/to-html'
 import {portableTextToMarkdown} from '@portabletext/markdown'
 import {toPlainText} from '@portabletext/toolkit'
