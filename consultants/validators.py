@@ -52,7 +52,9 @@ def validate_language_codes(value: Any) -> None:
     validate_string_list(value)
     for item in value or []:
         if len(item) != 2 or not item.isalpha() or not item.islower():
-            raise ValidationError(f"“{item}” is not a two-letter lower-case language code.", code="invalid_language_code")
+            raise ValidationError(
+                f"“{item}” is not a two-letter lower-case language code.", code="invalid_language_code"
+            )
 
 
 def validate_url_list(value: Any) -> None:

@@ -12,9 +12,11 @@ def grant(user, *codenames: str):
 
 @pytest.fixture
 def make_user(db):
-    def make(email: str, *codenames: str, staff: bool = True):
-        user = get_user_model().objects.create_user(email=email, password="x" * 12, is_staff=staff)
-        return grant(user, *codenames) if codenames else user
+    def make(email: str, *codenames: str):
+        user = get_user_model().objects.create_user(email=email, password="x" * 12)
+        # Start from no permissions at all: drop the group of the default role.
+        user.groups.clear()
+        return grant(user, *codenames)
 
     return make
 

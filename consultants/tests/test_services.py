@@ -104,7 +104,9 @@ def test_field_rules(field, value, message):
 def test_fields_outside_the_profile_cannot_be_set():
     consultant = create()
     with pytest.raises(ValidationError) as info:
-        services.consultant_update(consultant=consultant, data={"total_revenue": Decimal("1"), "stripe_account_id": "x"})
+        services.consultant_update(
+            consultant=consultant, data={"total_revenue": Decimal("1"), "stripe_account_id": "x"}
+        )
     assert set(info.value.message_dict) == {"total_revenue", "stripe_account_id"}
 
 
