@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
@@ -46,10 +47,18 @@ class UserAddForm(forms.ModelForm):
         return data
 
 
-class UserChangeForm(forms.ModelForm):
+class UserChangeForm(DjangoUserChangeForm):
+    """Django's change form (read-only password hash with a link to the password form), by e-mail."""
+
     class Meta:
         model = User
         fields = ["email", "first_name", "last_name", "role"]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise ValidationError("A user with this e-mail address already exists.")
+        return email
 
 
 class ServicePasswordChangeForm(AdminPasswordChangeForm):
