@@ -20,6 +20,8 @@ from magnetiq.translation import LANGUAGE_CODES
 from .models import HOME_SLUG, Page
 from .selectors import page_html, page_seo
 
+OG_LOCALES = {"en": "en_US", "de": "de_DE"}
+
 # Shown at ``/`` until a published page with the slug "home" exists.
 DEFAULT_HOME = {
     "en": {
@@ -52,23 +54,29 @@ def _render_page(request: HttpRequest, slug: str, language: str) -> HttpResponse
     request.LANGUAGE_CODE = language
     with translation.override(language):
         if page is None:
-            return _default_home(request, language)
-        used = page.content_language(language)
-        seo = page_seo(page, language)
-        context = {
-            "page": page,
-            "language": language,
-            "content_language": used,
-            "title": page.title_for(language),
-            "content_html": page_html(page, "content", used),
-            "excerpt_html": page_html(page, "excerpt", used),
-            "seo": seo,
-            "og_locale": {"en": "en_US", "de": "de_DE"},
-            "json_ld": json_ld(seo["structured_data"]),
-            "language_urls": {lang: page.get_absolute_url(lang) for lang in LANGUAGE_CODES},
-        }
-        template = "content/home.html" if page.is_home else "content/page.html"
-        return render(request, template, context)
+            response = _default_home(request, language)
+        else:
+            template = "content/home.html" if page.is_home else "content/page.html"
+            response = render(request, template, _page_context(page, language))
+    response["Content-Language"] = language
+    return response
+
+
+def _page_context(page: Page, language: str) -> dict:
+    used = page.content_language(language)
+    seo = page_seo(page, language)
+    return {
+        "page": page,
+        "language": language,
+        "content_language": used,
+        "title": page.title_for(language),
+        "content_html": page_html(page, "content", used),
+        "excerpt_html": page_html(page, "excerpt", used),
+        "seo": seo,
+        "og_locale": OG_LOCALES,
+        "json_ld": json_ld(seo["structured_data"]),
+        "language_urls": {lang: page.get_absolute_url(lang) for lang in LANGUAGE_CODES},
+    }
 
 
 def _default_home(request: HttpRequest, language: str) -> HttpResponse:
@@ -86,7 +94,7 @@ def _default_home(request: HttpRequest, language: str) -> HttpResponse:
             "canonical": f"{site}{'/' if language == 'en' else '/de/'}",
             "alternates": {"en": f"{site}/", "de": f"{site}/de/"},
         },
-        "og_locale": {"en": "en_US", "de": "de_DE"},
+        "og_locale": OG_LOCALES,
         "json_ld": "",
         "language_urls": {"en": "/", "de": "/de/"},
     }
