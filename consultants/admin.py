@@ -6,8 +6,10 @@ like the API: the same validation, the same soft delete, the same status rules.
 
 import csv
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpResponse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -54,6 +56,45 @@ class DeletedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ConsultantAdminForm(forms.ModelForm):
+    """The model form, with empty JSON boxes meaning "none" rather than an error."""
+
+    EMPTY_JSON = {
+        "bio": dict,
+        "meta_description": dict,
+        "expertise_areas": list,
+        "consultation_types": list,
+        "languages": list,
+        "portfolio_images": list,
+        "keywords": list,
+    }
+
+    # Explicit so a scheme-less address becomes https:// (Django 6's default, no deprecation warning).
+    linkedin_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    profile_image_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    resume_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = Consultant
+        # What the services accept; payment/KYC state, LinkedIn data and revenue stay read-only.
+        fields = sorted(services.EDITABLE_FIELDS)
+
+    def clean_email(self):
+        # The model's conditional constraint also reads deleted_at, which the form does not hold,
+        # so Django skips it here: ask the service's rule directly.
+        email = self.cleaned_data["email"]
+        if services.email_taken(email, exclude_pk=self.instance.pk):
+            raise ValidationError(services.ConsultantEmailTaken.message, code="email_taken")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, empty in self.EMPTY_JSON.items():
+            if name in cleaned and cleaned[name] is None:
+                cleaned[name] = empty()
+        return cleaned
+
+
 CSV_COLUMNS = [
     "id",
     "first_name",
@@ -77,6 +118,7 @@ CSV_COLUMNS = [
 
 @admin.register(Consultant)
 class ConsultantAdmin(admin.ModelAdmin):
+    form = ConsultantAdminForm
     list_display = [
         "full_name",
         "email",
@@ -300,3 +342,4 @@ class ScrapingJobAdmin(admin.ModelAdmin):
     list_select_related = ["consultant"]
     raw_id_fields = ["consultant"]
     readonly_fields = ["created_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

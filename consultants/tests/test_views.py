@@ -1,0 +1,153 @@
+from decimal import Decimal
+
+import pytest
+from django.contrib.sitemaps.views import sitemap
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from consultants.models import Consultant, ConsultantStatus
+from consultants.sitemaps import ConsultantSitemap
+from consultants.tests.factories import ConsultantFactory, bio_blocks
+
+pytestmark = pytest.mark.django_db
+
+
+def names_on(response) -> list[str]:
+    return [c.first_name for c in response.context["page"].object_list]
+
+
+def test_directory_lists_public_consultants_with_card_details(client):
+    ConsultantFactory(
+        first_name="Ada",
+        last_name="Adler",
+        title="Cloud Architect",
+        company="Acme",
+        expertise_areas=["Cloud"],
+        hourly_rate=Decimal("250"),
+        currency="EUR",
+        average_rating=Decimal("4.8"),
+        total_reviews=7,
+    )
+    ConsultantFactory(first_name="Hidden", status=ConsultantStatus.PENDING)
+    response = client.get("/consultants/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert names_on(response) == ["Ada"]
+    assert 'href="/consultants/ada-adler/"' in html
+    for text in (
+        "Ada Adler",
+        "Cloud Architect",
+        "Acme",
+        '<span class="tag">Cloud</span>',
+        "250 EUR",
+        "★ 4.8",
+        "7 reviews",
+    ):
+        assert text in html
+    assert "Hidden" not in html
+    assert '<form method="get" action="/consultants/"' in html
+    assert '<meta property="og:title"' in html
+
+
+def test_directory_search_filter_and_sort(client):
+    ConsultantFactory(first_name="Ada", expertise_areas=["Cloud"], hourly_rate=Decimal("300"), company="Acme")
+    ConsultantFactory(first_name="Ben", expertise_areas=["Cloud", "AI"], hourly_rate=Decimal("100"))
+    ConsultantFactory(first_name="Cat", expertise_areas=["Finance"], hourly_rate=Decimal("200"))
+    assert names_on(client.get("/consultants/", {"q": "acme"})) == ["Ada"]
+    assert names_on(client.get("/consultants/", {"expertise": "Cloud", "sort": "rate_asc"})) == ["Ben", "Ada"]
+    assert names_on(client.get("/consultants/", {"sort": "rate_desc"})) == ["Ada", "Cat", "Ben"]
+    response = client.get("/consultants/", {"expertise": "AI"})
+    assert names_on(response) == ["Ben"]
+    assert '<option value="AI" selected>AI</option>' in response.content.decode()
+
+
+def test_directory_bad_filter_shows_form_error_not_500(client):
+    ConsultantFactory(first_name="Ada")
+    response = client.get("/consultants/", {"sort": "height", "expertise": "Knitting", "page": "abc"})
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"sort", "expertise"}
+    assert names_on(response) == ["Ada"]
+
+
+def test_directory_paginates_and_keeps_filters(client):
+    ConsultantFactory.create_batch(14, expertise_areas=["Cloud"])
+    first = client.get("/consultants/", {"expertise": "Cloud"})
+    assert len(names_on(first)) == 12
+    assert 'href="?expertise=Cloud&amp;page=2"' in first.content.decode()
+    second = client.get("/consultants/", {"expertise": "Cloud", "page": 2})
+    assert len(names_on(second)) == 2
+
+
+def test_directory_runs_constant_queries(client):
+    def count_for(n: int) -> int:
+        Consultant.objects.all().delete()
+        ConsultantFactory.create_batch(n, expertise_areas=["Cloud", "AI"])
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/consultants/", {"q": "anna", "sort": "rating"})
+        assert response.status_code == 200
+        assert response.context["page"].paginator.count == n
+        return len(queries)
+
+    assert count_for(5) == count_for(200)
+
+
+def test_profile_page_renders_bio_and_seo(client):
+    ConsultantFactory(
+        first_name="Ada",
+        last_name="Adler",
+        title="Cloud Architect",
+        company="Acme",
+        profile_image_url="https://img.example.com/ada.jpg",
+        bio={"en": bio_blocks("Ada builds clouds."), "de": bio_blocks("Ada baut Wolken.")},
+        meta_description={"en": "Ada, cloud architect.", "de": "Ada, Cloud-Architektin."},
+    )
+    response = client.get("/consultants/ada-adler/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<title>Ada Adler — Cloud Architect · Acme · Magnetiq</title>" in html
+    assert '<meta name="description" content="Ada, cloud architect.">' in html
+    assert '<meta property="og:type" content="profile">' in html
+    assert '<meta property="og:image" content="https://img.example.com/ada.jpg">' in html
+    assert '<link rel="canonical" href="http://127.0.0.1:3036/consultants/ada-adler/">' in html
+    assert '<div class="pt-content"><p>Ada builds clouds.</p></div>' in html
+
+
+def test_profile_page_in_german(client):
+    ConsultantFactory(
+        first_name="Ada",
+        last_name="Adler",
+        bio={"en": bio_blocks("Ada builds clouds."), "de": bio_blocks("Ada baut Wolken.")},
+        meta_description={},
+    )
+    response = client.get("/consultants/ada-adler/", HTTP_ACCEPT_LANGUAGE="de")
+    html = response.content.decode()
+    assert "<p>Ada baut Wolken.</p>" in html
+    assert '<meta name="description" content="Ada baut Wolken.">' in html
+    assert "Über Ada" in html
+
+
+@pytest.mark.parametrize("status", ["pending", "inactive", "suspended", "rejected"])
+def test_profile_page_404_for_non_public(client, status):
+    ConsultantFactory(first_name="Ada", last_name="Adler", status=status)
+    response = client.get("/consultants/ada-adler/")
+    assert response.status_code == 404
+    assert "We could not find that page" in response.content.decode()
+
+
+def test_profile_page_404_for_unknown_and_deleted(client):
+    consultant = ConsultantFactory(first_name="Ada", last_name="Adler")
+    Consultant.objects.filter(pk=consultant.pk).update(deleted_at="2026-01-01T00:00:00Z")
+    assert client.get("/consultants/ada-adler/").status_code == 404
+    assert client.get("/consultants/nobody/").status_code == 404
+
+
+def test_sitemap_lists_public_profiles_only():
+    ConsultantFactory(first_name="Ada", last_name="Adler")
+    ConsultantFactory(first_name="Ben", last_name="Brook", status=ConsultantStatus.PENDING)
+    request = RequestFactory().get("/sitemap.xml")
+    response = sitemap(request, sitemaps={"consultants": ConsultantSitemap})
+    response.render()
+    xml = response.content.decode()
+    assert "/consultants/ada-adler/</loc>" in xml
+    assert "ben-brook" not in xml
