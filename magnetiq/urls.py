@@ -28,6 +28,7 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="schema", **DOCS_VIEW_OPTIONS),
         name="redoc",
     ),
+    path("accounts/", include("accounts.urls")),
     path("consultants/", include("consultants.urls")),
     path("", include("content.urls")),
 ]
