@@ -7,10 +7,12 @@ is the front page.
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
+from consultants.sitemaps import ConsultantSitemap
+
 from . import views
 from .sitemaps import PageSitemap
 
-sitemaps = {"pages": PageSitemap}
+sitemaps = {"pages": PageSitemap, "consultants": ConsultantSitemap}
 
 urlpatterns = [
     path("", views.home, name="content-home"),

@@ -140,6 +140,14 @@ def test_sitemap_lists_published_pages_in_both_languages(client):
     assert "secret" not in xml
 
 
+def test_sitemap_includes_consultants(client):
+    from consultants.tests.factories import ConsultantFactory
+
+    consultant = ConsultantFactory()
+    xml = client.get("/sitemap.xml").content.decode()
+    assert f"<loc>http://testserver{consultant.get_absolute_url()}</loc>" in xml
+
+
 def test_robots_txt(client):
     response = client.get("/robots.txt")
     assert response.status_code == 200
