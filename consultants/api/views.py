@@ -197,6 +197,8 @@ class PublicConsultantByExpertiseView(PublicConsultantListView):
         return generics.ListAPIView.get(self, request, *args, **kwargs)
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no URL kwargs
+            return Consultant.objects.none()
         name = selectors.expertise_by_slug(self.kwargs["expertise"])
         if name is None:
             return Consultant.objects.none()

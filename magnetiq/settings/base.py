@@ -205,6 +205,11 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "magnetiq.api.schema.wrap_in_envelope",
     ],
+    # Several models have a "status" field; name each choice set so the schema names stay stable.
+    "ENUM_NAME_OVERRIDES": {
+        "ConsultantStatusEnum": "consultants.models.ConsultantStatus",
+        "PageStatusEnum": "content.models.PageStatus",
+    },
 }
 # Schema and docs: open in development, staff only in production (production.py).
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=True)
