@@ -31,6 +31,6 @@ urlpatterns = [
     ),
     path("admin/pages", page_list, name="admin-pages"),
     path("admin/pages/<int:pk>", page_detail, name="admin-page"),
-    path("media/<int:pk>", views.media_file, name="media-file"),
+    path("media/<int:pk>", views.MediaFileView.as_view(), name="media-file"),
     path("public/pages/<slug:slug>", views.PublicPageView.as_view(), name="public-page"),
 ]

@@ -7,13 +7,15 @@ Staff endpoints check the standard model permissions (``content.view_page``, …
 
 import django_filters
 from django.db.models import Q
-from django.http import FileResponse, Http404
-from django.views.decorators.http import require_safe
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from content import services
 from content.media import PORTABLE_TYPES
@@ -279,24 +281,33 @@ class PortableAssetViewSet(mixins.ListModelMixin, _MediaBase):
         return MediaAsset.objects.portable().select_related("uploaded_by")
 
 
-@require_safe
-def media_file(request, pk: int) -> FileResponse:
+@extend_schema(
+    summary="A media file's bytes",
+    tags=["public"],
+    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+)
+class MediaFileView(APIView):
     """``GET /api/v1/media/{id}``: the file itself, for ``<img>`` tags of rendered Portable Text.
 
-    Public (pages embed it); deleted assets are 404. Served with the MIME type detected at upload,
-    ``nosniff`` and a sandboxing CSP so a browser never runs anything in it; PDFs and videos are
-    sent as attachments.
+    Public and unthrottled (every page view loads its images); deleted assets are 404. Served with
+    the MIME type detected at upload, ``nosniff`` and a sandboxing CSP so a browser never runs
+    anything in it; PDFs and videos are sent as attachments.
     """
-    asset = MediaAsset.objects.alive().filter(pk=pk).first()
-    if asset is None or not asset.file or not asset.file.storage.exists(asset.file.name):
-        raise Http404("No such file.")
-    response = FileResponse(
-        asset.file.open("rb"),
-        content_type=asset.mime_type,
-        as_attachment=not asset.is_image,
-        filename=asset.original_filename or asset.file.name.rsplit("/", 1)[-1],
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def get(self, request, pk: int) -> FileResponse:
+        asset = MediaAsset.objects.alive().filter(pk=pk).first()
+        if asset is None or not asset.file or not asset.file.storage.exists(asset.file.name):
+            raise services.MediaAssetNotFound()
+        response = FileResponse(
+            asset.file.open("rb"),
+            content_type=asset.mime_type,
+            as_attachment=not asset.is_image,
+            filename=asset.original_filename or asset.file.name.rsplit("/", 1)[-1],
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["Cache-Control"] = "public, max-age=3600"
+        return response
