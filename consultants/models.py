@@ -75,15 +75,16 @@ class ConsultantQuerySet(models.QuerySet):
 
     def search(self, q: str | None):
         """Every word of ``q`` must appear in a name, the title, the company or an expertise tag."""
+        qs = self
         for word in (q or "").split():
-            self = self.filter(
+            qs = qs.filter(
                 Q(first_name__icontains=word)
                 | Q(last_name__icontains=word)
                 | Q(title__icontains=word)
                 | Q(company__icontains=word)
                 | Q(expertise_areas__icontains=word)
             )
-        return self
+        return qs
 
     def with_expertise(self, tag: str):
         """Consultants whose ``expertise_areas`` hold ``tag`` as a whole entry (case-insensitive)."""

@@ -121,7 +121,8 @@ def consultant_detail(request, slug: str):
         {
             "consultant": consultant,
             "bio_html": to_html(blocks),
-            "seo_title": f"{consultant.full_name} — {headline}" if headline else consultant.full_name,
+            # The site name follows in the <title>; the company stays in the headline and description.
+            "seo_title": f"{consultant.full_name} — {consultant.title}" if consultant.title else consultant.full_name,
             "seo_description": description,
             "headline": headline,
             "labels": LABELS[lang],

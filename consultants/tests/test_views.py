@@ -105,7 +105,7 @@ def test_profile_page_renders_bio_and_seo(client):
     response = client.get("/consultants/ada-adler/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<title>Ada Adler — Cloud Architect · Acme · Magnetiq</title>" in html
+    assert "<title>Ada Adler — Cloud Architect · Magnetiq</title>" in html
     assert '<meta name="description" content="Ada, cloud architect.">' in html
     assert '<meta property="og:type" content="profile">' in html
     assert '<meta property="og:image" content="https://img.example.com/ada.jpg">' in html
