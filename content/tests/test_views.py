@@ -37,7 +37,7 @@ def test_english_page_with_seo(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert '<html lang="en">' in html
-    assert "<title>About Magnetiq · Magnetiq</title>" in html
+    assert "<title>About Magnetiq</title>" in html
     assert '<meta name="description" content="Who we are">' in html
     assert '<meta name="keywords" content="consulting, strategy">' in html
     assert '<link rel="canonical" href="http://127.0.0.1:3036/about/">' in html
