@@ -219,6 +219,7 @@ class _MediaBase(viewsets.GenericViewSet):
     required_permissions = MEDIA_PERMISSIONS
     serializer_class = MediaAssetSerializer
     filterset_class = MediaFilter
+    resource_name = "media_assets"
     kind = MediaKind.GENERAL
     allowed_types = None
 
