@@ -18,6 +18,7 @@ STORAGES = {
 }
 REST_FRAMEWORK = {**REST_FRAMEWORK}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    (BASE_DIR / "var").mkdir(exist_ok=True)  # a fresh clone has no var/ yet
     # A file database so concurrency tests see real locking (RELIABILITY: in-memory hides races).
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", default=str(BASE_DIR / "var" / "test-db.sqlite3"))}
 
