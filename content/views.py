@@ -1,8 +1,8 @@
 """The rendered public site: ``/``, ``/<slug>/``, ``/de/``, ``/de/<slug>/`` and ``robots.txt``.
 
-English has no prefix, German lives under ``/de/``. Each view activates its language for the whole
-request (``translation.override`` and ``request.LANGUAGE_CODE``), so ``base.html`` and any other
-template rendered here speak it, whatever the browser's ``Accept-Language`` says.
+English has no prefix, German lives under ``/de/``: the URLs are ``i18n_patterns`` with
+``prefix_default_language=False``, so ``LocaleMiddleware`` has already activated the path's language
+(``request.LANGUAGE_CODE``) whatever the browser's ``Accept-Language`` says.
 """
 
 import json
@@ -47,19 +47,20 @@ def json_ld(data: dict | None) -> str:
     return mark_safe(text)
 
 
-def _render_page(request: HttpRequest, slug: str, language: str) -> HttpResponse:
+def _render_page(request: HttpRequest, slug: str) -> HttpResponse:
+    language = _language(request)
     page = Page.objects.published().filter(slug=slug).first()
     if page is None and slug != HOME_SLUG:
         raise Http404("No published page with this slug.")
-    request.LANGUAGE_CODE = language
-    with translation.override(language):
-        if page is None:
-            response = _default_home(request, language)
-        else:
-            template = "content/home.html" if page.is_home else "content/page.html"
-            response = render(request, template, _page_context(page, language))
-    response["Content-Language"] = language
-    return response
+    if page is None:
+        return _default_home(request, language)
+    template = "content/home.html" if page.is_home else "content/page.html"
+    return render(request, template, _page_context(page, language))
+
+
+def _language(request: HttpRequest) -> str:
+    language = getattr(request, "LANGUAGE_CODE", None) or translation.get_language()
+    return language if language in LANGUAGE_CODES else "en"
 
 
 def _page_context(page: Page, language: str) -> dict:
@@ -102,17 +103,17 @@ def _default_home(request: HttpRequest, language: str) -> HttpResponse:
 
 
 @require_safe
-def home(request: HttpRequest, language: str = "en") -> HttpResponse:
+def home(request: HttpRequest) -> HttpResponse:
     """``/`` and ``/de/``: the page with the slug ``home`` (a built-in welcome until one is published)."""
-    return _render_page(request, HOME_SLUG, language)
+    return _render_page(request, HOME_SLUG)
 
 
 @require_safe
-def page_detail(request: HttpRequest, slug: str, language: str = "en") -> HttpResponse:
+def page_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """``/<slug>/`` and ``/de/<slug>/``: a published page; drafts, scheduled and deleted pages are 404."""
     if slug == HOME_SLUG:
-        return redirect("/" if language == "en" else f"/{language}/", permanent=True)
-    return _render_page(request, slug, language)
+        return redirect(reverse("content-home"), permanent=True)
+    return _render_page(request, slug)
 
 
 @require_safe

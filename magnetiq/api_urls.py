@@ -1,8 +1,9 @@
 """The single ``/api/v1`` router: each app contributes its own ``api/urls.py``."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from . import health
+from .api.handlers import handler404
 
 app_name = "api"
 
@@ -15,4 +16,7 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("content.api.urls")),
     path("", include("consultants.api.urls")),
+    # Last: an unknown API path answers in the JSON error shape even with DEBUG on
+    # (Django would otherwise show its HTML technical 404 page).
+    re_path(r"^.*$", handler404, name="not-found"),
 ]

@@ -4,11 +4,18 @@ The content app's catch-all ``/<slug>/`` comes last so every other page wins.
 """
 
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from consultants.sitemaps import ConsultantSitemap
+from content import views as content_views
+from content.sitemaps import PageSitemap
 from magnetiq.api.docs import DOCS_VIEW_OPTIONS
+
+SITEMAPS = {"pages": PageSitemap, "consultants": ConsultantSitemap}
 
 admin.site.site_header = "Magnetiq back office"
 admin.site.site_title = "Magnetiq"
@@ -29,9 +36,16 @@ urlpatterns = [
         name="redoc",
     ),
     path("accounts/", include("accounts.urls")),
+    path("robots.txt", content_views.robots_txt, name="robots-txt"),
+    path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
+]
+# The public pages: English without a prefix, German under /de/ (LocaleMiddleware activates the
+# language from the path, whatever the browser's Accept-Language says). The content catch-all is last.
+urlpatterns += i18n_patterns(
     path("consultants/", include("consultants.urls")),
     path("", include("content.urls")),
-]
+    prefix_default_language=False,
+)
 
 handler400 = "magnetiq.api.handlers.handler400"
 handler403 = "magnetiq.api.handlers.handler403"

@@ -120,7 +120,7 @@ def test_profile_page_in_german(client):
         bio={"en": bio_blocks("Ada builds clouds."), "de": bio_blocks("Ada baut Wolken.")},
         meta_description={},
     )
-    response = client.get("/consultants/ada-adler/", HTTP_ACCEPT_LANGUAGE="de")
+    response = client.get("/de/consultants/ada-adler/")
     html = response.content.decode()
     assert "<p>Ada baut Wolken.</p>" in html
     assert '<meta name="description" content="Ada baut Wolken.">' in html
@@ -151,3 +151,14 @@ def test_sitemap_lists_public_profiles_only():
     xml = response.content.decode()
     assert "/consultants/ada-adler/</loc>" in xml
     assert "ben-brook" not in xml
+
+
+def test_directory_in_german_under_de_prefix_with_language_switch(client):
+    ConsultantFactory(first_name="Ada", last_name="Adler")
+    response = client.get("/de/consultants/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response["Content-Language"] == "de"
+    assert '<html lang="de">' in html
+    assert 'href="/de/consultants/ada-adler/"' in html
+    assert 'href="/consultants/" hreflang="en"' in html
