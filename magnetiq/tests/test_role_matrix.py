@@ -1,0 +1,122 @@
+"""Every role against every staff endpoint of the foundation, through the real role groups and a
+real JWT: allowed (exact 2xx) or 403, never a 500; no token → 401.
+
+The expected table is written out by hand from spec 000 "Permission-Based Access Control" (as
+narrowed in ``accounts/roles.py``), so a change to the role table or to a view's permissions that
+moves a cell fails here.
+"""
+
+import pytest
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.models import Role
+from accounts.tests.factories import UserFactory
+from consultants.tests.factories import ConsultantFactory
+from content.tests.factories import PageFactory
+
+pytestmark = pytest.mark.django_db
+
+SA, AD, CM, PM, AV, ED, VI, CO, CL = (
+    Role.SUPER_ADMIN,
+    Role.ADMIN,
+    Role.CONSULTANT_MANAGER,
+    Role.PAYMENT_MANAGER,
+    Role.ANALYTICS_VIEWER,
+    Role.EDITOR,
+    Role.VIEWER,
+    Role.CONSULTANT,
+    Role.CLIENT,
+)
+ALL_ROLES = (SA, AD, CM, PM, AV, ED, VI, CO, CL)
+STAFF = {SA, AD, CM, PM, AV, ED, VI}
+
+
+def _paragraph(text: str) -> dict:
+    return {"_type": "block", "style": "normal", "markDefs": [], "children": [{"_type": "span", "text": text}]}
+
+
+def _page_body(slug: str) -> dict:
+    return {"slug": slug, "title": {"en": "Matrix"}, "content": {"en": [_paragraph("Body.")]}}
+
+
+# (name, method, url template, body factory, success status, roles allowed)
+ENDPOINTS = [
+    ("users list", "get", "/api/v1/admin/users", None, 200, {SA, AD}),
+    (
+        "user create",
+        "post",
+        "/api/v1/admin/users",
+        lambda: {"email": "new.person@example.com", "first_name": "New", "last_name": "Person", "role": "viewer"},
+        201,
+        {SA, AD},
+    ),
+    ("user get", "get", "/api/v1/admin/users/{user}", None, 200, {SA, AD}),
+    ("user deactivate", "delete", "/api/v1/admin/users/{user}", None, 204, {SA, AD}),
+    ("consultants list", "get", "/api/v1/admin/consultants", None, 200, STAFF),
+    (
+        "consultant create",
+        "post",
+        "/api/v1/admin/consultants",
+        lambda: {"first_name": "Neo", "last_name": "Nagel", "email": "neo@example.com"},
+        201,
+        {SA, AD, CM},
+    ),
+    ("consultant get", "get", "/api/v1/admin/consultants/{consultant}", None, 200, STAFF),
+    (
+        "consultant status",
+        "put",
+        "/api/v1/admin/consultants/{consultant}/status",
+        lambda: {"status": "suspended"},
+        200,
+        {SA, AD, CM},
+    ),
+    ("consultant delete", "delete", "/api/v1/admin/consultants/{consultant}", None, 204, {SA, AD}),
+    ("pages list", "get", "/api/v1/content/pages", None, 200, STAFF),
+    ("page create", "post", "/api/v1/content/pages", lambda: _page_body("matrix"), 201, {SA, AD, ED}),
+    ("page get", "get", "/api/v1/content/pages/{page}", None, 200, STAFF),
+    ("page html", "get", "/api/v1/content/pages/{page}/html", None, 200, STAFF),
+    ("page patch", "patch", "/api/v1/content/pages/{page}", lambda: {"title": {"en": "New"}}, 200, {SA, AD, ED}),
+    ("page delete", "delete", "/api/v1/content/pages/{page}", None, 204, {SA, AD}),
+    ("admin pages list", "get", "/api/v1/admin/pages", None, 200, STAFF),
+    ("media list", "get", "/api/v1/content/media", None, 200, STAFF),
+    ("portable assets list", "get", "/api/v1/content/portable-assets", None, 200, STAFF),
+    ("system health", "get", "/api/v1/admin/system-health", None, 200, STAFF),
+]
+
+CASES = [
+    pytest.param(role, endpoint, id=f"{role}-{endpoint[0].replace(' ', '-')}")
+    for endpoint in ENDPOINTS
+    for role in ALL_ROLES
+]
+
+
+def _targets() -> dict:
+    return {
+        "user": UserFactory(role=Role.VIEWER, email="target@example.com").pk,
+        "consultant": ConsultantFactory().pk,
+        "page": PageFactory().pk,
+    }
+
+
+@pytest.mark.parametrize(("role", "endpoint"), CASES)
+def test_role_against_endpoint(role, endpoint):
+    name, method, url, body, success, allowed = endpoint
+    url = url.format(**_targets())
+    actor = UserFactory(role=role, email=f"{role}@example.com")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(actor).access_token}")
+    response = getattr(client, method)(url, body() if body else None, format="json")
+    if role in allowed:
+        assert response.status_code == success, (name, role, response.content[:300])
+    else:
+        assert response.status_code == 403, (name, role, response.status_code)
+        assert response.json()["error"]["code"] == "PERMISSION_DENIED"
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e[0] for e in ENDPOINTS])
+def test_no_token_is_401(endpoint):
+    name, method, url, body, _success, _allowed = endpoint
+    response = getattr(APIClient(), method)(url.format(**_targets()), body() if body else None, format="json")
+    assert response.status_code == 401, name
+    assert response.json()["error"]["code"] == "NOT_AUTHENTICATED"
