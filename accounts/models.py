@@ -49,7 +49,7 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         ``accounts.services.user_create``. The staff flags follow the role, as in the services."""
         if not email:
             raise ValueError("An e-mail address is required.")
-        role = extra.pop("role", Role.VIEWER)
+        role = extra.pop("role", Role.CLIENT)  # least privilege: staff roles are given, never defaulted
         extra["is_staff"] = role in STAFF_ROLES
         extra["is_superuser"] = role == Role.SUPER_ADMIN
         user = self.model(email=self.normalize_email(email).lower(), role=role, **extra)
@@ -81,7 +81,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
-    role = models.CharField(max_length=32, choices=Role.choices, default=Role.VIEWER)
+    role = models.CharField(max_length=32, choices=Role.choices, default=Role.CLIENT)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Can log into the admin.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
