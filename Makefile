@@ -26,7 +26,15 @@ $(PT_DIR)/node_modules/.installed: $(PT_DIR)/package.json $(PT_DIR)/package-lock
 	touch $@
 
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev $(PT_DIR)/node_modules/.installed
+# Browser tests drive Debian's Chromium through Playwright (no browser download); install it when
+# missing and we may (root with apt), as on a fresh CI machine.
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "Chromium is missing: install Debian's 'chromium' package for the browser tests."; exit 1; fi
+
+install-dev: $(VENV)/.installed-dev $(PT_DIR)/node_modules/.installed $(CHROMIUM)
 
 ## setup: migrate, load the demo data and make sure a super admin exists (idempotent).
 setup: install

@@ -36,6 +36,7 @@ urlpatterns = [
         name="redoc",
     ),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("robots.txt", content_views.robots_txt, name="robots-txt"),
     path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
 ]

@@ -1,0 +1,58 @@
+"""Templated e-mail in the recipient's language (HTML and plain text, optional attachments).
+
+Called from tasks (which take ids and are idempotent), never straight from a request: services
+enqueue the task with ``transaction.on_commit`` so nothing is sent for a rolled-back change.
+"""
+
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template import Context
+from django.template.loader import get_template, render_to_string
+from django.utils import translation
+
+
+def _render_text(name: str, context: dict) -> str:
+    """Render a plain-text template without HTML escaping (a subject or text body is not HTML)."""
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
+def render_templated_mail(*, template: str, context: dict, language: str = "en") -> tuple[str, str, str]:
+    """Render ``<template>_subject.txt``, ``<template>.txt`` (both unescaped) and ``<template>.html``
+    (escaped) in ``language``; templates ask ``{% get_current_language as LANGUAGE_CODE %}``.
+
+    Returns ``(subject, text, html)``; the subject is stripped to one line.
+    """
+    with translation.override(language if language in dict(settings.LANGUAGES) else "en"):
+        subject = " ".join(_render_text(f"{template}_subject.txt", context).split())
+        text = _render_text(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
+    return subject, text, html
+
+
+def send_templated_mail(
+    *,
+    to: Sequence[str],
+    template: str,
+    context: dict,
+    language: str = "en",
+    attachments: Iterable[tuple[str, bytes | str, str]] = (),
+    reply_to: Sequence[str] = (),
+    headers: dict | None = None,
+) -> EmailMultiAlternatives:
+    """Send one e-mail to ``to`` from ``DEFAULT_FROM_EMAIL`` and return the sent message.
+
+    ``attachments``: ``(filename, content, mimetype)`` triples, e.g. ``("invite.ics", ics_bytes,
+    "text/calendar; method=REQUEST")``. Raises the mail backend's errors (SMTP failures) so the
+    calling task can record or retry them.
+    """
+    subject, text, html = render_templated_mail(template=template, context=context, language=language)
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, to=list(to), reply_to=list(reply_to), headers=headers or {}
+    )
+    message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
+    message.send()
+    return message
