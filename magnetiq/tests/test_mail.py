@@ -7,7 +7,8 @@ from magnetiq.mail import send_templated_mail
 @pytest.fixture
 def templates(settings, tmp_path):
     (tmp_path / "greet_subject.txt").write_text(
-        "{% load i18n %}{% get_current_language as LANGUAGE_CODE %}{% if LANGUAGE_CODE == 'de' %}Hallo{% else %}Hello{% endif %}\n {{ name }}\n"
+        "{% load i18n %}{% get_current_language as LANGUAGE_CODE %}"
+        "{% if LANGUAGE_CODE == 'de' %}Hallo{% else %}Hello{% endif %}\n {{ name }}\n"
     )
     (tmp_path / "greet.txt").write_text("Hi {{ name }}")
     (tmp_path / "greet.html").write_text("<p>Hi {{ name }}</p>")
