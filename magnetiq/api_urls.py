@@ -16,6 +16,9 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("content.api.urls")),
     path("", include("consultants.api.urls")),
+    path("", include("bookings.api.urls")),
+    path("", include("whitepapers.api.urls")),
+    path("", include("webinars.api.urls")),
     # Last: an unknown API path answers in the JSON error shape even with DEBUG on
     # (Django would otherwise show its HTML technical 404 page).
     re_path(r"^.*$", handler404, name="not-found"),

@@ -44,6 +44,9 @@ urlpatterns = [
 # language from the path, whatever the browser's Accept-Language says). The content catch-all is last.
 urlpatterns += i18n_patterns(
     path("consultants/", include("consultants.urls")),
+    path("", include("bookings.urls")),
+    path("whitepapers/", include("whitepapers.urls")),
+    path("webinars/", include("webinars.urls")),
     path("", include("content.urls")),
     prefix_default_language=False,
 )

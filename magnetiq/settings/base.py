@@ -48,6 +48,9 @@ LOCAL_APPS = [
     "accounts",
     "content",
     "consultants",
+    "bookings",
+    "whitepapers",
+    "webinars",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
