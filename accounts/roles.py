@@ -48,9 +48,11 @@ _READ_ONLY = [
     *_perms("consultants.consultant", ["view"]),
 ]
 
+_AUDIT = _perms("magnetiq.auditlogentry", ["view"])
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.SUPER_ADMIN: frozenset(_EVERYTHING),
-    Role.ADMIN: frozenset(_EVERYTHING),
+    Role.SUPER_ADMIN: frozenset(_EVERYTHING + _AUDIT),
+    Role.ADMIN: frozenset(_EVERYTHING + _AUDIT),
     Role.CONSULTANT_MANAGER: frozenset(
         _perms("consultants.consultant", ["view", "add", "change"])
         + _perms("content.page", ["view"])
