@@ -1,0 +1,53 @@
+"""Booking errors: each has a stable ``code`` and the HTTP status the API answers with."""
+
+from magnetiq.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
+
+
+class BookingUnavailable(Conflict):
+    """The time is not (or no longer) free for this consultant: someone else took it, it is outside
+    the schedule, too soon, too far ahead or the day is full. 409."""
+
+    code = "BOOKING_UNAVAILABLE"
+    message = "This time is no longer available. Please pick another slot."
+
+
+class BookingPolicyWindowClosed(ApplicationError):
+    """A guest tried to cancel or reschedule less than 24 h before the start (spec 004). 400."""
+
+    code = "BOOKING_POLICY_WINDOW_CLOSED"
+    status = 400
+    message = "Bookings can be changed or cancelled by the client until 24 hours before the start."
+
+
+class BookingStateConflict(Conflict):
+    """The booking's status does not allow the action (reschedule a cancelled booking, …). 409."""
+
+    code = "BOOKING_INVALID_STATE"
+    message = "The booking's status does not allow this action."
+
+
+class BookingPaymentRequired(ApplicationError):
+    """The booking waits for payment; it cannot be confirmed without one. 400."""
+
+    code = "BOOKING_PAYMENT_REQUIRED"
+    status = 400
+    message = "This booking is confirmed once it is paid."
+
+
+class BookingInvalid(InvalidInput):
+    """A field of the booking request is not valid (type, duration, time zone, message). 422."""
+
+    code = "VALIDATION_ERROR"
+
+
+class BookingNotFound(NotFound):
+    code = "BOOKING_NOT_FOUND"
+    message = "No such booking."
+
+
+class BookingLinkExpired(ApplicationError):
+    """A manage link made for an earlier time of a rescheduled booking. 410."""
+
+    code = "BOOKING_LINK_EXPIRED"
+    status = 410
+    message = "This link belongs to an earlier time of the booking; use the link from the latest e-mail."

@@ -1,0 +1,608 @@
+"""Every write to bookings: create, confirm, cancel, reschedule, complete, no-show, staff status.
+
+One consultant, one time (issue 3, shared/RELIABILITY.md C-1…C-4): every service that takes a time
+runs inside ``transaction.atomic()``, first locks the consultant row (``select_for_update``: real on
+PostgreSQL; on SQLite the IMMEDIATE transaction already serialises writers), frees expired holds of
+that consultant, re-checks the time with :func:`bookings.availability.consultant_has_free_slot` and
+only then writes. The partial unique constraint ``booking_one_active_per_start`` is the last line:
+its ``IntegrityError`` becomes :class:`BookingUnavailable` (409) like a failed re-check.
+
+Policy (spec 004 "Cancel Session"): a guest — anyone who is neither staff holding
+``bookings.change_consultationbooking`` nor the consultant's own user — may cancel or reschedule
+until ``GUEST_CHANGE_CUTOFF_HOURS`` (24) before the start; later → :class:`BookingPolicyWindowClosed`.
+
+Each state change writes a :class:`BookingChange`, an audit entry (``log_action``) and, after
+commit, a signal of ``bookings.signals``.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from consultants.models import Consultant
+from content.portable_text import validate_blocks
+from magnetiq.audit import log_action
+from magnetiq.exceptions import NotFound
+
+from . import conf, signals
+from .availability import consultant_has_free_slot, duration_for
+from .exceptions import (
+    BookingInvalid,
+    BookingPaymentRequired,
+    BookingPolicyWindowClosed,
+    BookingStateConflict,
+    BookingUnavailable,
+)
+from .models import (
+    BookingChange,
+    BookingChangeKind,
+    BookingLanguage,
+    BookingStatus,
+    CancelledBy,
+    ConsultationBooking,
+    MeetingPlatform,
+    PaymentStatus,
+)
+
+MAX_MESSAGE_CHARS = 5000
+MAX_QUESTIONS = 20
+MAX_QUESTION_CHARS = 1000
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _invalid(field: str, message: str, code: str = "invalid") -> BookingInvalid:
+    return BookingInvalid(message, details=[{"field": field, "message": message, "code": code}])
+
+
+def message_to_blocks(value: Any, *, language: str = "en") -> list[dict]:
+    """The client's message as Portable Text blocks.
+
+    Accepts nothing (→ ``[]``), plain text (one paragraph per blank-line separated part), a list
+    of blocks (validated) or spec 000's ``{"en": [blocks], "de": [...]}`` (the entry of
+    ``language``, else ``en``, else the first). Raises :class:`BookingInvalid` or
+    ``PortableTextError`` (422).
+    """
+    if value in (None, "", [], {}):
+        return []
+    if isinstance(value, str):
+        if len(value) > MAX_MESSAGE_CHARS:
+            raise _invalid("client_message", f"At most {MAX_MESSAGE_CHARS} characters.", "max_length")
+        paragraphs = [part.strip() for part in value.replace("\r\n", "\n").split("\n\n") if part.strip()]
+        return [
+            {
+                "_type": "block",
+                "style": "normal",
+                "markDefs": [],
+                "children": [{"_type": "span", "text": p, "marks": []}],
+            }
+            for p in paragraphs
+        ]
+    if isinstance(value, dict):
+        picked = value.get(language, value.get("en", next(iter(value.values()))))
+        return message_to_blocks(picked, language=language) if isinstance(picked, str) else _checked_blocks(picked)
+    return _checked_blocks(value)
+
+
+def _checked_blocks(value: Any) -> list[dict]:
+    if not isinstance(value, list):
+        raise _invalid("client_message", "Send plain text or a list of Portable Text blocks.")
+    validate_blocks(value, field="client_message")
+    return value
+
+
+def _clean_questions(questions: Any) -> list[str]:
+    if questions in (None, ""):
+        return []
+    if isinstance(questions, str):
+        questions = [questions]
+    if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
+        raise _invalid("questions", "Questions are a list of texts.")
+    cleaned = [q.strip() for q in questions if q.strip()]
+    if len(cleaned) > MAX_QUESTIONS:
+        raise _invalid("questions", f"At most {MAX_QUESTIONS} questions.", "max_length")
+    if any(len(q) > MAX_QUESTION_CHARS for q in cleaned):
+        raise _invalid("questions", f"A question has at most {MAX_QUESTION_CHARS} characters.", "max_length")
+    return cleaned
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise _invalid("timezone", f"“{name}” is not a known time zone; use an IANA name like Europe/Berlin.") from None
+    return name
+
+
+def booking_price(*, consultant: Consultant, booking_type: str, duration_minutes: int) -> Decimal:
+    """What the booking costs in ``consultant.currency``: hourly rate × minutes / 60, two places;
+    ``0.00`` when the consultant has no rate or the type is in ``FREE_BOOKING_TYPES``."""
+    rate = consultant.hourly_rate
+    if not rate or booking_type in conf.get("FREE_BOOKING_TYPES"):
+        return Decimal("0.00")
+    return (rate * duration_minutes / Decimal(60)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def actor_is_privileged(actor, booking: ConsultationBooking) -> bool:
+    """Staff allowed to change bookings, or the booking's consultant: not bound by the 24 h rule."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    if actor.has_perm("bookings.change_consultationbooking"):
+        return True
+    return bool(booking.consultant.user_id and booking.consultant.user_id == actor.pk)
+
+
+def _cancelled_by(actor, booking: ConsultationBooking) -> str:
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        if booking.consultant.user_id and booking.consultant.user_id == actor.pk:
+            return CancelledBy.CONSULTANT
+        if actor.has_perm("bookings.change_consultationbooking"):
+            return CancelledBy.STAFF
+    return CancelledBy.CLIENT
+
+
+def _check_guest_window(booking: ConsultationBooking, actor, now: datetime) -> None:
+    if actor_is_privileged(actor, booking):
+        return
+    cutoff = booking.start - timedelta(hours=conf.get("GUEST_CHANGE_CUTOFF_HOURS"))
+    if now > cutoff:
+        raise BookingPolicyWindowClosed()
+
+
+def _lock_consultant(consultant_id: int) -> Consultant:
+    """Lock the consultant row for the rest of the transaction (the booking mutex)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("The consultant lock must be taken inside transaction.atomic().")
+    return Consultant.objects.select_for_update().get(pk=consultant_id)
+
+
+def _lock_booking(booking: ConsultationBooking) -> ConsultationBooking:
+    return ConsultationBooking.objects.select_for_update().select_related("consultant").get(pk=booking.pk)
+
+
+def _record(booking, kind, *, actor=None, old_status="", old_start=None, old_end=None, note="", now=None):
+    BookingChange.objects.create(
+        booking=booking,
+        kind=kind,
+        old_status=old_status,
+        new_status=booking.status,
+        old_start=old_start,
+        old_end=old_end,
+        new_start=booking.start,
+        new_end=booking.end,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        note=note,
+        created_at=now or timezone.now(),
+    )
+
+
+def _expire(booking: ConsultationBooking, now: datetime) -> None:
+    """Turn one locked, expired hold into a cancelled booking (frees its slot)."""
+    old_status = booking.status
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    booking.cancelled_by = CancelledBy.SYSTEM
+    booking.cancellation_reason = "The payment hold expired."
+    booking.sequence += 1
+    booking.save(
+        update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_reason", "sequence", "updated_at"]
+    )
+    _record(booking, BookingChangeKind.HOLD_EXPIRED, old_status=old_status, now=now)
+    log_action(booking, "bookings.booking.hold_expired", data={"reference": booking.reference})
+    signals.send_after_commit(signals.booking_hold_expired, ConsultationBooking, booking_id=booking.pk)
+
+
+def _release_expired_for(consultant_id: int, now: datetime, *, keep_pk: int | None = None) -> int:
+    """Expire the lapsed holds of one (locked) consultant, except ``keep_pk``."""
+    expired = ConsultationBooking.objects.expired_holds(now).filter(consultant_id=consultant_id).exclude(pk=keep_pk)
+    count = 0
+    for booking in expired.select_for_update():
+        _expire(booking, now)
+        count += 1
+    return count
+
+
+# --- services -----------------------------------------------------------------------------------
+
+
+def booking_create(
+    *,
+    consultant: Consultant,
+    start: datetime,
+    client_name: str,
+    client_email: str,
+    booking_type: str = "30for30",
+    duration_minutes: int | None = None,
+    visitor_timezone: str = "UTC",
+    language: str = "en",
+    client_phone: str = "",
+    client_company: str = "",
+    client_message: Any = None,
+    questions: Any = None,
+    meeting_platform: str = MeetingPlatform.MANUAL,
+    client_user=None,
+    paper_id: str = "",
+    actor=None,
+    now: datetime | None = None,
+) -> ConsultationBooking:
+    """Book ``start`` (aware) with a public consultant.
+
+    Free bookings (no rate, or a free type) are ``confirmed`` at once and send
+    ``booking_confirmed``; priced ones are ``pending_payment`` with ``hold_expires_at = now +
+    HOLD_MINUTES`` and ``payment_amount = rate × minutes / 60`` in the consultant's currency.
+    ``client_message``: plain text, Portable Text blocks or ``{"en": blocks}``; ``questions``: a
+    list of texts. Raises :class:`NotFound` (consultant not public), :class:`BookingInvalid` /
+    ``PortableTextError`` (422), :class:`BookingUnavailable` (409: not a free slot, or lost a race).
+    """
+    now = now or timezone.now()
+    if not consultant.is_public:
+        raise NotFound("No such consultant.")
+    minutes = duration_for(booking_type, duration_minutes)
+    if start.tzinfo is None:
+        raise _invalid("scheduled_date", "Give the time with a UTC offset or Z.")
+    if language not in BookingLanguage.values:
+        raise _invalid("language", "Use en or de.")
+    if meeting_platform not in MeetingPlatform.values:
+        raise _invalid("meeting_platform", f"Use one of {', '.join(MeetingPlatform.values)}.")
+    _check_timezone(visitor_timezone)
+    blocks = message_to_blocks(client_message, language=language)
+    cleaned_questions = _clean_questions(questions)
+    start = start.astimezone(UTC)
+    amount = booking_price(consultant=consultant, booking_type=booking_type, duration_minutes=minutes)
+    free = amount == 0
+
+    try:
+        with transaction.atomic():
+            locked = _lock_consultant(consultant.pk)
+            _release_expired_for(locked.pk, now)
+            if not consultant_has_free_slot(consultant=locked, start=start, duration_minutes=minutes, now=now):
+                raise BookingUnavailable()
+            booking = ConsultationBooking(
+                consultant=locked,
+                client_user=client_user if getattr(client_user, "is_authenticated", False) else None,
+                booking_type=booking_type,
+                start=start,
+                end=start + timedelta(minutes=minutes),
+                duration_minutes=minutes,
+                timezone=visitor_timezone,
+                language=language,
+                client_name=(client_name or "").strip(),
+                client_email=(client_email or "").strip().lower(),
+                client_phone=(client_phone or "").strip(),
+                client_company=(client_company or "").strip(),
+                client_message=blocks,
+                questions=cleaned_questions,
+                paper_id=paper_id or "",
+                meeting_platform=meeting_platform,
+                payment_amount=amount,
+                payment_currency=locked.currency,
+                payment_status=PaymentStatus.NOT_REQUIRED if free else PaymentStatus.PENDING,
+                status=BookingStatus.CONFIRMED if free else BookingStatus.PENDING_PAYMENT,
+                confirmed_at=now if free else None,
+                hold_expires_at=None if free else now + timedelta(minutes=conf.get("HOLD_MINUTES")),
+            )
+            booking.full_clean(validate_constraints=False)
+            booking.save()
+            _record(booking, BookingChangeKind.CREATED, actor=actor, now=now)
+            log_action(
+                booking,
+                "bookings.booking.created",
+                actor=actor,
+                data={"reference": booking.reference, "status": booking.status, "start": start.isoformat()},
+            )
+            if free:
+                signals.send_after_commit(signals.booking_confirmed, ConsultationBooking, booking_id=booking.pk)
+    except IntegrityError:
+        raise BookingUnavailable() from None
+    return booking
+
+
+def booking_confirm(
+    *,
+    booking: ConsultationBooking,
+    payment_intent_id: str | None = None,
+    actor=None,
+    now: datetime | None = None,
+) -> ConsultationBooking:
+    """Confirm a ``pending_payment`` booking (called by payments once paid, or by staff).
+
+    Re-checks the time under the consultant lock: an unexpired hold still owns it; an expired one
+    (not yet released) is confirmed only if the time is still free. Confirming a confirmed booking
+    returns it unchanged (idempotent). Raises :class:`BookingStateConflict` (cancelled, completed,
+    …; e.g. the hold was released — payments must refund) or :class:`BookingUnavailable`.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            _lock_consultant(booking.consultant_id)
+            booking = _lock_booking(booking)
+            if booking.status == BookingStatus.CONFIRMED:
+                return booking
+            if booking.status != BookingStatus.PENDING_PAYMENT:
+                raise BookingStateConflict(f"A {booking.get_status_display().lower()} booking cannot be confirmed.")
+            _release_expired_for(booking.consultant_id, now, keep_pk=booking.pk)
+            if not consultant_has_free_slot(
+                consultant=booking.consultant,
+                start=booking.start,
+                duration_minutes=booking.duration_minutes,
+                now=now,
+                exclude_booking_id=booking.pk,
+                check_notice=False,
+            ):
+                raise BookingUnavailable()
+            old_status = booking.status
+            booking.status = BookingStatus.CONFIRMED
+            booking.confirmed_at = now
+            booking.hold_expires_at = None
+            if payment_intent_id:
+                booking.payment_intent_id = payment_intent_id
+            booking.payment_status = PaymentStatus.COMPLETED if booking.payment_amount else PaymentStatus.NOT_REQUIRED
+            booking.sequence += 1
+            booking.save()
+            _record(booking, BookingChangeKind.CONFIRMED, actor=actor, old_status=old_status, now=now)
+            log_action(
+                booking,
+                "bookings.booking.confirmed",
+                actor=actor,
+                data={"reference": booking.reference, "payment_intent_id": payment_intent_id},
+            )
+            signals.send_after_commit(signals.booking_confirmed, ConsultationBooking, booking_id=booking.pk)
+    except IntegrityError:
+        raise BookingUnavailable() from None
+    return booking
+
+
+def booking_expire_hold(*, booking: ConsultationBooking, now: datetime | None = None) -> bool:
+    """Release one booking's hold if it is ``pending_payment`` and expired; ``True`` if released."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock_booking(booking)
+        if booking.status != BookingStatus.PENDING_PAYMENT or booking.hold_expires_at > now:
+            return False
+        _expire(booking, now)
+        return True
+
+
+def bookings_release_expired_holds(*, now: datetime | None = None) -> int:
+    """Expire every lapsed hold (status → ``cancelled``, by ``system``); returns how many.
+
+    Idempotent and safe next to live traffic: each hold is re-read under its row lock, so a booking
+    confirmed in the meantime is left alone. Run by ``manage.py release_expired_holds`` and the task.
+    """
+    now = now or timezone.now()
+    count = 0
+    for booking in ConsultationBooking.objects.expired_holds(now).only("pk").order_by("pk"):
+        count += booking_expire_hold(booking=booking, now=now)
+    return count
+
+
+def booking_cancel(
+    *,
+    booking: ConsultationBooking,
+    actor=None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> ConsultationBooking:
+    """Cancel an active booking and free its time.
+
+    A guest (``actor`` None, or a client) may cancel until 24 h before the start, staff and the
+    consultant at any time. Raises :class:`BookingPolicyWindowClosed` (400) and
+    :class:`BookingStateConflict` (409: already cancelled, completed or no-show).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock_booking(booking)
+        if booking.status not in (BookingStatus.PENDING_PAYMENT, BookingStatus.CONFIRMED):
+            raise BookingStateConflict(f"A {booking.get_status_display().lower()} booking cannot be cancelled.")
+        _check_guest_window(booking, actor, now)
+        old_status = booking.status
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = now
+        booking.cancelled_by = _cancelled_by(actor, booking)
+        booking.cancellation_reason = (reason or "").strip()[:2000]
+        booking.sequence += 1
+        booking.save()
+        _record(
+            booking,
+            BookingChangeKind.CANCELLED,
+            actor=actor,
+            old_status=old_status,
+            note=booking.cancellation_reason,
+            now=now,
+        )
+        log_action(
+            booking,
+            "bookings.booking.cancelled",
+            actor=actor,
+            data={"reference": booking.reference, "by": booking.cancelled_by, "old_status": old_status},
+        )
+        signals.send_after_commit(
+            signals.booking_cancelled, ConsultationBooking, booking_id=booking.pk, cancelled_by=booking.cancelled_by
+        )
+    return booking
+
+
+def booking_reschedule(
+    *,
+    booking: ConsultationBooking,
+    new_start: datetime,
+    actor=None,
+    now: datetime | None = None,
+) -> ConsultationBooking:
+    """Move an active booking to ``new_start`` (same duration) in one transaction.
+
+    The new time is checked under the consultant lock and taken; the old one is freed by the same
+    update. ``sequence`` and ``reschedule_count`` go up (old manage links stop working), the sent
+    reminders are reset. Guests until 24 h before the *current* start. Raises
+    :class:`BookingPolicyWindowClosed`, :class:`BookingStateConflict` (not active),
+    :class:`BookingInvalid` (same time, naive time), :class:`BookingUnavailable` (time not free).
+    Nothing changes when it raises.
+    """
+    now = now or timezone.now()
+    if new_start.tzinfo is None:
+        raise _invalid("scheduled_date", "Give the time with a UTC offset or Z.")
+    try:
+        with transaction.atomic():
+            _lock_consultant(booking.consultant_id)
+            booking = _lock_booking(booking)
+            if not booking.is_active:
+                raise BookingStateConflict(
+                    f"A {booking.get_status_display().lower()} booking cannot be rescheduled.",
+                    code="BOOKING_NOT_RESCHEDULABLE",
+                )
+            _check_guest_window(booking, actor, now)
+            if new_start == booking.start:
+                raise _invalid("scheduled_date", "The booking is already at this time.", "unchanged")
+            _release_expired_for(booking.consultant_id, now, keep_pk=booking.pk)
+            if not consultant_has_free_slot(
+                consultant=booking.consultant,
+                start=new_start,
+                duration_minutes=booking.duration_minutes,
+                now=now,
+                exclude_booking_id=booking.pk,
+            ):
+                raise BookingUnavailable()
+            old_start, old_end = booking.start, booking.end
+            booking.start = new_start.astimezone(UTC)
+            booking.end = booking.start + timedelta(minutes=booking.duration_minutes)
+            booking.sequence += 1
+            booking.reschedule_count += 1
+            booking.reminder_24h_sent_at = None
+            booking.reminder_1h_sent_at = None
+            booking.attendance_confirmed_at = None
+            booking.save()
+            _record(
+                booking,
+                BookingChangeKind.RESCHEDULED,
+                actor=actor,
+                old_status=booking.status,
+                old_start=old_start,
+                old_end=old_end,
+                now=now,
+            )
+            log_action(
+                booking,
+                "bookings.booking.rescheduled",
+                actor=actor,
+                data={
+                    "reference": booking.reference,
+                    "old_start": old_start.isoformat(),
+                    "new_start": booking.start.isoformat(),
+                },
+            )
+            signals.send_after_commit(
+                signals.booking_rescheduled,
+                ConsultationBooking,
+                booking_id=booking.pk,
+                previous_start=old_start,
+                previous_end=old_end,
+            )
+    except IntegrityError:
+        raise BookingUnavailable() from None
+    return booking
+
+
+def _finish(booking, *, status, kind, action, actor, now, allow_before_start=False):
+    with transaction.atomic():
+        booking = _lock_booking(booking)
+        if booking.status == status:
+            return booking
+        if booking.status != BookingStatus.CONFIRMED:
+            raise BookingStateConflict(
+                f"Only a confirmed booking can become {status.label.lower()}; this one is "
+                f"{booking.get_status_display().lower()}."
+            )
+        if not allow_before_start and now < booking.start:
+            raise BookingStateConflict("The meeting has not started yet.", code="BOOKING_NOT_STARTED")
+        old_status = booking.status
+        booking.status = status
+        if status == BookingStatus.COMPLETED:
+            booking.completed_at = now
+        booking.sequence += 1
+        booking.save()
+        _record(booking, kind, actor=actor, old_status=old_status, now=now)
+        log_action(booking, action, actor=actor, data={"reference": booking.reference})
+        if status == BookingStatus.COMPLETED:
+            signals.send_after_commit(signals.booking_completed, ConsultationBooking, booking_id=booking.pk)
+    return booking
+
+
+def booking_complete(*, booking: ConsultationBooking, actor=None, now: datetime | None = None) -> ConsultationBooking:
+    """Mark a confirmed booking whose start has passed as ``completed`` (idempotent).
+    Raises :class:`BookingStateConflict` (not confirmed, or not started yet)."""
+    return _finish(
+        booking,
+        status=BookingStatus.COMPLETED,
+        kind=BookingChangeKind.COMPLETED,
+        action="bookings.booking.completed",
+        actor=actor,
+        now=now or timezone.now(),
+    )
+
+
+def booking_mark_no_show(
+    *, booking: ConsultationBooking, actor=None, now: datetime | None = None
+) -> ConsultationBooking:
+    """Mark a confirmed booking whose start has passed as ``no_show`` (idempotent).
+    Raises :class:`BookingStateConflict` (not confirmed, or not started yet)."""
+    return _finish(
+        booking,
+        status=BookingStatus.NO_SHOW,
+        kind=BookingChangeKind.NO_SHOW,
+        action="bookings.booking.no_show",
+        actor=actor,
+        now=now or timezone.now(),
+    )
+
+
+def booking_confirm_attendance(*, booking: ConsultationBooking, now: datetime | None = None) -> ConsultationBooking:
+    """The visitor confirms they will attend (spec 000 ``POST /public/bookings/{id}/confirm``).
+
+    Idempotent for a confirmed booking; :class:`BookingPaymentRequired` (400) while it waits for
+    payment (a visitor cannot skip paying, RELIABILITY C-12); :class:`BookingStateConflict` otherwise.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock_booking(booking)
+        if booking.status == BookingStatus.PENDING_PAYMENT:
+            raise BookingPaymentRequired()
+        if booking.status != BookingStatus.CONFIRMED:
+            raise BookingStateConflict(f"A {booking.get_status_display().lower()} booking cannot be confirmed.")
+        if booking.attendance_confirmed_at is None:
+            booking.attendance_confirmed_at = now
+            booking.save(update_fields=["attendance_confirmed_at", "updated_at"])
+            log_action(booking, "bookings.booking.attendance_confirmed", data={"reference": booking.reference})
+    return booking
+
+
+def booking_update_status(
+    *,
+    booking: ConsultationBooking,
+    status: str,
+    actor=None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> ConsultationBooking:
+    """Staff change of status (``PUT /business/bookings/{id}/status``), through the matching service:
+    ``confirmed`` → :func:`booking_confirm`, ``cancelled`` → :func:`booking_cancel`, ``completed`` →
+    :func:`booking_complete`, ``no_show`` → :func:`booking_mark_no_show`. The same status is a no-op;
+    ``pending_payment`` cannot be set. Raises what those services raise, or :class:`BookingInvalid`.
+    """
+    if status == booking.status:
+        return booking
+    if status == BookingStatus.CONFIRMED:
+        return booking_confirm(booking=booking, actor=actor, now=now)
+    if status == BookingStatus.CANCELLED:
+        return booking_cancel(booking=booking, actor=actor, reason=reason, now=now)
+    if status == BookingStatus.COMPLETED:
+        return booking_complete(booking=booking, actor=actor, now=now)
+    if status == BookingStatus.NO_SHOW:
+        return booking_mark_no_show(booking=booking, actor=actor, now=now)
+    raise _invalid("status", "Set confirmed, cancelled, completed or no_show.", "invalid_choice")
