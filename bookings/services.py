@@ -18,8 +18,9 @@ commit, a signal of ``bookings.signals``.
 from __future__ import annotations
 
 import zoneinfo
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -40,6 +41,7 @@ from .exceptions import (
     BookingUnavailable,
 )
 from .models import (
+    AvailabilityRule,
     BookingChange,
     BookingChangeKind,
     BookingLanguage,
@@ -48,6 +50,7 @@ from .models import (
     ConsultationBooking,
     MeetingPlatform,
     PaymentStatus,
+    Weekday,
 )
 
 MAX_MESSAGE_CHARS = 5000
@@ -606,3 +609,75 @@ def booking_update_status(
     if status == BookingStatus.NO_SHOW:
         return booking_mark_no_show(booking=booking, actor=actor, now=now)
     raise _invalid("status", "Set confirmed, cancelled, completed or no_show.", "invalid_choice")
+
+
+# --- availability -------------------------------------------------------------------------------
+
+
+def availability_seed_default(
+    *, consultant: Consultant, start_time: time, end_time: time, weekdays=range(5), actor=None
+) -> list[AvailabilityRule]:
+    """Give ``consultant`` the interval ``start_time``–``end_time`` on ``weekdays`` (Monday = 0) in
+    their own zone, unless they already have rules (then nothing changes and ``[]`` is returned)."""
+    with transaction.atomic():
+        _lock_consultant(consultant.pk)
+        if AvailabilityRule.objects.filter(consultant=consultant).exists():
+            return []
+        rules = []
+        for weekday in weekdays:
+            rule = AvailabilityRule(consultant=consultant, weekday=weekday, start_time=start_time, end_time=end_time)
+            rule.full_clean()
+            rule.save()
+            rules.append(rule)
+        log_action(consultant, "bookings.availability.seeded", actor=actor, data={"rules": len(rules)})
+    return rules
+
+
+def availability_set_weekly(
+    *, consultant: Consultant, schedule: dict[str, list[str]], actor=None
+) -> list[AvailabilityRule]:
+    """Replace the consultant's weekly rules by ``schedule`` (spec 004 shape: ``{"monday":
+    ["09:00-12:00", "13:00-17:00"], …}``; wall-clock times in the consultant's zone; missing days are
+    off). Existing bookings are untouched. Raises :class:`BookingInvalid` (422) for a bad day, a bad
+    ``HH:MM-HH:MM`` range or overlapping intervals of one day."""
+    names = {label.lower(): value for value, label in Weekday.choices}
+    parsed: list[tuple[int, time, time]] = []
+    if not isinstance(schedule, dict):
+        raise _invalid("schedule", 'Send {"monday": ["09:00-17:00"], …}.')
+    for day, ranges in schedule.items():
+        if str(day).lower() not in names:
+            raise _invalid(f"schedule.{day}", "Unknown weekday; use monday … sunday.")
+        if not isinstance(ranges, list):
+            raise _invalid(f"schedule.{day}", "A list of HH:MM-HH:MM ranges.")
+        day_ranges = []
+        for index, text in enumerate(ranges):
+            try:
+                first, last = str(text).split("-")
+                start, end = time.fromisoformat(first.strip()), time.fromisoformat(last.strip())
+            except ValueError:
+                raise _invalid(f"schedule.{day}.{index}", "Use HH:MM-HH:MM.") from None
+            if end <= start:
+                raise _invalid(f"schedule.{day}.{index}", "The range must end after it starts.")
+            day_ranges.append((start, end))
+        day_ranges.sort()
+        for (_, previous_end), (next_start, _) in pairwise(day_ranges):
+            if next_start < previous_end:
+                raise _invalid(f"schedule.{day}", "Ranges of one day must not overlap.")
+        parsed.extend((names[str(day).lower()], start, end) for start, end in day_ranges)
+    with transaction.atomic():
+        _lock_consultant(consultant.pk)
+        AvailabilityRule.objects.filter(consultant=consultant).delete()
+        rules = [
+            AvailabilityRule.objects.create(consultant=consultant, weekday=weekday, start_time=start, end_time=end)
+            for weekday, start, end in parsed
+        ]
+        log_action(consultant, "bookings.availability.updated", actor=actor, data={"schedule": schedule})
+    return rules
+
+
+def availability_weekly(consultant: Consultant) -> dict[str, list[str]]:
+    """The consultant's weekly rules in the spec 004 shape ``{"monday": ["09:00-17:00"], …}``."""
+    out: dict[str, list[str]] = {label.lower(): [] for _, label in Weekday.choices}
+    for rule in AvailabilityRule.objects.filter(consultant=consultant).order_by("weekday", "start_time"):
+        out[Weekday(rule.weekday).label.lower()].append(f"{rule.start_time:%H:%M}-{rule.end_time:%H:%M}")
+    return out
