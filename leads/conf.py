@@ -78,6 +78,8 @@ def odoo_config() -> OdooConfig:
     missing = [name for name, value in values.items() if not value]
     if missing:
         raise OdooNotConfigured(f"The Odoo export is disabled: {', '.join(missing)} not set.")
+    if not values["ODOO_URL"].startswith(("https://", "http://")):
+        raise OdooNotConfigured("ODOO_URL must start with https:// (or http:// for a local server).")
     return OdooConfig(
         url=values["ODOO_URL"].rstrip("/"),
         database=values["ODOO_DATABASE"],

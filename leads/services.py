@@ -15,7 +15,7 @@ Staff operations (admin, ``/api/v1/admin/leads``): :func:`lead_score_adjust`,
 
 import ipaddress
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -27,8 +27,9 @@ from django.utils import timezone
 from magnetiq.audit import log_action
 from magnetiq.exceptions import Conflict, InvalidInput, NotFound
 
-from . import conf
-from .models import ConsentKind, Lead, LeadAction, LeadConsent, LeadEvent
+from . import conf, odoo_gateway
+from .conf import OdooNotConfigured
+from .models import ConsentKind, Lead, LeadAction, LeadConsent, LeadEvent, OdooStatus
 
 logger = logging.getLogger(__name__)
 
@@ -250,3 +251,281 @@ def lead_record_action(
         raise LeadErased()
     lead.refresh_from_db(fields=["score", "last_activity_at", "updated_at"])
     return event
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise _invalid("reason", "Say why the score changes.", code="required")
+    if len(reason) > 500:
+        raise _invalid("reason", "At most 500 characters.", code="max_length")
+    return reason
+
+
+@transaction.atomic
+def lead_score_adjust(*, lead: Lead, points: int, reason: str, actor) -> LeadEvent:
+    """Add ``points`` (may be negative, not 0) to the score as a ``manual_adjustment`` ledger entry
+    carrying ``reason``, so the score stays the sum of its events. Raises :class:`InvalidInput`
+    (``points`` 0 or not a whole number, empty ``reason``), :class:`LeadErased`."""
+    if isinstance(points, bool) or not isinstance(points, int) or points == 0:
+        raise _invalid("points", "Give a non-zero whole number of points.")
+    reason = _reason(reason)
+    locked = _get_lead_for_update(lead.pk)
+    event = lead_record_action(
+        lead=locked, action=LeadAction.MANUAL_ADJUSTMENT, points=points, data={"reason": reason}, actor=actor
+    )
+    log_action(locked, "leads.lead.score_adjusted", actor=actor, data={"points": points, "score": locked.score})
+    lead.score = locked.score
+    return event
+
+
+@transaction.atomic
+def lead_score_set(*, lead: Lead, score: int, reason: str, actor) -> LeadEvent | None:
+    """Bring the score to ``score`` with one ``manual_adjustment`` of the difference (computed under
+    the row lock, so a simultaneous action is not lost). Returns the event, or ``None`` when the
+    score already is ``score``. Same errors as :func:`lead_score_adjust`."""
+    if isinstance(score, bool) or not isinstance(score, int):
+        raise _invalid("score", "Give a whole number.")
+    reason = _reason(reason)
+    locked = _get_lead_for_update(lead.pk)
+    if locked.score == score:
+        lead.score = score
+        return None
+    return lead_score_adjust(lead=lead, points=score - locked.score, reason=reason, actor=actor)
+
+
+@transaction.atomic
+def lead_qualify(*, lead: Lead, qualified: bool, actor) -> Lead:
+    """Mark the lead qualified (recording when and by whom) or take the mark back.
+    Raises :class:`LeadErased`."""
+    locked = _get_lead_for_update(lead.pk)
+    if locked.is_erased:
+        raise LeadErased()
+    if locked.is_qualified != bool(qualified):
+        locked.is_qualified = bool(qualified)
+        locked.qualified_at = timezone.now() if qualified else None
+        locked.qualified_by = actor if (qualified and getattr(actor, "is_authenticated", False)) else None
+        locked.save(update_fields=["is_qualified", "qualified_at", "qualified_by", "updated_at"])
+        log_action(locked, "leads.lead.qualified" if qualified else "leads.lead.unqualified", actor=actor)
+    return locked
+
+
+#: ``LeadEvent.data`` keys that survive the GDPR erasure: campaign attribution and ids of our own
+#: objects, nothing that identifies or locates the person (e-mail, names, IP, referrer, free text).
+ANONYMOUS_EVENT_DATA_KEYS = frozenset(
+    {"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "language"}
+)
+
+
+def _anonymous_event_data(data: dict) -> dict:
+    return {
+        key: value
+        for key, value in (data or {}).items()
+        if key in ANONYMOUS_EVENT_DATA_KEYS or (key.endswith("_id") and isinstance(value, int | str))
+    }
+
+
+@transaction.atomic
+def lead_erase(*, lead: Lead, actor) -> Lead:
+    """GDPR erasure: keep the lead as an anonymous row, forget who it was.
+
+    Every personal field gets an anonymous value (the e-mail becomes
+    ``erased-<id>@erased.invalid``), the consent rows are deleted, event ``data`` keeps only
+    anonymous keys (UTM parameters, language, ``*_id`` references) and each event keeps its action,
+    points, time and subject, so counts and scores stay right. The Odoo mapping and error are
+    cleared (the audit entry keeps the Odoo record id so staff can delete it there). Sends
+    :data:`leads.signals.lead_erased` inside the transaction so other apps erase their copies.
+    Idempotent: erasing an erased lead changes nothing. Returns the erased lead.
+    """
+    from .signals import lead_erased
+
+    locked = _get_lead_for_update(lead.pk)
+    if locked.is_erased:
+        return locked
+    email = locked.email
+    odoo_id = locked.odoo_id
+    locked.email = f"erased-{locked.pk}@erased.invalid"
+    for field in CONTACT_FIELDS:
+        setattr(locked, field, "")
+    locked.qualified_by = None
+    locked.odoo_id = None
+    locked.odoo_error = ""
+    locked.odoo_status = locked.odoo_status if locked.odoo_status != "failed" else "not_exported"
+    locked.erased_at = timezone.now()
+    locked.save()
+    consents = locked.consents.all().delete()[0]
+    events = list(locked.events.all())
+    for event in events:
+        event.data = _anonymous_event_data(event.data)
+        event.actor = None
+    LeadEvent.objects.bulk_update(events, ["data", "actor"])
+    lead_erased.send(sender=Lead, lead=locked, email=email)
+    log_action(
+        locked,
+        "leads.lead.erased",
+        actor=actor,
+        data={"events_kept": len(events), "consents_deleted": consents, "odoo_id": odoo_id},
+    )
+    lead.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
+    return locked
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def lead_export_personal_data(*, lead: Lead) -> dict:
+    """Everything we hold about the lead (GDPR access request), JSON-ready.
+
+    Shape: ``{"lead": {email, first_name, last_name, company, website, phone, job_title,
+    language, source, score, is_qualified, qualified_at, odoo_id, created_at, updated_at,
+    erased_at}, "consents": [{kind, granted, wording_version, source, recorded_at}],
+    "events": [{action, points, occurred_at, subject, data}], "exported_at"}``; times in ISO 8601.
+    """
+    fresh = Lead.objects.get(pk=lead.pk)
+    return {
+        "lead": {
+            "id": fresh.pk,
+            "email": fresh.email,
+            **{field: getattr(fresh, field) for field in CONTACT_FIELDS},
+            "language": fresh.language,
+            "source": fresh.source,
+            "score": fresh.score,
+            "is_qualified": fresh.is_qualified,
+            "qualified_at": _iso(fresh.qualified_at),
+            "odoo_id": fresh.odoo_id,
+            "created_at": _iso(fresh.created_at),
+            "updated_at": _iso(fresh.updated_at),
+            "erased_at": _iso(fresh.erased_at),
+        },
+        "consents": [
+            {
+                "kind": consent.kind,
+                "granted": consent.granted,
+                "wording_version": consent.wording_version,
+                "source": consent.source,
+                "recorded_at": _iso(consent.recorded_at),
+            }
+            for consent in fresh.consents.order_by("recorded_at", "id")
+        ],
+        "events": [
+            {
+                "action": event.action,
+                "points": event.points,
+                "occurred_at": _iso(event.occurred_at),
+                "subject": event.subject
+                or (f"{event.content_type.model}#{event.object_id}" if event.content_type else ""),
+                "data": event.data,
+            }
+            for event in fresh.events.select_related("content_type").order_by("occurred_at", "id")
+        ],
+        "exported_at": timezone.now().isoformat(),
+    }
+
+
+#: An export that claimed the lead longer ago than this is taken to have died (worker killed).
+ODOO_EXPORT_CLAIM_TIMEOUT = timedelta(minutes=5)
+
+
+class OdooExportInProgress(Conflict):
+    code = "ODOO_EXPORT_IN_PROGRESS"
+    message = "This lead is being exported to Odoo right now; try again in a moment."
+
+
+def odoo_lead_values(lead: Lead) -> dict:
+    """The ``crm.lead`` values for ``lead`` (empty fields left out, so Odoo keeps what it has)."""
+    values = {
+        "name": f"{lead.full_name or lead.email} ({lead.source})",
+        "type": "lead",
+        "contact_name": lead.full_name,
+        "email_from": lead.email,
+        "partner_name": lead.company,
+        "phone": lead.phone,
+        "website": lead.website,
+        "function": lead.job_title,
+        "description": f"Magnetiq lead #{lead.pk}. Source: {lead.source}. Score: {lead.score}. "
+        f"Qualified: {'yes' if lead.is_qualified else 'no'}.",
+    }
+    return {key: value for key, value in values.items() if value}
+
+
+def _record_odoo_failure(lead_id: int, error: Exception, actor) -> None:
+    message = getattr(error, "message", str(error))
+    with transaction.atomic():
+        Lead.objects.filter(pk=lead_id).update(
+            odoo_status=OdooStatus.FAILED, odoo_error=message, odoo_export_started_at=None, updated_at=timezone.now()
+        )
+        log_action(
+            Lead(pk=lead_id), "leads.lead.odoo_export_failed", actor=actor, data={"code": getattr(error, "code", "")}
+        )
+
+
+def lead_export_odoo(*, lead: Lead, actor=None) -> Lead:
+    """Send the lead to Odoo as a ``crm.lead``: create it the first time, update the same record
+    (``lead.odoo_id``) on every later export, so a re-export never duplicates.
+
+    The lead is claimed (status ``exporting``) in a short transaction and the HTTP call runs
+    outside it, so no row lock is held while Odoo answers; a second export meanwhile gets
+    :class:`OdooExportInProgress` (409). Success stores ``odoo_id``, status ``exported`` and
+    ``odoo_synced_at`` and resets ``odoo_attempts``; a failure stores status ``failed``, the error
+    text and increments ``odoo_attempts``, then raises :class:`leads.odoo_gateway.OdooError` (502,
+    ``.transient`` says whether a retry may help) or :class:`leads.conf.OdooNotConfigured` (503).
+    Raises :class:`LeadErased` for an erased lead. Returns the refreshed lead.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        locked = _get_lead_for_update(lead.pk)
+        if locked.is_erased:
+            raise LeadErased()
+        started = locked.odoo_export_started_at
+        if locked.odoo_status == OdooStatus.EXPORTING and started and started > now - ODOO_EXPORT_CLAIM_TIMEOUT:
+            raise OdooExportInProgress()
+        locked.odoo_status = OdooStatus.EXPORTING
+        locked.odoo_export_started_at = now
+        locked.odoo_attempts = F("odoo_attempts") + 1
+        locked.save(update_fields=["odoo_status", "odoo_export_started_at", "odoo_attempts", "updated_at"])
+        values = odoo_lead_values(locked)
+        odoo_id = locked.odoo_id
+    try:
+        if odoo_id:
+            odoo_gateway.update_lead(odoo_id, values)
+        else:
+            odoo_id = odoo_gateway.create_lead(values)
+    except (odoo_gateway.OdooError, OdooNotConfigured) as error:
+        _record_odoo_failure(lead.pk, error, actor)
+        lead.refresh_from_db()
+        raise
+    with transaction.atomic():
+        Lead.objects.filter(pk=lead.pk).update(
+            odoo_id=odoo_id,
+            odoo_status=OdooStatus.EXPORTED,
+            odoo_error="",
+            odoo_attempts=0,
+            odoo_export_started_at=None,
+            odoo_synced_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        log_action(lead, "leads.lead.exported_to_odoo", actor=actor, data={"odoo_id": odoo_id})
+    lead.refresh_from_db()
+    return lead
+
+
+@transaction.atomic
+def lead_enqueue_odoo_export(*, lead: Lead, actor=None) -> Lead:
+    """Mark the lead ``queued`` and enqueue :func:`leads.tasks.export_lead_to_odoo` after commit.
+    Raises :class:`LeadErased`, :class:`OdooExportInProgress` (already exporting) and
+    :class:`leads.conf.OdooNotConfigured` (nothing is queued while the export is disabled)."""
+    from .tasks import export_lead_to_odoo
+
+    conf.odoo_config()
+    locked = _get_lead_for_update(lead.pk)
+    if locked.is_erased:
+        raise LeadErased()
+    if locked.odoo_status == OdooStatus.EXPORTING:
+        raise OdooExportInProgress()
+    locked.odoo_status = OdooStatus.QUEUED
+    locked.save(update_fields=["odoo_status", "updated_at"])
+    log_action(locked, "leads.lead.odoo_export_queued", actor=actor)
+    transaction.on_commit(lambda: export_lead_to_odoo.enqueue(locked.pk))
+    lead.odoo_status = locked.odoo_status
+    return locked

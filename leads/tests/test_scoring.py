@@ -1,14 +1,15 @@
 """The activity and score ledger: lead_record_action, lead_score_adjust and their sums."""
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connections
 from django.db.models import Sum
 from django.test import override_settings
 
 from leads.models import Lead, LeadAction, LeadEvent
-from leads.services import lead_record_action
+from leads.services import lead_record_action, lead_score_adjust, lead_score_set
 from leads.tests.factories import LeadFactory
 from magnetiq.exceptions import InvalidInput
 from magnetiq.models import AuditLogEntry
@@ -87,3 +88,63 @@ def test_score_equals_sum_of_events_after_many_actions():
     lead.refresh_from_db()
     assert lead.score == LeadEvent.objects.filter(lead=lead).aggregate(total=Sum("points"))["total"] == 11
     assert AuditLogEntry.objects.count() == 0
+
+
+def test_manual_adjustments_are_ledger_entries_and_the_sum_holds():
+    lead = LeadFactory()
+    for action in ["whitepaper_download", "email_open", "webinar_registration", "email_click", "booking"] * 4:
+        lead_record_action(lead=lead, action=action)
+    lead_score_adjust(lead=lead, points=-30, reason="Competitor", actor=None)
+    lead_score_adjust(lead=lead, points=7, reason="Good call", actor=None)
+    event = lead_score_set(lead=lead, score=100, reason="Reset after review", actor=None)
+
+    assert event.points == 100 - (4 * 69 - 30 + 7)
+    assert lead_score_set(lead=lead, score=100, reason="Again", actor=None) is None
+    lead.refresh_from_db()
+    assert lead.score == 100
+    assert LeadEvent.objects.filter(lead=lead).aggregate(total=Sum("points"))["total"] == 100
+    adjustments = LeadEvent.objects.filter(lead=lead, action="manual_adjustment").order_by("id")
+    assert [(e.points, e.data["reason"]) for e in adjustments] == [
+        (-30, "Competitor"),
+        (7, "Good call"),
+        (event.points, "Reset after review"),
+    ]
+    assert AuditLogEntry.objects.filter(action="leads.lead.score_adjusted").count() == 3
+
+
+@pytest.mark.parametrize(
+    ("points", "reason", "field"),
+    [(0, "x", "points"), (1.5, "x", "points"), (True, "x", "points"), (5, "  ", "reason"), (5, "r" * 501, "reason")],
+)
+def test_manual_adjustment_validation(points, reason, field):
+    lead = LeadFactory()
+    with pytest.raises(InvalidInput) as caught:
+        lead_score_adjust(lead=lead, points=points, reason=reason, actor=None)
+    assert caught.value.details[0]["field"] == field
+    assert LeadEvent.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_actions_all_count():
+    lead = LeadFactory()
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait(timeout=5)
+            for _ in range(3):
+                lead_record_action(lead=Lead.objects.get(pk=lead.pk), action="email_click")
+        except Exception as error:  # noqa: BLE001 - asserted below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    lead.refresh_from_db()
+    assert lead.score == 36 == LeadEvent.objects.aggregate(total=Sum("points"))["total"]

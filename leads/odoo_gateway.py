@@ -1,0 +1,101 @@
+"""The only module that talks to Odoo (DESIGN.md: one small module per outside service).
+
+Odoo 19's external JSON-2 API: ``POST {ODOO_URL}/json/2/<model>/<method>`` with
+``Authorization: bearer <API key>``, ``X-Odoo-Database`` and a JSON object of the method's named
+arguments (plus ``ids`` for record methods). Success is a 200 with the method's return value;
+an error is a 4xx/5xx with ``{"name", "message", "arguments", "context", "debug"}``.
+
+Used here: ``crm.lead/create`` (``{"vals_list": [{…}]}`` → ``[id]``) and ``crm.lead/write``
+(``{"ids": [id], "vals": {…}}`` → ``true``). Plain ``urllib.request`` with a timeout; settings come
+from :func:`leads.conf.odoo_config`.
+"""
+
+import json
+import urllib.error
+import urllib.request
+
+from magnetiq.exceptions import ApplicationError
+
+from .conf import odoo_config
+
+USER_AGENT = "Magnetiq lead export"
+
+
+class OdooError(ApplicationError):
+    """A call to Odoo failed. ``transient``: worth retrying later (network error, timeout, 5xx,
+    429); a refusal (bad key, access rights, invalid values) is not."""
+
+    code = "ODOO_ERROR"
+    status = 502
+    message = "Odoo refused or did not answer the request."
+
+    def __init__(self, message: str | None = None, *, transient: bool, http_status: int | None = None):
+        super().__init__(message)
+        self.transient = transient
+        self.http_status = http_status
+
+
+def call(model: str, method: str, payload: dict):
+    """POST ``payload`` to ``/json/2/<model>/<method>`` and return the decoded JSON result.
+
+    Raises :class:`leads.conf.OdooNotConfigured` when the settings are missing and
+    :class:`OdooError` for a network failure, a timeout, an error status or a body that is not JSON.
+    """
+    config = odoo_config()
+    request = urllib.request.Request(  # noqa: S310 - odoo_config() allows only http(s) URLs
+        f"{config.url}/json/2/{model}/{method}",
+        data=json.dumps(payload).encode(),
+        method="POST",
+        headers={
+            "Authorization": f"bearer {config.api_key}",
+            "X-Odoo-Database": config.database,
+            "Content-Type": "application/json; charset=utf-8",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=config.timeout) as response:  # noqa: S310 - see above
+            body = response.read()
+    except urllib.error.HTTPError as error:
+        raise _http_error(error) from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+        reason = getattr(error, "reason", error)
+        raise OdooError(f"Odoo did not answer: {reason}", transient=True) from None
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise OdooError("Odoo answered with a body that is not JSON.", transient=True) from None
+
+
+def _http_error(error: urllib.error.HTTPError) -> OdooError:
+    try:
+        body = json.loads(error.read() or b"{}")
+    except ValueError:
+        body = {}
+    detail = body.get("message") if isinstance(body, dict) else None
+    name = body.get("name") if isinstance(body, dict) else None
+    text = f"Odoo answered {error.code}"
+    if name:
+        text += f" ({name})"
+    if detail:
+        text += f": {detail}"
+    transient = error.code >= 500 or error.code in (408, 429)
+    return OdooError(text[:1000], transient=transient, http_status=error.code)
+
+
+def create_lead(values: dict) -> int:
+    """Create one ``crm.lead`` from ``values`` and return its Odoo record id."""
+    result = call("crm.lead", "create", {"vals_list": [values]})
+    if isinstance(result, list) and len(result) == 1 and isinstance(result[0], int):
+        return result[0]
+    if isinstance(result, int) and not isinstance(result, bool):
+        return result
+    raise OdooError(f"Unexpected answer to crm.lead/create: {str(result)[:200]}", transient=False)
+
+
+def update_lead(odoo_id: int, values: dict) -> None:
+    """Write ``values`` onto the existing ``crm.lead`` ``odoo_id``."""
+    result = call("crm.lead", "write", {"ids": [odoo_id], "vals": values})
+    if result is not True:
+        raise OdooError(f"Unexpected answer to crm.lead/write: {str(result)[:200]}", transient=False)
