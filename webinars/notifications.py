@@ -1,0 +1,236 @@
+"""The e-mails of a registration, each sent at most once (DESIGN.md "background work", STYLE.md §11).
+
+Every e-mail kind has a ``*_sent_at`` field on the registration. :func:`deliver` checks that the
+e-mail still makes sense (a confirmation only for someone holding a seat, a reminder only for a
+published webinar still ahead…), claims the field by a conditional UPDATE from NULL — so two
+workers or two cron runs cannot both send it — and sends; a failed send releases the claim so a
+retry can succeed. Services call :func:`enqueue` after commit; ``webinars.tasks`` runs
+:func:`deliver`. Texts are en/de by the registration's language, HTML + plain text.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import DateTimeField, ExpressionWrapper, F
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import dateformat, timezone, translation
+
+from content.portable_text import to_html, to_plain_text
+from magnetiq.mail import send_templated_mail
+from magnetiq.translation import pick_language
+
+from . import ics
+from .models import RegistrationStatus, WebinarRegistration, WebinarStatus
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MailKind:
+    name: str
+    field: str
+    template: str
+    statuses: tuple[str, ...]
+    ics_method: str | None = None
+    webinar_statuses: tuple[str, ...] = (WebinarStatus.PUBLISHED,)
+    before: timedelta | None = None  # reminders: how long before the start
+
+
+KINDS = {
+    kind.name: kind
+    for kind in (
+        MailKind("confirmation", "confirmation_sent_at", "registration_confirmation", ("registered",), "REQUEST"),
+        MailKind("waitlist", "waitlist_notice_sent_at", "waitlist_notice", ("waitlisted",)),
+        MailKind("promotion", "promotion_sent_at", "promotion_notice", ("registered",), "REQUEST"),
+        MailKind(
+            "cancellation",
+            "cancellation_sent_at",
+            "registration_cancelled",
+            ("cancelled",),
+            "CANCEL",
+            webinar_statuses=(WebinarStatus.PUBLISHED, WebinarStatus.DRAFT, WebinarStatus.COMPLETED),
+        ),
+        MailKind(
+            "webinar_cancelled",
+            "cancellation_sent_at",
+            "webinar_cancelled",
+            ("registered", "waitlisted"),
+            "CANCEL",
+            webinar_statuses=(WebinarStatus.CANCELLED,),
+        ),
+        MailKind("reminder_7d", "reminder_7d_sent_at", "reminder", ("registered",), before=timedelta(days=7)),
+        MailKind("reminder_1d", "reminder_1d_sent_at", "reminder", ("registered",), before=timedelta(days=1)),
+        MailKind("reminder_1h", "reminder_1h_sent_at", "reminder", ("registered",), before=timedelta(hours=1)),
+    )
+}
+#: The reminders, earliest first.
+REMINDERS = (KINDS["reminder_7d"], KINDS["reminder_1d"], KINDS["reminder_1h"])
+TEMPLATE_DIR = "webinars/email"
+
+
+def enqueue(registration_id: int, kind: str) -> None:
+    """Hand the e-mail to the task queue (call from ``transaction.on_commit``)."""
+    from .tasks import send_registration_email
+
+    send_registration_email.enqueue(registration_id, kind)
+
+
+def enqueue_reschedule(registration_id: int, sequence: int) -> None:
+    from .tasks import send_reschedule_notice
+
+    send_reschedule_notice.enqueue(registration_id, sequence)
+
+
+def due_reminder_ids(kind: MailKind, now: datetime) -> list[int]:
+    """Registrations whose ``kind`` reminder is due at ``now``.
+
+    Due: a registered person, a published webinar starting within ``kind.before`` but after the
+    next-shorter reminder's moment (a late cron run never sends the 7-day text a day before), the
+    reminder not sent yet, and the seat held since before the reminder moment (someone who
+    registered 2 days ahead got the confirmation, not a "one week to go").
+    """
+    index = REMINDERS.index(kind)
+    next_before = REMINDERS[index + 1].before if index + 1 < len(REMINDERS) else timedelta(0)
+    moment = ExpressionWrapper(F("webinar__starts_at") - kind.before, output_field=DateTimeField())
+    return list(
+        WebinarRegistration.objects.filter(
+            status=RegistrationStatus.REGISTERED,
+            webinar__status=WebinarStatus.PUBLISHED,
+            webinar__deleted_at__isnull=True,
+            webinar__starts_at__gt=now + next_before,
+            webinar__starts_at__lte=now + kind.before,
+            **{f"{kind.field}__isnull": True},
+        )
+        .annotate(seat_since=Coalesce("promoted_at", "created_at"), moment=moment)
+        .filter(seat_since__lte=F("moment"))
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+
+
+def deliver(registration_id: int, kind_name: str, *, now: datetime | None = None) -> bool:
+    """Send one e-mail of ``kind_name`` for the registration unless it was sent or no longer applies.
+
+    Returns whether it was sent. Raises the mail backend's error after releasing the claim.
+    """
+    kind = KINDS[kind_name]
+    now = now or timezone.now()
+    registration = (
+        WebinarRegistration.objects.select_related("webinar", "webinar__speaker").filter(pk=registration_id).first()
+    )
+    if registration is None or not _applies(registration, kind, now):
+        return False
+    claimed = WebinarRegistration.objects.filter(pk=registration_id, **{f"{kind.field}__isnull": True}).update(
+        **{kind.field: now}
+    )
+    if not claimed:
+        return False
+    try:
+        _send(registration, kind, now=now)
+    except Exception:
+        WebinarRegistration.objects.filter(pk=registration_id).update(**{kind.field: None})
+        raise
+    logger.info("webinar.mail_sent registration=%s kind=%s", registration_id, kind_name)
+    return True
+
+
+def deliver_reschedule(registration_id: int, sequence: int, *, now: datetime | None = None) -> bool:
+    """Send the updated invite for ``sequence`` once (claimed by raising ``reschedule_sequence_sent``)."""
+    now = now or timezone.now()
+    registration = (
+        WebinarRegistration.objects.select_related("webinar", "webinar__speaker").filter(pk=registration_id).first()
+    )
+    if (
+        registration is None
+        or registration.status != RegistrationStatus.REGISTERED
+        or registration.webinar.status != WebinarStatus.PUBLISHED
+        or registration.webinar.sequence != sequence
+    ):
+        return False
+    claimed = WebinarRegistration.objects.filter(pk=registration_id, reschedule_sequence_sent__lt=sequence).update(
+        reschedule_sequence_sent=sequence
+    )
+    if not claimed:
+        return False
+    try:
+        _send(registration, MailKind("reschedule", "", "webinar_rescheduled", ("registered",), "REQUEST"), now=now)
+    except Exception:
+        WebinarRegistration.objects.filter(pk=registration_id).update(reschedule_sequence_sent=sequence - 1)
+        raise
+    return True
+
+
+def _applies(registration: WebinarRegistration, kind: MailKind, now: datetime) -> bool:
+    webinar = registration.webinar
+    if registration.status not in kind.statuses or webinar.status not in kind.webinar_statuses:
+        return False
+    if webinar.deleted_at is not None and kind.name != "webinar_cancelled":
+        return False
+    if kind.before is not None:
+        return webinar.starts_at > now
+    return True
+
+
+def format_start(webinar, language: str) -> str:
+    """``Thursday, 15 January 2026, 15:00 (Europe/Berlin, UTC+01:00)`` in ``language``."""
+    local = webinar.local_start()
+    offset = local.strftime("%z")
+    offset = f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
+    with translation.override(language):
+        pattern = "l, j. F Y, H:i" if language == "de" else "l, j F Y, H:i"
+        return f"{dateformat.format(local, pattern)} ({webinar.timezone}, {offset})"
+
+
+def mail_context(registration: WebinarRegistration, *, kind: str = "") -> dict:
+    webinar = registration.webinar
+    lang = registration.language
+    with translation.override(lang):
+        webinar_path = webinar.get_absolute_url()
+        cancel_path = reverse("webinars:registration-cancel", kwargs={"reference": registration.reference})
+    blocks = pick_language(webinar.description, lang) or []
+    reminder_labels = {
+        "en": {"reminder_7d": "in one week", "reminder_1d": "tomorrow", "reminder_1h": "in one hour"},
+        "de": {"reminder_7d": "in einer Woche", "reminder_1d": "morgen", "reminder_1h": "in einer Stunde"},
+    }
+    return {
+        "registration": registration,
+        "webinar": webinar,
+        "title": pick_language(webinar.title, lang),
+        "speaker_name": webinar.speaker.full_name,
+        "start": format_start(webinar, lang),
+        "duration": webinar.duration_minutes,
+        "webinar_url": ics.absolute_url(webinar_path),
+        "cancel_url": ics.absolute_url(cancel_path),
+        "meeting_link": webinar.meeting_link,
+        "description_html": to_html(blocks),
+        "description_text": to_plain_text(blocks),
+        "waitlist_position": registration.waitlist_position,
+        "when": reminder_labels.get(lang, reminder_labels["en"]).get(kind, ""),
+    }
+
+
+def _invite_method(registration: WebinarRegistration, kind: MailKind) -> str | None:
+    """``REQUEST`` for invites, ``CANCEL`` only for someone who was sent an invite before."""
+    if kind.ics_method == "CANCEL":
+        had_invite = registration.confirmation_sent_at or registration.promotion_sent_at
+        return "CANCEL" if had_invite else None
+    return kind.ics_method
+
+
+def _send(registration: WebinarRegistration, kind: MailKind, *, now: datetime) -> None:
+    attachments = []
+    method = _invite_method(registration, kind)
+    if method:
+        name = "invite.ics" if method == "REQUEST" else "cancel.ics"
+        attachments.append(
+            (name, ics.registration_ics(registration, method=method, now=now), f"text/calendar; method={method}")
+        )
+    send_templated_mail(
+        to=[registration.email],
+        template=f"{TEMPLATE_DIR}/{kind.template}",
+        context=mail_context(registration, kind=kind.name),
+        language=registration.language,
+        attachments=attachments,
+    )
