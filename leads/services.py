@@ -253,6 +253,35 @@ def lead_record_action(
     return event
 
 
+#: Fields staff may correct by hand (the e-mail is the lead's identity and is not edited).
+EDITABLE_FIELDS = frozenset({*CONTACT_FIELDS, "language"})
+
+
+@transaction.atomic
+def lead_update(*, lead: Lead, data: dict, actor) -> Lead:
+    """Correct contact fields of a lead (staff, admin form). ``data``: ``{field: value}`` with keys of
+    :data:`EDITABLE_FIELDS` (others → :class:`InvalidInput`); empty values are allowed here (staff
+    may clear a wrong phone). Raises :class:`LeadErased`, :class:`InvalidInput`."""
+    unknown = sorted(set(data) - EDITABLE_FIELDS)
+    if unknown:
+        raise _invalid(unknown[0], "This field cannot be changed here.")
+    locked = _get_lead_for_update(lead.pk)
+    if locked.is_erased:
+        raise LeadErased()
+    changed = sorted(field for field, value in data.items() if getattr(locked, field) != (value or "").strip())
+    for field in changed:
+        setattr(locked, field, (data[field] or "").strip())
+    if not changed:
+        return locked
+    try:
+        locked.full_clean(validate_constraints=False)
+    except ValidationError as error:
+        raise _validation_to_invalid(error) from None
+    locked.save()
+    log_action(locked, "leads.lead.updated", actor=actor, data={"fields": changed})
+    return locked
+
+
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:

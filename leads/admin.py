@@ -1,0 +1,211 @@
+"""Back-office screens for leads.
+
+Saves and every action call ``leads.services`` (STYLE.md §3), so the admin behaves like the API.
+Leads are never added or deleted here: they come from captures, and "deleting" one is the GDPR
+erasure action (needs ``leads.delete_lead``), which keeps the anonymous row and its counts.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+
+from magnetiq.exceptions import ApplicationError
+
+from . import exports, services
+from .models import Lead, LeadConsent, LeadEvent, OdooStatus
+
+
+class ErasedFilter(admin.SimpleListFilter):
+    title = "erased (GDPR)"
+    parameter_name = "erased"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Not erased"), ("yes", "Erased")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.active()
+        if self.value() == "yes":
+            return queryset.filter(erased_at__isnull=False)
+        return queryset
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LeadEventInline(ReadOnlyInline):
+    model = LeadEvent
+    fields = ["occurred_at", "action", "points", "subject_display", "data", "actor"]
+    readonly_fields = fields
+    ordering = ["-occurred_at", "-id"]
+
+    @admin.display(description="subject")
+    def subject_display(self, event) -> str:
+        if event.content_type_id:
+            return f"{event.content_type.app_label}.{event.content_type.model}#{event.object_id}"
+        return event.subject
+
+
+class LeadConsentInline(ReadOnlyInline):
+    model = LeadConsent
+    fields = ["recorded_at", "kind", "granted", "wording_version", "source"]
+    readonly_fields = fields
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    list_display = [
+        "email",
+        "full_name",
+        "company",
+        "score",
+        "is_qualified",
+        "source",
+        "odoo_status",
+        "created_at",
+    ]
+    list_filter = [
+        "is_qualified",
+        "source",
+        "odoo_status",
+        ErasedFilter,
+        ("created_at", admin.DateFieldListFilter),
+    ]
+    search_fields = ["email", "first_name", "last_name", "company"]
+    ordering = ["-created_at", "-id"]
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    fields = [
+        "email",
+        "first_name",
+        "last_name",
+        "company",
+        "website",
+        "phone",
+        "job_title",
+        "language",
+        "source",
+        "score",
+        "is_qualified",
+        "qualified_at",
+        "qualified_by",
+        "odoo_id",
+        "odoo_status",
+        "odoo_error",
+        "odoo_attempts",
+        "odoo_synced_at",
+        "last_activity_at",
+        "created_at",
+        "updated_at",
+        "erased_at",
+    ]
+    readonly_fields = [field for field in fields if field not in services.EDITABLE_FIELDS]
+    inlines = [LeadConsentInline, LeadEventInline]
+    actions = ["qualify", "export_to_odoo", "retry_failed_odoo_export", "export_csv", "erase_personal_data"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The plain delete would drop the ledger too; erasure is the "erase_personal_data" action.
+        return False
+
+    def has_erase_permission(self, request) -> bool:
+        return request.user.has_perm("leads.delete_lead")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_erased:
+            return self.fields
+        return self.readonly_fields
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        data = {field: form.cleaned_data[field] for field in form.changed_data if field in services.EDITABLE_FIELDS}
+        try:
+            services.lead_update(lead=obj, data=data, actor=request.user)
+        except ApplicationError as error:
+            self.message_user(request, f"Not saved: {error.message}", messages.ERROR)
+
+    def _each(self, request, queryset, operation, done: str) -> None:
+        count, failures = 0, []
+        for lead in queryset:
+            try:
+                operation(lead)
+            except ApplicationError as error:
+                failures.append(f"{lead.email}: {error.message}")
+            else:
+                count += 1
+        if count:
+            self.message_user(request, f"{count} lead(s) {done}.", messages.SUCCESS)
+        for failure in failures:
+            self.message_user(request, failure, messages.ERROR)
+
+    @admin.action(description="Mark selected leads as qualified", permissions=["change"])
+    def qualify(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda lead: services.lead_qualify(lead=lead, qualified=True, actor=request.user),
+            "qualified",
+        )
+
+    @admin.action(description="Export selected leads to Odoo", permissions=["change"])
+    def export_to_odoo(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda lead: services.lead_enqueue_odoo_export(lead=lead, actor=request.user),
+            "queued for the Odoo export",
+        )
+
+    @admin.action(description="Retry the failed Odoo exports among the selected leads", permissions=["change"])
+    def retry_failed_odoo_export(self, request, queryset):
+        failed = queryset.filter(odoo_status=OdooStatus.FAILED)
+        if not failed.exists():
+            self.message_user(request, "None of the selected leads has a failed Odoo export.", messages.WARNING)
+            return
+        self.export_to_odoo(request, failed)
+
+    @admin.action(description="Download selected leads as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        return exports.csv_response(queryset.order_by("id"))
+
+    @admin.action(description="Erase personal data of selected leads (GDPR)…", permissions=["erase"])
+    def erase_personal_data(self, request, queryset):
+        leads = list(queryset.active().order_by("id"))
+        if not leads:
+            self.message_user(request, "The selected leads are already erased.", messages.WARNING)
+            return None
+        if request.POST.get("post") == "yes":
+            self._each(
+                request,
+                leads,
+                lambda lead: services.lead_erase(lead=lead, actor=request.user),
+                "erased",
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Erase personal data",
+            "opts": self.model._meta,
+            "leads": leads,
+            "odoo_ids": [lead.odoo_id for lead in leads if lead.odoo_id],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/leads/lead/erase_confirmation.html", context)
