@@ -1,0 +1,169 @@
+"""Back office for whitepapers and author e-mail submissions; every change goes through the services."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from magnetiq.exceptions import ApplicationError
+
+from . import services
+from .models import DownloadToken, EmailAttachment, EmailSubmission, SubmissionStatus, Whitepaper
+
+
+@admin.register(Whitepaper)
+class WhitepaperAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "slug",
+        "author",
+        "category",
+        "language",
+        "is_active",
+        "is_featured",
+        "published_at",
+        "view_count",
+        "download_count",
+        "pdf_generated_at",
+    ]
+    list_filter = ["is_active", "is_featured", "language", "category"]
+    search_fields = ["slug", "search_text", "author__first_name", "author__last_name"]
+    autocomplete_fields = ["author"]
+    raw_id_fields = ["cover_image"]
+    readonly_fields = ["view_count", "download_count", "pdf_generated_at", "body_hash", "created_at", "updated_at"]
+    actions = ["activate", "deactivate", "feature", "unfeature", "generate_pdf"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(deleted_at__isnull=True).select_related("author")
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in services.EDITABLE_FIELDS}
+        if change:
+            fresh = Whitepaper.objects.get(pk=obj.pk)
+            services.whitepaper_update(whitepaper=fresh, actor=request.user, **fields)
+            obj.refresh_from_db()
+        else:
+            fields = {name: value for name, value in form.cleaned_data.items() if name in services.EDITABLE_FIELDS}
+            created = services.whitepaper_create(actor=request.user, **fields)
+            obj.pk = created.pk
+            obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        services.whitepaper_delete(whitepaper=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for whitepaper in queryset:
+            services.whitepaper_delete(whitepaper=whitepaper, actor=request.user)
+
+    def _bulk(self, request, queryset: QuerySet, action: str):
+        ids = list(queryset.values_list("pk", flat=True))
+        result = services.whitepaper_bulk_action(ids=ids, action=action, actor=request.user)
+        self.message_user(request, f"{len(result['processed'])} whitepaper(s): {action}.")
+        for failure in result["failed"]:
+            self.message_user(request, f"#{failure['id']}: {failure['error']}", level=messages.ERROR)
+
+    @admin.action(description="Activate (publish)", permissions=["change"])
+    def activate(self, request, queryset):
+        self._bulk(request, queryset, "activate")
+
+    @admin.action(description="Deactivate", permissions=["change"])
+    def deactivate(self, request, queryset):
+        self._bulk(request, queryset, "deactivate")
+
+    @admin.action(description="Feature", permissions=["change"])
+    def feature(self, request, queryset):
+        self._bulk(request, queryset, "feature")
+
+    @admin.action(description="Stop featuring", permissions=["change"])
+    def unfeature(self, request, queryset):
+        self._bulk(request, queryset, "unfeature")
+
+    @admin.action(description="Generate the PDF from the body", permissions=["change"])
+    def generate_pdf(self, request, queryset):
+        done = 0
+        for whitepaper in queryset:
+            try:
+                services.whitepaper_generate_pdf(whitepaper_id=whitepaper.pk, force=True)
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{whitepaper}: {exc.message}", level=messages.ERROR)
+        self.message_user(request, f"{done} PDF(s) generated.")
+
+
+@admin.register(DownloadToken)
+class DownloadTokenAdmin(admin.ModelAdmin):
+    """Read-only: links are issued by the lead form; the raw token is never shown."""
+
+    list_display = ["whitepaper", "lead", "expires_at", "remaining_downloads", "download_count", "last_used_at"]
+    list_select_related = ["whitepaper", "lead"]
+    search_fields = ["lead__email", "whitepaper__slug"]
+    exclude = ["nonce", "token_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class EmailAttachmentInline(admin.TabularInline):
+    model = EmailAttachment
+    fields = ["filename", "mime_type", "size_bytes", "accepted", "refusal_reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EmailSubmission)
+class EmailSubmissionAdmin(admin.ModelAdmin):
+    list_display = ["subject", "sender_email", "received_at", "status", "source", "whitepaper"]
+    list_filter = ["status", "source"]
+    search_fields = ["subject", "sender_email", "message_id"]
+    readonly_fields = [
+        "message_id",
+        "sender_email",
+        "sender_name",
+        "subject",
+        "body",
+        "received_at",
+        "status",
+        "error",
+        "source",
+        "author",
+        "whitepaper",
+        "reviewed_by",
+        "created_at",
+    ]
+    inlines = [EmailAttachmentInline]
+    actions = ["process", "approve", "reject"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def _run(self, request, queryset, call, label: str):
+        done = 0
+        for submission in queryset:
+            try:
+                call(submission=submission, actor=request.user)
+                done += 1
+            except (ApplicationError, ValidationError) as exc:
+                self.message_user(request, f"{submission}: {getattr(exc, 'message', exc)}", level=messages.ERROR)
+        self.message_user(request, f"{done} submission(s) {label}.")
+
+    @admin.action(description="Process (check author and content)", permissions=["change"])
+    def process(self, request, queryset):
+        self._run(request, queryset, services.email_submission_process, "processed")
+
+    @admin.action(description="Approve and publish a whitepaper", permissions=["change"])
+    def approve(self, request, queryset):
+        if not request.user.has_perm("whitepapers.add_whitepaper"):
+            self.message_user(request, "Publishing needs the add whitepaper permission.", level=messages.ERROR)
+            return
+        pending = queryset.exclude(status=SubmissionStatus.APPROVED)
+        self._run(request, pending, services.email_submission_approve, "approved")
+
+    @admin.action(description="Reject", permissions=["change"])
+    def reject(self, request, queryset):
+        self._run(request, queryset, services.email_submission_reject, "rejected")

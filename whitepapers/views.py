@@ -1,0 +1,183 @@
+"""Public pages: the whitepaper catalogue, a landing page with the lead form, and the thank-you page.
+
+Only ``Whitepaper.objects.published()`` is shown; anything else is the site's 404. Text follows
+``request.LANGUAGE_CODE`` (German under ``/de/whitepapers/…``), falling back to English. The lead
+form calls the same service as ``POST /api/v1/public/whitepapers/{id}/download`` and shares its
+throttle.
+"""
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from magnetiq.exceptions import ApplicationError
+
+from . import conf, selectors, services
+from .forms import UTM_FIELDS, CatalogueFilterForm, LeadForm
+from .models import DownloadToken, Whitepaper
+from .pdf import body_html
+from .throttling import WhitepaperDownloadThrottle
+
+PAGE_SIZE = 12
+
+TEXT = {
+    "en": {
+        "heading": "Whitepapers",
+        "intro": "Research and practical guides from our consultants, free to download.",
+        "apply": "Show whitepapers",
+        "none": "No whitepaper matches these filters.",
+        "previous": "Previous",
+        "next": "Next",
+        "page": "Page",
+        "of": "of",
+        "by": "by",
+        "read": "Read more",
+        "form_heading": "Get the whitepaper",
+        "form_intro": "Tell us where to send it: you get the download link at once and by e-mail.",
+        "submit": "Download the PDF",
+        "back": "All whitepapers",
+        "throttled": "Too many requests from your network. Please wait a minute and try again.",
+        "thanks_heading": "Thank you!",
+        "thanks_ready": "Your download is ready. We have also e-mailed you the link.",
+        "thanks_mail": "We have e-mailed you the download link.",
+        "download": "Download the PDF",
+        "consent_note": "Consent wording version",
+    },
+    "de": {
+        "heading": "Whitepaper",
+        "intro": "Studien und Praxisleitfäden unserer Berater, kostenlos zum Download.",
+        "apply": "Whitepaper anzeigen",
+        "none": "Kein Whitepaper passt zu diesen Filtern.",
+        "previous": "Zurück",
+        "next": "Weiter",
+        "page": "Seite",
+        "of": "von",
+        "by": "von",
+        "read": "Mehr erfahren",
+        "form_heading": "Whitepaper anfordern",
+        "form_intro": "Sagen Sie uns, wohin wir es senden sollen: Sie erhalten den Link sofort und per E-Mail.",
+        "submit": "PDF herunterladen",
+        "back": "Alle Whitepaper",
+        "throttled": "Zu viele Anfragen aus Ihrem Netz. Bitte warten Sie eine Minute.",
+        "thanks_heading": "Vielen Dank!",
+        "thanks_ready": "Ihr Download ist bereit. Den Link haben wir Ihnen auch per E-Mail gesendet.",
+        "thanks_mail": "Wir haben Ihnen den Download-Link per E-Mail gesendet.",
+        "download": "PDF herunterladen",
+        "consent_note": "Version des Einwilligungstextes",
+    },
+}
+
+
+def _language(request) -> str:
+    lang = getattr(request, "LANGUAGE_CODE", "en")
+    return lang if lang in TEXT else "en"
+
+
+def whitepaper_list(request):
+    """``/whitepapers/``: search (``q``), ``category`` and ``tag`` filters, 12 cards a page."""
+    lang = _language(request)
+    form = CatalogueFilterForm(
+        request.GET or None, language=lang, categories=selectors.categories(), tags=selectors.tags()
+    )
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.public_whitepapers(q=filters.get("q"), category=filters.get("category"), tag=filters.get("tag"))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    cards = [
+        {
+            "whitepaper": wp,
+            "title": wp.title_for(lang),
+            "summary": wp.summary_for(lang),
+            "url": reverse("whitepapers:detail", args=[wp.slug]),
+        }
+        for wp in page.object_list
+    ]
+    return render(
+        request,
+        "whitepapers/list.html",
+        {"form": form, "page": page, "cards": cards, "query": query.urlencode(), "text": TEXT[lang]},
+    )
+
+
+def whitepaper_detail(request, slug: str):
+    """``/whitepapers/<slug>/``: landing page with the lead form; a valid POST redirects to the
+    thank-you page carrying the raw token (``?t=…``). A filled honeypot is redirected there too,
+    without a token, and nothing is stored."""
+    lang = _language(request)
+    whitepaper = get_object_or_404(Whitepaper.objects.published().select_related("author", "cover_image"), slug=slug)
+    text = TEXT[lang]
+    if request.method == "POST":
+        form = LeadForm(request.POST, language=lang)
+        if not WhitepaperDownloadThrottle().allow_request(request, None):
+            form.is_valid()
+            form.add_error(None, text["throttled"])
+        elif form.is_valid():
+            data = form.cleaned_data
+            thanks = reverse("whitepapers:thanks", args=[whitepaper.slug])
+            if data["website_url"].strip():
+                return redirect(thanks)
+            try:
+                _, raw = services.download_request(
+                    whitepaper=whitepaper,
+                    email=data["email"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    company=data["company"],
+                    website=data["website"],
+                    phone=data["phone"],
+                    consent_terms=data["consent_terms"],
+                    consent_marketing=data["consent_marketing"],
+                    language=lang,
+                    utm={name: data[name] for name in UTM_FIELDS},
+                    referrer=request.headers.get("Referer", ""),
+                )
+            except ApplicationError as exc:
+                for detail in exc.details or [{"field": None, "message": exc.message}]:
+                    field = detail.get("field")
+                    form.add_error(field if field in form.fields else None, detail["message"])
+            else:
+                return redirect(f"{thanks}?t={raw}")
+        status = 429 if form.non_field_errors() and text["throttled"] in form.non_field_errors() else 200
+        if status == 200 and form.errors:
+            status = 400
+    else:
+        form = LeadForm(initial={name: request.GET.get(name, "")[:200] for name in UTM_FIELDS}, language=lang)
+        services.whitepaper_register_view(whitepaper=whitepaper)
+        status = 200
+    author = whitepaper.author
+    context = {
+        "whitepaper": whitepaper,
+        "title": whitepaper.title_for(lang),
+        "summary": whitepaper.summary_for(lang),
+        "body": body_html(whitepaper, lang),
+        "author": author,
+        "cover_url": whitepaper.cover_image.file.url if whitepaper.cover_image_id else "",
+        "form": form,
+        "text": text,
+        "consent_version": conf.consent_version(),
+        "canonical": request.build_absolute_uri(whitepaper.get_absolute_url(lang)),
+    }
+    return render(request, "whitepapers/detail.html", context, status=status)
+
+
+def whitepaper_thanks(request, slug: str):
+    """``/whitepapers/<slug>/thanks/?t=<token>``: the download button when ``t`` is this
+    whitepaper's live link, else only the "check your e-mail" note."""
+    lang = _language(request)
+    whitepaper = get_object_or_404(Whitepaper.objects.published(), slug=slug)
+    raw = request.GET.get("t", "")[:200]
+    token = None
+    if raw:
+        token = DownloadToken.objects.filter(
+            token_hash=services.token_digest(raw), whitepaper=whitepaper, lead__erased_at__isnull=True
+        ).first()
+    download = reverse("api:public-whitepaper-download", args=[raw]) if token is not None else ""
+    response = render(
+        request,
+        "whitepapers/thanks.html",
+        {"whitepaper": whitepaper, "title": whitepaper.title_for(lang), "download": download, "text": TEXT[lang]},
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
