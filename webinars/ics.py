@@ -26,7 +26,9 @@ def absolute_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def registration_ics(registration: WebinarRegistration, *, method: str = "REQUEST", now: datetime | None = None) -> bytes:
+def registration_ics(
+    registration: WebinarRegistration, *, method: str = "REQUEST", now: datetime | None = None
+) -> bytes:
     """The ``.ics`` bytes of ``registration``'s invite; ``method`` ``REQUEST`` or ``CANCEL``.
 
     ``SEQUENCE`` is the webinar's sequence (one more for a cancellation, which must supersede the

@@ -94,6 +94,11 @@ class WebinarQuerySet(models.QuerySet):
         """Alive and published: the only webinars visitors see (completed ones stay visible as past)."""
         return self.alive().filter(status__in=[WebinarStatus.PUBLISHED, WebinarStatus.COMPLETED])
 
+    def visible(self):
+        """What a visitor may open by slug or id: published, completed or cancelled (to learn it was
+        cancelled), never drafts or deleted ones. Lists use :meth:`published`."""
+        return self.alive().exclude(status=WebinarStatus.DRAFT)
+
     def upcoming(self, now: datetime | None = None):
         """Starting at or after ``now`` (default: the current time)."""
         return self.filter(starts_at__gte=now or timezone.now())
@@ -294,9 +299,7 @@ class WebinarRegistration(models.Model):
                 violation_error_message="This e-mail address is already registered for this webinar.",
                 violation_error_code="already_registered",
             ),
-            models.CheckConstraint(
-                condition=Q(consent_terms=True), name="webinar_registration_terms_accepted"
-            ),
+            models.CheckConstraint(condition=Q(consent_terms=True), name="webinar_registration_terms_accepted"),
         ]
         indexes = [models.Index(fields=["webinar", "status"], name="webinar_registration_status")]
 

@@ -246,18 +246,16 @@ def webinar_update(*, webinar: Webinar, data: dict[str, Any], actor=None, now: d
             previous = locked.status
             locked.status = new_status
             locked.save(update_fields=["status", "updated_at"])
-            log_action(locked, "webinars.webinar.status_changed", actor=actor, data={"from": previous, "to": new_status})
+            log_action(
+                locked, "webinars.webinar.status_changed", actor=actor, data={"from": previous, "to": new_status}
+            )
     webinar.refresh_from_db()
     return locked
 
 
 def _rearm_reminders(webinar: Webinar, now: datetime) -> None:
     """After a time change, a reminder whose moment is still ahead must go out again."""
-    fields = {
-        f"{kind.field}": None
-        for kind in notifications.REMINDERS
-        if webinar.starts_at - kind.before > now
-    }
+    fields = {f"{kind.field}": None for kind in notifications.REMINDERS if webinar.starts_at - kind.before > now}
     if fields:
         webinar.registrations.update(**fields)
 
@@ -349,10 +347,8 @@ def webinar_register(
     """
     now = now or timezone.now()
     if not consent_terms:
-        raise InvalidInput(
-            "You must accept the terms to register.",
-            details=[{"field": "consent_terms", "message": "You must accept the terms to register.", "code": "required"}],
-        )
+        message = "You must accept the terms to register."
+        raise InvalidInput(message, details=[{"field": "consent_terms", "message": message, "code": "required"}])
     locked = _lock_webinar(webinar.pk)
     _ensure_open(locked, now)
     email = (email or "").strip().lower()
@@ -569,7 +565,7 @@ def webinar_send_due_reminders(*, now: datetime | None = None) -> dict[str, int]
             try:
                 if notifications.deliver(pk, kind.name, now=now):
                     sent += 1
-            except Exception:  # noqa: BLE001 - one bad address must not stop the others
+            except Exception:  # one bad address must not stop the others
                 logger.exception("webinar.reminder_failed registration=%s kind=%s", pk, kind.name)
                 failed += 1
     return {"sent": sent, "failed": failed}

@@ -155,7 +155,7 @@ def webinar_detail(request, slug: str):
     A successful registration redirects back here with a message (registered, or the waiting-list
     position); service errors (already registered, closed) are shown on the form.
     """
-    webinar = get_object_or_404(Webinar.objects.published().select_related("speaker").with_counts(), slug=slug)
+    webinar = get_object_or_404(Webinar.objects.visible().select_related("speaker").with_counts(), slug=slug)
     lang = _language(request)
     labels = LABELS[lang]
     form = WebinarRegistrationForm(request.POST or None, language=lang)

@@ -1,1 +1,48 @@
-urlpatterns: list = []
+"""``/api/v1`` routes of the webinars app (paths of spec/endpoints.txt, no trailing slash)."""
+
+from django.urls import path
+
+from . import views
+
+staff_collection = views.StaffWebinarViewSet.as_view({"get": "list", "post": "create"})
+staff_item = views.StaffWebinarViewSet.as_view(
+    {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
+)
+business_item = views.StaffWebinarViewSet.as_view({"get": "retrieve"})
+
+urlpatterns = [
+    path("public/webinars", views.PublicWebinarListView.as_view(), name="public-webinars"),
+    path(
+        "public/webinars/registrations/<slug:reference>/cancel",
+        views.PublicRegistrationCancelView.as_view(),
+        name="public-webinar-registration-cancel",
+    ),
+    path(
+        "public/webinars/<int:pk>/register", views.PublicWebinarRegisterView.as_view(), name="public-webinar-register"
+    ),
+    path("public/webinars/<slug:slug>", views.PublicWebinarDetailView.as_view(), name="public-webinar"),
+    path(
+        "public/consultants/<int:pk>/webinars",
+        views.PublicConsultantWebinarsView.as_view(),
+        name="public-consultant-webinars",
+    ),
+    path("business/webinars", staff_collection, name="business-webinars"),
+    path("business/webinars/<int:pk>", business_item, name="business-webinar"),
+    path(
+        "business/webinars/<int:pk>/description-html",
+        views.BusinessWebinarDescriptionHtmlView.as_view(),
+        name="business-webinar-description-html",
+    ),
+    path(
+        "business/webinars/<int:pk>/register",
+        views.BusinessWebinarRegisterView.as_view(),
+        name="business-webinar-register",
+    ),
+    path("admin/webinars/sessions", staff_collection, name="admin-webinar-sessions"),
+    path("admin/webinars/sessions/<int:pk>", staff_item, name="admin-webinar-session"),
+    path(
+        "admin/webinars/sessions/<int:pk>/registrations",
+        views.StaffWebinarRegistrationsView.as_view(),
+        name="admin-webinar-session-registrations",
+    ),
+]

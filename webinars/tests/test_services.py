@@ -28,7 +28,8 @@ def test_seats_then_waiting_list_in_order(on_commit):
         second = register(webinar, "two@example.com")
         third = register(webinar, "three@example.com")
         fourth = register(webinar, "four@example.com")
-    assert [r.status for r in (first, second, third, fourth)] == ["registered", "registered", "waitlisted", "waitlisted"]
+    statuses = [r.status for r in (first, second, third, fourth)]
+    assert statuses == ["registered", "registered", "waitlisted", "waitlisted"]
     assert (first.waitlist_position, third.waitlist_position, fourth.waitlist_position) == (None, 1, 2)
     subjects = [m.subject for m in mail.outbox]
     assert subjects.count(f"You're registered: {webinar.title['en']}") == 2
