@@ -151,6 +151,17 @@ def _cancelled_by(actor, booking: ConsultationBooking) -> str:
     return CancelledBy.CLIENT
 
 
+def booking_can_change(booking: ConsultationBooking, *, actor=None, now: datetime | None = None) -> bool:
+    """Whether ``actor`` (None: an anonymous guest) may still cancel or reschedule ``booking``:
+    it is active, and the actor is privileged or the start is at least 24 h away."""
+    if not booking.is_active:
+        return False
+    if actor_is_privileged(actor, booking):
+        return True
+    now = now or timezone.now()
+    return now <= booking.start - timedelta(hours=conf.get("GUEST_CHANGE_CUTOFF_HOURS"))
+
+
 def _check_guest_window(booking: ConsultationBooking, actor, now: datetime) -> None:
     if actor_is_privileged(actor, booking):
         return

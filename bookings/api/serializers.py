@@ -1,0 +1,368 @@
+"""Input and output serializers of the booking API, one per action (STYLE.md §6).
+
+Times leave in UTC (``…Z``) and, for visitors, also in the visitor's zone with its offset
+(``start_local``). Public outputs never carry the sequential id, only the unguessable ``reference``.
+"""
+
+import zoneinfo
+from zoneinfo import ZoneInfo
+
+from rest_framework import serializers
+
+from bookings.models import BookingStatus, BookingType, ConsultationBooking, MeetingPlatform
+from bookings.services import booking_can_change
+from bookings.tokens import manage_token
+
+
+def _known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise serializers.ValidationError("Unknown time zone; use an IANA name like Europe/Berlin.") from None
+    return value
+
+
+def local_iso(moment, zone: str) -> str:
+    """``moment`` in ``zone`` as ISO 8601 with its offset (``2026-03-29T09:00:00+02:00``)."""
+    return moment.astimezone(ZoneInfo(zone)).isoformat()
+
+
+def utc_iso(moment) -> str:
+    return moment.astimezone(zoneinfo.ZoneInfo("UTC")).isoformat().replace("+00:00", "Z")
+
+
+# --- availability -----------------------------------------------------------------------------
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="YYYY-MM-DD, a day in ``timezone``.")
+    timezone = serializers.CharField(default="UTC", max_length=50, validators=[_known_zone])
+    booking_type = serializers.ChoiceField(choices=BookingType.choices, default=BookingType.THIRTY_FOR_THIRTY)
+    duration_minutes = serializers.IntegerField(required=False, min_value=15, max_value=240)
+
+
+class Spec001AvailabilityQuerySerializer(AvailabilityQuerySerializer):
+    consultant_id = serializers.IntegerField(min_value=1)
+
+
+class TimeSlotsQuerySerializer(serializers.Serializer):
+    MAX_DAYS = 31
+
+    from_date = serializers.DateField(required=False, help_text="First day (default: today in ``timezone``).")
+    to_date = serializers.DateField(required=False, help_text="Last day, inclusive (default: from + 6 days).")
+    timezone = serializers.CharField(default="UTC", max_length=50, validators=[_known_zone])
+    booking_type = serializers.ChoiceField(choices=BookingType.choices, default=BookingType.THIRTY_FOR_THIRTY)
+    duration_minutes = serializers.IntegerField(required=False, min_value=15, max_value=240)
+
+    def to_internal_value(self, data):
+        # ``from``/``to`` are the public names (``from`` is a Python keyword).
+        data = {
+            **{k: v for k, v in data.items()},
+            **({"from_date": data["from"]} if "from" in data else {}),
+            **({"to_date": data["to"]} if "to" in data else {}),
+        }
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        start, end = attrs.get("from_date"), attrs.get("to_date")
+        if start and end:
+            if end < start:
+                raise serializers.ValidationError({"to": "Must not be before from."})
+            if (end - start).days >= self.MAX_DAYS:
+                raise serializers.ValidationError({"to": f"At most {self.MAX_DAYS} days per request."})
+        return attrs
+
+
+class TimeSlotSerializer(serializers.Serializer):
+    """Spec 000 ``TimeSlot`` plus the start and end in the visitor's zone."""
+
+    start_time = serializers.CharField(help_text="UTC, ISO 8601 with Z.")
+    end_time = serializers.CharField()
+    start_local = serializers.CharField(help_text="In the requested time zone, with its offset.")
+    end_local = serializers.CharField()
+    is_available = serializers.BooleanField()
+    booking_id = serializers.IntegerField(
+        allow_null=True, help_text="Always null on public endpoints (booking ids are not public)."
+    )
+
+
+class AvailabilityResponseSerializer(serializers.Serializer):
+    """Spec 000 ``AvailabilityResponse``."""
+
+    consultant_id = serializers.IntegerField()
+    date = serializers.CharField()
+    timezone = serializers.CharField()
+    booking_type = serializers.CharField()
+    duration_minutes = serializers.IntegerField()
+    time_slots = TimeSlotSerializer(many=True)
+
+
+class DaySlotsSerializer(serializers.Serializer):
+    date = serializers.CharField()
+    time_slots = TimeSlotSerializer(many=True)
+
+
+class TimeSlotsResponseSerializer(serializers.Serializer):
+    consultant_id = serializers.IntegerField()
+    timezone = serializers.CharField()
+    booking_type = serializers.CharField()
+    duration_minutes = serializers.IntegerField()
+    days = DaySlotsSerializer(many=True)
+
+
+def slot_data(state, zone: str) -> dict:
+    return {
+        "start_time": utc_iso(state.slot.start),
+        "end_time": utc_iso(state.slot.end),
+        "start_local": local_iso(state.slot.start, zone),
+        "end_local": local_iso(state.slot.end, zone),
+        "is_available": state.available,
+        "booking_id": None,
+    }
+
+
+class CalendarSyncResponseSerializer(serializers.Serializer):
+    feed_url = serializers.URLField()
+    webcal_url = serializers.CharField()
+
+
+# --- booking input ----------------------------------------------------------------------------
+
+
+class BookingRequestSerializer(serializers.Serializer):
+    """Spec 000 ``BookingRequest`` (``consultant_id`` comes from the path and is optional here)."""
+
+    consultant_id = serializers.IntegerField(required=False, min_value=1)
+    booking_type = serializers.ChoiceField(choices=BookingType.choices, default=BookingType.THIRTY_FOR_THIRTY)
+    scheduled_date = serializers.DateTimeField(help_text="Start, ISO 8601 with offset or Z.")
+    duration_minutes = serializers.IntegerField(required=False, min_value=15, max_value=240)
+    timezone = serializers.CharField(max_length=50, validators=[_known_zone], help_text="The visitor's zone.")
+    client_name = serializers.CharField(max_length=200)
+    client_email = serializers.EmailField(max_length=255)
+    client_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    client_company = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    client_message = serializers.JSONField(
+        required=False, allow_null=True, help_text="Plain text, Portable Text blocks, or {en: blocks}."
+    )
+    questions = serializers.ListField(
+        child=serializers.CharField(max_length=1000), required=False, max_length=20, default=list
+    )
+    meeting_platform = serializers.ChoiceField(choices=MeetingPlatform.choices, default=MeetingPlatform.MANUAL)
+    language = serializers.ChoiceField(choices=[("en", "English"), ("de", "Deutsch")], default="en")
+
+    def validate_scheduled_date(self, value):
+        if value.tzinfo is None:
+            raise serializers.ValidationError("Give the time with a UTC offset or Z.")
+        return value
+
+
+class Spec001ClientSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=255)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    company = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+#: Spec 001 ``meeting_type`` → our platform: a "video" call is the consultant's own room.
+MEETING_TYPES = {
+    "video": MeetingPlatform.MANUAL,
+    "phone": MeetingPlatform.PHONE,
+    "zoom": MeetingPlatform.ZOOM,
+    "teams": MeetingPlatform.TEAMS,
+    "meet": MeetingPlatform.MEET,
+}
+
+
+class Spec001BookingRequestSerializer(serializers.Serializer):
+    """Spec 001 ``POST /public/bookings`` request."""
+
+    consultant_id = serializers.IntegerField(min_value=1)
+    datetime = serializers.DateTimeField(help_text="Start, ISO 8601 with offset or Z.")
+    duration = serializers.IntegerField(required=False, min_value=15, max_value=240, default=30)
+    booking_type = serializers.ChoiceField(choices=BookingType.choices, required=False)
+    timezone = serializers.CharField(max_length=50, default="UTC", validators=[_known_zone])
+    client = Spec001ClientSerializer()
+    meeting_type = serializers.ChoiceField(choices=sorted(MEETING_TYPES), default="video")
+    message = serializers.JSONField(required=False, allow_null=True)
+    questions = serializers.ListField(
+        child=serializers.CharField(max_length=1000), required=False, max_length=20, default=list
+    )
+    language = serializers.ChoiceField(choices=[("en", "English"), ("de", "Deutsch")], default="en")
+
+    def validate_datetime(self, value):
+        if value.tzinfo is None:
+            raise serializers.ValidationError("Give the time with a UTC offset or Z.")
+        return value
+
+    def validate(self, attrs):
+        if "booking_type" not in attrs:
+            attrs["booking_type"] = BookingType.THIRTY_FOR_THIRTY if attrs["duration"] == 30 else BookingType.CUSTOM
+        return attrs
+
+
+class TokenInputSerializer(serializers.Serializer):
+    token = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class RescheduleInputSerializer(TokenInputSerializer):
+    scheduled_date = serializers.DateTimeField(help_text="New start, ISO 8601 with offset or Z.")
+
+    def validate_scheduled_date(self, value):
+        if value.tzinfo is None:
+            raise serializers.ValidationError("Give the time with a UTC offset or Z.")
+        return value
+
+
+class CancelInputSerializer(TokenInputSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+# --- booking output ---------------------------------------------------------------------------
+
+
+class PublicBookingSerializer(serializers.ModelSerializer):
+    """What a visitor sees of their booking (spec 000 ``BookingResponse`` without the id)."""
+
+    consultant_id = serializers.IntegerField(read_only=True)
+    consultant_name = serializers.CharField(source="consultant.full_name", read_only=True)
+    scheduled_date = serializers.SerializerMethodField(help_text="Start in UTC.")
+    end_time = serializers.SerializerMethodField(help_text="End in UTC.")
+    start_local = serializers.SerializerMethodField(help_text="Start in the visitor's zone, with offset.")
+    end_local = serializers.SerializerMethodField()
+    can_change = serializers.SerializerMethodField(help_text="Whether the caller may still cancel/reschedule.")
+
+    class Meta:
+        model = ConsultationBooking
+        fields = [
+            "reference",
+            "consultant_id",
+            "consultant_name",
+            "booking_type",
+            "status",
+            "scheduled_date",
+            "end_time",
+            "start_local",
+            "end_local",
+            "duration_minutes",
+            "timezone",
+            "language",
+            "client_name",
+            "client_email",
+            "client_company",
+            "questions",
+            "payment_amount",
+            "payment_currency",
+            "payment_status",
+            "hold_expires_at",
+            "meeting_link",
+            "meeting_platform",
+            "cancelled_at",
+            "can_change",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_scheduled_date(self, obj) -> str:
+        return utc_iso(obj.start)
+
+    def get_end_time(self, obj) -> str:
+        return utc_iso(obj.end)
+
+    def get_start_local(self, obj) -> str:
+        return local_iso(obj.start, obj.timezone)
+
+    def get_end_local(self, obj) -> str:
+        return local_iso(obj.end, obj.timezone)
+
+    def get_can_change(self, obj) -> bool:
+        request = self.context.get("request")
+        return booking_can_change(obj, actor=getattr(request, "user", None))
+
+
+class PublicBookingWithTokenSerializer(PublicBookingSerializer):
+    """Returned by create and reschedule: the manage token for the booking's current time."""
+
+    manage_token = serializers.SerializerMethodField(help_text="Pass as ?token= to view or change the booking.")
+
+    class Meta(PublicBookingSerializer.Meta):
+        fields = [*PublicBookingSerializer.Meta.fields, "manage_token"]
+        read_only_fields = fields
+
+    def get_manage_token(self, obj) -> str:
+        return manage_token(obj)
+
+
+class StaffBookingSerializer(serializers.ModelSerializer):
+    """Everything staff see of a booking."""
+
+    consultant_name = serializers.CharField(source="consultant.full_name", read_only=True)
+    start_local = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ConsultationBooking
+        fields = [
+            "id",
+            "reference",
+            "consultant",
+            "consultant_name",
+            "client_user",
+            "booking_type",
+            "status",
+            "start",
+            "end",
+            "start_local",
+            "duration_minutes",
+            "timezone",
+            "language",
+            "client_name",
+            "client_email",
+            "client_phone",
+            "client_company",
+            "client_message",
+            "questions",
+            "paper_id",
+            "payment_amount",
+            "payment_currency",
+            "payment_status",
+            "payment_intent_id",
+            "meeting_link",
+            "meeting_platform",
+            "hold_expires_at",
+            "sequence",
+            "reschedule_count",
+            "confirmed_at",
+            "attendance_confirmed_at",
+            "completed_at",
+            "cancelled_at",
+            "cancelled_by",
+            "cancellation_reason",
+            "confirmation_sent_at",
+            "reminder_24h_sent_at",
+            "reminder_1h_sent_at",
+            "follow_up_sent_at",
+            "client_rating",
+            "client_feedback",
+            "consultant_notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_start_local(self, obj) -> str:
+        return local_iso(obj.start, obj.timezone)
+
+
+class StaffStatusInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[
+            (s, label) for s, label in BookingStatus.choices if s in ("confirmed", "cancelled", "completed", "no_show")
+        ]
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class MessageHtmlSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    html = serializers.CharField()

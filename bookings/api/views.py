@@ -1,0 +1,505 @@
+"""Booking endpoints: public availability and booking (spec 000 "Public Consultant APIs", spec 001
+"Booking API"), the visitor's own booking by reference, the consultant's calendar feed, and the
+staff views (``/business/bookings``, ``/admin/bookings``).
+
+Views are thin: they validate input with an input serializer, call ``bookings.services`` or
+``bookings.availability`` and answer with an output serializer. Errors of the services keep their
+codes: 409 ``BOOKING_UNAVAILABLE``, 400 ``BOOKING_POLICY_WINDOW_CLOSED``, 409
+``BOOKING_NOT_RESCHEDULABLE``/``BOOKING_INVALID_STATE``, 400 ``BOOKING_PAYMENT_REQUIRED``, 404
+``BOOKING_NOT_FOUND``, 410 ``BOOKING_LINK_EXPIRED``, 422 validation.
+
+A visitor reaches their booking with the manage token (``?token=`` or body ``token``); a signed-in
+client who owns it (JWT), its consultant and staff with ``bookings.view_consultationbooking`` need none.
+"""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import django_filters
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTAuthentication
+
+from bookings import services
+from bookings.availability import day_slots, duration_for
+from bookings.exceptions import BookingNotFound
+from bookings.feeds import check_feed_token, consultant_calendar, consultant_feed_token
+from bookings.models import BookingStatus, BookingType, ConsultationBooking
+from bookings.tokens import check_manage_token
+from consultants.models import Consultant
+from content.portable_text import to_html
+from magnetiq.api.permissions import HasRolePermissions
+from magnetiq.api.responses import created, ok
+from magnetiq.api.views import PublicAPIMixin
+from magnetiq.exceptions import NotFound
+
+from .serializers import (
+    MEETING_TYPES,
+    AvailabilityQuerySerializer,
+    AvailabilityResponseSerializer,
+    BookingRequestSerializer,
+    CalendarSyncResponseSerializer,
+    CancelInputSerializer,
+    MessageHtmlSerializer,
+    PublicBookingSerializer,
+    PublicBookingWithTokenSerializer,
+    RescheduleInputSerializer,
+    Spec001AvailabilityQuerySerializer,
+    Spec001BookingRequestSerializer,
+    StaffBookingSerializer,
+    StaffStatusInputSerializer,
+    TimeSlotsQuerySerializer,
+    TimeSlotsResponseSerializer,
+    TokenInputSerializer,
+    slot_data,
+)
+
+VIEW_PERMISSION = "bookings.view_consultationbooking"
+CHANGE_PERMISSION = "bookings.change_consultationbooking"
+TOKEN_PARAMETER = OpenApiParameter("token", OpenApiTypes.STR, description="The manage token of the booking link.")
+
+
+def _public_consultant(pk: int) -> Consultant:
+    consultant = Consultant.objects.public().filter(pk=pk).first()
+    if consultant is None:
+        raise NotFound("No such consultant.", code="CONSULTANT_NOT_FOUND")
+    return consultant
+
+
+def _availability(consultant: Consultant, params: dict) -> dict:
+    minutes = duration_for(params["booking_type"], params.get("duration_minutes"))
+    zone = params["timezone"]
+    states = day_slots(
+        consultant=consultant,
+        day=params["date"],
+        tz=ZoneInfo(zone),
+        booking_type=params["booking_type"],
+        duration_minutes=minutes,
+    )
+    return {
+        "consultant_id": consultant.pk,
+        "date": params["date"].isoformat(),
+        "timezone": zone,
+        "booking_type": params["booking_type"],
+        "duration_minutes": minutes,
+        "time_slots": [slot_data(state, zone) for state in states],
+    }
+
+
+# --- availability -----------------------------------------------------------------------------
+
+
+@extend_schema(tags=["public-bookings"])
+class ConsultantAvailabilityView(PublicAPIMixin, APIView):
+    """Slots of one day (in ``timezone``) of a public consultant (spec 000 ``AvailabilityResponse``).
+
+    Every slot of the schedule within notice and window is listed, with ``is_available``; times in
+    UTC and in ``timezone`` with its offset. Unknown or non-public consultant → 404.
+    """
+
+    @extend_schema(
+        summary="Consultant availability for a day",
+        parameters=[AvailabilityQuerySerializer],
+        responses=AvailabilityResponseSerializer,
+    )
+    def get(self, request, pk: int):
+        params = AvailabilityQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(_availability(_public_consultant(pk), params.validated_data))
+
+
+@extend_schema(tags=["public-bookings"])
+class Spec001AvailabilityView(PublicAPIMixin, APIView):
+    """Spec 001 ``GET /public/availability?consultant_id=&date=&timezone=``: as the consultant's
+    availability endpoint."""
+
+    @extend_schema(
+        summary="Availability (spec 001)",
+        parameters=[Spec001AvailabilityQuerySerializer],
+        responses=AvailabilityResponseSerializer,
+    )
+    def get(self, request):
+        params = Spec001AvailabilityQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(
+            _availability(_public_consultant(params.validated_data["consultant_id"]), params.validated_data)
+        )
+
+
+@extend_schema(tags=["public-bookings"])
+class ConsultantTimeSlotsView(PublicAPIMixin, APIView):
+    """The free slots of several days (``from``–``to`` inclusive, days in ``timezone``, at most 31;
+    default: the next 7 days)."""
+
+    @extend_schema(
+        summary="Free time slots over several days",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default today)."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive (default from + 6)."),
+            OpenApiParameter("timezone", OpenApiTypes.STR),
+            OpenApiParameter("booking_type", OpenApiTypes.STR, enum=BookingType.values),
+            OpenApiParameter("duration_minutes", OpenApiTypes.INT),
+        ],
+        responses=TimeSlotsResponseSerializer,
+    )
+    def get(self, request, pk: int):
+        params = TimeSlotsQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        consultant = _public_consultant(pk)
+        zone = data["timezone"]
+        minutes = duration_for(data["booking_type"], data.get("duration_minutes"))
+        first = data.get("from_date") or timezone.now().astimezone(ZoneInfo(zone)).date()
+        last = data.get("to_date") or first + timedelta(days=6)
+        if (last - first).days >= TimeSlotsQuerySerializer.MAX_DAYS or last < first:
+            last = first + timedelta(days=6)
+        days = []
+        for offset in range((last - first).days + 1):
+            day = first + timedelta(days=offset)
+            states = day_slots(
+                consultant=consultant,
+                day=day,
+                tz=ZoneInfo(zone),
+                booking_type=data["booking_type"],
+                duration_minutes=minutes,
+            )
+            days.append({"date": day.isoformat(), "time_slots": [slot_data(s, zone) for s in states if s.available]})
+        return Response(
+            {
+                "consultant_id": consultant.pk,
+                "timezone": zone,
+                "booking_type": data["booking_type"],
+                "duration_minutes": minutes,
+                "days": days,
+            }
+        )
+
+
+@extend_schema(tags=["public-bookings"])
+class ConsultantCalendarSyncView(APIView):
+    """The consultant's ICS feed URL (subscribe in any calendar app).
+
+    Needs a token: the consultant's own user, or staff with ``bookings.view_consultationbooking``
+    (the feed lists client names, so it is never handed to anonymous callers). Others → 403.
+    """
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="ICS feed URL of a consultant", request=None, responses=CalendarSyncResponseSerializer)
+    def post(self, request, pk: int):
+        consultant = get_object_or_404(Consultant.objects.alive(), pk=pk)
+        own = consultant.user_id is not None and consultant.user_id == request.user.pk
+        if not (own or request.user.has_perm(VIEW_PERMISSION)):
+            self.permission_denied(request, message="Only the consultant or staff may subscribe to this calendar.")
+        path = reverse("api:public-consultant-calendar", kwargs={"pk": consultant.pk})
+        url = request.build_absolute_uri(f"{path}?token={consultant_feed_token(consultant)}")
+        return Response({"feed_url": url, "webcal_url": "webcal://" + url.split("://", 1)[1]})
+
+
+@extend_schema(tags=["public-bookings"])
+class ConsultantCalendarFeedView(PublicAPIMixin, APIView):
+    """``text/calendar``: the consultant's confirmed and completed bookings. A wrong token → 404."""
+
+    @extend_schema(
+        summary="Consultant calendar feed (ICS)",
+        parameters=[OpenApiParameter("token", OpenApiTypes.STR, required=True)],
+        responses={(200, "text/calendar"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, pk: int):
+        consultant = Consultant.objects.alive().filter(pk=pk).first()
+        if consultant is None or not check_feed_token(consultant, request.query_params.get("token")):
+            raise NotFound("No such calendar.")
+        response = HttpResponse(consultant_calendar(consultant), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'inline; filename="magnetiq-{consultant.slug}.ics"'
+        return response
+
+
+# --- booking ----------------------------------------------------------------------------------
+
+
+def _client_user(request):
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+class VisitorBookingMixin(PublicAPIMixin):
+    """Public, throttled, and JWT-aware: a signed-in owner, consultant or staff needs no token."""
+
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [AllowAny]
+
+    def get_booking(self, request, reference: str, token: str | None) -> ConsultationBooking:
+        booking = ConsultationBooking.objects.select_related("consultant").filter(reference=reference).first()
+        if booking is None:
+            raise BookingNotFound()
+        user = _client_user(request)
+        if user is not None and (
+            booking.client_user_id == user.pk
+            or services.actor_is_privileged(user, booking)
+            or user.has_perm(VIEW_PERMISSION)
+        ):
+            return booking
+        check_manage_token(booking, token)
+        return booking
+
+
+@extend_schema(tags=["public-bookings"])
+class Book30For30View(PublicAPIMixin, APIView):
+    """Book a consultant (spec 000 ``BookingRequest``; any type, 30-for-30 by default).
+
+    201 with the booking and its ``manage_token``: ``confirmed`` when free, else ``pending_payment``
+    with ``hold_expires_at``. 409 ``BOOKING_UNAVAILABLE`` when the time is not free (or was just
+    taken), 404 for an unknown consultant, 422 for bad fields.
+    """
+
+    authentication_classes = [JWTAuthentication]
+
+    @extend_schema(
+        summary="Book a consultation",
+        request=BookingRequestSerializer,
+        responses={201: PublicBookingWithTokenSerializer},
+    )
+    def post(self, request, pk: int):
+        payload = BookingRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        booking = services.booking_create(
+            consultant=_public_consultant(pk),
+            start=data["scheduled_date"],
+            booking_type=data["booking_type"],
+            duration_minutes=data.get("duration_minutes"),
+            visitor_timezone=data["timezone"],
+            language=data["language"],
+            client_name=data["client_name"],
+            client_email=data["client_email"],
+            client_phone=data["client_phone"],
+            client_company=data["client_company"],
+            client_message=data.get("client_message"),
+            questions=data["questions"],
+            meeting_platform=data["meeting_platform"],
+            client_user=_client_user(request),
+            actor=_client_user(request),
+        )
+        return created(PublicBookingWithTokenSerializer(booking, context={"request": request}).data, message="Booked.")
+
+
+@extend_schema(tags=["public-bookings"])
+class Spec001BookingCreateView(PublicAPIMixin, APIView):
+    """Spec 001 ``POST /public/bookings``: the same booking with the spec 001 request shape."""
+
+    authentication_classes = [JWTAuthentication]
+
+    @extend_schema(
+        summary="Book a consultation (spec 001)",
+        request=Spec001BookingRequestSerializer,
+        responses={201: PublicBookingWithTokenSerializer},
+    )
+    def post(self, request):
+        payload = Spec001BookingRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        client = data["client"]
+        booking = services.booking_create(
+            consultant=_public_consultant(data["consultant_id"]),
+            start=data["datetime"],
+            booking_type=data["booking_type"],
+            duration_minutes=data["duration"],
+            visitor_timezone=data["timezone"],
+            language=data["language"],
+            client_name=f"{client['first_name']} {client['last_name']}".strip(),
+            client_email=client["email"],
+            client_phone=client["phone"],
+            client_company=client["company"],
+            client_message=data.get("message"),
+            questions=data["questions"],
+            meeting_platform=MEETING_TYPES[data["meeting_type"]],
+            client_user=_client_user(request),
+            actor=_client_user(request),
+        )
+        return created(PublicBookingWithTokenSerializer(booking, context={"request": request}).data, message="Booked.")
+
+
+@extend_schema(tags=["public-bookings"])
+class PublicBookingDetailView(VisitorBookingMixin, APIView):
+    """A visitor's booking by reference (token or signed-in owner)."""
+
+    @extend_schema(summary="Get a booking", parameters=[TOKEN_PARAMETER], responses=PublicBookingSerializer)
+    def get(self, request, reference: str):
+        booking = self.get_booking(request, reference, request.query_params.get("token"))
+        return Response(PublicBookingSerializer(booking, context={"request": request}).data)
+
+
+def _token(request, payload) -> str | None:
+    return payload.validated_data.get("token") or request.query_params.get("token")
+
+
+@extend_schema(tags=["public-bookings"])
+class PublicBookingRescheduleView(VisitorBookingMixin, APIView):
+    """Move the booking to ``scheduled_date`` (POST, or PUT as in spec 000). Answers with the booking
+    and its new ``manage_token``; the old link stops working (410)."""
+
+    @extend_schema(
+        summary="Reschedule a booking",
+        parameters=[TOKEN_PARAMETER],
+        request=RescheduleInputSerializer,
+        responses=PublicBookingWithTokenSerializer,
+    )
+    def post(self, request, reference: str):
+        payload = RescheduleInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        booking = self.get_booking(request, reference, _token(request, payload))
+        booking = services.booking_reschedule(
+            booking=booking, new_start=payload.validated_data["scheduled_date"], actor=_client_user(request)
+        )
+        data = PublicBookingWithTokenSerializer(booking, context={"request": request}).data
+        return ok(data, message="Rescheduled.")
+
+    @extend_schema(
+        summary="Reschedule a booking (spec 000 method)",
+        parameters=[TOKEN_PARAMETER],
+        request=RescheduleInputSerializer,
+        responses=PublicBookingWithTokenSerializer,
+    )
+    def put(self, request, reference: str):
+        return self.post(request, reference)
+
+
+@extend_schema(tags=["public-bookings"])
+class PublicBookingCancelView(VisitorBookingMixin, APIView):
+    """Cancel the booking (POST, or DELETE as in spec 000). Guests until 24 h before the start."""
+
+    @extend_schema(
+        summary="Cancel a booking",
+        parameters=[TOKEN_PARAMETER],
+        request=CancelInputSerializer,
+        responses=PublicBookingSerializer,
+    )
+    def post(self, request, reference: str):
+        payload = CancelInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        booking = self.get_booking(request, reference, _token(request, payload))
+        booking = services.booking_cancel(
+            booking=booking, reason=payload.validated_data["reason"], actor=_client_user(request)
+        )
+        return ok(PublicBookingSerializer(booking, context={"request": request}).data, message="Cancelled.")
+
+    @extend_schema(
+        summary="Cancel a booking (spec 000 method)",
+        parameters=[TOKEN_PARAMETER],
+        request=CancelInputSerializer,
+        responses=PublicBookingSerializer,
+    )
+    def delete(self, request, reference: str):
+        return self.post(request, reference)
+
+
+@extend_schema(tags=["public-bookings"])
+class PublicBookingConfirmView(VisitorBookingMixin, APIView):
+    """Confirm attendance (spec 000). A booking waiting for payment → 400 ``BOOKING_PAYMENT_REQUIRED``."""
+
+    @extend_schema(
+        summary="Confirm attendance",
+        parameters=[TOKEN_PARAMETER],
+        request=TokenInputSerializer,
+        responses=PublicBookingSerializer,
+    )
+    def post(self, request, reference: str):
+        payload = TokenInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        booking = self.get_booking(request, reference, _token(request, payload))
+        booking = services.booking_confirm_attendance(booking=booking)
+        return ok(PublicBookingSerializer(booking, context={"request": request}).data, message="Confirmed.")
+
+
+# --- staff ------------------------------------------------------------------------------------
+
+
+class StaffBookingFilter(django_filters.FilterSet):
+    """``status``, ``consultant`` (id), ``booking_type``, ``date_from``/``date_to`` (UTC dates of the
+    start, inclusive) and ``search`` (client name or e-mail, reference)."""
+
+    status = django_filters.ChoiceFilter(choices=BookingStatus.choices)
+    booking_type = django_filters.ChoiceFilter(choices=BookingType.choices)
+    consultant = django_filters.NumberFilter(field_name="consultant_id")
+    date_from = django_filters.DateFilter(field_name="start", lookup_expr="date__gte")
+    date_to = django_filters.DateFilter(field_name="start", lookup_expr="date__lte")
+    search = django_filters.CharFilter(method="filter_search", max_length=200)
+
+    class Meta:
+        model = ConsultationBooking
+        fields = ["status", "booking_type", "consultant"]
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(client_name__icontains=value) | Q(client_email__icontains=value) | Q(reference=value))
+
+
+class StaffBookingMixin:
+    permission_classes = [HasRolePermissions]
+    required_permissions = {"SAFE": [VIEW_PERMISSION], "*": [CHANGE_PERMISSION]}
+    queryset = ConsultationBooking.objects.select_related("consultant").order_by("-start", "-id")
+
+
+@extend_schema(tags=["staff-bookings"])
+class StaffBookingListView(StaffBookingMixin, generics.ListAPIView):
+    """All bookings, newest start first, with filters (``status``, ``consultant``, ``booking_type``,
+    ``date_from``, ``date_to``, ``search``). Needs ``bookings.view_consultationbooking``."""
+
+    serializer_class = StaffBookingSerializer
+    filterset_class = StaffBookingFilter
+    resource_name = "bookings"
+
+    @extend_schema(summary="List bookings (staff)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+@extend_schema(tags=["staff-bookings"])
+class StaffBookingDetailView(StaffBookingMixin, generics.RetrieveAPIView):
+    """One booking by id (staff)."""
+
+    serializer_class = StaffBookingSerializer
+
+    @extend_schema(summary="Get a booking (staff)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+@extend_schema(tags=["staff-bookings"])
+class StaffBookingStatusView(StaffBookingMixin, APIView):
+    """Set the status (``confirmed``, ``cancelled``, ``completed``, ``no_show``) through the services;
+    staff are not bound by the 24 h rule. Needs ``bookings.change_consultationbooking``."""
+
+    @extend_schema(
+        summary="Update a booking's status", request=StaffStatusInputSerializer, responses=StaffBookingSerializer
+    )
+    def put(self, request, pk: int):
+        booking = get_object_or_404(self.queryset, pk=pk)
+        payload = StaffStatusInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        booking = services.booking_update_status(
+            booking=booking,
+            status=payload.validated_data["status"],
+            reason=payload.validated_data["reason"],
+            actor=request.user,
+        )
+        return ok(StaffBookingSerializer(booking).data, message="Status updated.")
+
+
+@extend_schema(tags=["staff-bookings"])
+class StaffBookingMessageHtmlView(StaffBookingMixin, APIView):
+    """The client's message rendered to safe HTML (spec 000 ``message-html``)."""
+
+    @extend_schema(summary="The client's message as HTML", responses=MessageHtmlSerializer)
+    def get(self, request, pk: int):
+        booking = get_object_or_404(self.queryset, pk=pk)
+        return Response({"id": booking.pk, "html": to_html(booking.client_message or [])})
