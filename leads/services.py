@@ -379,7 +379,8 @@ def lead_erase(*, lead: Lead, actor) -> Lead:
     locked.qualified_by = None
     locked.odoo_id = None
     locked.odoo_error = ""
-    locked.odoo_status = locked.odoo_status if locked.odoo_status != "failed" else "not_exported"
+    if locked.odoo_status == OdooStatus.FAILED:
+        locked.odoo_status = OdooStatus.NOT_EXPORTED
     locked.erased_at = timezone.now()
     locked.save()
     consents = locked.consents.all().delete()[0]
@@ -395,7 +396,7 @@ def lead_erase(*, lead: Lead, actor) -> Lead:
         actor=actor,
         data={"events_kept": len(events), "consents_deleted": consents, "odoo_id": odoo_id},
     )
-    lead.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
+    lead.refresh_from_db()
     return locked
 
 
