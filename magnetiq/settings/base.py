@@ -49,6 +49,7 @@ LOCAL_APPS = [
     "content",
     "consultants",
     "bookings",
+    "consulting",
     "leads",
     "whitepapers",
     "webinars",
