@@ -35,8 +35,11 @@ def make_staff(db):
 
 @pytest.fixture
 def editor(make_staff):
-    perms = [f"whitepapers.{verb}_{model}" for verb in ("view", "add", "change", "delete")
-             for model in ("whitepaper", "emailsubmission")]
+    perms = [
+        f"whitepapers.{verb}_{model}"
+        for verb in ("view", "add", "change", "delete")
+        for model in ("whitepaper", "emailsubmission")
+    ]
     return make_staff("editor@magnetiq.example", *perms, "leads.view_lead")
 
 

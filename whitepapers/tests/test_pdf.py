@@ -1,0 +1,107 @@
+"""PDF generation: the text lands on the expected pages; regeneration follows the body hash."""
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from whitepapers import services
+from whitepapers.exceptions import WhitepaperUnavailable
+from whitepapers.pdf import add_heading_anchors, markdown_to_html
+
+from .factories import WhitepaperFactory, block
+
+pytestmark = pytest.mark.django_db
+
+LONG = "Predictive maintenance cuts unplanned downtime in half when sensors feed the models daily. " * 45
+
+
+def pages_text(data: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def test_generated_pdf_has_cover_contents_body_and_page_numbers():
+    whitepaper = WhitepaperFactory(
+        file="",
+        title={"en": "AI on the Factory Floor"},
+        summary={"en": "How mid-sized plants start with machine learning."},
+        body={
+            "en": [
+                block("Why now", "h2", "a"),
+                block(LONG, key="b"),
+                block(LONG, key="b2"),
+                block("Getting started", "h2", "c"),
+                block("Start with one line and one metric.", key="d"),
+            ]
+        },
+    )
+    whitepaper.author.first_name, whitepaper.author.last_name = "Jana", "Keller"
+    whitepaper.author.save()
+    result = services.whitepaper_generate_pdf(whitepaper_id=whitepaper.pk)
+    with result.generated_file.open("rb") as handle:
+        data = handle.read()
+    assert data.startswith(b"%PDF-")
+    pages = pages_text(data)
+    assert len(pages) == 5, pages
+    # Page 1: the cover (no page number); page 2: contents with the page of each heading.
+    assert "AI on the Factory Floor" in pages[0]
+    assert "Jana Keller" in pages[0]
+    assert "Page" not in pages[0]
+    assert "Contents" in pages[1]
+    assert "Why now" in pages[1] and "Getting started" in pages[1]
+    assert "Page 2 of 5" in pages[1]
+    assert pages[1].split("Why now")[1].split("\n")[0].rstrip().endswith("3")
+    assert pages[1].split("Getting started")[1].split("\n")[0].rstrip().endswith("5")
+    assert "Why now" in pages[2] and "Predictive maintenance cuts unplanned downtime" in pages[2]
+    assert "Page 3 of 5" in pages[2]
+    assert "Start with one line and one metric." in pages[4]
+    assert "Page 5 of 5" in pages[4]
+    assert result.body_hash == services.whitepaper_content_hash(result)
+    assert result.pdf_generated_at is not None
+
+
+def test_markdown_body_renders_and_is_sanitised():
+    html = markdown_to_html("# Title\n\nSome **bold** text.\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1))")
+    assert "<h1>Title</h1>" in html
+    assert "<strong>bold</strong>" in html
+    assert "<script>" not in html
+    assert "javascript:" not in html
+    anchored, headings = add_heading_anchors(html)
+    assert [(h.level, h.text) for h in headings] == [(1, "Title")]
+    assert 'id="sec-1-title"' in anchored
+
+
+def test_pdf_is_regenerated_only_when_the_body_changes(monkeypatch):
+    whitepaper = WhitepaperFactory(file="", body={"en": [block("Short body.")]})
+    calls = []
+    monkeypatch.setattr("whitepapers.pdf.render_pdf", lambda wp, language=None: calls.append(wp.pk) or b"%PDF-1.4 x")
+    first = services.whitepaper_generate_pdf(whitepaper_id=whitepaper.pk)
+    services.whitepaper_generate_pdf(whitepaper_id=whitepaper.pk)
+    assert len(calls) == 1
+    services.whitepaper_update(whitepaper=first, body={"en": [block("A changed body.")]})
+    second = services.whitepaper_generate_pdf(whitepaper_id=whitepaper.pk)
+    assert len(calls) == 2
+    assert second.body_hash != first.body_hash
+    services.whitepaper_generate_pdf(whitepaper_id=whitepaper.pk, force=True)
+    assert len(calls) == 3
+
+
+def test_body_change_enqueues_generation_after_commit(monkeypatch, django_capture_on_commit_callbacks):
+    whitepaper = WhitepaperFactory(file="")
+    generated = []
+    monkeypatch.setattr(
+        "whitepapers.services.whitepaper_generate_pdf",
+        lambda whitepaper_id, force=False: generated.append(whitepaper_id),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.whitepaper_update(whitepaper=whitepaper, body_markdown={"en": "# New\n\nText."})
+    assert generated == [whitepaper.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.whitepaper_update(whitepaper=whitepaper, category="Cloud")
+    assert generated == [whitepaper.pk, whitepaper.pk]  # hash still differs: no PDF was stored by the fake
+
+
+def test_no_body_no_pdf():
+    whitepaper = WhitepaperFactory(body={}, body_markdown={})
+    with pytest.raises(WhitepaperUnavailable):
+        services.whitepaper_generate_pdf(whitepaper_id=whitepaper.pk)
