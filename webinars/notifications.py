@@ -132,6 +132,12 @@ def deliver(registration_id: int, kind_name: str, *, now: datetime | None = None
     except Exception:
         WebinarRegistration.objects.filter(pk=registration_id).update(**{kind.field: None})
         raise
+    if kind.ics_method == "REQUEST":
+        # This invite already carries the current time: a pending reschedule notice would repeat it.
+        sequence = registration.webinar.sequence
+        WebinarRegistration.objects.filter(pk=registration_id, reschedule_sequence_sent__lt=sequence).update(
+            reschedule_sequence_sent=sequence
+        )
     logger.info("webinar.mail_sent registration=%s kind=%s", registration_id, kind_name)
     return True
 
