@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from consultants.models import Consultant
 from consultants.validators import validate_timezone
 
 
@@ -66,6 +67,15 @@ class AvailabilityRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class ConsultantAvailability(Consultant):
+    """A proxy of the consultant, so their schedule has its own admin page (outside ``consultants``)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "consultant availability"
+        verbose_name_plural = "consultant availability"
 
 
 class OverrideKind(models.TextChoices):

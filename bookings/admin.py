@@ -1,0 +1,145 @@
+"""Admin for bookings and availability. Status changes go through ``bookings.services`` (staff are
+not bound by the guests' 24 h rule), so the admin behaves like the API."""
+
+from zoneinfo import ZoneInfo
+
+from django.contrib import admin, messages
+
+from magnetiq.exceptions import ApplicationError
+
+from . import services
+from .models import AvailabilityOverride, AvailabilityRule, BookingChange, ConsultantAvailability, ConsultationBooking
+
+
+class AvailabilityRuleInline(admin.TabularInline):
+    model = AvailabilityRule
+    extra = 0
+    fields = ["weekday", "start_time", "end_time"]
+
+
+class AvailabilityOverrideInline(admin.TabularInline):
+    model = AvailabilityOverride
+    extra = 0
+    fields = ["date", "kind", "start_time", "end_time", "note"]
+
+
+@admin.register(ConsultantAvailability)
+class ConsultantAvailabilityAdmin(admin.ModelAdmin):
+    """Weekly schedule (in the consultant's zone) and date overrides, per consultant."""
+
+    list_display = ["__str__", "timezone", "booking_buffer_minutes", "max_bookings_per_day", "rule_count"]
+    search_fields = ["first_name", "last_name", "email", "slug"]
+    fields = ["first_name", "last_name", "timezone", "booking_buffer_minutes", "max_bookings_per_day"]
+    readonly_fields = ["first_name", "last_name", "timezone"]
+    inlines = [AvailabilityRuleInline, AvailabilityOverrideInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(deleted_at__isnull=True)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="weekly intervals")
+    def rule_count(self, obj) -> int:
+        return obj.availability_rules.count()
+
+
+class BookingChangeInline(admin.TabularInline):
+    model = BookingChange
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "kind", "old_status", "new_status", "old_start", "new_start", "actor", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _run(modeladmin, request, queryset, service, done: str) -> None:
+    changed = 0
+    for booking in queryset:
+        try:
+            service(booking=booking, actor=request.user)
+            changed += 1
+        except ApplicationError as error:
+            modeladmin.message_user(request, f"{booking.reference}: {error.message}", messages.ERROR)
+    if changed:
+        modeladmin.message_user(request, f"{changed} booking(s) {done}.", messages.SUCCESS)
+
+
+@admin.register(ConsultationBooking)
+class ConsultationBookingAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "consultant",
+        "client_name",
+        "client_email",
+        "start",
+        "start_client_zone",
+        "booking_type",
+        "status",
+        "payment_status",
+    ]
+    list_filter = ["status", "booking_type", "payment_status", "consultant", ("start", admin.DateFieldListFilter)]
+    search_fields = ["reference", "client_name", "client_email", "client_company"]
+    date_hierarchy = "start"
+    list_select_related = ["consultant"]
+    actions = ["cancel_bookings", "mark_completed", "mark_no_show"]
+    inlines = [BookingChangeInline]
+    # Time and status change only through the actions (the services); the rest is editable notes.
+    readonly_fields = [
+        "reference",
+        "consultant",
+        "client_user",
+        "booking_type",
+        "start",
+        "end",
+        "duration_minutes",
+        "status",
+        "hold_expires_at",
+        "sequence",
+        "reschedule_count",
+        "payment_amount",
+        "payment_currency",
+        "payment_status",
+        "payment_intent_id",
+        "confirmed_at",
+        "attendance_confirmed_at",
+        "completed_at",
+        "cancelled_at",
+        "cancelled_by",
+        "cancellation_reason",
+        "confirmation_sent_at",
+        "reminder_24h_sent_at",
+        "reminder_1h_sent_at",
+        "follow_up_sent_at",
+        "client_message",
+        "created_at",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request):
+        # New bookings go through booking_create (locked slot check); the admin has no slot picker.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="start (client's zone)")
+    def start_client_zone(self, obj) -> str:
+        return obj.start.astimezone(ZoneInfo(obj.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+
+    @admin.action(description="Cancel selected bookings", permissions=["change"])
+    def cancel_bookings(self, request, queryset):
+        _run(self, request, queryset, services.booking_cancel, "cancelled")
+
+    @admin.action(description="Mark selected bookings completed", permissions=["change"])
+    def mark_completed(self, request, queryset):
+        _run(self, request, queryset, services.booking_complete, "marked completed")
+
+    @admin.action(description="Mark selected bookings no-show", permissions=["change"])
+    def mark_no_show(self, request, queryset):
+        _run(self, request, queryset, services.booking_mark_no_show, "marked no-show")
