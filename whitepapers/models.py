@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from content.models import slug_format
-from content.portable_text import PortableTextError, validate_localized
+from content.portable_text import PortableTextError, validate_blocks
 from magnetiq.translation import pick_language, validate_translations
 
 from .storage import private_storage
@@ -144,10 +144,20 @@ class Whitepaper(models.Model):
         return f"{prefix}/whitepapers/{self.slug}/"
 
     def clean(self) -> None:
-        """The Portable Text body must be valid when given; some body (PT, Markdown or a file) is needed."""
-        if self.body and any(self.body.values()):
+        """Each language's Portable Text must be valid; English may come as Markdown instead."""
+        body = self.body or {}
+        if not isinstance(body, dict):
+            raise ValidationError({"body": 'Expected {"en": [blocks], "de": [blocks]}.'})
+        unknown = sorted(set(body) - {code for code, _ in settings.LANGUAGES})
+        if unknown:
+            raise ValidationError({"body": f"Unknown language {', '.join(unknown)}."})
+        if any(body.values()) and not body.get("en") and not (self.body_markdown or {}).get("en"):
+            raise ValidationError({"body": "The English (en) body is required (Portable Text or Markdown)."})
+        for language, blocks in body.items():
+            if not blocks:
+                continue
             try:
-                validate_localized(self.body, field="body")
+                validate_blocks(blocks, field=f"body.{language}")
             except PortableTextError as exc:
                 raise ValidationError({"body": exc.details[0]["message"] if exc.details else exc.message}) from exc
 
