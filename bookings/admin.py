@@ -4,6 +4,7 @@ not bound by the guests' 24 h rule), so the admin behaves like the API."""
 from zoneinfo import ZoneInfo
 
 from django.contrib import admin, messages
+from django.db import models
 
 from magnetiq.exceptions import ApplicationError
 
@@ -89,6 +90,7 @@ class ConsultationBookingAdmin(admin.ModelAdmin):
     list_select_related = ["consultant"]
     actions = ["cancel_bookings", "mark_completed", "mark_no_show"]
     inlines = [BookingChangeInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # Time and status change only through the actions (the services); the rest is editable notes.
     readonly_fields = [
         "reference",

@@ -22,6 +22,18 @@ def _known_zone(value: str) -> str:
     return value
 
 
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 time that must carry its offset (``Z`` or ``+02:00``): a bare wall-clock time
+    is ambiguous between the visitor's and the consultant's zone, so it is refused (422)."""
+
+    def enforce_timezone(self, value):
+        if value.tzinfo is None:
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+    default_error_messages = {"naive": "Give the time with a UTC offset or Z."}
+
+
 def local_iso(moment, zone: str) -> str:
     """``moment`` in ``zone`` as ISO 8601 with its offset (``2026-03-29T09:00:00+02:00``)."""
     return moment.astimezone(ZoneInfo(zone)).isoformat()
@@ -134,7 +146,7 @@ class BookingRequestSerializer(serializers.Serializer):
 
     consultant_id = serializers.IntegerField(required=False, min_value=1)
     booking_type = serializers.ChoiceField(choices=BookingType.choices, default=BookingType.THIRTY_FOR_THIRTY)
-    scheduled_date = serializers.DateTimeField(help_text="Start, ISO 8601 with offset or Z.")
+    scheduled_date = AwareDateTimeField(help_text="Start, ISO 8601 with offset or Z.")
     duration_minutes = serializers.IntegerField(required=False, min_value=15, max_value=240)
     timezone = serializers.CharField(max_length=50, validators=[_known_zone], help_text="The visitor's zone.")
     client_name = serializers.CharField(max_length=200)
@@ -149,11 +161,6 @@ class BookingRequestSerializer(serializers.Serializer):
     )
     meeting_platform = serializers.ChoiceField(choices=MeetingPlatform.choices, default=MeetingPlatform.MANUAL)
     language = serializers.ChoiceField(choices=[("en", "English"), ("de", "Deutsch")], default="en")
-
-    def validate_scheduled_date(self, value):
-        if value.tzinfo is None:
-            raise serializers.ValidationError("Give the time with a UTC offset or Z.")
-        return value
 
 
 class Spec001ClientSerializer(serializers.Serializer):
@@ -178,7 +185,7 @@ class Spec001BookingRequestSerializer(serializers.Serializer):
     """Spec 001 ``POST /public/bookings`` request."""
 
     consultant_id = serializers.IntegerField(min_value=1)
-    datetime = serializers.DateTimeField(help_text="Start, ISO 8601 with offset or Z.")
+    datetime = AwareDateTimeField(help_text="Start, ISO 8601 with offset or Z.")
     duration = serializers.IntegerField(required=False, min_value=15, max_value=240, default=30)
     booking_type = serializers.ChoiceField(choices=BookingType.choices, required=False)
     timezone = serializers.CharField(max_length=50, default="UTC", validators=[_known_zone])
@@ -189,11 +196,6 @@ class Spec001BookingRequestSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=1000), required=False, max_length=20, default=list
     )
     language = serializers.ChoiceField(choices=[("en", "English"), ("de", "Deutsch")], default="en")
-
-    def validate_datetime(self, value):
-        if value.tzinfo is None:
-            raise serializers.ValidationError("Give the time with a UTC offset or Z.")
-        return value
 
     def validate(self, attrs):
         if "booking_type" not in attrs:
@@ -206,12 +208,7 @@ class TokenInputSerializer(serializers.Serializer):
 
 
 class RescheduleInputSerializer(TokenInputSerializer):
-    scheduled_date = serializers.DateTimeField(help_text="New start, ISO 8601 with offset or Z.")
-
-    def validate_scheduled_date(self, value):
-        if value.tzinfo is None:
-            raise serializers.ValidationError("Give the time with a UTC offset or Z.")
-        return value
+    scheduled_date = AwareDateTimeField(help_text="New start, ISO 8601 with offset or Z.")
 
 
 class CancelInputSerializer(TokenInputSerializer):
