@@ -1,0 +1,105 @@
+"""Pages: catalogue with filters, landing page with the lead form, thank-you page, German URLs."""
+
+import pytest
+from django.core import mail
+from django.test import override_settings
+
+from leads.models import Lead, LeadConsent
+from whitepapers.models import DownloadToken, Whitepaper
+
+from .factories import PDF_BYTES, WhitepaperFactory
+
+pytestmark = pytest.mark.django_db
+
+FORM = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "consent_terms": "on"}
+
+
+def test_catalogue_filters_and_cards(client):
+    cloud = WhitepaperFactory(category="Cloud", tags=["finops"])
+    ai = WhitepaperFactory(category="AI", tags=["llm"])
+    WhitepaperFactory(is_active=False, title={"en": "Hidden paper"})
+    page = client.get("/whitepapers/").content.decode()
+    assert cloud.title["en"] in page and ai.title["en"] in page and "Hidden paper" not in page
+    assert f"{cloud.author.first_name} {cloud.author.last_name}" in page
+    filtered = client.get("/whitepapers/?category=Cloud").content.decode()
+    assert cloud.title["en"] in filtered and ai.title["en"] not in filtered
+    tagged = client.get("/whitepapers/?tag=llm").content.decode()
+    assert ai.title["en"] in tagged and cloud.title["en"] not in tagged
+    searched = client.get("/whitepapers/?q=machines learn").content.decode()
+    assert cloud.title["en"] in searched
+    german = client.get("/de/whitepapers/").content.decode()
+    assert f"Titel {cloud.slug}" in german and f'href="/de/whitepapers/{cloud.slug}/"' in german
+
+
+def test_catalogue_paginates(client):
+    for _ in range(13):
+        WhitepaperFactory()
+    assert "Page 1 of 2" in client.get("/whitepapers/").content.decode()
+    assert "Page 2 of 2" in client.get("/whitepapers/?page=2").content.decode()
+
+
+def test_landing_page_shows_form_meta_and_counts_views(client, whitepaper):
+    response = client.get(f"/whitepapers/{whitepaper.slug}/?utm_source=linkedin")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'<meta property="og:title" content="{whitepaper.title["en"]}">' in html
+    assert 'name="website_url"' in html and 'name="consent_terms"' in html
+    assert 'value="linkedin"' in html
+    assert "Consent wording version: 2026-11" in html
+    assert Whitepaper.objects.get(pk=whitepaper.pk).view_count == 1
+    assert client.get("/whitepapers/no-such-paper/").status_code == 404
+
+
+def test_form_submission_redirects_to_thanks_with_download(client, whitepaper, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/whitepapers/{whitepaper.slug}/", {**FORM, "utm_campaign": "autumn"})
+    assert response.status_code == 302
+    thanks = response["Location"]
+    assert thanks.startswith(f"/whitepapers/{whitepaper.slug}/thanks/?t=")
+    token = DownloadToken.objects.get()
+    assert token.utm == {"utm_campaign": "autumn"}
+    assert LeadConsent.objects.filter(lead__email="ada@example.com", wording_version="2026-11").exists()
+    assert len(mail.outbox) == 1
+    page = client.get(thanks)
+    assert page["Cache-Control"] == "private, no-store"
+    raw = thanks.split("t=")[1]
+    assert f'href="/api/v1/public/whitepapers/download/{raw}"' in page.content.decode()
+    download = client.get(f"/api/v1/public/whitepapers/download/{raw}")
+    assert b"".join(download.streaming_content) == PDF_BYTES
+
+
+def test_thanks_page_refuses_another_whitepapers_token(client, whitepaper):
+    other = WhitepaperFactory()
+    response = client.post(f"/whitepapers/{whitepaper.slug}/", FORM)
+    raw = response["Location"].split("t=")[1]
+    page = client.get(f"/whitepapers/{other.slug}/thanks/?t={raw}").content.decode()
+    assert "download/" not in page and "We have e-mailed you the download link." in page
+
+
+def test_form_errors_are_shown_on_the_form(client, whitepaper):
+    response = client.post(f"/whitepapers/{whitepaper.slug}/", {"first_name": "Ada", "email": "not-an-email"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Please accept the terms to continue." in html
+    assert "Enter a valid email address." in html
+    assert Lead.objects.count() == 0
+    german = client.post(f"/de/whitepapers/{whitepaper.slug}/", {"first_name": "Ada", "email": "a@example.com"})
+    assert "Bitte akzeptieren Sie die Bedingungen." in german.content.decode()
+
+
+def test_honeypot_on_the_page_stores_nothing(client, whitepaper):
+    response = client.post(f"/whitepapers/{whitepaper.slug}/", {**FORM, "website_url": "http://spam.example"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/whitepapers/{whitepaper.slug}/thanks/"
+    assert Lead.objects.count() == 0 and DownloadToken.objects.count() == 0
+
+
+@override_settings(WHITEPAPER_DOWNLOAD_THROTTLE="2/min")
+def test_page_form_shares_the_throttle(client, whitepaper):
+    codes = [client.post(f"/whitepapers/{whitepaper.slug}/", FORM).status_code for _ in range(3)]
+    assert codes == [302, 302, 429]
+
+
+def test_german_landing_page(client, whitepaper):
+    html = client.get(f"/de/whitepapers/{whitepaper.slug}/").content.decode()
+    assert f"Titel {whitepaper.slug}" in html and "Whitepaper anfordern" in html and "Einleitung" in html
