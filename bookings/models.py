@@ -370,3 +370,40 @@ class BookingChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booking_id} {self.kind} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class BookingNotificationKind(models.TextChoices):
+    CLIENT_RESCHEDULED = "client_rescheduled", "Reschedule e-mail to the client"
+    CLIENT_CANCELLED = "client_cancelled", "Cancellation e-mail to the client"
+    CLIENT_HOLD_EXPIRED = "client_hold_expired", "Hold-expired e-mail to the client"
+    CONSULTANT_CONFIRMED = "consultant_confirmed", "Confirmation copy to the consultant"
+    CONSULTANT_RESCHEDULED = "consultant_rescheduled", "Reschedule copy to the consultant"
+    CONSULTANT_CANCELLED = "consultant_cancelled", "Cancellation copy to the consultant"
+    MEETING_CREATED = "meeting_created", "Meeting created"
+    LEAD_RECORDED = "lead_recorded", "Client recorded as a lead"
+
+
+class BookingNotification(models.Model):
+    """A once-only side effect of a booking (``bookings.notifications``), claimed before it is done.
+
+    The unique ``(booking, kind, sequence)`` row is inserted first; whoever inserts it does the work
+    (sends the e-mail, creates the meeting, records the lead), a second signal, task run or worker
+    finds the row and does nothing. ``sequence`` is the booking's ICS sequence of the change the
+    e-mail is about (each reschedule and the cancellation are separate changes), 0 for once-per-
+    booking kinds. A failed send deletes its row so a retry can claim it again. The confirmation and
+    the reminders are claimed on the booking's own ``*_sent_at`` fields instead.
+    """
+
+    booking = models.ForeignKey(ConsultationBooking, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=30, choices=BookingNotificationKind.choices)
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["booking", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "kind", "sequence"], name="booking_notification_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} {self.kind} #{self.sequence}"
