@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from rest_framework import serializers
 
-from bookings.models import BookingStatus, BookingType, ConsultationBooking, MeetingPlatform
+from bookings.models import BookingLanguage, BookingStatus, BookingType, ConsultationBooking, MeetingPlatform
 from bookings.services import booking_can_change
 from bookings.tokens import manage_token
 
@@ -160,7 +160,7 @@ class BookingRequestSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=1000), required=False, max_length=20, default=list
     )
     meeting_platform = serializers.ChoiceField(choices=MeetingPlatform.choices, default=MeetingPlatform.MANUAL)
-    language = serializers.ChoiceField(choices=[("en", "English"), ("de", "Deutsch")], default="en")
+    language = serializers.ChoiceField(choices=BookingLanguage.choices, default="en")
 
 
 class Spec001ClientSerializer(serializers.Serializer):
@@ -195,7 +195,7 @@ class Spec001BookingRequestSerializer(serializers.Serializer):
     questions = serializers.ListField(
         child=serializers.CharField(max_length=1000), required=False, max_length=20, default=list
     )
-    language = serializers.ChoiceField(choices=[("en", "English"), ("de", "Deutsch")], default="en")
+    language = serializers.ChoiceField(choices=BookingLanguage.choices, default="en")
 
     def validate(self, attrs):
         if "booking_type" not in attrs:
@@ -363,3 +363,14 @@ class StaffStatusInputSerializer(serializers.Serializer):
 class MessageHtmlSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     html = serializers.CharField()
+
+
+class WeeklyScheduleSerializer(serializers.Serializer):
+    """A consultant's weekly schedule in their own zone (spec 004 ``availability`` shape)."""
+
+    consultant_id = serializers.IntegerField(read_only=True)
+    timezone = serializers.CharField(read_only=True)
+    schedule = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(max_length=11)),
+        help_text='{"monday": ["09:00-12:00", "13:00-17:00"], …}; missing days are off.',
+    )

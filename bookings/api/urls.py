@@ -53,6 +53,11 @@ urlpatterns = [
         views.StaffBookingMessageHtmlView.as_view(),
         name="business-booking-message-html",
     ),
+    path(
+        "business/consultants/<int:pk>/schedule",
+        views.StaffConsultantScheduleView.as_view(),
+        name="business-consultant-schedule",
+    ),
     path("admin/bookings", views.StaffBookingListView.as_view(), name="admin-bookings"),
     path("admin/bookings/<int:pk>", views.StaffBookingDetailView.as_view(), name="admin-booking"),
 ]

@@ -60,6 +60,7 @@ from .serializers import (
     TimeSlotsQuerySerializer,
     TimeSlotsResponseSerializer,
     TokenInputSerializer,
+    WeeklyScheduleSerializer,
     slot_data,
 )
 
@@ -503,3 +504,38 @@ class StaffBookingMessageHtmlView(StaffBookingMixin, APIView):
     def get(self, request, pk: int):
         booking = get_object_or_404(self.queryset, pk=pk)
         return Response({"id": booking.pk, "html": to_html(booking.client_message or [])})
+
+
+@extend_schema(tags=["staff-bookings"])
+class StaffConsultantScheduleView(APIView):
+    """Read or replace a consultant's weekly schedule (times in the consultant's zone). Needs
+    ``bookings.view_availabilityrule`` to read and ``bookings.change_availabilityrule`` to replace;
+    bad ranges → 422. Existing bookings are kept."""
+
+    permission_classes = [HasRolePermissions]
+    required_permissions = {"SAFE": ["bookings.view_availabilityrule"], "*": ["bookings.change_availabilityrule"]}
+
+    def _data(self, consultant) -> dict:
+        return {
+            "consultant_id": consultant.pk,
+            "timezone": consultant.timezone,
+            "schedule": services.availability_weekly(consultant),
+        }
+
+    @extend_schema(summary="A consultant's weekly schedule", responses=WeeklyScheduleSerializer)
+    def get(self, request, pk: int):
+        return Response(self._data(get_object_or_404(Consultant.objects.alive(), pk=pk)))
+
+    @extend_schema(
+        summary="Replace a consultant's weekly schedule",
+        request=WeeklyScheduleSerializer,
+        responses=WeeklyScheduleSerializer,
+    )
+    def put(self, request, pk: int):
+        consultant = get_object_or_404(Consultant.objects.alive(), pk=pk)
+        payload = WeeklyScheduleSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.availability_set_weekly(
+            consultant=consultant, schedule=payload.validated_data["schedule"], actor=request.user
+        )
+        return ok(self._data(consultant), message="Schedule saved.")

@@ -297,3 +297,23 @@ def test_staff_status_update_and_message_html(api_client, consultant):
     bad = api_client.put(f"/api/v1/business/bookings/{booking.pk}/status", {"status": "pending_payment"})
     assert bad.status_code == 422
     assert api_client.get("/api/v1/business/bookings/999999").status_code == 404
+
+
+def test_staff_weekly_schedule_read_and_replace(api_client, consultant):
+    url = f"/api/v1/business/consultants/{consultant.pk}/schedule"
+    reader = staff_user("bookings.view_availabilityrule", email="reader@example.com")
+    auth(api_client, reader)
+    current = api_client.get(url).json()["data"]
+    assert (current["timezone"], current["schedule"]["monday"]) == ("Europe/Berlin", ["09:00-17:00"])
+    assert api_client.put(url, {"schedule": {}}, format="json").status_code == 403
+
+    writer = staff_user("bookings.change_availabilityrule", email="writer@example.com")
+    auth(api_client, writer)
+    saved = api_client.put(url, {"schedule": {"Monday": ["13:00-17:00", "09:00-12:00"]}}, format="json")
+    assert saved.status_code == 200
+    assert saved.json()["data"]["schedule"]["monday"] == ["09:00-12:00", "13:00-17:00"]
+    assert saved.json()["data"]["schedule"]["tuesday"] == []
+    for bad in ({"funday": ["09:00-10:00"]}, {"monday": ["10:00-09:00"]}, {"monday": ["09:00-11:00", "10:00-12:00"]}):
+        response = api_client.put(url, {"schedule": bad}, format="json")
+        assert response.status_code == 422, bad
+    assert consultant.availability_rules.count() == 2
