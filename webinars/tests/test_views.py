@@ -1,0 +1,120 @@
+"""Public pages: list with filters and pagination, detail with the form, cancel page, German."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core import mail
+
+from webinars.models import RegistrationStatus, WebinarRegistration, WebinarStatus
+from webinars.tests.factories import RegistrationFactory, WebinarFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def form(email="ada@example.com", **extra):
+    return {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "email": email,
+        "company": "ACME",
+        "consent_terms": "on",
+        **extra,
+    }
+
+
+def test_list_shows_upcoming_published_with_filters_and_pagination(client):
+    for _ in range(10):
+        WebinarFactory(tags=["AI"])
+    WebinarFactory(title={"en": "Cloud Costs"}, tags=["Cloud"])
+    WebinarFactory(status=WebinarStatus.DRAFT, title={"en": "Secret draft"})
+    response = client.get("/webinars/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "12 webinars" not in content and "11 webinars" in content
+    assert "Secret draft" not in content
+    assert 'rel="next"' in content
+    assert 'property="og:title"' in content
+    filtered = client.get("/webinars/", {"topic": "Cloud"}).content.decode()
+    assert "1 webinars" in filtered and "Cloud Costs" in filtered
+    searched = client.get("/webinars/", {"q": "cloud"}).content.decode()
+    assert "1 webinars" in searched
+    bad = client.get("/webinars/", {"when": "yesterday"})
+    assert bad.status_code == 200 and "message error" in bad.content.decode()
+
+
+def test_detail_shows_local_time_with_offset_and_seats(client):
+    webinar = WebinarFactory(starts_at=datetime(2030, 1, 15, 14, 0, tzinfo=UTC), capacity=3)
+    RegistrationFactory(webinar=webinar)
+    content = client.get(f"/webinars/{webinar.slug}/").content.decode()
+    assert "Tuesday, 15 January 2030, 15:00 (Europe/Berlin, UTC+01:00)" in content
+    assert "2 seats left" in content
+    assert 'name="nickname"' in content and 'name="consent_terms"' in content
+    assert f'<link rel="canonical" href="http://127.0.0.1:3036/webinars/{webinar.slug}/">' in content
+    assert client.get("/webinars/no-such-webinar/").status_code == 404
+
+
+def test_register_on_the_page_then_waitlist_then_duplicate(client, django_capture_on_commit_callbacks):
+    webinar = WebinarFactory(capacity=1)
+    url = f"/webinars/{webinar.slug}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, form(), follow=True)
+    assert "You are registered." in response.content.decode()
+    assert mail.outbox[0].attachments[0][0] == "invite.ics"
+    response = client.post(url, form("bob@example.com"), follow=True)
+    assert "you are number 1 on the waiting list" in response.content.decode()
+    response = client.post(url, form("ADA@example.com"))
+    assert response.status_code == 422
+    assert "already registered" in response.content.decode()
+    assert WebinarRegistration.objects.count() == 2
+
+
+def test_form_errors_and_honeypot(client):
+    webinar = WebinarFactory()
+    url = f"/webinars/{webinar.slug}/"
+    response = client.post(url, {"first_name": "", "email": "not-an-email"})
+    content = response.content.decode()
+    assert response.status_code == 422
+    assert "Please accept the terms to register." in content
+    assert "Enter a valid email address." in content
+    response = client.post(url, form(nickname="I am a bot"))
+    assert response.status_code == 422
+    assert "could not be processed" in response.content.decode()
+    assert not WebinarRegistration.objects.exists()
+
+
+def test_german_page_and_registration_language(client):
+    webinar = WebinarFactory(title={"en": "Cloud Costs", "de": "Cloud-Kosten"})
+    response = client.get(f"/de/webinars/{webinar.slug}/")
+    content = response.content.decode()
+    assert "Cloud-Kosten" in content and "Jetzt anmelden" in content
+    client.post(f"/de/webinars/{webinar.slug}/", form())
+    assert WebinarRegistration.objects.get().language == "de"
+    assert "Webinare" in client.get("/de/webinars/").content.decode()
+
+
+def test_closed_and_cancelled_pages_have_no_form(client):
+    past = WebinarFactory(starts_at=datetime.now(UTC) - timedelta(days=1), status=WebinarStatus.COMPLETED)
+    assert 'name="consent_terms"' not in client.get(f"/webinars/{past.slug}/").content.decode()
+    cancelled = WebinarFactory(status=WebinarStatus.CANCELLED)
+    content = client.get(f"/webinars/{cancelled.slug}/").content.decode()
+    assert "This webinar has been cancelled." in content
+    client.post(f"/webinars/{cancelled.slug}/", form())
+    assert not WebinarRegistration.objects.exists()
+
+
+def test_cancel_page_confirms_then_cancels_and_promotes(client):
+    webinar = WebinarFactory(capacity=1)
+    seated = RegistrationFactory(webinar=webinar)
+    waiting = RegistrationFactory(webinar=webinar, status=RegistrationStatus.WAITLISTED)
+    url = f"/webinars/registrations/{seated.reference}/cancel/"
+    assert "Yes, cancel my registration" in client.get(url).content.decode()
+    response = client.post(url, follow=True)
+    assert "Your registration is cancelled." in response.content.decode()
+    assert "already cancelled" in response.content.decode()
+    seated.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (seated.status, waiting.status) == ("cancelled", "registered")
+    assert client.get("/webinars/registrations/unknown-reference/cancel/").status_code == 404
+    assert (
+        "Anmeldung stornieren" in client.get(f"/de/webinars/registrations/{seated.reference}/cancel/").content.decode()
+    )
