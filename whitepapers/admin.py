@@ -1,5 +1,6 @@
 """Back office for whitepapers and author e-mail submissions; every change goes through the services."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -29,8 +30,30 @@ class WhitepaperAdmin(admin.ModelAdmin):
     search_fields = ["slug", "search_text", "author__first_name", "author__last_name"]
     autocomplete_fields = ["author"]
     raw_id_fields = ["cover_image"]
-    readonly_fields = ["view_count", "download_count", "pdf_generated_at", "body_hash", "created_at", "updated_at"]
+    readonly_fields = [
+        "pdf_status",
+        "view_count",
+        "download_count",
+        "pdf_generated_at",
+        "body_hash",
+        "created_at",
+        "updated_at",
+    ]
     actions = ["activate", "deactivate", "feature", "unfeature", "generate_pdf"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The private storage has no URL, so the default widget's "currently: <link>" cannot render.
+        if db_field.name == "file":
+            kwargs["widget"] = forms.FileInput(attrs={"accept": "application/pdf"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description="PDF")
+    def pdf_status(self, obj) -> str:
+        if obj.file:
+            return "Uploaded PDF (replace it with a new upload)"
+        if obj.generated_file:
+            return f"Generated from the body on {obj.pdf_generated_at:%Y-%m-%d %H:%M} UTC"
+        return "No PDF yet"
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(deleted_at__isnull=True).select_related("author")

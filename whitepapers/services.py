@@ -122,8 +122,10 @@ def search_text(whitepaper: Whitepaper) -> str:
 
 
 def _clean_and_save(whitepaper: Whitepaper) -> None:
-    if whitepaper.body is None:
-        whitepaper.body = {}
+    # Empty JSON boxes of the admin form arrive as None; the columns hold empty values instead.
+    for name, empty in (("summary", dict), ("body", dict), ("body_markdown", dict), ("tags", list)):
+        if getattr(whitepaper, name) is None:
+            setattr(whitepaper, name, empty())
     whitepaper.search_text = search_text(whitepaper)
     whitepaper.full_clean()
     whitepaper.save()
@@ -569,38 +571,44 @@ def _free_slug(text: str) -> str:
     return slug
 
 
-@transaction.atomic
 def email_submission_approve(*, submission: EmailSubmission, actor=None) -> Whitepaper:
     """Publish a whitepaper from a submission: subject → title, body → summary (first paragraph)
     and Markdown body, PDF attachment → file, sender → author when a consultant has that e-mail.
 
-    The submission is processed first if still queued; a failed check raises
-    :class:`SubmissionStateError` (409) with the reason. Returns the active whitepaper.
+    The submission is processed first (that result is kept even when approval then fails); a
+    failed check raises :class:`SubmissionStateError` (409) with the reason. Returns the active
+    whitepaper.
     """
     submission = email_submission_process(submission=submission, actor=actor)
     if submission.status != SubmissionStatus.PROCESSING:
         raise SubmissionStateError(f"Cannot publish this submission: {submission.error}")
-    pdf = _pdf_attachment(submission)
-    upload = None
-    if pdf is not None:
-        with pdf.file.open("rb") as handle:
-            upload = ContentFile(handle.read(), name=pdf.filename)
-    body = submission.body.strip()
-    summary = body.split("\n\n", 1)[0][:1000] if body else ""
-    whitepaper = whitepaper_create(
-        actor=actor,
-        slug=_free_slug(submission.subject),
-        title={"en": submission.subject},
-        summary={"en": summary} if summary else {},
-        body_markdown={"en": body} if body else {},
-        author=submission.author,
-        file=upload,
-        is_active=True,
-    )
-    submission.status = SubmissionStatus.APPROVED
-    submission.whitepaper = whitepaper
-    submission.save(update_fields=["status", "whitepaper", "updated_at"])
-    log_action(submission, "whitepapers.email_submission.approved", actor=actor, data={"whitepaper_id": whitepaper.pk})
+    with transaction.atomic():
+        submission = EmailSubmission.objects.select_for_update().select_related("author").get(pk=submission.pk)
+        if submission.status != SubmissionStatus.PROCESSING:
+            raise SubmissionStateError(f"The submission is already {submission.status}.")
+        pdf = _pdf_attachment(submission)
+        upload = None
+        if pdf is not None:
+            with pdf.file.open("rb") as handle:
+                upload = ContentFile(handle.read(), name=pdf.filename)
+        body = submission.body.strip()
+        summary = body.split("\n\n", 1)[0][:1000] if body else ""
+        whitepaper = whitepaper_create(
+            actor=actor,
+            slug=_free_slug(submission.subject),
+            title={"en": submission.subject},
+            summary={"en": summary} if summary else {},
+            body_markdown={"en": body} if body else {},
+            author=submission.author,
+            file=upload,
+            is_active=True,
+        )
+        submission.status = SubmissionStatus.APPROVED
+        submission.whitepaper = whitepaper
+        submission.save(update_fields=["status", "whitepaper", "updated_at"])
+        log_action(
+            submission, "whitepapers.email_submission.approved", actor=actor, data={"whitepaper_id": whitepaper.pk}
+        )
     return whitepaper
 
 
