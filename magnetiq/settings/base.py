@@ -230,6 +230,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ConsultantStatusEnum": "consultants.models.ConsultantStatus",
         "PageStatusEnum": "content.models.PageStatus",
+        "WebinarStatusEnum": "webinars.models.WebinarStatus",
+        "WebinarRegistrationStatusEnum": "webinars.models.RegistrationStatus",
     },
 }
 # Schema and docs: open in development, staff only in production (production.py).
