@@ -287,7 +287,7 @@ def whitepaper_generate_pdf(*, whitepaper_id: int, force: bool = False) -> White
         return whitepaper
     pdf = render_pdf(whitepaper)
     with transaction.atomic():
-        locked = Whitepaper.objects.select_for_update().select_related("author").get(pk=whitepaper_id)
+        locked = Whitepaper.objects.select_for_update(of=("self",)).select_related("author").get(pk=whitepaper_id)
         if whitepaper_content_hash(locked) != digest:
             return locked
         old = locked.generated_file.name if locked.generated_file else ""
@@ -583,7 +583,9 @@ def email_submission_approve(*, submission: EmailSubmission, actor=None) -> Whit
     if submission.status != SubmissionStatus.PROCESSING:
         raise SubmissionStateError(f"Cannot publish this submission: {submission.error}")
     with transaction.atomic():
-        submission = EmailSubmission.objects.select_for_update().select_related("author").get(pk=submission.pk)
+        submission = (
+            EmailSubmission.objects.select_for_update(of=("self",)).select_related("author").get(pk=submission.pk)
+        )
         if submission.status != SubmissionStatus.PROCESSING:
             raise SubmissionStateError(f"The submission is already {submission.status}.")
         pdf = _pdf_attachment(submission)

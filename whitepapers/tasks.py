@@ -33,7 +33,10 @@ def send_download_link(token_id: int) -> None:
 
     with transaction.atomic():
         token = (
-            DownloadToken.objects.select_for_update().select_related("lead", "whitepaper").filter(pk=token_id).first()
+            DownloadToken.objects.select_for_update(of=("self",))
+            .select_related("lead", "whitepaper")
+            .filter(pk=token_id)
+            .first()
         )
         if token is None or token.email_sent_at is not None or token.lead.is_erased:
             return
