@@ -569,3 +569,41 @@ def webinar_send_due_reminders(*, now: datetime | None = None) -> dict[str, int]
                 logger.exception("webinar.reminder_failed registration=%s kind=%s", pk, kind.name)
                 failed += 1
     return {"sent": sent, "failed": failed}
+
+
+# --- GDPR -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def webinar_registrations_erase(*, email: str, actor=None, now: datetime | None = None) -> int:
+    """Erase the personal data of every registration of ``email`` (GDPR, via ``leads.lead_erased``).
+
+    Names, contact fields and questions are blanked and the address replaced by
+    ``erased-<id>@erased.invalid``; status, attendance and times stay, so counts stay right. A
+    registration for a webinar still ahead is cancelled without an e-mail (the address must not
+    be used again) and its seat goes to the waiting list. Returns how many were erased.
+    """
+    now = now or timezone.now()
+    email = (email or "").strip()
+    webinar_ids = sorted(
+        set(WebinarRegistration.objects.filter(email__iexact=email).values_list("webinar_id", flat=True))
+    )
+    erased = 0
+    for webinar_id in webinar_ids:
+        webinar = _lock_webinar(webinar_id)
+        freed = False
+        for registration in webinar.registrations.select_for_update().filter(email__iexact=email):
+            if registration.status != RegistrationStatus.CANCELLED and webinar.starts_at > now:
+                freed = freed or registration.status == RegistrationStatus.REGISTERED
+                registration.status = RegistrationStatus.CANCELLED
+                registration.cancelled_at = now
+                registration.cancellation_sent_at = now  # claimed: nothing is sent to an erased address
+            registration.email = f"erased-{registration.pk}@erased.invalid"
+            for field in ("first_name", "last_name", "company", "job_title", "phone", "website", "questions"):
+                setattr(registration, field, "")
+            registration.save()
+            log_action(registration, "webinars.registration.erased", actor=actor, data={"webinar_id": webinar_id})
+            erased += 1
+        if freed:
+            _fill_free_seats(webinar, actor=actor, now=now)
+    return erased

@@ -227,3 +227,34 @@ def test_lock_refuses_to_run_outside_a_transaction(transactional_db):
     webinar = WebinarFactory()
     with pytest.raises(RuntimeError):
         services._lock_webinar(webinar.pk)
+
+
+def test_lead_erasure_erases_registrations_and_frees_the_seat(on_commit):
+    from leads.services import lead_erase
+
+    webinar = WebinarFactory(capacity=1)
+    seated = register(webinar, "Forget.Me@example.com", company="Secret Corp", questions="About my project")
+    waiting = register(webinar, "next@example.com")
+    past = RegistrationFactory(
+        webinar=WebinarFactory(starts_at=timezone.now() - timedelta(days=3)),
+        email="forget.me@example.com",
+        attended=True,
+    )
+    mail.outbox.clear()
+    with on_commit():
+        lead_erase(lead=seated.lead, actor=None)
+    seated.refresh_from_db()
+    past.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (seated.email, seated.first_name, seated.company, seated.questions) == (
+        f"erased-{seated.pk}@erased.invalid",
+        "",
+        "",
+        "",
+    )
+    assert seated.status == RegistrationStatus.CANCELLED
+    assert (past.status, past.attended, past.email) == ("registered", True, f"erased-{past.pk}@erased.invalid")
+    assert waiting.status == RegistrationStatus.REGISTERED
+    assert [m.to for m in mail.outbox] == [["next@example.com"]]
+    assert not WebinarRegistration.objects.filter(email__icontains="forget").exists()
+    assert not WebinarRegistration.objects.filter(company="Secret Corp").exists()
