@@ -1,0 +1,736 @@
+"""Booking pages (issue 3 "Pages"): book a consultant, see/reschedule/cancel a booking, own bookings.
+
+- ``/consultants/<slug>/book/`` (``bookings:book``): step 1 picks a type, a day and a slot (query
+  string, works without JavaScript; slots in the visitor's zone with its offset), step 2 takes the
+  details and POSTs to :func:`bookings.services.booking_create`. A slot taken meanwhile shows the
+  picker again with a message and fresh slots.
+- ``/bookings/<reference>/?token=`` (``bookings:manage``): the booking in the visitor's and the
+  consultant's zone; ``…/reschedule/`` and ``…/cancel/`` change it through the services. The manage
+  token (``bookings.tokens``) or being the signed-in owner (``client_user``) opens these pages; a
+  wrong or outdated token is the site's 404 page.
+- ``/account/bookings/`` (``bookings:account``): a signed-in client's bookings.
+
+Text follows the page language (``request.LANGUAGE_CODE``); the booking keeps that language for its
+e-mails. Business errors of the services become messages, never a 500.
+"""
+
+from datetime import date, datetime, timedelta
+from email.utils import parseaddr
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_http_methods
+
+from consultants.models import Consultant
+from magnetiq.exceptions import ApplicationError, InvalidInput
+
+from . import conf
+from .availability import available_slots
+from .exceptions import (
+    BookingInvalid,
+    BookingLinkExpired,
+    BookingNotFound,
+    BookingPolicyWindowClosed,
+    BookingStateConflict,
+    BookingUnavailable,
+)
+from .forms import (
+    TYPE_LABELS,
+    BookingDetailsForm,
+    CancelForm,
+    SlotPickerForm,
+    offered_types,
+    parse_start,
+    slot_value,
+    time_zone_names,
+)
+from .models import BookingStatus, BookingType, ConsultationBooking
+from .services import booking_can_change, booking_cancel, booking_create, booking_price, booking_reschedule
+from .tokens import check_manage_token, manage_token
+
+#: How many days ahead step 1 looks for the first day with a free slot when no day is given.
+FIRST_FREE_DAY_SEARCH = 14
+
+LABELS = {
+    "en": {
+        "book_heading": "Book a consultation with {name}",
+        "back": "Back to the profile",
+        "step1": "1. Pick a time",
+        "step2": "2. Your details",
+        "show_times": "Show times",
+        "previous_week": "← Previous week",
+        "next_week": "Next week →",
+        "times_in": "Times in {zone}",
+        "free": "free",
+        "no_slots": "No free times on this day — please pick another day.",
+        "price": "Price",
+        "free_price": "Free",
+        "duration": "Duration",
+        "minutes": "minutes",
+        "your_time": "Your time",
+        "consultant_time": "{name}'s time",
+        "change_time": "Change the time",
+        "confirm": "Confirm booking",
+        "taken": "That time was just taken — please pick another.",
+        "slot_gone": "That time is no longer available — please pick another.",
+        "priced_note": "The time is held for you for {minutes} minutes after you confirm; "
+        "we'll be in touch to complete payment.",
+        "free_note": "This consultation is free and confirmed at once.",
+        "manage_heading": "Your booking with {name}",
+        "reference": "Reference",
+        "status": "Status",
+        "type": "Type",
+        "when": "When",
+        "confirmed_message": "Your booking is confirmed. We have sent the details with a calendar invite to {email}.",
+        "held_message": "Your time is reserved until {until}. We'll be in touch at {email} to complete payment.",
+        "held": "Reserved for you until {until}. We'll be in touch to complete payment; the time is yours "
+        "once it is paid.",
+        "hold_expired": "The reservation expired before payment; the time has been released.",
+        "amount": "Amount",
+        "policy": "This booking starts in less than {hours} hours, so it can no longer be changed or cancelled "
+        "online. Please contact us at {contact} and quote the reference {reference}.",
+        "reschedule": "Reschedule",
+        "cancel": "Cancel booking",
+        "cancelled": "This booking was cancelled.",
+        "reschedule_heading": "Pick a new time",
+        "current_time": "Current time",
+        "new_time": "New time",
+        "move_confirm": "Move my booking",
+        "pick_other": "Pick another time",
+        "moved": "Your booking was moved to {when}. This page has a new address; links from earlier e-mails "
+        "no longer work.",
+        "cancel_heading": "Cancel your booking",
+        "cancel_text": "Do you want to cancel your booking on {when}? The time is released for others.",
+        "cancel_confirm": "Yes, cancel my booking",
+        "keep": "Keep my booking",
+        "cancel_done": "Your booking is cancelled.",
+        "account_heading": "My bookings",
+        "upcoming": "Upcoming",
+        "past": "Past",
+        "none_upcoming": "You have no upcoming bookings.",
+        "none_past": "No past bookings.",
+        "manage": "View or change",
+        "find": "Find a consultant",
+        "with": "with",
+        "day": "Day",
+        "tz": "Your time zone",
+    },
+    "de": {
+        "book_heading": "Beratung mit {name} buchen",
+        "back": "Zurück zum Profil",
+        "step1": "1. Zeit wählen",
+        "step2": "2. Ihre Angaben",
+        "show_times": "Zeiten anzeigen",
+        "previous_week": "← Vorherige Woche",
+        "next_week": "Nächste Woche →",
+        "times_in": "Zeiten in {zone}",
+        "free": "frei",
+        "no_slots": "An diesem Tag ist nichts frei — bitte wählen Sie einen anderen Tag.",
+        "price": "Preis",
+        "free_price": "Kostenlos",
+        "duration": "Dauer",
+        "minutes": "Minuten",
+        "your_time": "Ihre Zeit",
+        "consultant_time": "Zeit von {name}",
+        "change_time": "Zeit ändern",
+        "confirm": "Buchung bestätigen",
+        "taken": "Diese Zeit wurde gerade vergeben — bitte wählen Sie eine andere.",
+        "slot_gone": "Diese Zeit ist nicht mehr frei — bitte wählen Sie eine andere.",
+        "priced_note": "Nach der Bestätigung ist die Zeit {minutes} Minuten für Sie reserviert; "
+        "wir melden uns, um die Zahlung abzuschließen.",
+        "free_note": "Diese Beratung ist kostenlos und sofort bestätigt.",
+        "manage_heading": "Ihre Buchung bei {name}",
+        "reference": "Referenz",
+        "status": "Status",
+        "type": "Art",
+        "when": "Wann",
+        "confirmed_message": "Ihre Buchung ist bestätigt. Die Details mit Kalendereinladung sind an {email} unterwegs.",
+        "held_message": "Ihre Zeit ist bis {until} reserviert. Wir melden uns unter {email}, um die Zahlung "
+        "abzuschließen.",
+        "held": "Für Sie reserviert bis {until}. Wir melden uns, um die Zahlung abzuschließen; nach der Zahlung "
+        "gehört die Zeit Ihnen.",
+        "hold_expired": "Die Reservierung ist vor der Zahlung abgelaufen; die Zeit wurde freigegeben.",
+        "amount": "Betrag",
+        "policy": "Diese Buchung beginnt in weniger als {hours} Stunden und kann online nicht mehr geändert oder "
+        "storniert werden. Bitte schreiben Sie uns an {contact} mit der Referenz {reference}.",
+        "reschedule": "Verschieben",
+        "cancel": "Buchung stornieren",
+        "cancelled": "Diese Buchung wurde storniert.",
+        "reschedule_heading": "Neue Zeit wählen",
+        "current_time": "Bisherige Zeit",
+        "new_time": "Neue Zeit",
+        "move_confirm": "Buchung verschieben",
+        "pick_other": "Andere Zeit wählen",
+        "moved": "Ihre Buchung wurde auf {when} verschoben. Diese Seite hat eine neue Adresse; Links aus früheren "
+        "E-Mails funktionieren nicht mehr.",
+        "cancel_heading": "Buchung stornieren",
+        "cancel_text": "Möchten Sie Ihre Buchung am {when} stornieren? Die Zeit wird für andere freigegeben.",
+        "cancel_confirm": "Ja, Buchung stornieren",
+        "keep": "Buchung behalten",
+        "cancel_done": "Ihre Buchung ist storniert.",
+        "account_heading": "Meine Buchungen",
+        "upcoming": "Anstehend",
+        "past": "Vergangen",
+        "none_upcoming": "Sie haben keine anstehenden Buchungen.",
+        "none_past": "Keine vergangenen Buchungen.",
+        "manage": "Ansehen oder ändern",
+        "find": "Berater finden",
+        "with": "mit",
+        "day": "Tag",
+        "tz": "Ihre Zeitzone",
+    },
+}
+
+STATUS_LABELS = {
+    "en": {
+        BookingStatus.PENDING_PAYMENT: "Awaiting payment",
+        BookingStatus.CONFIRMED: "Confirmed",
+        BookingStatus.COMPLETED: "Completed",
+        BookingStatus.CANCELLED: "Cancelled",
+        BookingStatus.NO_SHOW: "No-show",
+    },
+    "de": {
+        BookingStatus.PENDING_PAYMENT: "Zahlung ausstehend",
+        BookingStatus.CONFIRMED: "Bestätigt",
+        BookingStatus.COMPLETED: "Abgeschlossen",
+        BookingStatus.CANCELLED: "Storniert",
+        BookingStatus.NO_SHOW: "Nicht erschienen",
+    },
+}
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _language(request) -> str:
+    lang = getattr(request, "LANGUAGE_CODE", "en")
+    return lang if lang in LABELS else "en"
+
+
+def _offset(local: datetime) -> str:
+    """``UTC+02:00`` for an aware local datetime."""
+    raw = local.strftime("%z") or "+0000"
+    return f"UTC{raw[:3]}:{raw[3:]}"
+
+
+def format_when(moment: datetime, zone: str, lang: str) -> str:
+    """``Wednesday, 3 June 2026, 10:00 (UTC+02:00)`` in ``zone`` (German: ``Mittwoch, 3. Juni 2026, …``)."""
+    local = moment.astimezone(ZoneInfo(zone))
+    pattern = "l, j. F Y, H:i" if lang == "de" else "l, j F Y, H:i"
+    return f"{date_format(local, pattern)} ({_offset(local)})"
+
+
+def _contact_email() -> str:
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
+
+
+def manage_url(booking: ConsultationBooking) -> str:
+    """The visitor's link to ``booking`` with its current manage token (in the active language)."""
+    return f"{reverse('bookings:manage', args=[booking.reference])}?{urlencode({'token': manage_token(booking)})}"
+
+
+def _zone(name: str | None, fallback: str) -> str:
+    return name if name in time_zone_names() else fallback
+
+
+def _price(consultant: Consultant, booking_type: str, duration: int | None, labels: dict) -> str:
+    minutes = duration or 30
+    amount = booking_price(consultant=consultant, booking_type=booking_type, duration_minutes=minutes)
+    return labels["free_price"] if amount == 0 else f"{amount} {consultant.currency}"
+
+
+def _free_slots(consultant, day: date, zone: str, booking_type: str, duration, exclude=None, now=None) -> list:
+    slots = available_slots(
+        consultant=consultant,
+        day=day,
+        tz=ZoneInfo(zone),
+        booking_type=booking_type,
+        duration_minutes=duration,
+        now=now,
+        exclude_booking_id=exclude.pk if exclude else None,
+    )
+    if exclude is not None:
+        slots = [slot for slot in slots if slot.start != exclude.start]
+    return slots
+
+
+def slot_picker(
+    *,
+    consultant: Consultant,
+    zone: str,
+    day: date | None,
+    booking_type: str,
+    duration: int | None,
+    lang: str,
+    params: dict,
+    exclude: ConsultationBooking | None = None,
+) -> dict:
+    """The context of the slot picker: a week of days (``days``: date, label, free count, link),
+    the free ``slots`` of the selected ``day`` (value, local time, offset) and week links.
+
+    ``day`` (in ``zone``) is clamped to today…the end of the booking window; without one, the first
+    day with a free slot in the next ``FIRST_FREE_DAY_SEARCH`` days is chosen. ``params`` are the
+    other query parameters the day links keep (type, duration, tz, token). ``exclude``: the booking
+    being rescheduled (its own time is not offered). About 3 queries per day shown.
+    """
+    now = timezone.now()
+    tz = ZoneInfo(zone)
+    today = now.astimezone(tz).date()
+    last = (now + timedelta(days=conf.get("WINDOW_DAYS"))).astimezone(tz).date()
+    counts: dict[date, list] = {}
+
+    def free(d: date) -> list:
+        if d not in counts:
+            counts[d] = _free_slots(consultant, d, zone, booking_type, duration, exclude) if today <= d <= last else []
+        return counts[d]
+
+    if day is None:
+        day = next(
+            (today + timedelta(days=i) for i in range(FIRST_FREE_DAY_SEARCH) if free(today + timedelta(days=i))),
+            today,
+        )
+    day = min(max(day, today), last)
+    week_start = day - timedelta(days=day.weekday())
+
+    def link(d: date) -> str:
+        return "?" + urlencode({**params, "date": d.isoformat()})
+
+    days = []
+    for offset in range(7):
+        d = week_start + timedelta(days=offset)
+        days.append(
+            {
+                "date": d,
+                "label": date_format(d, "D j. M" if lang == "de" else "D j M"),
+                "count": len(free(d)),
+                "selected": d == day,
+                "url": link(d),
+            }
+        )
+    slots = []
+    for slot in free(day):
+        local = slot.start.astimezone(tz)
+        slots.append({"value": slot_value(slot.start), "label": f"{local:%H:%M}", "offset": _offset(local)})
+    zone_offset = _offset(datetime.combine(day, datetime.min.time(), tzinfo=tz) + timedelta(hours=12))
+    previous_week = max(week_start - timedelta(days=7), today) if week_start > today else None
+    next_week = week_start + timedelta(days=7) if week_start + timedelta(days=7) <= last else None
+    return {
+        "day": day,
+        "day_label": date_format(day, "l, j. F Y" if lang == "de" else "l, j F Y"),
+        "days": days,
+        "slots": slots,
+        "zone": zone,
+        "times_in": LABELS[lang]["times_in"].format(zone=f"{zone.replace('_', ' ')} ({zone_offset})"),
+        "previous_week_url": link(previous_week) if previous_week else "",
+        "next_week_url": link(next_week) if next_week else "",
+        "hidden": {**params, "date": day.isoformat()},
+        "min_date": today.isoformat(),
+        "max_date": last.isoformat(),
+    }
+
+
+def _booking_for(request, reference: str) -> tuple[ConsultationBooking, str]:
+    """The booking of ``reference`` if the request may see it: its signed-in owner, or the current
+    manage token (``token`` in the query or the form). Anything else is a 404 — an outdated link of
+    a rescheduled booking included, so a link reveals nothing once it is replaced."""
+    booking = ConsultationBooking.objects.select_related("consultant").filter(reference=reference).first()
+    if booking is None:
+        raise Http404("No such booking.")
+    token = request.POST.get("token") or request.GET.get("token") or ""
+    user = request.user
+    if user.is_authenticated and booking.client_user_id == user.pk:
+        return booking, manage_token(booking)
+    try:
+        check_manage_token(booking, token)
+    except (BookingNotFound, BookingLinkExpired):
+        raise Http404("No such booking.") from None
+    return booking, token
+
+
+def _actor(request):
+    return request.user if request.user.is_authenticated else None
+
+
+def _policy_text(booking: ConsultationBooking, labels: dict) -> str:
+    return labels["policy"].format(
+        hours=conf.get("GUEST_CHANGE_CUTOFF_HOURS"), contact=_contact_email(), reference=booking.reference
+    )
+
+
+# --- booking ------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def book(request, slug: str):
+    """``/consultants/<slug>/book/``: pick a slot (GET), enter details (GET with ``start``), confirm (POST).
+
+    Query: ``type`` (30for30 default, others if the consultant offers them), ``duration`` (15–240
+    minutes, other types), ``date`` (a day in the visitor's zone), ``tz`` (IANA zone; default the
+    consultant's, a tiny script switches to the browser's), ``start`` (a slot, UTC ISO). A POST
+    books through :func:`booking_create` and redirects to the manage page; a slot taken meanwhile
+    (409 ``BOOKING_UNAVAILABLE``) shows the picker again with the message and fresh slots.
+    """
+    consultant = get_object_or_404(Consultant.objects.public(), slug=slug)
+    lang = _language(request)
+    labels = LABELS[lang]
+    types = offered_types(consultant)
+
+    if request.method == "POST":
+        details = BookingDetailsForm(request.POST, types=types, language=lang)
+        if details.is_valid():
+            data = details.cleaned_data
+            try:
+                booking = booking_create(
+                    consultant=consultant,
+                    start=data["start"],
+                    booking_type=data["type"],
+                    duration_minutes=data["duration"],
+                    visitor_timezone=data["tz"],
+                    language=lang,
+                    client_name=data["name"],
+                    client_email=data["email"],
+                    client_phone=data["phone"],
+                    client_company=data["company"],
+                    client_message=data["message"],
+                    questions=data["questions"],
+                    client_user=_actor(request),
+                    actor=_actor(request),
+                )
+            except BookingUnavailable:
+                messages.error(request, labels["taken"])
+                choice = {
+                    "type": data["type"],
+                    "duration": data["duration"],
+                    "tz": data["tz"],
+                    "date": data["start"].astimezone(ZoneInfo(data["tz"])).date(),
+                }
+                return _render_step1(request, consultant, types, choice, lang, status=409)
+            except InvalidInput as exc:
+                for detail in exc.details or [{"message": exc.message}]:
+                    details.add_error(None, detail["message"])
+            else:
+                until = booking.hold_expires_at and format_when(booking.hold_expires_at, booking.timezone, lang)
+                key = "confirmed_message" if booking.status == BookingStatus.CONFIRMED else "held_message"
+                messages.success(request, labels[key].format(email=booking.client_email, until=until))
+                return redirect(manage_url(booking))
+        if "start" in details.errors or "type" in details.errors or "tz" in details.errors:
+            messages.error(request, labels["slot_gone"])
+            return _render_step1(request, consultant, types, _picker_choice(request, consultant, types, lang), lang)
+        return _render_step2(request, consultant, details, details.cleaned_data, lang, status=422)
+
+    choice = _picker_choice(request, consultant, types, lang)
+    start = parse_start(request.GET.get("start"))
+    if start is not None:
+        free = _free_slots(
+            consultant,
+            start.astimezone(ZoneInfo(choice["tz"])).date(),
+            choice["tz"],
+            choice["type"],
+            choice["duration"],
+        )
+        if any(slot.start == start for slot in free):
+            initial = {
+                "type": choice["type"],
+                "duration": choice["duration"],
+                "tz": choice["tz"],
+                "start": slot_value(start),
+            }
+            user = request.user
+            if user.is_authenticated:
+                initial.update(name=f"{user.first_name} {user.last_name}".strip(), email=user.email)
+            form = BookingDetailsForm(initial=initial, types=types, language=lang)
+            return _render_step2(request, consultant, form, {**choice, "start": start}, lang)
+        messages.error(request, labels["slot_gone"])
+        choice["date"] = start.astimezone(ZoneInfo(choice["tz"])).date()
+    return _render_step1(request, consultant, types, choice, lang, detect_zone="tz" not in request.GET)
+
+
+def _picker_choice(request, consultant, types, lang) -> dict:
+    form = SlotPickerForm(request.GET or None, types=types, language=lang)
+    return form.choice(default_zone=_zone(consultant.timezone, "UTC"))
+
+
+def _render_step1(request, consultant, types, choice, lang, *, status=200, detect_zone=False):
+    labels = LABELS[lang]
+    params = {"type": choice["type"], "tz": choice["tz"]}
+    if choice["duration"]:
+        params["duration"] = choice["duration"]
+    picker = slot_picker(
+        consultant=consultant,
+        zone=choice["tz"],
+        day=choice["date"],
+        booking_type=choice["type"],
+        duration=choice["duration"],
+        lang=lang,
+        params=params,
+    )
+    form = SlotPickerForm(
+        initial={
+            "type": choice["type"],
+            "duration": choice["duration"] or 60,
+            "date": picker["day"],
+            "tz": choice["tz"],
+        },
+        types=types,
+        language=lang,
+    )
+    return render(
+        request,
+        "bookings/book.html",
+        {
+            "consultant": consultant,
+            "step": 1,
+            "picker_form": form,
+            "picker": picker,
+            "params": params,
+            "show_duration": len(types) > 1,
+            "price": _price(consultant, choice["type"], choice["duration"], labels),
+            "detect_zone": detect_zone,
+            "labels": labels,
+            "heading": labels["book_heading"].format(name=consultant.full_name),
+        },
+        status=status,
+    )
+
+
+def _render_step2(request, consultant, form, choice, lang, *, status=200):
+    labels = LABELS[lang]
+    start = choice["start"]
+    duration = choice["duration"] or 30
+    back = {"type": choice["type"], "tz": choice["tz"], "date": start.astimezone(ZoneInfo(choice["tz"])).date()}
+    if choice["duration"]:
+        back["duration"] = choice["duration"]
+    amount = booking_price(consultant=consultant, booking_type=choice["type"], duration_minutes=duration)
+    return render(
+        request,
+        "bookings/book.html",
+        {
+            "consultant": consultant,
+            "step": 2,
+            "form": form,
+            "type_label": TYPE_LABELS[lang][choice["type"]],
+            "duration": duration,
+            "your_time": format_when(start, choice["tz"], lang),
+            "consultant_time": format_when(start, consultant.timezone, lang),
+            "show_consultant_time": consultant.timezone != choice["tz"],
+            "price": _price(consultant, choice["type"], choice["duration"], labels),
+            "payment_note": labels["free_note"]
+            if amount == 0
+            else labels["priced_note"].format(minutes=conf.get("HOLD_MINUTES")),
+            "change_url": "?" + urlencode(back),
+            "labels": labels,
+            "heading": labels["book_heading"].format(name=consultant.full_name),
+            "consultant_time_label": labels["consultant_time"].format(name=consultant.full_name),
+        },
+        status=status,
+    )
+
+
+# --- manage -------------------------------------------------------------------------------------
+
+
+def _booking_context(booking: ConsultationBooking, lang: str) -> dict:
+    labels = LABELS[lang]
+    zone = _zone(booking.timezone, "UTC")
+    return {
+        "booking": booking,
+        "status_label": STATUS_LABELS[lang].get(booking.status, booking.get_status_display()),
+        "type_label": TYPE_LABELS[lang].get(booking.booking_type, booking.get_booking_type_display()),
+        "your_time": format_when(booking.start, zone, lang),
+        "consultant_time": format_when(booking.start, booking.consultant.timezone, lang),
+        "show_consultant_time": booking.consultant.timezone != zone,
+        "consultant_time_label": labels["consultant_time"].format(name=booking.consultant.full_name),
+        "labels": labels,
+        "heading": labels["manage_heading"].format(name=booking.consultant.full_name),
+    }
+
+
+@require_http_methods(["GET"])
+def manage(request, reference: str):
+    """``/bookings/<reference>/?token=``: the booking, with reschedule and cancel links while the
+    visitor may still change it (until 24 h before the start), else the policy message."""
+    booking, token = _booking_for(request, reference)
+    lang = _language(request)
+    labels = LABELS[lang]
+    context = _booking_context(booking, lang)
+    pending = booking.status == BookingStatus.PENDING_PAYMENT
+    can_change = booking_can_change(booking, actor=_actor(request))
+    query = "?" + urlencode({"token": token})
+    context.update(
+        token=token,
+        pending=pending,
+        hold_text=labels["held"].format(until=format_when(booking.hold_expires_at, booking.timezone, lang))
+        if pending and booking.is_active
+        else "",
+        hold_expired=pending and not booking.is_active,
+        amount=f"{booking.payment_amount} {booking.payment_currency}" if booking.payment_amount else "",
+        can_change=can_change,
+        policy_text=_policy_text(booking, labels) if booking.is_active and not can_change else "",
+        reschedule_url=reverse("bookings:reschedule", args=[booking.reference]) + query,
+        cancel_url=reverse("bookings:cancel", args=[booking.reference]) + query,
+    )
+    return render(request, "bookings/manage.html", context)
+
+
+def _refuse_change(request, booking, exc: ApplicationError, lang: str):
+    """Turn a refused change into a message on the manage page."""
+    labels = LABELS[lang]
+    if isinstance(exc, BookingPolicyWindowClosed):
+        messages.error(request, _policy_text(booking, labels))
+    else:
+        messages.error(request, exc.message)
+    return redirect(manage_url(booking))
+
+
+@require_http_methods(["GET", "POST"])
+def reschedule(request, reference: str):
+    """``/bookings/<reference>/reschedule/?token=``: pick a new slot (``date``, ``tz``), confirm it
+    (GET with ``new_start``), move the booking (POST → :func:`booking_reschedule`) and redirect to
+    the manage page's new address (the old token stops working)."""
+    booking, token = _booking_for(request, reference)
+    lang = _language(request)
+    labels = LABELS[lang]
+    actor = _actor(request)
+    if not booking_can_change(booking, actor=actor):
+        if booking.is_active:
+            messages.error(request, _policy_text(booking, labels))
+        return redirect(manage_url(booking))
+
+    zone = _zone(request.POST.get("tz") or request.GET.get("tz"), _zone(booking.timezone, "UTC"))
+    day = None
+    if request.method == "POST":
+        new_start = parse_start(request.POST.get("new_start"))
+        try:
+            if new_start is None:
+                raise BookingUnavailable()
+            booking = booking_reschedule(booking=booking, new_start=new_start, actor=actor)
+        except BookingUnavailable:
+            messages.error(request, labels["taken"])
+            day = new_start.astimezone(ZoneInfo(zone)).date() if new_start else None
+        except (BookingPolicyWindowClosed, BookingStateConflict, BookingInvalid) as exc:
+            return _refuse_change(request, booking, exc, lang)
+        else:
+            messages.success(request, labels["moved"].format(when=format_when(booking.start, booking.timezone, lang)))
+            return redirect(manage_url(booking))
+        status = 409
+    else:
+        status = 200
+        day_text = request.GET.get("date")
+        try:
+            day = date.fromisoformat(day_text) if day_text else None
+        except ValueError:
+            day = None
+        new_start = parse_start(request.GET.get("new_start"))
+        if new_start is not None:
+            free = _free_slots(
+                booking.consultant,
+                new_start.astimezone(ZoneInfo(zone)).date(),
+                zone,
+                booking.booking_type,
+                booking.duration_minutes,
+                exclude=booking,
+            )
+            if any(slot.start == new_start for slot in free):
+                context = _booking_context(booking, lang)
+                context.update(
+                    token=token,
+                    step="confirm",
+                    new_start=slot_value(new_start),
+                    new_time=format_when(new_start, zone, lang),
+                    zone=zone,
+                    manage_url=manage_url(booking),
+                    back_url="?"
+                    + urlencode({"token": token, "tz": zone, "date": new_start.astimezone(ZoneInfo(zone)).date()}),
+                )
+                return render(request, "bookings/reschedule.html", context)
+            messages.error(request, labels["slot_gone"])
+            day = new_start.astimezone(ZoneInfo(zone)).date()
+
+    picker = slot_picker(
+        consultant=booking.consultant,
+        zone=zone,
+        day=day,
+        booking_type=booking.booking_type,
+        duration=booking.duration_minutes,
+        lang=lang,
+        params={"token": token, "tz": zone},
+        exclude=booking,
+    )
+    context = _booking_context(booking, lang)
+    context.update(
+        token=token,
+        step="pick",
+        picker=picker,
+        zones=time_zone_names(),
+        manage_url=manage_url(booking),
+    )
+    return render(request, "bookings/reschedule.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def cancel(request, reference: str):
+    """``/bookings/<reference>/cancel/?token=``: a confirmation step (GET) and the cancellation
+    (POST → :func:`booking_cancel`, optional reason), then back to the manage page."""
+    booking, token = _booking_for(request, reference)
+    lang = _language(request)
+    labels = LABELS[lang]
+    actor = _actor(request)
+    if not booking_can_change(booking, actor=actor):
+        if booking.is_active:
+            messages.error(request, _policy_text(booking, labels))
+        return redirect(manage_url(booking))
+    form = CancelForm(request.POST or None, language=lang)
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking = booking_cancel(booking=booking, actor=actor, reason=form.cleaned_data["reason"])
+        except (BookingPolicyWindowClosed, BookingStateConflict) as exc:
+            return _refuse_change(request, booking, exc, lang)
+        messages.success(request, labels["cancel_done"])
+        return redirect(manage_url(booking))
+    context = _booking_context(booking, lang)
+    context.update(
+        token=token,
+        form=form,
+        cancel_text=labels["cancel_text"].format(when=format_when(booking.start, booking.timezone, lang)),
+        manage_url=manage_url(booking),
+    )
+    return render(request, "bookings/cancel.html", context)
+
+
+# --- account ------------------------------------------------------------------------------------
+
+
+@login_required
+def account(request):
+    """``/account/bookings/``: the signed-in client's bookings (``client_user``), upcoming first
+    (soonest first), then past ones (latest first), each with its manage link."""
+    lang = _language(request)
+    labels = LABELS[lang]
+    now = timezone.now()
+    rows = []
+    for booking in ConsultationBooking.objects.for_user(request.user).select_related("consultant"):
+        rows.append(
+            {
+                "booking": booking,
+                "when": format_when(booking.start, _zone(booking.timezone, "UTC"), lang),
+                "status_label": STATUS_LABELS[lang].get(booking.status, booking.status),
+                "type_label": TYPE_LABELS[lang].get(booking.booking_type, booking.booking_type),
+                "url": reverse("bookings:manage", args=[booking.reference]),
+                "upcoming": booking.end > now,
+            }
+        )
+    upcoming = sorted((r for r in rows if r["upcoming"]), key=lambda r: r["booking"].start)
+    past = [r for r in rows if not r["upcoming"]]
+    return render(
+        request,
+        "bookings/account.html",
+        {"upcoming": upcoming, "past": past, "labels": labels, "types": BookingType},
+    )
