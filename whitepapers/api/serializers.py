@@ -115,7 +115,7 @@ class DownloadRequestSerializer(serializers.Serializer):
     lead = LeadInputSerializer()
     terms_accepted = serializers.BooleanField()
     marketing_consent = serializers.BooleanField(required=False, default=False)
-    language = serializers.ChoiceField(choices=[code for code, _ in settings.LANGUAGES], required=False, default="en")
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False, default="en")
     utm_source = serializers.CharField(max_length=200, required=False, allow_blank=True)
     utm_medium = serializers.CharField(max_length=200, required=False, allow_blank=True)
     utm_campaign = serializers.CharField(max_length=200, required=False, allow_blank=True)

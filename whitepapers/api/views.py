@@ -189,6 +189,14 @@ class PublicWhitepaperDetailView(PublicAPIMixin, generics.RetrieveAPIView):
 class PublicWhitepaperBySlugView(PublicWhitepaperDetailView):
     lookup_field = "slug"
 
+    @extend_schema(
+        summary="Get a published whitepaper by slug",
+        operation_id="public_whitepapers_by_slug_retrieve",
+        parameters=[LANGUAGE_PARAMETER],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
 
 @extend_schema(tags=["public-whitepapers"])
 class PublicWhitepaperAnalyticsView(PublicAPIMixin, APIView):

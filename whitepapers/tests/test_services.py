@@ -200,3 +200,17 @@ def test_ten_simultaneous_downloads_of_the_last_use_give_one_success(private_roo
     assert token.remaining_downloads == 0
     assert Whitepaper.objects.get(pk=whitepaper.pk).download_count == 1
     assert WhitepaperDownload.objects.count() == 1
+
+
+def test_gdpr_erasure_removes_links_and_keeps_counts(whitepaper):
+    from leads.services import lead_erase
+
+    token, raw = request_link(whitepaper)
+    services.download_consume(raw_token=raw)
+    lead_erase(lead=token.lead, actor=None)
+    assert DownloadToken.objects.count() == 0
+    download = WhitepaperDownload.objects.get()
+    assert download.lead is None and download.whitepaper == whitepaper
+    assert Whitepaper.objects.get(pk=whitepaper.pk).download_count == 1
+    with pytest.raises(DownloadLinkNotFound):
+        services.download_consume(raw_token=raw)
