@@ -1,0 +1,528 @@
+"""Booking pages: the book flow (slots in the visitor's zone, details, taken slot), the manage page
+(token checks, owner access, 24 h policy, reschedule, cancel), my bookings and German labels.
+
+The clock stands at ``NOW`` (Monday 2026-06-01 08:00 Berlin): with 12 h notice the first free day of
+a 09:00–17:00 Berlin schedule is Tuesday 2 June.
+"""
+
+from datetime import UTC, datetime, time, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from accounts.models import Role, User
+from bookings.models import BookingStatus, ConsultationBooking
+from bookings.services import booking_create, booking_reschedule
+from bookings.tests.conftest import NOW
+from bookings.tests.factories import BookingFactory, weekday_rules
+from bookings.tokens import manage_token
+from consultants.tests.factories import ConsultantFactory
+
+pytestmark = pytest.mark.django_db
+
+TUESDAY_9_BERLIN = datetime(2026, 6, 2, 7, 0, tzinfo=UTC)
+DETAILS = {"name": "Clara Client", "email": "Clara@Example.com", "phone": "+49 30 1", "company": "ACME"}
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def book_url(consultant, lang=""):
+    return f"{lang}/consultants/{consultant.slug}/book/"
+
+
+def post_booking(client, consultant, start=TUESDAY_9_BERLIN, **extra):
+    data = {"type": "30for30", "tz": "Europe/Berlin", "start": start.strftime("%Y-%m-%dT%H:%MZ"), **DETAILS, **extra}
+    return client.post(book_url(consultant), data)
+
+
+def make_booking(consultant, start=TUESDAY_9_BERLIN, **extra):
+    fields = {"client_name": "Clara Client", "client_email": "clara@example.com", "visitor_timezone": "Europe/Berlin"}
+    return booking_create(consultant=consultant, start=start, **{**fields, **extra})
+
+
+def slot_values(response) -> list[str]:
+    return [slot["value"] for slot in response.context["picker"]["slots"]]
+
+
+def slot_labels(response) -> list[str]:
+    return [slot["label"] for slot in response.context["picker"]["slots"]]
+
+
+# --- step 1 -------------------------------------------------------------------------------------
+
+
+def test_step1_shows_the_first_free_day_in_the_consultants_zone_with_its_offset(client, consultant):
+    response = client.get(book_url(consultant))
+
+    assert response.status_code == 200
+    picker = response.context["picker"]
+    assert picker["day"].isoformat() == "2026-06-02"
+    assert slot_labels(response)[:3] == ["09:00", "09:30", "10:00"]
+    assert slot_labels(response)[-1] == "16:30"
+    assert len(picker["slots"]) == 16
+    assert picker["slots"][0] == {"value": "2026-06-02T07:00Z", "label": "09:00", "offset": "UTC+02:00"}
+    assert picker["times_in"] == "Times in Europe/Berlin (UTC+02:00)"
+    # Monday (today) has nothing left after the 12 h notice; Tuesday–Sunday have 16 slots each.
+    assert [day["count"] for day in picker["days"]] == [0, 16, 16, 16, 16, 16, 16]
+    assert picker["previous_week_url"] == ""
+    assert picker["next_week_url"] == "?type=30for30&tz=Europe%2FBerlin&date=2026-06-08"
+    content = response.content.decode()
+    assert 'name="start" value="2026-06-02T07:00Z"' in content
+    assert "Intl.DateTimeFormat().resolvedOptions().timeZone" in content  # the optional zone script
+
+
+def test_slots_are_shown_in_the_visitors_zone(client, consultant):
+    response = client.get(book_url(consultant), {"tz": "America/New_York", "date": "2026-06-02"})
+
+    assert slot_labels(response)[:2] == ["03:00", "03:30"]  # 09:00 Berlin
+    assert response.context["picker"]["slots"][0]["offset"] == "UTC-04:00"
+    assert response.context["picker"]["times_in"] == "Times in America/New York (UTC-04:00)"
+    assert "Intl.DateTimeFormat" not in response.content.decode()  # the zone was given
+
+
+def test_unknown_zone_and_bad_values_fall_back_to_defaults(client, consultant):
+    response = client.get(book_url(consultant), {"tz": "Mars/Olympus", "date": "not-a-day", "type": "gold"})
+
+    assert response.status_code == 200
+    assert response.context["picker"]["zone"] == "Europe/Berlin"
+    assert response.context["picker"]["day"].isoformat() == "2026-06-02"
+    assert response.context["params"]["type"] == "30for30"
+
+
+def test_other_types_offer_a_duration_and_their_price(client, consultant):
+    consultant.consultation_types = ["30for30", "strategy", "unknown"]
+    consultant.save()
+
+    response = client.get(book_url(consultant), {"type": "strategy", "duration": "90", "date": "2026-06-02"})
+
+    content = response.content.decode()
+    assert [value for value, _ in response.context["picker_form"].fields["type"].choices] == ["30for30", "strategy"]
+    assert '<option value="90" selected>90 minutes</option>' in content
+    assert '<option value="240">240 minutes</option>' in content
+    assert response.context["price"] == "300.00 USD"  # 200/h × 1.5 h
+    assert slot_labels(response)[-1] == "15:30"  # the last 90-minute slot ends at 17:00
+    assert response.context["picker"]["hidden"] == {
+        "type": "strategy",
+        "tz": "Europe/Berlin",
+        "duration": 90,
+        "date": "2026-06-02",
+    }
+
+
+def test_a_type_the_consultant_does_not_offer_falls_back_to_30_for_30(client, consultant):
+    response = client.get(book_url(consultant), {"type": "audit", "duration": "60"})
+
+    assert response.context["params"] == {"type": "30for30", "tz": "Europe/Berlin"}
+    assert response.context["show_duration"] is False
+
+
+def test_week_links_move_by_a_week_and_stop_at_today(client, consultant):
+    response = client.get(book_url(consultant), {"date": "2026-06-10", "tz": "Europe/Berlin"})
+
+    picker = response.context["picker"]
+    assert picker["days"][0]["date"].isoformat() == "2026-06-08"
+    assert picker["previous_week_url"] == "?type=30for30&tz=Europe%2FBerlin&date=2026-06-01"
+    assert picker["next_week_url"] == "?type=30for30&tz=Europe%2FBerlin&date=2026-06-15"
+
+
+def test_a_day_without_slots_says_so(client, consultant):
+    response = client.get(book_url(consultant), {"date": "2026-06-01", "tz": "Europe/Berlin"})
+
+    assert response.context["picker"]["slots"] == []
+    assert "No free times on this day — please pick another day." in response.content.decode()
+
+
+def test_unknown_or_hidden_consultant_is_404(client):
+    assert client.get("/consultants/nobody/book/").status_code == 404
+    hidden = ConsultantFactory(status="inactive")
+    assert client.get(book_url(hidden)).status_code == 404
+
+
+# --- step 2 and confirm -------------------------------------------------------------------------
+
+
+def test_picking_a_slot_shows_the_details_form_with_both_times(client, consultant):
+    response = client.get(
+        book_url(consultant), {"type": "30for30", "tz": "America/New_York", "start": "2026-06-02T07:00Z"}
+    )
+
+    assert response.context["step"] == 2
+    assert response.context["your_time"] == "Tuesday, 2 June 2026, 03:00 (UTC-04:00)"
+    assert response.context["consultant_time"] == "Tuesday, 2 June 2026, 09:00 (UTC+02:00)"
+    content = response.content.decode()
+    assert 'name="start" value="2026-06-02T07:00Z"' in content
+    assert "we&#x27;ll be in touch to complete payment" in content
+    assert response.context["change_url"] == "?type=30for30&tz=America%2FNew_York&date=2026-06-02"
+
+
+def test_free_booking_is_confirmed_and_lands_on_the_manage_page(client, free_consultant):
+    start = datetime(2026, 6, 2, 10, 0, tzinfo=UTC)
+    response = post_booking(
+        client, free_consultant, start, tz="UTC", message="Cloud costs", questions="First?\n\n Second? "
+    )
+
+    booking = ConsultationBooking.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/bookings/{booking.reference}/?token={manage_token(booking)}"
+    assert booking.status == BookingStatus.CONFIRMED
+    assert (booking.start, booking.timezone, booking.language) == (start, "UTC", "en")
+    assert (booking.client_name, booking.client_email, booking.client_company) == (
+        "Clara Client",
+        "clara@example.com",
+        "ACME",
+    )
+    assert booking.questions == ["First?", "Second?"]
+    assert booking.client_message[0]["children"][0]["text"] == "Cloud costs"
+    assert booking.client_user is None
+
+    page = client.get(response["Location"])
+    content = page.content.decode()
+    assert "Your booking is confirmed. We have sent the details with a calendar invite to clara@example.com." in content
+    assert page.context["status_label"] == "Confirmed"
+    assert page.context["can_change"] is True
+
+
+def test_priced_booking_is_held_and_shows_amount_and_expiry(client, consultant):
+    response = post_booking(client, consultant)
+
+    booking = ConsultationBooking.objects.get()
+    assert booking.status == BookingStatus.PENDING_PAYMENT
+    page = client.get(response["Location"])
+    content = page.content.decode()
+    assert "Your time is reserved until Monday, 1 June 2026, 08:15 (UTC+02:00)." in content
+    assert page.context["amount"] == "100.00 USD"
+    assert page.context["hold_text"] == (
+        "Reserved for you until Monday, 1 June 2026, 08:15 (UTC+02:00). We'll be in touch to complete payment; "
+        "the time is yours once it is paid."
+    )
+    assert page.context["status_label"] == "Awaiting payment"
+
+
+def test_a_strategy_session_keeps_its_duration(client, consultant):
+    consultant.consultation_types = ["strategy"]
+    consultant.save()
+
+    post_booking(client, consultant, type="strategy", duration="90")
+
+    booking = ConsultationBooking.objects.get()
+    assert (booking.booking_type, booking.duration_minutes) == ("strategy", 90)
+    assert booking.end == TUESDAY_9_BERLIN + timedelta(minutes=90)
+
+
+def test_a_slot_taken_meanwhile_shows_the_picker_again_with_fresh_slots(client, consultant):
+    make_booking(consultant, client_email="first@example.com")
+
+    response = post_booking(client, consultant)
+
+    assert response.status_code == 409
+    assert ConsultationBooking.objects.count() == 1
+    assert "That time was just taken — please pick another." in response.content.decode()
+    assert response.context["step"] == 1
+    assert response.context["picker"]["day"].isoformat() == "2026-06-02"
+    assert "2026-06-02T07:00Z" not in slot_values(response)
+    assert slot_values(response)[0] == "2026-06-02T07:30Z"
+
+
+def test_a_taken_slot_in_the_link_is_refused_before_the_details(client, consultant):
+    make_booking(consultant)
+
+    response = client.get(book_url(consultant), {"tz": "Europe/Berlin", "start": "2026-06-02T07:00Z"})
+
+    assert response.context["step"] == 1
+    assert "That time is no longer available — please pick another." in response.content.decode()
+
+
+def test_missing_details_are_form_errors(client, consultant):
+    response = post_booking(client, consultant, name="", email="not-an-email")
+
+    assert response.status_code == 422
+    assert set(response.context["form"].errors) == {"name", "email"}
+    assert ConsultationBooking.objects.count() == 0
+
+
+def test_a_forged_start_goes_back_to_the_picker(client, consultant):
+    response = client.post(
+        book_url(consultant), {"type": "30for30", "tz": "Europe/Berlin", "start": "yesterday", **DETAILS}
+    )
+
+    assert response.status_code == 200
+    assert response.context["step"] == 1
+    assert ConsultationBooking.objects.count() == 0
+
+
+def test_a_signed_in_client_is_prefilled_and_linked(client, consultant):
+    user = User.objects.create_user(
+        "kim@example.com", "pw-0123456789", role=Role.CLIENT, first_name="Kim", last_name="Ko"
+    )
+    client.force_login(user)
+
+    step2 = client.get(book_url(consultant), {"tz": "Europe/Berlin", "start": "2026-06-02T07:00Z"})
+    assert step2.context["form"].initial["name"] == "Kim Ko"
+    assert step2.context["form"].initial["email"] == "kim@example.com"
+
+    post_booking(client, consultant, email="kim@example.com")
+    assert ConsultationBooking.objects.get().client_user == user
+
+
+# --- manage -------------------------------------------------------------------------------------
+
+
+def manage(client, booking, token=None, **params):
+    query = {"token": manage_token(booking) if token is None else token, **params}
+    return client.get(reverse("bookings:manage", args=[booking.reference]), query)
+
+
+def test_manage_needs_the_current_token(client, consultant):
+    booking = make_booking(consultant)
+
+    assert manage(client, booking).status_code == 200
+    assert manage(client, booking, token="forged").status_code == 404
+    assert client.get(f"/bookings/{booking.reference}/").status_code == 404
+    assert client.get("/bookings/nope/", {"token": manage_token(booking)}).status_code == 404
+
+
+def test_manage_shows_both_zones(client, consultant):
+    booking = make_booking(consultant, visitor_timezone="America/New_York")
+
+    response = manage(client, booking)
+
+    assert response.context["your_time"] == "Tuesday, 2 June 2026, 03:00 (UTC-04:00)"
+    assert response.context["consultant_time"] == "Tuesday, 2 June 2026, 09:00 (UTC+02:00)"
+    assert f"{consultant.full_name}&#x27;s time" in response.content.decode()
+
+
+def test_the_owner_needs_no_token_and_others_do(client, consultant):
+    owner = User.objects.create_user("owner@example.com", "pw-0123456789", role=Role.CLIENT)
+    other = User.objects.create_user("other@example.com", "pw-0123456789", role=Role.CLIENT)
+    booking = make_booking(consultant, client_user=owner)
+
+    client.force_login(other)
+    assert client.get(f"/bookings/{booking.reference}/").status_code == 404
+    client.force_login(owner)
+    assert client.get(f"/bookings/{booking.reference}/").status_code == 200
+
+
+FREE_START = datetime(2026, 6, 2, 10, 0, tzinfo=UTC)
+
+
+def test_inside_24_hours_the_guest_is_told_to_contact_us(client, free_consultant, clock):
+    booking = make_booking(free_consultant, start=FREE_START)
+    clock.move_to(FREE_START - timedelta(hours=23, minutes=59))
+
+    response = manage(client, booking)
+
+    assert response.context["can_change"] is False
+    assert response.context["policy_text"] == (
+        "This booking starts in less than 24 hours, so it can no longer be changed or cancelled online. "
+        f"Please contact us at hello@magnetiq.local and quote the reference {booking.reference}."
+    )
+    assert "/cancel/" not in response.content.decode()
+    cancel = client.post(reverse("bookings:cancel", args=[booking.reference]), {"token": manage_token(booking)})
+    assert cancel.status_code == 302
+    shown = [str(m) for m in client.get(cancel["Location"]).context["messages"]]
+    assert shown == [response.context["policy_text"]]
+    booking.refresh_from_db()
+    assert (booking.status, booking.cancelled_at) == (BookingStatus.CONFIRMED, None)
+
+
+def test_exactly_24_hours_before_the_guest_may_still_change(client, free_consultant, clock):
+    booking = make_booking(free_consultant, start=FREE_START)
+    clock.move_to(FREE_START - timedelta(hours=24))
+
+    response = manage(client, booking)
+
+    assert (response.context["can_change"], response.context["policy_text"]) == (True, "")
+
+
+def test_the_policy_applies_to_the_reschedule_page_too(client, free_consultant, clock):
+    booking = make_booking(free_consultant, start=FREE_START)
+    clock.move_to(FREE_START - timedelta(hours=2))
+
+    response = client.get(reverse("bookings:reschedule", args=[booking.reference]), {"token": manage_token(booking)})
+
+    assert response.status_code == 302
+    messages = [str(m) for m in client.get(response["Location"]).context["messages"]]
+    assert messages[0].startswith("This booking starts in less than 24 hours")
+
+
+def test_reschedule_flow_moves_the_booking_and_retires_the_old_link(client, consultant):
+    booking = make_booking(consultant)
+    old_token = manage_token(booking)
+    url = reverse("bookings:reschedule", args=[booking.reference])
+
+    picker = client.get(url, {"token": old_token, "date": "2026-06-02"})
+    assert picker.status_code == 200
+    assert "2026-06-02T07:00Z" not in slot_values(picker)  # its own time is not offered
+    assert slot_values(picker)[0] == "2026-06-02T07:30Z"
+
+    confirm = client.get(url, {"token": old_token, "tz": "Europe/Berlin", "new_start": "2026-06-03T12:00Z"})
+    assert confirm.context["step"] == "confirm"
+    assert confirm.context["new_time"] == "Wednesday, 3 June 2026, 14:00 (UTC+02:00)"
+
+    moved = client.post(url, {"token": old_token, "tz": "Europe/Berlin", "new_start": "2026-06-03T12:00Z"})
+
+    booking.refresh_from_db()
+    assert booking.start == datetime(2026, 6, 3, 12, 0, tzinfo=UTC)
+    assert moved.status_code == 302
+    assert parse_qs(urlsplit(moved["Location"]).query) == {"token": [manage_token(booking)]}
+    page = client.get(moved["Location"])
+    assert "Your booking was moved to Wednesday, 3 June 2026, 14:00 (UTC+02:00)." in page.content.decode()
+    assert manage(client, booking, token=old_token).status_code == 404
+
+
+def test_reschedule_to_a_taken_time_says_so(client, consultant):
+    booking = make_booking(consultant)
+    make_booking(consultant, start=datetime(2026, 6, 3, 12, 0, tzinfo=UTC), client_email="x@example.com")
+    url = reverse("bookings:reschedule", args=[booking.reference])
+
+    response = client.post(url, {"token": manage_token(booking), "new_start": "2026-06-03T12:00Z"})
+
+    assert response.status_code == 409
+    assert "That time was just taken — please pick another." in response.content.decode()
+    assert response.context["picker"]["day"].isoformat() == "2026-06-03"
+    booking.refresh_from_db()
+    assert booking.start == TUESDAY_9_BERLIN
+
+
+def test_cancel_asks_first_then_cancels(client, consultant):
+    booking = make_booking(consultant)
+    url = reverse("bookings:cancel", args=[booking.reference])
+
+    ask = client.get(url, {"token": manage_token(booking)})
+    assert ask.context["cancel_text"] == (
+        "Do you want to cancel your booking on Tuesday, 2 June 2026, 09:00 (UTC+02:00)? "
+        "The time is released for others."
+    )
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.PENDING_PAYMENT
+
+    done = client.post(url, {"token": manage_token(booking), "reason": "Plans changed"})
+
+    booking.refresh_from_db()
+    assert (booking.status, booking.cancellation_reason, booking.cancelled_by) == (
+        BookingStatus.CANCELLED,
+        "Plans changed",
+        "client",
+    )
+    page = client.get(done["Location"])
+    assert "Your booking is cancelled." in page.content.decode()
+    assert page.context["can_change"] is False
+    assert "This booking was cancelled." in page.content.decode()
+
+
+def test_a_cancelled_booking_cannot_be_rescheduled(client, consultant):
+    booking = BookingFactory(consultant=consultant, start=TUESDAY_9_BERLIN, status=BookingStatus.CANCELLED)
+
+    response = client.post(
+        reverse("bookings:reschedule", args=[booking.reference]),
+        {"token": manage_token(booking), "new_start": "2026-06-03T12:00Z"},
+    )
+
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.start == TUESDAY_9_BERLIN
+
+
+# --- my bookings --------------------------------------------------------------------------------
+
+
+def test_my_bookings_needs_a_login(client):
+    response = client.get("/account/bookings/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/account/bookings/"
+
+
+def test_my_bookings_lists_only_my_own_upcoming_and_past(client, consultant, free_consultant):
+    me = User.objects.create_user("me@example.com", "pw-0123456789", role=Role.CLIENT)
+    someone = User.objects.create_user("someone@example.com", "pw-0123456789", role=Role.CLIENT)
+    soon = make_booking(consultant, client_user=me)
+    later = make_booking(consultant, start=datetime(2026, 6, 5, 7, tzinfo=UTC), client_user=me)
+    past = BookingFactory(consultant=free_consultant, start=datetime(2026, 5, 20, 9, tzinfo=UTC), client_user=me)
+    BookingFactory(consultant=consultant, start=datetime(2026, 6, 4, 7, tzinfo=UTC), client_user=someone)
+    client.force_login(me)
+
+    response = client.get("/account/bookings/")
+
+    assert [row["booking"] for row in response.context["upcoming"]] == [soon, later]
+    assert [row["booking"] for row in response.context["past"]] == [past]
+    content = response.content.decode()
+    assert f'href="/bookings/{soon.reference}/"' in content
+    assert 'href="/account/bookings/">My bookings</a>' in content  # the nav link
+
+
+# --- links and German ---------------------------------------------------------------------------
+
+
+def test_the_profile_links_to_the_booking_page(client, consultant):
+    response = client.get(f"/consultants/{consultant.slug}/")
+
+    assert f'href="/consultants/{consultant.slug}/book/">Book a consultation</a>' in response.content.decode()
+
+
+def test_german_labels_under_de(client, consultant):
+    response = client.get(book_url(consultant, "/de"))
+
+    content = response.content.decode()
+    assert "Beratung mit" in content and "1. Zeit wählen" in content and "Zeiten anzeigen" in content
+    assert response.context["picker"]["day_label"] == "Dienstag, 2. Juni 2026"
+    assert response.context["picker"]["days"][1]["label"] == "Di 2. Jun"
+    step2 = client.get(book_url(consultant, "/de"), {"tz": "Europe/Berlin", "start": "2026-06-02T07:00Z"})
+    assert step2.context["your_time"] == "Dienstag, 2. Juni 2026, 09:00 (UTC+02:00)"
+    assert "Worüber möchten Sie sprechen?" in step2.content.decode()
+    assert 'action="/de/consultants/' in step2.content.decode()
+
+
+def test_a_booking_made_in_german_keeps_the_language_and_german_manage_page(client, free_consultant):
+    data = {"type": "30for30", "tz": "UTC", "start": "2026-06-02T10:00Z", **DETAILS}
+    response = client.post(book_url(free_consultant, "/de"), data)
+
+    booking = ConsultationBooking.objects.get()
+    assert booking.language == "de"
+    assert response["Location"].startswith(f"/de/bookings/{booking.reference}/?token=")
+    page = client.get(response["Location"])
+    assert "Ihre Buchung ist bestätigt." in page.content.decode()
+    assert page.context["status_label"] == "Bestätigt"
+
+
+def test_a_consultant_without_schedule_has_no_slots(client):
+    lonely = ConsultantFactory()
+
+    response = client.get(book_url(lonely))
+
+    assert response.status_code == 200
+    assert response.context["picker"]["slots"] == []
+
+
+def test_reschedule_of_an_owner_booking_without_token(client, consultant):
+    owner = User.objects.create_user("owner@example.com", "pw-0123456789", role=Role.CLIENT)
+    booking = make_booking(consultant, client_user=owner)
+    client.force_login(owner)
+
+    response = client.post(reverse("bookings:reschedule", args=[booking.reference]), {"new_start": "2026-06-03T12:00Z"})
+
+    booking.refresh_from_db()
+    assert booking.start == datetime(2026, 6, 3, 12, 0, tzinfo=UTC)
+    assert response["Location"] == f"/bookings/{booking.reference}/?token={manage_token(booking)}"
+
+
+def test_booking_reschedule_by_service_retires_the_page_link(client, consultant):
+    booking = make_booking(consultant)
+    old = manage_token(booking)
+    booking_reschedule(booking=booking, new_start=datetime(2026, 6, 4, 8, tzinfo=UTC))
+
+    assert manage(client, booking, token=old).status_code == 404
+
+
+def test_weekday_rules_helper_used_for_a_second_interval(client, consultant):
+    weekday_rules(consultant, start=time(18), end=time(19), weekdays=[1])
+
+    response = client.get(book_url(consultant), {"tz": "Europe/Berlin", "date": "2026-06-02"})
+
+    assert slot_labels(response)[-2:] == ["18:00", "18:30"]
