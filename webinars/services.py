@@ -510,7 +510,7 @@ def webinar_mark_attended(
     marking twice records the attendance once.
     """
     now = now or timezone.now()
-    current = WebinarRegistration.objects.select_for_update().select_related("lead").get(pk=registration.pk)
+    current = WebinarRegistration.objects.select_for_update().get(pk=registration.pk)
     if current.status != RegistrationStatus.REGISTERED:
         raise InvalidRegistrationState("Only registered people (not waitlisted or cancelled) can attend.")
     if current.attended == attended:
