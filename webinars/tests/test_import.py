@@ -24,12 +24,17 @@ def demo_consultants():
 
 def test_demo_webinars_are_upcoming_and_reimport_updates(demo_consultants, capsys):
     call_command("import_webinars")
-    assert "Created 6, updated 0" in capsys.readouterr().out
+    assert "Created 6, updated 0, unchanged 0" in capsys.readouterr().out
     assert Webinar.objects.published().upcoming().count() == 6
     assert Webinar.objects.filter(starts_at__lt=timezone.now() + timedelta(days=2)).count() == 0
     call_command("import_webinars")
-    assert "Created 0, updated 6" in capsys.readouterr().out
+    assert "Created 0, updated 0, unchanged 6" in capsys.readouterr().out
     assert Webinar.objects.count() == 6
+    over = Webinar.objects.get(slug="ai-in-manufacturing")
+    Webinar.objects.filter(pk=over.pk).update(starts_at=timezone.now() - timedelta(days=1))
+    call_command("import_webinars")
+    assert "Created 0, updated 1, unchanged 5" in capsys.readouterr().out
+    assert Webinar.objects.get(pk=over.pk).starts_at > timezone.now() + timedelta(days=2)
 
 
 def test_bad_rows_are_reported_and_nothing_is_written(demo_consultants, tmp_path):

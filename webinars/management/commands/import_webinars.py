@@ -10,7 +10,9 @@ FILE (default ``webinars/fixtures/demo_webinars.json``) is a list of objects wit
 
 Every row is checked first; any bad row is reported as ``row N: field: reason`` and the command
 fails with nothing written. Otherwise all rows are written in one transaction through
-``webinars.services`` and a summary (created / updated) is printed.
+``webinars.services`` and a summary (created / updated / unchanged) is printed. A webinar placed
+by ``days_from_now`` keeps its date on a later import while it is still ahead; once it is over,
+the next import moves it ahead again (so the demo always has upcoming webinars).
 """
 
 import json
@@ -79,6 +81,15 @@ def parse_row(row: dict, now: datetime) -> dict:
     return data
 
 
+def _changes(webinar: Webinar, data: dict, *, relative: bool, now: datetime) -> dict:
+    """The fields that differ. A relative date (``days_from_now``) only moves a webinar that is
+    already over, so importing again the same week changes nothing and sends no "new time" mail."""
+    changes = {name: value for name, value in data.items() if getattr(webinar, name) != value}
+    if relative and webinar.starts_at > now:
+        changes.pop("starts_at", None)
+    return changes
+
+
 class Command(BaseCommand):
     help = "Create or update webinars (by slug) from a JSON file; the demo webinars by default."
 
@@ -105,7 +116,7 @@ class Command(BaseCommand):
                 errors.append(f"row {number}: {exc}")
         if errors:
             raise CommandError("Nothing imported:\n" + "\n".join(errors))
-        created = updated = 0
+        created = updated = unchanged = 0
         with transaction.atomic():
             for number, data in enumerate(parsed, start=1):
                 try:
@@ -115,8 +126,12 @@ class Command(BaseCommand):
                             services.webinar_create(**data)
                             created += 1
                         else:
-                            services.webinar_update(webinar=existing, data=data)
-                            updated += 1
+                            changes = _changes(existing, data, relative="days_from_now" in rows[number - 1], now=now)
+                            if changes:
+                                services.webinar_update(webinar=existing, data=changes)
+                                updated += 1
+                            else:
+                                unchanged += 1
                 except ValidationError as exc:
                     fields = exc.message_dict if hasattr(exc, "error_dict") else {"row": exc.messages}
                     errors.extend(f"row {number}: {f}: {m}" for f, ms in fields.items() for m in ms)
@@ -127,4 +142,4 @@ class Command(BaseCommand):
         if errors:
             raise CommandError("Nothing imported:\n" + "\n".join(errors))
         verb = "Would create" if options["dry_run"] else "Created"
-        self.stdout.write(f"{verb} {created}, updated {updated} webinar(s).")
+        self.stdout.write(f"{verb} {created}, updated {updated}, unchanged {unchanged} webinar(s).")
