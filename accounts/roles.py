@@ -8,10 +8,10 @@ so the admin and the API (``magnetiq.api.permissions.HasRolePermissions``) ask t
 
 * ``super_admin`` and ``admin``: everything (super admins are also ``is_superuser``);
 * ``consultant_manager``: consultants without delete (the spec gives CONSULTANT_DELETE only to
-  admins), read access to content;
+  admins), their schedules and bookings, read access to content;
 * ``editor``: content and media without delete (spec: READ, WRITE), read access to consultants;
-* ``payment_manager``, ``analytics_viewer``, ``viewer``: read access (spec: READ) to content and
-  consultants; none of them manages users;
+* ``payment_manager``, ``analytics_viewer``, ``viewer``: read access (spec: READ) to content,
+  consultants and bookings; analytics viewers also read leads; none of them manages users;
 * ``consultant`` and ``client``: no staff permissions (their own objects are guarded per object).
 
 Why a ``post_migrate`` handler and not a data migration: Django creates the ``Permission`` rows in
@@ -33,7 +33,26 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from .models import Role
 
 _ACTIONS = ("view", "add", "change", "delete")
-_MODELS = ("accounts.user", "content.page", "content.mediaasset", "consultants.consultant")
+_VIEW = ("view",)
+
+#: What super admins and admins may do on each model: everything, except where a model is only
+#: ever written by its own flows (history, the audit trail) or deleting means something else.
+_ADMIN_ACTIONS: dict[str, tuple[str, ...]] = {
+    "accounts.user": _ACTIONS,
+    "content.page": _ACTIONS,
+    "content.mediaasset": _ACTIONS,
+    "consultants.consultant": _ACTIONS,
+    "bookings.consultationbooking": _ACTIONS,
+    "bookings.bookingchange": _VIEW,
+    "bookings.availabilityrule": _ACTIONS,
+    "bookings.availabilityoverride": _ACTIONS,
+    "bookings.consultantavailability": ("view", "change"),
+    "webinars.webinar": _ACTIONS,
+    "webinars.webinarregistration": _ACTIONS,
+    # Deleting a lead is the GDPR erasure.
+    "leads.lead": ("view", "change", "delete"),
+    "magnetiq.auditlogentry": _VIEW,
+}
 
 
 def _perms(model: str, actions: Iterable[str] = _ACTIONS) -> list[str]:
@@ -41,31 +60,49 @@ def _perms(model: str, actions: Iterable[str] = _ACTIONS) -> list[str]:
     return [f"{app_label}.{action}_{model_name}" for action in actions]
 
 
-_EVERYTHING = [perm for model in _MODELS for perm in _perms(model)]
-_READ_ONLY = [
-    *_perms("content.page", ["view"]),
-    *_perms("content.mediaasset", ["view"]),
-    *_perms("consultants.consultant", ["view"]),
-]
+def _grant(table: dict[str, Iterable[str]]) -> frozenset[str]:
+    return frozenset(perm for model, actions in table.items() for perm in _perms(model, actions))
 
-_AUDIT = _perms("magnetiq.auditlogentry", ["view"])
+
+_EVERYTHING = _grant(_ADMIN_ACTIONS)
+#: Read access every staff role has (spec: READ): public content, consultants and the bookings list.
+_READ_ONLY = {
+    "webinars.webinar": _VIEW,
+    "content.page": _VIEW,
+    "content.mediaasset": _VIEW,
+    "consultants.consultant": _VIEW,
+    "bookings.consultationbooking": _VIEW,
+    "bookings.bookingchange": _VIEW,
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.SUPER_ADMIN: frozenset(_EVERYTHING + _AUDIT),
-    Role.ADMIN: frozenset(_EVERYTHING + _AUDIT),
-    Role.CONSULTANT_MANAGER: frozenset(
-        _perms("consultants.consultant", ["view", "add", "change"])
-        + _perms("content.page", ["view"])
-        + _perms("content.mediaasset", ["view"])
+    Role.SUPER_ADMIN: _EVERYTHING,
+    Role.ADMIN: _EVERYTHING,
+    Role.CONSULTANT_MANAGER: _grant(
+        {
+            **_READ_ONLY,
+            "consultants.consultant": ("view", "add", "change"),
+            "bookings.consultationbooking": ("view", "change"),
+            "bookings.availabilityrule": _ACTIONS,
+            "bookings.availabilityoverride": _ACTIONS,
+            "bookings.consultantavailability": ("view", "change"),
+            "webinars.webinar": ("view", "add", "change"),
+            "webinars.webinarregistration": ("view", "add", "change"),
+        }
     ),
-    Role.EDITOR: frozenset(
-        _perms("content.page", ["view", "add", "change"])
-        + _perms("content.mediaasset", ["view", "add", "change"])
-        + _perms("consultants.consultant", ["view"])
+    Role.EDITOR: _grant(
+        {
+            "content.page": ("view", "add", "change"),
+            "content.mediaasset": ("view", "add", "change"),
+            "consultants.consultant": _VIEW,
+            "webinars.webinar": ("view", "add", "change"),
+            "webinars.webinarregistration": _VIEW,
+        }
     ),
-    Role.PAYMENT_MANAGER: frozenset(_READ_ONLY),
-    Role.ANALYTICS_VIEWER: frozenset(_READ_ONLY),
-    Role.VIEWER: frozenset(_READ_ONLY),
+    Role.PAYMENT_MANAGER: _grant(_READ_ONLY),
+    # Leads and registrations are personal data: besides admins only the analysts see them.
+    Role.ANALYTICS_VIEWER: _grant({**_READ_ONLY, "leads.lead": _VIEW, "webinars.webinarregistration": _VIEW}),
+    Role.VIEWER: _grant(_READ_ONLY),
     Role.CONSULTANT: frozenset(),
     Role.CLIENT: frozenset(),
 }

@@ -1,8 +1,10 @@
 """``manage.py load_demo_data``: the demo consultancy, loaded through the operators' own importers.
 
-Runs ``import_pages content/fixtures/demo_pages.json`` and
-``import_consultants consultants/fixtures/demo_consultants.json``; both upsert, so running it again
-changes nothing. Fails (non-zero exit) with the importer's message when a file is missing or bad.
+Runs ``import_pages content/fixtures/demo_pages.json``,
+``import_consultants consultants/fixtures/demo_consultants.json``, ``import_webinars`` (demo
+webinars at dates relative to today) and ``seed_availability``; all
+upsert, so running it again changes nothing. Fails (non-zero exit) with the importer's message when
+a file is missing or bad.
 """
 
 from pathlib import Path
@@ -13,6 +15,7 @@ from django.core.management import BaseCommand, CommandError, call_command
 DEMO_FILES = (
     ("import_pages", Path("content/fixtures/demo_pages.json")),
     ("import_consultants", Path("consultants/fixtures/demo_consultants.json")),
+    ("import_webinars", Path("webinars/fixtures/demo_webinars.json")),
 )
 
 
@@ -26,4 +29,6 @@ class Command(BaseCommand):
                 raise CommandError(f"Demo file {relative} is missing.")
             self.stdout.write(f"{command} {relative}")
             call_command(command, str(path), stdout=self.stdout, stderr=self.stderr)
+        self.stdout.write("seed_availability (weekdays 09:00-17:00 for consultants without a schedule)")
+        call_command("seed_availability", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
