@@ -1,0 +1,127 @@
+"""Admin for spec 004's researcher service: researcher profiles (papers inline), outreach requests
+(resend through the service) and OpenAlex collection jobs (read-only, retry through the service)."""
+
+from django.contrib import admin, messages
+
+from magnetiq.exceptions import ApplicationError
+
+from . import services
+from .models import CollectionJob, CollectionStatus, OutreachRequest, OutreachState, Paper, ResearcherProfile
+
+
+class PaperInline(admin.TabularInline):
+    model = Paper
+    extra = 0
+    fields = ["title", "doi", "openalex_id", "year", "venue", "url", "cited_by_count"]
+    show_change_link = False
+
+
+@admin.register(ResearcherProfile)
+class ResearcherProfileAdmin(admin.ModelAdmin):
+    """Researchers collected from OpenAlex arrive as ``pending`` consultants: review them in the
+    consultants admin (status ``active`` makes them public)."""
+
+    list_display = ["__str__", "consultant_status", "orcid", "openalex_id", "h_index", "source", "collected_at"]
+    list_filter = ["source", "consultant__status"]
+    search_fields = [
+        "consultant__first_name",
+        "consultant__last_name",
+        "affiliation",
+        "orcid",
+        "openalex_id",
+        "institution_openalex_id",
+    ]
+    raw_id_fields = ["consultant"]
+    readonly_fields = ["collected_at", "created_at", "updated_at"]
+    list_select_related = ["consultant"]
+    inlines = [PaperInline]
+
+    @admin.display(description="Consultant status", ordering="consultant__status")
+    def consultant_status(self, profile) -> str:
+        return profile.consultant.get_status_display()
+
+
+@admin.register(OutreachRequest)
+class OutreachRequestAdmin(admin.ModelAdmin):
+    """Invitations are created through the API (clients and outreach staff); here staff follow them
+    up and resend failed or unanswered ones (a resend issues a new link; older links stop working)."""
+
+    list_display = ["researcher_email", "researcher_name", "state", "invitation_sent_at", "token_used_at", "created_at"]
+    list_filter = ["state", "language", "created_at"]
+    search_fields = ["researcher_email", "researcher_name", "context"]
+    readonly_fields = [
+        "researcher_email",
+        "researcher_name",
+        "paper",
+        "context",
+        "message",
+        "language",
+        "state",
+        "token_issued_at",
+        "invitation_sent_at",
+        "token_used_at",
+        "send_attempts",
+        "error",
+        "created_by",
+        "consultant",
+        "created_at",
+        "updated_at",
+    ]
+    exclude = ["token_nonce"]
+    actions = ["resend_invitation"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Resend the invitation e-mail", permissions=["change"])
+    def resend_invitation(self, request, queryset):
+        count = 0
+        for outreach in queryset.filter(state__in=[OutreachState.PENDING, OutreachState.EMAIL_FAILED]):
+            try:
+                services.outreach_resend(outreach=outreach, actor=request.user)
+            except ApplicationError as error:
+                self.message_user(request, f"{outreach.researcher_email}: {error.message}", messages.ERROR)
+            else:
+                count += 1
+        skipped = queryset.exclude(state__in=[OutreachState.PENDING, OutreachState.EMAIL_FAILED]).count()
+        if count:
+            self.message_user(request, f"{count} invitation(s) queued again.", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, f"{skipped} accepted or declined request(s) skipped.", messages.WARNING)
+
+
+@admin.register(CollectionJob)
+class CollectionJobAdmin(admin.ModelAdmin):
+    """Jobs are started through the API; the admin shows them read-only and can retry failed ones
+    (needs ``consulting.add_collectionjob``)."""
+
+    list_display = ["__str__", "kind", "status", "researchers_found", "researchers_created", "finished_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["query", "error"]
+    filter_horizontal = []
+    actions = ["retry"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields] + ["researchers"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm("consulting.add_collectionjob")
+
+    @admin.action(description="Retry the selected failed jobs", permissions=["retry"])
+    def retry(self, request, queryset):
+        failed = list(queryset.filter(status=CollectionStatus.FAILED))
+        for job in failed:
+            services.collection_job_retry(job=job, actor=request.user)
+        if failed:
+            self.message_user(request, f"{len(failed)} job(s) queued again.", messages.SUCCESS)
+        else:
+            self.message_user(request, "None of the selected jobs has failed.", messages.WARNING)
