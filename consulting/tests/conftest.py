@@ -17,8 +17,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role, User
 from bookings.tests.factories import weekday_rules
-from consulting.models import Paper, ResearcherProfile
 from consultants.tests.factories import ConsultantFactory
+from consulting.models import Paper, ResearcherProfile
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: Monday 2026-06-01, 08:00 in Berlin.
