@@ -49,6 +49,11 @@ _ADMIN_ACTIONS: dict[str, tuple[str, ...]] = {
     "bookings.consultantavailability": ("view", "change"),
     "webinars.webinar": _ACTIONS,
     "webinars.webinarregistration": _ACTIONS,
+    "whitepapers.whitepaper": _ACTIONS,
+    "whitepapers.downloadtoken": _VIEW,
+    "whitepapers.whitepaperdownload": _VIEW,
+    "whitepapers.emailsubmission": _ACTIONS,
+    "whitepapers.emailattachment": _VIEW,
     # Deleting a lead is the GDPR erasure.
     "leads.lead": ("view", "change", "delete"),
     "magnetiq.auditlogentry": _VIEW,
@@ -68,6 +73,7 @@ _EVERYTHING = _grant(_ADMIN_ACTIONS)
 #: Read access every staff role has (spec: READ): public content, consultants and the bookings list.
 _READ_ONLY = {
     "webinars.webinar": _VIEW,
+    "whitepapers.whitepaper": _VIEW,
     "content.page": _VIEW,
     "content.mediaasset": _VIEW,
     "consultants.consultant": _VIEW,
@@ -97,11 +103,22 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "consultants.consultant": _VIEW,
             "webinars.webinar": ("view", "add", "change"),
             "webinars.webinarregistration": _VIEW,
+            "whitepapers.whitepaper": _ACTIONS,
+            "whitepapers.emailsubmission": ("view", "add", "change"),
+            "whitepapers.emailattachment": _VIEW,
         }
     ),
     Role.PAYMENT_MANAGER: _grant(_READ_ONLY),
     # Leads and registrations are personal data: besides admins only the analysts see them.
-    Role.ANALYTICS_VIEWER: _grant({**_READ_ONLY, "leads.lead": _VIEW, "webinars.webinarregistration": _VIEW}),
+    Role.ANALYTICS_VIEWER: _grant(
+        {
+            **_READ_ONLY,
+            "leads.lead": _VIEW,
+            "webinars.webinarregistration": _VIEW,
+            "whitepapers.whitepaperdownload": _VIEW,
+            "whitepapers.downloadtoken": _VIEW,
+        }
+    ),
     Role.VIEWER: _grant(_READ_ONLY),
     Role.CONSULTANT: frozenset(),
     Role.CLIENT: frozenset(),

@@ -261,6 +261,13 @@ MEDIA_MAX_UPLOAD_BYTES = env.int("MEDIA_MAX_UPLOAD_BYTES", default=10 * 1024 * 1
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# --- Whitepapers, leads (their conf.py modules hold the defaults) ----------------------------
+WHITEPAPER_PRIVATE_ROOT = Path(env("WHITEPAPER_PRIVATE_ROOT", default=str(BASE_DIR / "var" / "private")))
+WHITEPAPER_IMAP_URL = env("WHITEPAPER_IMAP_URL", default="")
+ODOO_URL = env("ODOO_URL", default="")
+ODOO_DATABASE = env("ODOO_DATABASE", default="")
+ODOO_API_KEY = env("ODOO_API_KEY", default="")
+
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Magnetiq <hello@magnetiq.local>")
@@ -282,5 +289,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -2,7 +2,7 @@
 
 Runs ``import_pages content/fixtures/demo_pages.json``,
 ``import_consultants consultants/fixtures/demo_consultants.json``, ``import_webinars`` (demo
-webinars at dates relative to today) and ``seed_availability``; all
+webinars at dates relative to today), ``import_whitepapers`` (with their PDFs) and ``seed_availability``; all
 upsert, so running it again changes nothing. Fails (non-zero exit) with the importer's message when
 a file is missing or bad.
 """
@@ -16,6 +16,7 @@ DEMO_FILES = (
     ("import_pages", Path("content/fixtures/demo_pages.json")),
     ("import_consultants", Path("consultants/fixtures/demo_consultants.json")),
     ("import_webinars", Path("webinars/fixtures/demo_webinars.json")),
+    ("import_whitepapers", Path("whitepapers/fixtures/demo_whitepapers.json")),
 )
 
 
