@@ -9,7 +9,17 @@ Keys (all optional):
   start (spec 004 "Cancel Session"); later only staff or the consultant.
 - ``SLOT_STEP_MINUTES`` (30): slots start every this many minutes from the start of each interval.
 - ``FREE_BOOKING_TYPES`` (()): booking types that never cost anything (confirmed at once).
+- ``DEFAULT_MEETING_URL`` (""): the room of the ``manual`` meeting provider for consultants without
+  their own ``calendar_integration["meeting_url"]``; empty: the e-mail says the consultant sends one.
+- ``FOLLOW_UP_DELAY_MINUTES`` (60): the follow-up goes this long after the end of a completed booking.
+- ``ZOOM_TIMEOUT_SECONDS`` (10): the HTTP timeout of one Zoom call.
+
+Zoom (``bookings.zoom_gateway``) is switched on by the top-level settings ``ZOOM_ACCOUNT_ID``,
+``ZOOM_CLIENT_ID`` and ``ZOOM_CLIENT_SECRET`` (a server-to-server OAuth app); ``ZOOM_OAUTH_URL`` and
+``ZOOM_API_URL`` default to Zoom's own. See :func:`zoom_config`.
 """
+
+from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -20,6 +30,9 @@ DEFAULTS = {
     "GUEST_CHANGE_CUTOFF_HOURS": 24,
     "SLOT_STEP_MINUTES": 30,
     "FREE_BOOKING_TYPES": (),
+    "DEFAULT_MEETING_URL": "",
+    "FOLLOW_UP_DELAY_MINUTES": 60,
+    "ZOOM_TIMEOUT_SECONDS": 10,
 }
 
 
@@ -28,3 +41,31 @@ def get(name: str):
     if name not in DEFAULTS:
         raise KeyError(f"Unknown BOOKINGS setting {name!r}")
     return getattr(settings, "BOOKINGS", {}).get(name, DEFAULTS[name])
+
+
+@dataclass(frozen=True)
+class ZoomConfig:
+    account_id: str
+    client_id: str
+    client_secret: str
+    oauth_url: str
+    api_url: str
+    timeout: float
+
+
+def zoom_config() -> ZoomConfig | None:
+    """The Zoom server-to-server OAuth settings, or ``None`` while any credential is empty (Zoom off)."""
+    values = {
+        name: (getattr(settings, name, "") or "").strip()
+        for name in ("ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET")
+    }
+    if not all(values.values()):
+        return None
+    return ZoomConfig(
+        account_id=values["ZOOM_ACCOUNT_ID"],
+        client_id=values["ZOOM_CLIENT_ID"],
+        client_secret=values["ZOOM_CLIENT_SECRET"],
+        oauth_url=(getattr(settings, "ZOOM_OAUTH_URL", "") or "https://zoom.us/oauth/token").rstrip("/"),
+        api_url=(getattr(settings, "ZOOM_API_URL", "") or "https://api.zoom.us/v2").rstrip("/"),
+        timeout=float(get("ZOOM_TIMEOUT_SECONDS")),
+    )

@@ -1,0 +1,88 @@
+"""The calendar invite (RFC 5545, built with icalendar) of one booking, attached to its e-mails.
+
+One event per booking with the stable UID ``booking-<reference>@magnetiq``
+(:attr:`ConsultationBooking.ics_uid`, also used by the consultant's feed in ``bookings.feeds``), so
+every calendar replaces the entry it already has: ``SEQUENCE`` is the booking's ``sequence``, which
+the core raises on every change of time or status. ``METHOD:REQUEST`` for the confirmation and a
+reschedule, ``METHOD:CANCEL`` (``STATUS:CANCELLED``) for a cancellation. Times are UTC.
+"""
+
+from datetime import UTC, datetime
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from .models import ConsultationBooking
+
+METHODS = ("REQUEST", "CANCEL")
+
+
+def summary(booking: ConsultationBooking, language: str | None = None) -> str:
+    """``30-minute consultation with Anna Schmidt`` (German: ``30-minütige Beratung mit …``)."""
+    name = booking.consultant.full_name
+    if (language or booking.language) == "de":
+        return f"{booking.duration_minutes}-minütige Beratung mit {name}"
+    return f"{booking.duration_minutes}-minute consultation with {name}"
+
+
+def _organizer(booking: ConsultationBooking) -> vCalAddress:
+    consultant = booking.consultant
+    if consultant.email:
+        name, email = consultant.full_name, consultant.email
+    else:
+        name, email = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    organizer = vCalAddress(f"mailto:{email}")
+    organizer.params["cn"] = vText(name or "Magnetiq")
+    return organizer
+
+
+def booking_ics(
+    booking: ConsultationBooking, *, method: str = "REQUEST", manage_url: str = "", now: datetime | None = None
+) -> bytes:
+    """The ``.ics`` bytes of ``booking``'s invite.
+
+    ``method``: ``REQUEST`` (``STATUS:CONFIRMED``) or ``CANCEL`` (``STATUS:CANCELLED``).
+    ``manage_url``: the visitor's absolute manage link, put in ``DESCRIPTION``. ``LOCATION`` and
+    ``URL`` are the meeting link when there is one. ``ORGANIZER`` is the consultant (their e-mail,
+    else ``DEFAULT_FROM_EMAIL``), the one ``ATTENDEE`` the client. Raises ``ValueError`` for
+    another method.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    german = booking.language == "de"
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//Magnetiq//Bookings//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+
+    event = Event()
+    event.add("uid", booking.ics_uid)
+    event.add("sequence", booking.sequence)
+    event.add("dtstamp", (now or timezone.now()).astimezone(UTC))
+    event.add("dtstart", booking.start.astimezone(UTC))
+    event.add("dtend", booking.end.astimezone(UTC))
+    event.add("summary", summary(booking))
+    lines = []
+    if booking.meeting_link:
+        lines.append(f"{'Meeting-Link' if german else 'Meeting link'}: {booking.meeting_link}")
+        event.add("location", booking.meeting_link)
+        event.add("url", booking.meeting_link)
+    if manage_url:
+        lines.append(
+            f"{'Termin ansehen, verschieben oder absagen' if german else 'View, reschedule or cancel'}: {manage_url}"
+        )
+    if lines:
+        event.add("description", "\n".join(lines))
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    event.add("organizer", _organizer(booking))
+    attendee = vCalAddress(f"mailto:{booking.client_email}")
+    attendee.params["cn"] = vText(booking.client_name)
+    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    attendee.params["partstat"] = vText("ACCEPTED")
+    event.add("attendee", attendee)
+    calendar.add_component(event)
+    return calendar.to_ical()
