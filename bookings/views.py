@@ -65,6 +65,7 @@ LABELS = {
         "back": "Back to the profile",
         "step1": "1. Pick a time",
         "step2": "2. Your details",
+        "your_choice": "Your choice",
         "show_times": "Show times",
         "previous_week": "← Previous week",
         "next_week": "Next week →",
@@ -128,6 +129,7 @@ LABELS = {
         "back": "Zurück zum Profil",
         "step1": "1. Zeit wählen",
         "step2": "2. Ihre Angaben",
+        "your_choice": "Ihre Auswahl",
         "show_times": "Zeiten anzeigen",
         "previous_week": "← Vorherige Woche",
         "next_week": "Nächste Woche →",
@@ -309,7 +311,8 @@ def slot_picker(
         days.append(
             {
                 "date": d,
-                "label": date_format(d, "D j. M" if lang == "de" else "D j M"),
+                "weekday": date_format(d, "D"),
+                "label": date_format(d, "j. M" if lang == "de" else "j M"),
                 "count": len(free(d)),
                 "selected": d == day,
                 "url": link(d),

@@ -472,7 +472,10 @@ def test_german_labels_under_de(client, consultant):
     content = response.content.decode()
     assert "Beratung mit" in content and "1. Zeit wählen" in content and "Zeiten anzeigen" in content
     assert response.context["picker"]["day_label"] == "Dienstag, 2. Juni 2026"
-    assert response.context["picker"]["days"][1]["label"] == "Di 2. Jun"
+    assert (response.context["picker"]["days"][1]["weekday"], response.context["picker"]["days"][1]["label"]) == (
+        "Di",
+        "2. Jun",
+    )
     step2 = client.get(book_url(consultant, "/de"), {"tz": "Europe/Berlin", "start": "2026-06-02T07:00Z"})
     assert step2.context["your_time"] == "Dienstag, 2. Juni 2026, 09:00 (UTC+02:00)"
     assert "Worüber möchten Sie sprechen?" in step2.content.decode()
