@@ -235,7 +235,7 @@ def outreach_send_invitation(*, outreach_id: int, now: datetime | None = None) -
         )
         if outreach is None or outreach.state != OutreachState.PENDING:
             return outreach
-        if outreach.invitation_sent_at and outreach.invitation_sent_at >= outreach.token_issued_at:
+        if outreach.invitation_sent_at is not None:  # this link already left (a resend clears it)
             return outreach
         outreach.send_attempts += 1
         link = conf.get("CONSULTING_INVITATION_URL").format(token=invitation_token(outreach))
@@ -279,7 +279,10 @@ def outreach_resend(*, outreach: OutreachRequest, actor=None, now: datetime | No
     outreach.token_nonce = secrets.token_hex(8)
     outreach.token_issued_at = now or timezone.now()
     outreach.error = ""
-    outreach.save(update_fields=["state", "token_nonce", "token_issued_at", "error", "updated_at"])
+    outreach.invitation_sent_at = None
+    outreach.save(
+        update_fields=["state", "token_nonce", "token_issued_at", "error", "invitation_sent_at", "updated_at"]
+    )
     log_action(outreach, "consulting.outreach.resent", actor=actor)
     _enqueue_invitation(outreach)
     return outreach
@@ -293,10 +296,10 @@ def _outreach_for_token(token: str | None) -> OutreachRequest:
     )
     if outreach is None or not secrets.compare_digest(outreach.token_nonce, nonce):
         raise InvitationInvalid()
-    if outreach.token_used_at is not None or outreach.state == OutreachState.ACCEPTED:
-        raise InvitationUsed()
     if outreach.state == OutreachState.DECLINED:
         raise InvitationDeclined()
+    if outreach.token_used_at is not None or outreach.state == OutreachState.ACCEPTED:
+        raise InvitationUsed()
     return outreach
 
 

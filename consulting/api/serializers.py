@@ -327,6 +327,7 @@ class OutreachSerializer(serializers.ModelSerializer):
     user_id = serializers.IntegerField(source="created_by_id", allow_null=True)
     paper_id = serializers.SerializerMethodField()
     status = serializers.CharField(source="state")
+    error = serializers.SerializerMethodField(help_text="Why the e-mail failed (staff only; empty for clients).")
 
     class Meta:
         model = OutreachRequest
@@ -345,6 +346,11 @@ class OutreachSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_error(self, outreach) -> str:
+        request = self.context.get("request")
+        staff = request is not None and request.user.has_perm("consulting.view_outreachrequest")
+        return outreach.error if staff else ""
 
     def get_paper_id(self, outreach) -> str | None:
         return outreach.paper.reference if outreach.paper_id else None

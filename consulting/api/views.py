@@ -439,7 +439,7 @@ class OutreachListCreateView(generics.ListAPIView):
             if outreach.state == "email_failed"
             else "Outreach request created and email sent to researcher."
         )
-        return created(OutreachSerializer(outreach).data, message=message)
+        return created(OutreachSerializer(outreach, context={"request": request}).data, message=message)
 
 
 @extend_schema(tags=["consulting"])
