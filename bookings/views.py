@@ -35,11 +35,9 @@ from magnetiq.exceptions import ApplicationError, InvalidInput
 from . import conf
 from .availability import available_slots
 from .exceptions import (
-    BookingInvalid,
     BookingLinkExpired,
     BookingNotFound,
     BookingPolicyWindowClosed,
-    BookingStateConflict,
     BookingUnavailable,
 )
 from .forms import (
@@ -419,6 +417,9 @@ def book(request, slug: str):
             except InvalidInput as exc:
                 for detail in exc.details or [{"message": exc.message}]:
                     details.add_error(None, detail["message"])
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+                return redirect(consultant.get_absolute_url())
             else:
                 until = booking.hold_expires_at and format_when(booking.hold_expires_at, booking.timezone, lang)
                 key = "confirmed_message" if booking.status == BookingStatus.CONFIRMED else "held_message"
@@ -611,19 +612,22 @@ def reschedule(request, reference: str):
     day = None
     if request.method == "POST":
         new_start = parse_start(request.POST.get("new_start"))
-        try:
-            if new_start is None:
-                raise BookingUnavailable()
-            booking = booking_reschedule(booking=booking, new_start=new_start, actor=actor)
-        except BookingUnavailable:
-            messages.error(request, labels["taken"])
-            day = new_start.astimezone(ZoneInfo(zone)).date() if new_start else None
-        except (BookingPolicyWindowClosed, BookingStateConflict, BookingInvalid) as exc:
-            return _refuse_change(request, booking, exc, lang)
-        else:
-            messages.success(request, labels["moved"].format(when=format_when(booking.start, booking.timezone, lang)))
-            return redirect(manage_url(booking))
         status = 409
+        if new_start is None:
+            messages.error(request, labels["slot_gone"])
+            status = 422
+        else:
+            try:
+                booking = booking_reschedule(booking=booking, new_start=new_start, actor=actor)
+            except BookingUnavailable:
+                messages.error(request, labels["taken"])
+                day = new_start.astimezone(ZoneInfo(zone)).date()
+            except ApplicationError as exc:
+                return _refuse_change(request, booking, exc, lang)
+            else:
+                when = format_when(booking.start, booking.timezone, lang)
+                messages.success(request, labels["moved"].format(when=when))
+                return redirect(manage_url(booking))
     else:
         status = 200
         day_text = request.GET.get("date")
@@ -694,7 +698,7 @@ def cancel(request, reference: str):
     if request.method == "POST" and form.is_valid():
         try:
             booking = booking_cancel(booking=booking, actor=actor, reason=form.cleaned_data["reason"])
-        except (BookingPolicyWindowClosed, BookingStateConflict) as exc:
+        except ApplicationError as exc:
             return _refuse_change(request, booking, exc, lang)
         messages.success(request, labels["cancel_done"])
         return redirect(manage_url(booking))

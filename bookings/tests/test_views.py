@@ -529,3 +529,16 @@ def test_weekday_rules_helper_used_for_a_second_interval(client, consultant):
     response = client.get(book_url(consultant), {"tz": "Europe/Berlin", "date": "2026-06-02"})
 
     assert slot_labels(response)[-2:] == ["18:00", "18:30"]
+
+
+def test_reschedule_without_a_valid_time_shows_the_picker(client, consultant):
+    booking = make_booking(consultant)
+
+    response = client.post(
+        reverse("bookings:reschedule", args=[booking.reference]), {"token": manage_token(booking), "new_start": "soon"}
+    )
+
+    assert response.status_code == 422
+    assert "That time is no longer available — please pick another." in response.content.decode()
+    booking.refresh_from_db()
+    assert (booking.start, booking.reschedule_count) == (TUESDAY_9_BERLIN, 0)
