@@ -34,7 +34,7 @@ from .zoom_gateway import ZoomError
 
 logger = logging.getLogger(__name__)
 
-_ZOOM_JOIN_PATH = re.compile(r"^https://[^/]*zoom\.us/j/(\d+)(?:[/?#]|$)")
+_ZOOM_JOIN_PATH = re.compile(r"^https://(?:[a-z0-9-]+\.)*zoom\.us/j/(\d+)(?:[/?#]|$)")
 
 
 @dataclass(frozen=True)
