@@ -2,6 +2,7 @@
 (resend through the service) and OpenAlex collection jobs (read-only, retry through the service)."""
 
 from django.contrib import admin, messages
+from django.db import models
 
 from magnetiq.exceptions import ApplicationError
 
@@ -14,6 +15,7 @@ class PaperInline(admin.TabularInline):
     extra = 0
     fields = ["title", "doi", "openalex_id", "year", "venue", "url", "cited_by_count"]
     show_change_link = False
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(ResearcherProfile)
@@ -32,6 +34,7 @@ class ResearcherProfileAdmin(admin.ModelAdmin):
         "institution_openalex_id",
     ]
     raw_id_fields = ["consultant"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ["collected_at", "created_at", "updated_at"]
     list_select_related = ["consultant"]
     inlines = [PaperInline]

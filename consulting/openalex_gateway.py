@@ -266,7 +266,10 @@ def get_author(identifier: str) -> AuthorRecord:
         path = f"/authors/orcid:{orcid}"
     else:
         raise OpenAlexError(f"“{identifier}” is neither an OpenAlex author id nor an ORCID iD.", transient=False)
-    return parse_author(_get(path))
+    try:
+        return parse_author(_get(path))
+    except OpenAlexNotFound:
+        raise OpenAlexNotFound(f"OpenAlex knows no author {openalex_id or orcid}.") from None
 
 
 def author_works(openalex_id: str, *, limit: int) -> list[WorkRecord]:
@@ -288,14 +291,17 @@ def find_institution(query: str) -> InstitutionRecord:
     Raises :class:`OpenAlexNotFound` when nothing matches."""
     openalex_id = short_id(query, "I")
     text = query.strip()
-    if openalex_id:
-        record = parse_institution(_get(f"/institutions/{openalex_id}"))
-    elif re.match(r"^(https?://)?ror\.org/0[a-z0-9]{8}$", text, re.IGNORECASE):
-        ror = text if text.startswith("http") else f"https://{text}"
-        record = parse_institution(_get(f"/institutions/ror:{ror}"))
-    else:
-        results = _results(_get("/institutions", {"search": text, "per-page": 1}))
-        record = parse_institution(results[0]) if results else None
+    try:
+        if openalex_id:
+            record = parse_institution(_get(f"/institutions/{openalex_id}"))
+        elif re.match(r"^(https?://)?ror\.org/0[a-z0-9]{8}$", text, re.IGNORECASE):
+            ror = text if text.startswith("http") else f"https://{text}"
+            record = parse_institution(_get(f"/institutions/ror:{ror}"))
+        else:
+            results = _results(_get("/institutions", {"search": text, "per-page": 1}))
+            record = parse_institution(results[0]) if results else None
+    except OpenAlexNotFound:
+        record = None
     if record is None:
         raise OpenAlexNotFound(f"OpenAlex knows no institution matching “{query}”.")
     return record
