@@ -228,7 +228,7 @@ def outreach_send_invitation(*, outreach_id: int, now: datetime | None = None) -
     now = now or timezone.now()
     with transaction.atomic():
         outreach = (
-            OutreachRequest.objects.select_for_update()
+            OutreachRequest.objects.select_for_update(of=("self",))
             .select_related("paper", "created_by")
             .filter(pk=outreach_id)
             .first()
@@ -292,7 +292,10 @@ def _outreach_for_token(token: str | None) -> OutreachRequest:
     """The locked outreach of a valid token; raises the token errors (404/410) and the state errors."""
     outreach_id, nonce = invitation_payload(token)
     outreach = (
-        OutreachRequest.objects.select_for_update().select_related("paper__researcher").filter(pk=outreach_id).first()
+        OutreachRequest.objects.select_for_update(of=("self",))
+        .select_related("paper__researcher")
+        .filter(pk=outreach_id)
+        .first()
     )
     if outreach is None or not secrets.compare_digest(outreach.token_nonce, nonce):
         raise InvitationInvalid()
