@@ -126,12 +126,12 @@ class ResearcherListQuerySerializer(serializers.Serializer):
 # --- availability and time slots --------------------------------------------------------------
 
 
-class AvailabilityQuerySerializer(serializers.Serializer):
+class ResearcherAvailabilityQuerySerializer(serializers.Serializer):
     date = serializers.DateField(required=False, help_text="A day in ``timezone`` (default: today there).")
     timezone = serializers.CharField(default="UTC", max_length=50, validators=[_known_zone])
 
 
-class AvailabilityResponseSerializer(serializers.Serializer):
+class ResearcherAvailabilityResponseSerializer(serializers.Serializer):
     """Spec 004: ``{"availability": {"2026-06-01": ["09:00-10:00", …]}}`` (free slots, wall-clock times
     in ``timezone``) plus the same slots as ``time_slots``."""
 
@@ -142,7 +142,7 @@ class AvailabilityResponseSerializer(serializers.Serializer):
     time_slots = serializers.ListField(child=serializers.DictField())
 
 
-class TimeSlotSerializer(serializers.Serializer):
+class ResearcherTimeSlotSerializer(serializers.Serializer):
     """Spec 004 ``TimeSlot``; ``id`` is ``<researcher_id>-<YYYYMMDDTHHMM>Z`` (usable as ``time_slot_id``)."""
 
     id = serializers.CharField()
@@ -154,7 +154,7 @@ class TimeSlotSerializer(serializers.Serializer):
     available = serializers.BooleanField()
 
 
-class TimeSlotsQuerySerializer(serializers.Serializer):
+class ResearcherTimeSlotsQuerySerializer(serializers.Serializer):
     MAX_DAYS = 31
 
     researcher_id = serializers.IntegerField(min_value=1)
@@ -184,11 +184,11 @@ class TimeSlotsQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class TimeSlotsResponseSerializer(serializers.Serializer):
+class ResearcherTimeSlotsResponseSerializer(serializers.Serializer):
     researcher_id = serializers.IntegerField()
     timezone = serializers.CharField()
     duration_minutes = serializers.IntegerField()
-    time_slots = TimeSlotSerializer(many=True)
+    time_slots = ResearcherTimeSlotSerializer(many=True)
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -302,7 +302,7 @@ class SessionCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class CancelInputSerializer(serializers.Serializer):
+class SessionCancelInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
@@ -356,7 +356,7 @@ class OutreachSerializer(serializers.ModelSerializer):
         return outreach.paper.reference if outreach.paper_id else None
 
 
-class TokenInputSerializer(serializers.Serializer):
+class InvitationTokenSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=1000)
 
 
