@@ -128,6 +128,7 @@ def mail_context(booking: ConsultationBooking, *, for_consultant: bool = False, 
         "manage_url": "" if for_consultant else manage_url(booking),
         "consultant_url": consultant_page,
         "questions": booking.questions,
+        "change_cutoff_hours": conf.get("GUEST_CHANGE_CUTOFF_HOURS"),
     }
     previous = _previous_time(booking)
     if previous:
@@ -150,14 +151,17 @@ def _invite(
     return ("invite.ics", content, f"text/calendar; method={method}")
 
 
-def _send_client(booking, template: str, *, attachments=(), **extra) -> None:
+def _send_client(booking, template: str, *, attachments=(), reply_to=None, **extra) -> None:
+    """A client e-mail; replies go to the consultant unless ``reply_to`` says otherwise."""
+    if reply_to is None:
+        reply_to = [booking.consultant.email] if booking.consultant.email else []
     send_templated_mail(
         to=[booking.client_email],
         template=f"{TEMPLATE_DIR}/{template}",
         context=mail_context(booking, **extra),
         language=booking.language,
         attachments=attachments,
-        reply_to=[booking.consultant.email] if booking.consultant.email else [],
+        reply_to=reply_to,
     )
 
 
@@ -406,7 +410,7 @@ def _follow_up_due(now: datetime) -> dict:
 
 
 def deliver_follow_up(booking_id: int, *, now: datetime | None = None) -> bool:
-    """Send the follow-up (thanks, and a request to rate the consultation) once, when the booking is
+    """Send the follow-up (thanks, and a request to rate the consultation by replying) once, when the booking is
     completed and ended ``FOLLOW_UP_DELAY_MINUTES`` ago (at most 14 days). Only completed bookings:
     a confirmed booking whose time has passed is left to staff or the consultant to settle."""
     now = now or timezone.now()
@@ -415,7 +419,8 @@ def deliver_follow_up(booking_id: int, *, now: datetime | None = None) -> bool:
         return False
     booking = _load(booking_id)
     try:
-        _send_client(booking, "follow_up")
+        # The rating is a reply to the site's address: feedback on a consultant goes to the firm.
+        _send_client(booking, "follow_up", reply_to=[settings.DEFAULT_FROM_EMAIL])
     except Exception:
         ConsultationBooking.objects.filter(pk=booking_id, follow_up_sent_at=now).update(follow_up_sent_at=None)
         raise

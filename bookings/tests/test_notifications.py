@@ -49,6 +49,7 @@ def test_confirmation_in_english_with_invite_and_consultant_copy(book, consultan
     assert message.body.startswith("Hello Clara Client,\n\nyour booking is confirmed")
     assert "When: Tuesday, 2 June 2026, 03:00 (America/New_York, UTC-04:00) to 03:30 (30 minutes)" in message.body
     assert f"{name} will send you the meeting link before the meeting." in message.body
+    assert "View, reschedule or cancel (until 24 hours before the start):" in message.body
     assert manage_link(settings, booking) in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
