@@ -49,6 +49,10 @@ _ADMIN_ACTIONS: dict[str, tuple[str, ...]] = {
     "bookings.consultantavailability": ("view", "change"),
     "webinars.webinar": _ACTIONS,
     "webinars.webinarregistration": _ACTIONS,
+    "consulting.researcherprofile": _ACTIONS,
+    "consulting.paper": _ACTIONS,
+    "consulting.outreachrequest": _ACTIONS,
+    "consulting.collectionjob": _ACTIONS,
     "whitepapers.whitepaper": _ACTIONS,
     "whitepapers.downloadtoken": _VIEW,
     "whitepapers.whitepaperdownload": _VIEW,
@@ -72,6 +76,8 @@ def _grant(table: dict[str, Iterable[str]]) -> frozenset[str]:
 _EVERYTHING = _grant(_ADMIN_ACTIONS)
 #: Read access every staff role has (spec: READ): public content, consultants and the bookings list.
 _READ_ONLY = {
+    "consulting.researcherprofile": _VIEW,
+    "consulting.paper": _VIEW,
     "webinars.webinar": _VIEW,
     "whitepapers.whitepaper": _VIEW,
     "content.page": _VIEW,
@@ -94,6 +100,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "bookings.consultantavailability": ("view", "change"),
             "webinars.webinar": ("view", "add", "change"),
             "webinars.webinarregistration": ("view", "add", "change"),
+            "consulting.researcherprofile": ("view", "add", "change"),
+            "consulting.paper": _ACTIONS,
+            "consulting.outreachrequest": ("view", "add", "change"),
+            "consulting.collectionjob": ("view", "add"),
         }
     ),
     Role.EDITOR: _grant(

@@ -8,6 +8,7 @@ caller's zone.
 import zoneinfo
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from rest_framework import serializers
 
 from bookings.models import BookingStatus, ConsultationBooking
@@ -285,7 +286,7 @@ class SessionCreateSerializer(serializers.Serializer):
     paper_id = serializers.CharField(required=False, allow_blank=True, max_length=255)
     questions = serializers.JSONField(required=False, help_text="A text or a list of texts.")
     timezone = serializers.CharField(default="UTC", max_length=50, validators=[_known_zone])
-    language = serializers.ChoiceField(choices=["en", "de"], default="en")
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, default="en")
 
     def validate(self, attrs):
         if attrs.get("time_slot_id"):
@@ -318,7 +319,7 @@ class OutreachCreateSerializer(serializers.Serializer):
     paper_id = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
     context = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
-    language = serializers.ChoiceField(choices=["en", "de"], default="en")
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, default="en")
 
 
 class OutreachSerializer(serializers.ModelSerializer):

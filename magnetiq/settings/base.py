@@ -232,6 +232,9 @@ SPECTACULAR_SETTINGS = {
         "PageStatusEnum": "content.models.PageStatus",
         "WebinarStatusEnum": "webinars.models.WebinarStatus",
         "WebinarRegistrationStatusEnum": "webinars.models.RegistrationStatus",
+        "BookingStatusEnum": "bookings.models.BookingStatus",
+        "BookingLanguageEnum": "bookings.models.BookingLanguage",
+        "BookingStaffStatusEnum": ["confirmed", "completed", "cancelled", "no_show"],
     },
 }
 # Schema and docs: open in development, staff only in production (production.py).

@@ -5,6 +5,7 @@ Public serializers list their fields explicitly, so nothing added to the model l
 link (sent to registered people only), no registrations, no speaker e-mail.
 """
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -145,7 +146,7 @@ class RegisterInputSerializer(serializers.Serializer):
     attendee = AttendeeSerializer()
     terms_accepted = serializers.BooleanField()
     marketing_consent = serializers.BooleanField(required=False, default=False)
-    language = serializers.ChoiceField(choices=[("en", "English"), ("de", "Deutsch")], required=False, default="en")
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False, default="en")
     nickname = serializers.CharField(required=False, allow_blank=True, default="", write_only=True)
 
     def validate_terms_accepted(self, value: bool) -> bool:
