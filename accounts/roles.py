@@ -44,6 +44,7 @@ _ADMIN_ACTIONS: dict[str, tuple[str, ...]] = {
     "consultants.consultant": _ACTIONS,
     "bookings.consultationbooking": _ACTIONS,
     "bookings.bookingchange": _VIEW,
+    "bookings.bookingnotification": _VIEW,
     "bookings.availabilityrule": _ACTIONS,
     "bookings.availabilityoverride": _ACTIONS,
     "bookings.consultantavailability": ("view", "change"),
@@ -85,6 +86,7 @@ _READ_ONLY = {
     "consultants.consultant": _VIEW,
     "bookings.consultationbooking": _VIEW,
     "bookings.bookingchange": _VIEW,
+    "bookings.bookingnotification": _VIEW,
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

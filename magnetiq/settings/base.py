@@ -271,6 +271,14 @@ ODOO_URL = env("ODOO_URL", default="")
 ODOO_DATABASE = env("ODOO_DATABASE", default="")
 ODOO_API_KEY = env("ODOO_API_KEY", default="")
 
+# --- Meetings (bookings/meetings.py): Zoom server-to-server OAuth; unset = the consultant's room --
+ZOOM_ACCOUNT_ID = env("ZOOM_ACCOUNT_ID", default="")
+ZOOM_CLIENT_ID = env("ZOOM_CLIENT_ID", default="")
+ZOOM_CLIENT_SECRET = env("ZOOM_CLIENT_SECRET", default="")
+
+# --- Researchers (consulting/): OpenAlex, the public scholarly data source ------------------------
+OPENALEX_MAILTO = env("OPENALEX_MAILTO", default="")
+
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Magnetiq <hello@magnetiq.local>")
