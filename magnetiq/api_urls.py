@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("content.api.urls")),
     path("", include("consultants.api.urls")),
     path("", include("bookings.api.urls")),
+    path("", include("payments.api.urls")),
     path("", include("consulting.api.urls")),
     path("", include("leads.api.urls")),
     path("", include("whitepapers.api.urls")),

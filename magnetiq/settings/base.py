@@ -49,6 +49,7 @@ LOCAL_APPS = [
     "content",
     "consultants",
     "bookings",
+    "payments",
     "consulting",
     "leads",
     "whitepapers",
