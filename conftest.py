@@ -12,6 +12,18 @@ def api_client() -> APIClient:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """LocaleMiddleware activates a request's language in the worker thread and nothing resets it:
+    start every test in English so a German page in one test cannot leak into the next."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Throttle and lockout state lives in the cache: start every test with it empty."""
     from django.core.cache import cache
