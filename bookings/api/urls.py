@@ -58,6 +58,7 @@ urlpatterns = [
         views.StaffConsultantScheduleView.as_view(),
         name="business-consultant-schedule",
     ),
+    path("consultant/schedule", views.OwnScheduleView.as_view(), name="consultant-own-schedule"),
     path("admin/bookings", views.StaffBookingListView.as_view(), name="admin-bookings"),
     path("admin/bookings/<int:pk>", views.StaffBookingDetailView.as_view(), name="admin-booking"),
 ]

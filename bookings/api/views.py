@@ -539,3 +539,37 @@ class StaffConsultantScheduleView(APIView):
             consultant=consultant, schedule=payload.validated_data["schedule"], actor=request.user
         )
         return ok(self._data(consultant), message="Schedule saved.")
+
+
+class OwnScheduleView(StaffConsultantScheduleView):
+    """The signed-in consultant's own weekly schedule (``GET``/``PUT /api/v1/consultant/schedule``,
+    times in their zone, same shape as the staff endpoint). A user without a consultant profile → 404
+    ``CONSULTANT_PROFILE_NOT_FOUND``; no token → 401. Issue 3: "Consultants and staff edit schedules"."""
+
+    permission_classes = [IsAuthenticated]
+    required_permissions = None
+
+    @staticmethod
+    def _own(request) -> Consultant:
+        consultant = Consultant.objects.alive().filter(user=request.user).first()
+        if consultant is None:
+            raise NotFound("You have no consultant profile.", code="CONSULTANT_PROFILE_NOT_FOUND")
+        return consultant
+
+    @extend_schema(summary="My weekly schedule (consultants)", responses=WeeklyScheduleSerializer)
+    def get(self, request):
+        return Response(self._data(self._own(request)))
+
+    @extend_schema(
+        summary="Replace my weekly schedule (consultants)",
+        request=WeeklyScheduleSerializer,
+        responses=WeeklyScheduleSerializer,
+    )
+    def put(self, request):
+        consultant = self._own(request)
+        payload = WeeklyScheduleSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.availability_set_weekly(
+            consultant=consultant, schedule=payload.validated_data["schedule"], actor=request.user
+        )
+        return ok(self._data(consultant), message="Schedule saved.")

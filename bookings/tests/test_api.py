@@ -317,3 +317,35 @@ def test_staff_weekly_schedule_read_and_replace(api_client, consultant):
         response = api_client.put(url, {"schedule": bad}, format="json")
         assert response.status_code == 422, bad
     assert consultant.availability_rules.count() == 2
+
+
+# --- a consultant's own schedule -------------------------------------------------------------
+
+
+def test_consultant_reads_and_replaces_own_schedule(api_client):
+    from accounts.models import Role, User
+    from bookings.models import AvailabilityRule
+    from consultants.tests.factories import ConsultantFactory
+
+    user = User.objects.create_user("own@example.com", "pw", role=Role.CONSULTANT)
+    consultant = ConsultantFactory(user=user, timezone="Europe/Berlin")
+    api_client.force_authenticate(user)
+    response = api_client.put(
+        "/api/v1/consultant/schedule", {"schedule": {"monday": ["09:00-12:00", "13:00-17:00"]}}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["data"]["schedule"]["monday"] == ["09:00-12:00", "13:00-17:00"]
+    assert AvailabilityRule.objects.filter(consultant=consultant).count() == 2
+    assert api_client.get("/api/v1/consultant/schedule").json()["data"]["timezone"] == "Europe/Berlin"
+    bad = api_client.put("/api/v1/consultant/schedule", {"schedule": {"monday": ["17:00-09:00"]}}, format="json")
+    assert bad.status_code == 422
+
+
+def test_own_schedule_needs_a_consultant_profile(api_client):
+    from accounts.models import User
+
+    assert api_client.get("/api/v1/consultant/schedule").status_code == 401
+    api_client.force_authenticate(User.objects.create_user("client@example.com", "pw"))
+    response = api_client.get("/api/v1/consultant/schedule")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "CONSULTANT_PROFILE_NOT_FOUND"
