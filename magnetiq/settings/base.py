@@ -280,6 +280,24 @@ ZOOM_CLIENT_SECRET = env("ZOOM_CLIENT_SECRET", default="")
 # --- Researchers (consulting/): OpenAlex, the public scholarly data source ------------------------
 OPENALEX_MAILTO = env("OPENALEX_MAILTO", default="")
 
+# --- Payments (payments/): Stripe, PayPal, Brevo; empty STRIPE_API_BASE = Stripe itself ----------
+# Development without keys runs against localstripe (`make run` starts it on :8420 and sets these).
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
+STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
+# Fee estimate when Stripe's balance transaction has none (localstripe): percent + fixed, major units.
+STRIPE_FEE_PERCENT = env.float("STRIPE_FEE_PERCENT", default=0.0)
+STRIPE_FEE_FIXED = env("STRIPE_FEE_FIXED", default="0.00")
+STRIPE_SUBSCRIPTION_PRICE_ID = env("STRIPE_SUBSCRIPTION_PRICE_ID", default="")
+PAYPAL_API_BASE = env("PAYPAL_API_BASE", default="https://api-m.paypal.com")
+PAYPAL_CLIENT_ID = env("PAYPAL_CLIENT_ID", default="")
+PAYPAL_CLIENT_SECRET = env("PAYPAL_CLIENT_SECRET", default="")
+PAYPAL_WEBHOOK_ID = env("PAYPAL_WEBHOOK_ID", default="")
+BREVO_WEBHOOK_SECRET = env("BREVO_WEBHOOK_SECRET", default="")
+
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Magnetiq <hello@magnetiq.local>")

@@ -1,0 +1,96 @@
+"""Payment errors: each has a stable ``code`` and the HTTP status the API answers with.
+
+The gateway turns every provider error into one of these (nothing outside
+``payments/stripe_gateway.py`` sees a ``stripe`` exception).
+"""
+
+from magnetiq.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
+
+
+class PaymentError(ApplicationError):
+    """The payment provider refused or failed a request. 400 unless a subclass says otherwise."""
+
+    code = "PAYMENT_ERROR"
+    status = 400
+    message = "The payment could not be processed."
+
+
+class PaymentDeclined(PaymentError):
+    """The card was declined (Stripe ``card_error``). 402 with the decline code in ``details``.
+
+    ``decline_code``: Stripe's ``decline_code`` or ``code`` (``card_declined``, ``insufficient_funds``, …).
+    """
+
+    code = "CARD_DECLINED"
+    status = 402
+    message = "Your card was declined. Please use another card or contact your bank."
+
+    def __init__(self, message: str | None = None, *, decline_code: str = "card_declined", **kwargs):
+        self.decline_code = decline_code or "card_declined"
+        kwargs.setdefault("details", [{"field": "card", "message": message or self.message, "code": self.decline_code}])
+        super().__init__(message, **kwargs)
+
+
+class PaymentProviderUnavailable(PaymentError):
+    """The provider could not be reached or answered 5xx / rate-limited: retry later. 503."""
+
+    code = "PAYMENT_PROVIDER_UNAVAILABLE"
+    status = 503
+    message = "The payment service is not reachable right now. Please try again in a moment."
+
+
+class PaymentNotConfigured(PaymentError):
+    """No API key for the provider (settings). 503."""
+
+    code = "PAYMENT_NOT_CONFIGURED"
+    status = 503
+    message = "Payments are not configured on this server."
+
+
+class PaymentInvalidAmount(InvalidInput):
+    """An amount that the currency cannot carry (too many decimals, ≤ 0). 422."""
+
+    code = "PAYMENT_INVALID_AMOUNT"
+    message = "The amount is not valid for this currency."
+
+
+class PaymentNotFound(NotFound):
+    code = "PAYMENT_NOT_FOUND"
+    message = "No such payment."
+
+
+class PaymentNotRequired(Conflict):
+    """The booking is free or already paid / no longer waiting for payment. 409."""
+
+    code = "PAYMENT_NOT_REQUIRED"
+    message = "This booking does not need a payment."
+
+
+class PaymentNotCompleted(Conflict):
+    """``confirm`` for a PaymentIntent that has not succeeded at the provider (RELIABILITY C-12). 409."""
+
+    code = "PAYMENT_NOT_COMPLETED"
+    message = "The payment has not been completed yet."
+
+
+class PaymentMismatch(Conflict):
+    """The PaymentIntent's amount, currency or booking differs from ours (RELIABILITY S-5). 409."""
+
+    code = "PAYMENT_MISMATCH"
+    message = "The payment does not match the booking."
+
+
+class WebhookSignatureInvalid(ApplicationError):
+    """Missing, malformed, wrong or stale signature (tolerance 300 s). 400."""
+
+    code = "WEBHOOK_SIGNATURE_INVALID"
+    status = 400
+    message = "The webhook signature could not be verified."
+
+
+class WebhookBusy(ApplicationError):
+    """The database was locked while storing or applying an event: the provider should retry. 503."""
+
+    code = "WEBHOOK_BUSY"
+    status = 503
+    message = "Busy, please retry."
