@@ -46,6 +46,8 @@ setup: install
 
 ## run: everything a fresh machine needs, then serve http://$(HOST):$(PORT) with the task worker.
 run: setup
+	@$(PY) -c "import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
+	  r=s.connect_ex(('$(HOST)', $(PORT))); sys.exit(0 if r else 'Port $(PORT) is already in use: stop the other server or run make run PORT=<free port>.')"
 	@echo "Serving http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs/). Ctrl-C stops."
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py db_worker & \
