@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("consultants.api.urls")),
     path("", include("bookings.api.urls")),
     path("", include("payments.api.urls")),
+    path("", include("payments.api.admin_urls")),
+    path("", include("payouts.api.urls")),
     path("", include("consulting.api.urls")),
     path("", include("leads.api.urls")),
     path("", include("whitepapers.api.urls")),

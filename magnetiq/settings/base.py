@@ -50,6 +50,7 @@ LOCAL_APPS = [
     "consultants",
     "bookings",
     "payments",
+    "payouts",
     "consulting",
     "leads",
     "whitepapers",
