@@ -66,3 +66,67 @@ def page(browser, live_server):
     tab.set_default_timeout(15_000)
     yield tab
     context.close()
+
+
+# --- localstripe: a fake, stateful Stripe on loopback for the payments tests ---------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def localstripe_server():
+    """Start localstripe (the script next to ``sys.executable``) on a free port for the session and
+    yield its base URL (``http://127.0.0.1:<port>``). ``--from-scratch``: nothing loaded from
+    localstripe's pickle in /tmp, so every session starts empty."""
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    port = _free_port()
+    script = Path(sys.executable).with_name("localstripe")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "localstripe"]
+    process = subprocess.Popen(  # noqa: S603  (our own venv script, fixed arguments)
+        [*command, "--port", str(port), "--from-scratch"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/js.stripe.com/v3/", timeout=1).close()  # noqa: S310
+            break
+        except (urllib.error.URLError, ConnectionError, OSError):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"localstripe did not start on port {port}") from None
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture
+def localstripe(localstripe_server, settings):
+    """Point the Stripe gateway at the session's localstripe, emptied for this test
+    (``DELETE /_config/data``). Yields the base URL."""
+    import urllib.request
+
+    flush = urllib.request.Request(f"{localstripe_server}/_config/data", method="DELETE")  # noqa: S310
+    urllib.request.urlopen(flush).close()  # noqa: S310
+    settings.STRIPE_SECRET_KEY = "sk_test_localstripe"  # noqa: S105  (localstripe accepts any sk_)
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_localstripe"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_secret"  # noqa: S105
+    settings.STRIPE_API_BASE = localstripe_server
+    settings.STRIPE_JS_URL = f"{localstripe_server}/js.stripe.com/v3/"
+    return localstripe_server

@@ -270,6 +270,9 @@ class Refund(models.Model):
     reason = models.CharField(max_length=30, choices=RefundReason.choices, default=RefundReason.REQUESTED_BY_CUSTOMER)
     note = models.TextField(blank=True)
     failure_reason = models.CharField(max_length=200, blank=True)
+    client_notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the client was told of this refund by e-mail (sent once)."
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

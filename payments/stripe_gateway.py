@@ -78,11 +78,11 @@ def from_minor(minor: int | None, currency: str) -> Decimal:
 
 def _id(value: Any) -> str:
     """An expandable field as its id (localstripe expands some fields Stripe leaves as ids)."""
-    if value is None:
-        return ""
     if isinstance(value, str):
         return value
-    return getattr(value, "id", "") or (value.get("id", "") if isinstance(value, dict) else "")
+    if isinstance(value, dict):
+        return value.get("id") or ""
+    return ""
 
 
 def _ts(value: Any) -> datetime | None:
@@ -313,60 +313,61 @@ class StripeGateway(PaymentProvider):
         except stripe.StripeError as exc:
             raise _translate(exc) from exc
 
-    # conversions
+    # conversions (SDK objects → plain dicts → our dataclasses)
 
     @staticmethod
-    def _intent(pi) -> IntentInfo:
-        currency = (pi.currency or "").upper()
-        error = getattr(pi, "last_payment_error", None) or {}
+    def _intent(obj) -> IntentInfo:
+        pi = obj.to_dict()
+        currency = (pi.get("currency") or "").upper()
+        error = pi.get("last_payment_error") or {}
         return IntentInfo(
-            id=pi.id,
-            status=pi.status,
-            amount=from_minor(pi.amount, currency),
+            id=pi["id"],
+            status=pi["status"],
+            amount=from_minor(pi.get("amount"), currency),
             currency=currency,
-            client_secret=getattr(pi, "client_secret", "") or "",
-            customer_id=_id(getattr(pi, "customer", None)),
-            charge_id=_id(getattr(pi, "latest_charge", None)),
-            metadata=dict(getattr(pi, "metadata", None) or {}),
-            last_error_code=(error.get("decline_code") or error.get("code") or "") if error else "",
-            last_error_message=(error.get("message") or "") if error else "",
-            created=_ts(getattr(pi, "created", None)),
+            client_secret=pi.get("client_secret") or "",
+            customer_id=_id(pi.get("customer")),
+            charge_id=_id(pi.get("latest_charge")),
+            metadata=dict(pi.get("metadata") or {}),
+            last_error_code=error.get("decline_code") or error.get("code") or "",
+            last_error_message=error.get("message") or "",
+            created=_ts(pi.get("created")),
         )
 
     @staticmethod
-    def _refund(refund) -> RefundInfo:
-        currency = (refund.currency or "").upper()
+    def _refund(obj) -> RefundInfo:
+        refund = obj.to_dict()
+        currency = (refund.get("currency") or "").upper()
         return RefundInfo(
-            id=refund.id,
-            status=refund.status,
-            amount=from_minor(refund.amount, currency),
+            id=refund["id"],
+            status=refund["status"],
+            amount=from_minor(refund.get("amount"), currency),
             currency=currency,
-            charge_id=_id(getattr(refund, "charge", None)),
-            payment_intent_id=_id(getattr(refund, "payment_intent", None)),
-            failure_reason=getattr(refund, "failure_reason", None) or "",
-            metadata=dict(getattr(refund, "metadata", None) or {}),
-            created=_ts(getattr(refund, "created", None)),
+            charge_id=_id(refund.get("charge")),
+            payment_intent_id=_id(refund.get("payment_intent")),
+            failure_reason=refund.get("failure_reason") or "",
+            metadata=dict(refund.get("metadata") or {}),
+            created=_ts(refund.get("created")),
         )
 
     @staticmethod
-    def _subscription(sub, client_secret: str = "") -> SubscriptionInfo:
-        items = getattr(sub, "items", None)
-        data = items.get("data", []) if isinstance(items, dict) else getattr(items, "data", []) or []
+    def _subscription(obj, client_secret: str = "") -> SubscriptionInfo:
+        sub = obj.to_dict()
+        data = (sub.get("items") or {}).get("data") or []
         price_id = ""
-        period_end = getattr(sub, "current_period_end", None)
+        period_end = sub.get("current_period_end")
         if data:
             first = data[0]
-            price = first.get("price") or first.get("plan") or {}
-            price_id = _id(price)
+            price_id = _id(first.get("price") or first.get("plan"))
             period_end = period_end or first.get("current_period_end")
         return SubscriptionInfo(
-            id=sub.id,
-            status=sub.status,
-            customer_id=_id(sub.customer),
+            id=sub["id"],
+            status=sub["status"],
+            customer_id=_id(sub.get("customer")),
             price_id=price_id,
             current_period_end=_ts(period_end),
-            started_at=_ts(getattr(sub, "start_date", None)),
-            ended_at=_ts(getattr(sub, "ended_at", None)),
+            started_at=_ts(sub.get("start_date")),
+            ended_at=_ts(sub.get("ended_at")),
             client_secret=client_secret,
         )
 
@@ -464,39 +465,41 @@ class StripeGateway(PaymentProvider):
         return [self._refund(r) for r in page.data]
 
     def retrieve_charge(self, charge_id):
-        charge = self._call(self.client.v1.charges.retrieve, charge_id, params={"expand": ["balance_transaction"]})
-        currency = (charge.currency or "").upper()
-        txn = getattr(charge, "balance_transaction", None)
+        charge = self._call(
+            self.client.v1.charges.retrieve, charge_id, params={"expand": ["balance_transaction"]}
+        ).to_dict()
+        currency = (charge.get("currency") or "").upper()
+        txn = charge.get("balance_transaction")
         fee = None
-        if txn is not None and not isinstance(txn, str):
-            fee = from_minor(getattr(txn, "fee", 0) or 0, (getattr(txn, "currency", None) or currency))
+        if isinstance(txn, dict):
+            fee = from_minor(txn.get("fee") or 0, txn.get("currency") or currency)
         return ChargeInfo(
-            id=charge.id,
-            payment_intent_id=_id(getattr(charge, "payment_intent", None)),
-            status=charge.status,
-            amount=from_minor(charge.amount, currency),
-            amount_refunded=from_minor(getattr(charge, "amount_refunded", 0), currency),
+            id=charge["id"],
+            payment_intent_id=_id(charge.get("payment_intent")),
+            status=charge.get("status") or "",
+            amount=from_minor(charge.get("amount"), currency),
+            amount_refunded=from_minor(charge.get("amount_refunded"), currency),
             currency=currency,
             fee=fee,
             balance_transaction_id=_id(txn),
-            disputed=bool(getattr(charge, "disputed", False)),
-            created=_ts(getattr(charge, "created", None)),
+            disputed=bool(charge.get("disputed")),
+            created=_ts(charge.get("created")),
         )
 
     def retrieve_dispute(self, dispute_id):
-        dispute = self._call(self.client.v1.disputes.retrieve, dispute_id)
-        currency = (dispute.currency or "").upper()
-        details = getattr(dispute, "evidence_details", None) or {}
+        dispute = self._call(self.client.v1.disputes.retrieve, dispute_id).to_dict()
+        currency = (dispute.get("currency") or "").upper()
+        details = dispute.get("evidence_details") or {}
         return DisputeInfo(
-            id=dispute.id,
-            status=dispute.status,
-            amount=from_minor(dispute.amount, currency),
+            id=dispute["id"],
+            status=dispute["status"],
+            amount=from_minor(dispute.get("amount"), currency),
             currency=currency,
-            reason=getattr(dispute, "reason", "") or "",
-            charge_id=_id(getattr(dispute, "charge", None)),
-            payment_intent_id=_id(getattr(dispute, "payment_intent", None)),
-            evidence_due_by=_ts(details.get("due_by") if details else None),
-            created=_ts(getattr(dispute, "created", None)),
+            reason=dispute.get("reason") or "",
+            charge_id=_id(dispute.get("charge")),
+            payment_intent_id=_id(dispute.get("payment_intent")),
+            evidence_due_by=_ts(details.get("due_by")),
+            created=_ts(dispute.get("created")),
         )
 
     def create_setup_intent(self, *, idempotency_key, customer_id=""):
@@ -506,8 +509,12 @@ class StripeGateway(PaymentProvider):
         seti = self._call(
             self.client.v1.setup_intents.create, params=params, options={"idempotency_key": idempotency_key}
         )
+        data = seti.to_dict()
         return SetupIntentInfo(
-            id=seti.id, status=seti.status, client_secret=seti.client_secret, customer_id=_id(seti.customer)
+            id=data["id"],
+            status=data["status"],
+            client_secret=data.get("client_secret") or "",
+            customer_id=_id(data.get("customer")),
         )
 
     def create_subscription(self, *, customer_id, price_id, idempotency_key):

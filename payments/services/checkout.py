@@ -1,0 +1,341 @@
+"""Paying a booking: create the PaymentIntent with the hold, confirm a card, apply Stripe's state.
+
+Flow (issue 4 "Stripe, for real"): a priced booking is held (``pending_payment`` until
+``hold_expires_at``) → :func:`payment_create_for_booking` creates one PaymentIntent (idempotency key
+``booking-<reference>-pi-v<attempt>``) and returns the :class:`Payment` with its ``client_secret`` →
+the card is confirmed (Stripe.js, or :func:`payment_confirm_card` server-side) → whoever learns of
+the outcome first (the page's ``confirm`` call or the webhook) runs :func:`payment_refresh`, which
+RE-FETCHES the PaymentIntent from Stripe and applies it; a succeeded payment is fulfilled once by
+:func:`payment_apply_succeeded` (``booking_confirm``, or an automatic refund when the time is gone).
+
+The Stripe create call runs while the booking row is locked: concurrent "pay" clicks wait for the
+first and then find its Payment (RELIABILITY S-9), and every create for a booking carries the same
+key, so even a retry after a crash gets the same PaymentIntent from Stripe.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from bookings.exceptions import BookingStateConflict, BookingUnavailable
+from bookings.models import BookingStatus, ConsultationBooking
+from bookings.models import PaymentStatus as BookingPaymentStatus
+from bookings.services import booking_confirm
+from magnetiq.audit import log_action
+from payments.exceptions import (
+    PaymentDeclined,
+    PaymentMismatch,
+    PaymentNotCompleted,
+    PaymentNotFound,
+    PaymentNotRequired,
+)
+from payments.models import LedgerEntry, LedgerKind, Payment, PaymentStatus, Provider, RefundReason, payment_can_move
+from payments.stripe_gateway import IntentInfo, get_gateway
+
+from .ledger import ledger_record
+
+logger = logging.getLogger(__name__)
+
+
+def _lock_booking(booking_id: int) -> ConsultationBooking:
+    return ConsultationBooking.objects.select_for_update().select_related("consultant").get(pk=booking_id)
+
+
+def booking_payment_key(booking: ConsultationBooking, attempt: int) -> str:
+    """The idempotency key of the booking's ``attempt``-th PaymentIntent (1 for the first)."""
+    return f"booking-{booking.reference}-pi-v{attempt}"
+
+
+def payment_create_for_booking(*, booking: ConsultationBooking, now: datetime | None = None) -> Payment:
+    """The booking's open PaymentIntent, created at Stripe the first time (idempotent).
+
+    Amount = ``booking.payment_amount`` (rate × duration, from the bookings core) in
+    ``booking.payment_currency``; metadata carries the booking reference. Returns the existing
+    Payment when one is open or already succeeded; a canceled one is replaced by attempt v<n+1>.
+    Raises :class:`PaymentNotRequired` (409: free, confirmed, cancelled or hold expired) and the
+    gateway's errors (nothing is stored then).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock_booking(booking.pk)
+        existing = booking.payments.exclude(status=PaymentStatus.CANCELED).order_by("-created_at").first()
+        if existing is not None and (
+            existing.status == PaymentStatus.SUCCEEDED or booking.status == BookingStatus.PENDING_PAYMENT
+        ):
+            return existing
+        if booking.payment_amount <= 0 or booking.status != BookingStatus.PENDING_PAYMENT:
+            raise PaymentNotRequired()
+        if booking.hold_expires_at and booking.hold_expires_at <= now:
+            raise PaymentNotRequired(
+                "The time was held for you until "
+                f"{booking.hold_expires_at:%H:%M} UTC; that hold expired. Please book again.",
+                code="PAYMENT_HOLD_EXPIRED",
+            )
+        attempt = booking.payments.count() + 1
+        key = booking_payment_key(booking, attempt)
+        gateway = get_gateway()
+        customer_id = gateway.create_customer(
+            email=booking.client_email,
+            name=booking.client_name,
+            idempotency_key=f"booking-{booking.reference}-customer",
+            metadata={"booking_reference": booking.reference},
+        )
+        info = gateway.create_payment_intent(
+            amount=booking.payment_amount,
+            currency=booking.payment_currency,
+            idempotency_key=key,
+            customer_id=customer_id,
+            metadata={"booking_reference": booking.reference, "booking_id": str(booking.pk)},
+        )
+        payment = Payment(
+            booking=booking,
+            user=booking.client_user,
+            provider=Provider.STRIPE,
+            payment_intent_id=info.id,
+            client_secret=info.client_secret,
+            customer_id=customer_id,
+            amount=booking.payment_amount,
+            currency=booking.payment_currency,
+            status=info.status,
+            idempotency_key=key,
+            metadata={"booking_reference": booking.reference},
+        )
+        payment.full_clean()
+        payment.save()
+        ConsultationBooking.objects.filter(pk=booking.pk).update(payment_intent_id=info.id)
+        log_action(
+            payment,
+            "payments.payment.created",
+            data={"booking": booking.reference, "payment_intent_id": info.id, "amount": str(payment.amount)},
+        )
+    return payment
+
+
+def payment_confirm_card(*, payment: Payment, card_token: str = "", payment_method_id: str = "") -> Payment:
+    """Attach a card to the PaymentIntent and confirm it at Stripe, then apply the outcome.
+
+    ``card_token``: a Stripe.js token (``tok_…``) from the payment page; ``payment_method_id``: a
+    PaymentMethod (``pm_…``, e.g. Stripe's test ``pm_card_visa``). The confirm's idempotency key is
+    the payment's key + the card, so a double click charges once and a second card is a new attempt.
+    Raises :class:`PaymentDeclined` (402; the payment records the decline and the booking stays held)
+    and :class:`PaymentNotRequired` when the payment is no longer open.
+    """
+    if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED):
+        if payment.status == PaymentStatus.SUCCEEDED:
+            return payment_refresh(payment_intent_id=payment.payment_intent_id)
+        raise PaymentNotRequired("This payment was canceled.")
+    gateway = get_gateway()
+    try:
+        gateway.confirm_payment_intent(
+            payment_intent_id=payment.payment_intent_id,
+            idempotency_key=f"{payment.idempotency_key}-confirm-{card_token or payment_method_id}",
+            customer_id=payment.customer_id,
+            card_token=card_token,
+            payment_method_id=payment_method_id,
+        )
+    except PaymentDeclined as exc:
+        _record_decline(payment, exc)
+        raise
+    return payment_refresh(payment_intent_id=payment.payment_intent_id)
+
+
+def _record_decline(payment: Payment, exc: PaymentDeclined) -> None:
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        locked.last_error_code = exc.decline_code[:100]
+        locked.last_error_message = exc.message[:500]
+        locked.save(update_fields=["last_error_code", "last_error_message", "updated_at"])
+        if locked.booking_id:
+            ConsultationBooking.objects.filter(pk=locked.booking_id, status=BookingStatus.PENDING_PAYMENT).update(
+                payment_status=BookingPaymentStatus.FAILED
+            )
+        log_action(locked, "payments.payment.declined", data={"code": locked.last_error_code})
+
+
+def payment_apply_intent(*, info: IntentInfo, event_created: datetime | None = None) -> Payment:
+    """Apply a PaymentIntent as Stripe has it now (``info`` must come from a fresh retrieve).
+
+    The status only moves forward (:func:`payments.models.payment_can_move`): an older state
+    (a late ``processing`` after ``succeeded``) changes nothing. An amount or currency that differs
+    from ours is logged as an alert and never fulfils (RELIABILITY S-5: :class:`PaymentMismatch`).
+    A payment that reaches ``succeeded`` is fulfilled by :func:`payment_apply_succeeded`.
+    Raises :class:`payments.exceptions.PaymentNotFound` for a PaymentIntent we never created.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().filter(payment_intent_id=info.id).first()
+        if payment is None:
+            raise PaymentNotFound(f"No payment for {info.id}.")
+        if info.amount != payment.amount or info.currency != payment.currency.upper():
+            logger.error(
+                "ALERT PaymentIntent %s is %s %s but the payment expects %s %s; not fulfilled",
+                info.id,
+                info.amount,
+                info.currency,
+                payment.amount,
+                payment.currency,
+            )
+            log_action(
+                payment,
+                "payments.payment.mismatch",
+                data={"stripe_amount": str(info.amount), "stripe_currency": info.currency},
+            )
+            raise PaymentMismatch()
+        old = payment.status
+        changed = []
+        if info.status != old and payment_can_move(old, info.status):
+            payment.status = info.status
+            changed.append("status")
+            if info.status == PaymentStatus.SUCCEEDED:
+                payment.succeeded_at = now
+                changed.append("succeeded_at")
+            elif info.status == PaymentStatus.CANCELED:
+                payment.canceled_at = now
+                changed.append("canceled_at")
+        if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED):
+            payment.last_error_code = info.last_error_code[:100]
+            payment.last_error_message = info.last_error_message[:500]
+            changed += ["last_error_code", "last_error_message"]
+        if info.charge_id and info.charge_id != payment.charge_id:
+            payment.charge_id = info.charge_id
+            changed.append("charge_id")
+        if event_created and (payment.last_event_at is None or event_created > payment.last_event_at):
+            payment.last_event_at = event_created
+            changed.append("last_event_at")
+        if changed:
+            payment.save(update_fields=[*set(changed), "updated_at"])
+        if payment.status != old:
+            log_action(payment, f"payments.payment.{payment.status}", data={"from": old})
+            if payment.booking_id and payment.status == PaymentStatus.REQUIRES_PAYMENT_METHOD and info.last_error_code:
+                ConsultationBooking.objects.filter(pk=payment.booking_id, status=BookingStatus.PENDING_PAYMENT).update(
+                    payment_status=BookingPaymentStatus.FAILED
+                )
+    if payment.status == PaymentStatus.SUCCEEDED:
+        payment_apply_succeeded(payment=payment)
+    return payment
+
+
+def payment_refresh(*, payment_intent_id: str, event_created: datetime | None = None) -> Payment:
+    """Re-fetch the PaymentIntent from Stripe and apply it (:func:`payment_apply_intent`)."""
+    info = get_gateway().retrieve_payment_intent(payment_intent_id)
+    return payment_apply_intent(info=info, event_created=event_created)
+
+
+def payment_confirm_paid(*, payment: Payment) -> Payment:
+    """The client says "I paid" (``/payment/confirm``): believe Stripe, not the client.
+
+    Re-fetches and applies; when the PaymentIntent has not succeeded raises
+    :class:`PaymentNotCompleted` (409) and nothing is fulfilled (RELIABILITY C-12).
+    """
+    payment = payment_refresh(payment_intent_id=payment.payment_intent_id)
+    if payment.status != PaymentStatus.SUCCEEDED:
+        raise PaymentNotCompleted(
+            f"The payment has not been completed (status {payment.status}).",
+            details=[{"field": "payment_intent_id", "message": payment.status, "code": payment.status}],
+        )
+    return payment
+
+
+def _fee_for(payment: Payment, charge_fee: Decimal | None) -> tuple[Decimal, str]:
+    if charge_fee is not None and charge_fee > 0:
+        return charge_fee, "Stripe fee (balance transaction)"
+    percent = Decimal(str(settings.STRIPE_FEE_PERCENT or 0))
+    fixed = Decimal(str(settings.STRIPE_FEE_FIXED or "0"))
+    if charge_fee is None or percent or fixed:
+        estimate = (payment.amount * percent / Decimal(100) + fixed).quantize(Decimal("0.01"))
+        return estimate, "Stripe fee estimated from STRIPE_FEE_PERCENT/STRIPE_FEE_FIXED (Stripe reported none)"
+    return Decimal("0.00"), "Stripe fee (balance transaction: none)"
+
+
+def payment_record_ledger(*, payment: Payment) -> None:
+    """The payment's ledger rows, once: ``payment`` (+amount, source = charge id) and ``fee``
+    (−fee from the charge's balance transaction; when Stripe reports none — localstripe — the
+    ``STRIPE_FEE_PERCENT``/``STRIPE_FEE_FIXED`` estimate, else 0, said so in the memo)."""
+    source = payment.charge_id or payment.payment_intent_id
+    occurred = payment.succeeded_at or timezone.now()
+    booking = payment.booking
+    ledger_record(
+        kind=LedgerKind.PAYMENT,
+        amount=payment.amount,
+        currency=payment.currency,
+        source_id=source,
+        occurred_at=occurred,
+        booking=booking,
+        payment=payment,
+        memo=f"Payment {payment.payment_intent_id}" + (f" for booking {booking.reference}" if booking else ""),
+    )
+    if LedgerEntry.objects.filter(kind=LedgerKind.FEE, source_id=source).exists():
+        return
+    charge_fee = None
+    if payment.charge_id:
+        charge_fee = get_gateway().retrieve_charge(payment.charge_id).fee
+    fee, memo = _fee_for(payment, charge_fee)
+    ledger_record(
+        kind=LedgerKind.FEE,
+        amount=-fee,
+        currency=payment.currency,
+        source_id=source,
+        occurred_at=occurred,
+        booking=booking,
+        payment=payment,
+        memo=memo,
+    )
+    Payment.objects.filter(pk=payment.pk).update(fee_amount=fee)
+
+
+def payment_apply_succeeded(*, payment: Payment) -> Payment:
+    """Fulfil a succeeded payment, once whatever calls it how often (webhook, page, hold-expiry task).
+
+    Records the ledger rows, then for a booking: ``pending_payment`` → :func:`booking_confirm` (the
+    core re-checks the time: an expired but unreleased hold is confirmed if the time is still free);
+    when the booking can no longer be confirmed (hold released and time taken, or cancelled) the
+    payment is refunded in full automatically (key ``refund-<payment id>-auto``) and the client is
+    e-mailed. A confirmed booking is left alone.
+    """
+    from .refunds import refund_create
+
+    payment_record_ledger(payment=payment)
+    if not payment.booking_id:
+        return payment
+    booking = ConsultationBooking.objects.get(pk=payment.booking_id)
+    if booking.status == BookingStatus.PENDING_PAYMENT:
+        try:
+            booking_confirm(booking=booking, payment_intent_id=payment.payment_intent_id)
+            return payment
+        except (BookingStateConflict, BookingUnavailable):
+            booking.refresh_from_db()
+    if booking.status == BookingStatus.CONFIRMED:
+        if booking.payment_intent_id == payment.payment_intent_id or not booking.payment_intent_id:
+            return payment
+    elif booking.status != BookingStatus.CANCELLED:
+        return payment
+    # Paid for a time the client no longer holds (or a second PaymentIntent for a paid booking).
+    refund_create(
+        payment=payment,
+        reason=RefundReason.SLOT_TAKEN,
+        idempotency_key=f"refund-{payment.pk}-auto",
+        note="Paid after the hold expired and the time was no longer free; refunded automatically.",
+        notify_client=True,
+    )
+    return payment
+
+
+def payment_cancel_open(*, booking: ConsultationBooking) -> list[Payment]:
+    """Cancel the booking's unpaid PaymentIntents at Stripe (hold expired or booking cancelled).
+
+    A PaymentIntent that turns out to have succeeded meanwhile is applied instead (and, since the
+    booking no longer holds its time, refunded by :func:`payment_apply_succeeded`).
+    """
+    done = []
+    for payment in Payment.objects.filter(booking=booking).open():
+        info = get_gateway().cancel_payment_intent(
+            payment_intent_id=payment.payment_intent_id, idempotency_key=f"{payment.idempotency_key}-cancel"
+        )
+        done.append(payment_apply_intent(info=info))
+    return done

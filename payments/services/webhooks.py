@@ -1,0 +1,176 @@
+"""The webhook inbox: store a verified event once, apply it in a task through a dispatch table.
+
+:func:`webhook_receive` (called by the views after the signature check) stores the event by
+``(provider, event_id)`` — a duplicate finds the stored row — and enqueues :func:`webhook_process`
+after commit. Processing locks the event row, skips an event already ``processed``/``ignored``,
+runs the handler of its type (:data:`STRIPE_HANDLERS`, STYLE.md §9) and marks it, all in one
+transaction: a handler that fails (a lock timeout, Stripe unreachable) leaves no partial change,
+the row becomes ``failed`` and the provider's redelivery processes it again. Handlers never trust the
+payload: they re-fetch the object from Stripe and apply its current state with idempotent services,
+so repeated or out-of-order events end in Stripe's state (RELIABILITY S-3, S-4, S-10, S-11).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from payments.exceptions import PaymentMismatch, PaymentNotFound
+from payments.models import Provider, WebhookEvent, WebhookStatus
+from payments.stripe_gateway import get_gateway
+
+from .checkout import payment_refresh
+from .disputes import dispute_refresh
+from .refunds import refund_apply_stripe, refunds_sync_payment
+from .subscriptions import subscription_apply_stripe
+
+logger = logging.getLogger(__name__)
+
+
+def webhook_receive(
+    *,
+    provider: str,
+    event_id: str,
+    type: str,
+    payload: dict,
+    object_id: str = "",
+    event_created_at: datetime | None = None,
+) -> tuple[WebhookEvent, bool]:
+    """Store a verified event (or find it); returns ``(event, created)``.
+
+    Enqueues processing after commit unless the event is already ``processed`` or ``ignored``.
+    Raises Django's ``OperationalError`` when the database is locked (the view answers 503).
+    """
+    created = False
+    with transaction.atomic():
+        event = WebhookEvent.objects.filter(provider=provider, event_id=event_id).first()
+        if event is None:
+            try:
+                with transaction.atomic():
+                    event = WebhookEvent.objects.create(
+                        provider=provider,
+                        event_id=event_id,
+                        type=type[:100],
+                        object_id=object_id[:255],
+                        payload=payload,
+                        event_created_at=event_created_at,
+                    )
+                created = True
+            except IntegrityError:
+                event = WebhookEvent.objects.get(provider=provider, event_id=event_id)
+        if event.status in (WebhookStatus.RECEIVED, WebhookStatus.FAILED):
+            from payments.tasks import process_webhook_event_task
+
+            pk = event.pk
+            transaction.on_commit(lambda: process_webhook_event_task.enqueue(pk))
+    return event, created
+
+
+def webhook_process(*, event_pk: int) -> WebhookEvent:
+    """Apply one stored event exactly once (see the module docstring). Returns the event as stored;
+    a handler error is recorded on the row (``failed``, ``error``, ``attempts`` + 1), not raised."""
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.select_for_update().get(pk=event_pk)
+            if event.status in (WebhookStatus.PROCESSED, WebhookStatus.IGNORED):
+                return event
+            handler = HANDLERS.get(event.provider, {}).get(event.type)
+            event.attempts += 1
+            event.status = WebhookStatus.IGNORED if handler is None else WebhookStatus.PROCESSED
+            if handler is not None:
+                try:
+                    with transaction.atomic():
+                        handler(event)
+                except (PaymentNotFound, PaymentMismatch) as exc:
+                    # Not ours (another integration's PaymentIntent) or an alert already logged:
+                    # a redelivery would not change it, so it is recorded, not retried.
+                    event.status = WebhookStatus.IGNORED
+                    event.error = f"{type(exc).__name__}: {exc.message}"
+            event.processed_at = timezone.now()
+            if event.status == WebhookStatus.PROCESSED:
+                event.error = ""
+            event.save()
+            return event
+    except Exception as exc:
+        logger.exception("Webhook event %s failed", event_pk)
+        WebhookEvent.objects.filter(pk=event_pk).exclude(status=WebhookStatus.PROCESSED).update(
+            status=WebhookStatus.FAILED, attempts=F("attempts") + 1, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        return WebhookEvent.objects.get(pk=event_pk)
+
+
+# --- Stripe handlers (each re-fetches what the event is about) ----------------------------------
+
+
+def _obj(event: WebhookEvent) -> dict:
+    return (event.payload.get("data") or {}).get("object") or {}
+
+
+def _on_payment_intent(event: WebhookEvent) -> None:
+    """``payment_intent.*``: re-fetch the PaymentIntent and apply it (fulfils once on success)."""
+    payment_refresh(payment_intent_id=event.object_id, event_created=event.event_created_at)
+
+
+def _on_charge_refunded(event: WebhookEvent) -> None:
+    """``charge.refunded``: re-fetch the payment's refunds (the charge event may come before the
+    PaymentIntent's own ``succeeded``: apply that first so the refund finds a succeeded payment)."""
+    payment_intent_id = _obj(event).get("payment_intent") or ""
+    if isinstance(payment_intent_id, dict):
+        payment_intent_id = payment_intent_id.get("id", "")
+    if not payment_intent_id:
+        payment_intent_id = get_gateway().retrieve_charge(event.object_id).payment_intent_id
+    payment_refresh(payment_intent_id=payment_intent_id, event_created=event.event_created_at)
+    refunds_sync_payment(payment_intent_id=payment_intent_id)
+
+
+def _on_refund(event: WebhookEvent) -> None:
+    """``refund.created`` / ``refund.updated`` / ``refund.failed`` (and ``charge.refund.updated``)."""
+    refund_apply_stripe(info=get_gateway().retrieve_refund(event.object_id))
+
+
+def _on_dispute(event: WebhookEvent) -> None:
+    """``charge.dispute.*``: re-fetch the dispute and record it (open → held back; won → restored)."""
+    dispute_refresh(dispute_id=event.object_id)
+
+
+def _on_subscription(event: WebhookEvent) -> None:
+    """``customer.subscription.*``: re-fetch and store the subscription's current state."""
+    email = _obj(event).get("customer_email") or ""
+    subscription_apply_stripe(info=get_gateway().retrieve_subscription(event.object_id), email=email)
+
+
+STRIPE_HANDLERS: dict[str, Callable[[WebhookEvent], None]] = {
+    "payment_intent.succeeded": _on_payment_intent,
+    "payment_intent.payment_failed": _on_payment_intent,
+    "payment_intent.canceled": _on_payment_intent,
+    "payment_intent.processing": _on_payment_intent,
+    "payment_intent.requires_action": _on_payment_intent,
+    "charge.refunded": _on_charge_refunded,
+    "refund.created": _on_refund,
+    "refund.updated": _on_refund,
+    "refund.failed": _on_refund,
+    "charge.refund.updated": _on_refund,
+    "charge.dispute.created": _on_dispute,
+    "charge.dispute.updated": _on_dispute,
+    "charge.dispute.closed": _on_dispute,
+    "charge.dispute.funds_withdrawn": _on_dispute,
+    "charge.dispute.funds_reinstated": _on_dispute,
+    "customer.subscription.created": _on_subscription,
+    "customer.subscription.updated": _on_subscription,
+    "customer.subscription.deleted": _on_subscription,
+    "customer.subscription.paused": _on_subscription,
+    "customer.subscription.resumed": _on_subscription,
+}
+
+#: PayPal and Brevo notifications are verified and recorded; no handler applies them yet
+#: (bookings are paid through Stripe), so they are stored as ``ignored``.
+HANDLERS: dict[str, dict[str, Callable[[WebhookEvent], None]]] = {
+    Provider.STRIPE: STRIPE_HANDLERS,
+    Provider.PAYPAL: {},
+    Provider.BREVO: {},
+}
