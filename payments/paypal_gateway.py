@@ -1,0 +1,86 @@
+"""PayPal's webhook verification (``POST /v1/notifications/verify-webhook-signature``) over urllib.
+
+The only module that talks to PayPal. Settings: ``PAYPAL_API_BASE``, ``PAYPAL_CLIENT_ID``,
+``PAYPAL_CLIENT_SECRET``, ``PAYPAL_WEBHOOK_ID``. It may: fetch an OAuth token and ask PayPal whether a
+notification is genuine. It may not: touch the database or apply the notification.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+
+from .exceptions import PaymentNotConfigured, PaymentProviderUnavailable, WebhookSignatureInvalid
+
+#: The transmission headers PayPal signs, as PayPal's API wants them named.
+HEADER_FIELDS = {
+    "auth_algo": "PAYPAL-AUTH-ALGO",
+    "cert_url": "PAYPAL-CERT-URL",
+    "transmission_id": "PAYPAL-TRANSMISSION-ID",
+    "transmission_sig": "PAYPAL-TRANSMISSION-SIG",
+    "transmission_time": "PAYPAL-TRANSMISSION-TIME",
+}
+TIMEOUT = 10
+
+
+def is_configured() -> bool:
+    return bool(settings.PAYPAL_CLIENT_ID and settings.PAYPAL_CLIENT_SECRET and settings.PAYPAL_WEBHOOK_ID)
+
+
+def _post(path: str, body: bytes, headers: dict) -> dict:
+    request = urllib.request.Request(  # noqa: S310  (PAYPAL_API_BASE is https in production, from settings)
+        settings.PAYPAL_API_BASE.rstrip("/") + path, data=body, headers=headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            return json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        if exc.code >= 500 or exc.code == 429:
+            raise PaymentProviderUnavailable() from exc
+        raise WebhookSignatureInvalid(f"PayPal refused the verification ({exc.code}).") from exc
+    except (urllib.error.URLError, TimeoutError, ValueError) as exc:
+        raise PaymentProviderUnavailable() from exc
+
+
+def _token() -> str:
+    credentials = f"{settings.PAYPAL_CLIENT_ID}:{settings.PAYPAL_CLIENT_SECRET}".encode()
+    data = _post(
+        "/v1/oauth2/token",
+        b"grant_type=client_credentials",
+        {
+            "Authorization": "Basic " + base64.b64encode(credentials).decode(),
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+        },
+    )
+    token = data.get("access_token")
+    if not token:
+        raise PaymentProviderUnavailable("PayPal gave no access token.")
+    return token
+
+
+def verify_webhook(*, headers: dict, event: dict) -> None:
+    """Ask PayPal whether ``event`` with these transmission ``headers`` is genuine.
+
+    ``headers``: the request's headers (any case). Raises :class:`WebhookSignatureInvalid` (400) for a
+    missing header or a verdict other than ``SUCCESS``, :class:`PaymentProviderUnavailable` (503) when
+    PayPal cannot be reached, :class:`PaymentNotConfigured` without credentials.
+    """
+    if not is_configured():
+        raise PaymentNotConfigured("PayPal webhooks are not configured.")
+    lowered = {k.lower(): v for k, v in headers.items()}
+    values = {field: lowered.get(name.lower(), "") for field, name in HEADER_FIELDS.items()}
+    if not all(values.values()):
+        raise WebhookSignatureInvalid("PayPal transmission headers are missing.")
+    body = json.dumps({**values, "webhook_id": settings.PAYPAL_WEBHOOK_ID, "webhook_event": event}).encode()
+    verdict = _post(
+        "/v1/notifications/verify-webhook-signature",
+        body,
+        {"Authorization": f"Bearer {_token()}", "Content-Type": "application/json", "Accept": "application/json"},
+    )
+    if verdict.get("verification_status") != "SUCCESS":
+        raise WebhookSignatureInvalid("PayPal could not verify the notification.")

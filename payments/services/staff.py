@@ -1,0 +1,122 @@
+"""Staff operations on payments that the admin and ``/api/v1/admin/payments`` share.
+
+- :func:`staff_refund` — a staff refund of a payment found by id, PaymentIntent id or booking
+  reference, through the core's :func:`payments.services.refund_create`.
+- :func:`payment_status_correct` — the "status correction" of spec 000
+  ``PUT /admin/payments/transactions/{id}/status``. A payment's status mirrors Stripe's
+  PaymentIntent, so staff cannot type a new one in: the correction RE-FETCHES the PaymentIntent
+  (:func:`payments.services.payment_refresh`, which only ever moves a status forward) and records
+  the staff note in the audit log. When staff name the status they expect, it must be reachable
+  from the current one (never backwards) and Stripe must report it, otherwise the call is refused.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from magnetiq.audit import log_action
+from magnetiq.exceptions import Conflict, InvalidInput
+from payments.exceptions import PaymentNotFound
+from payments.models import Payment, PaymentStatus, Provider, Refund, RefundReason, payment_can_move
+
+from .checkout import payment_refresh
+from .refunds import RefundNotAllowed, payment_refundable, refund_create
+
+
+class PaymentStatusBackwards(Conflict):
+    code = "PAYMENT_STATUS_BACKWARDS"
+    message = "A payment's status cannot move backwards."
+
+
+class PaymentStatusNotConfirmed(Conflict):
+    code = "PAYMENT_STATUS_NOT_CONFIRMED"
+    message = "Stripe does not report that status for this payment."
+
+
+class PaymentNotRefreshable(Conflict):
+    code = "PAYMENT_NOT_REFRESHABLE"
+    message = "Only Stripe payments can be refreshed from the provider."
+
+
+def payment_for_refund(
+    *, payment_id: int | None = None, payment_intent_id: str = "", booking_reference: str = ""
+) -> Payment:
+    """The payment a staff refund is about. By id or PaymentIntent id: that payment. By booking
+    reference: the booking's succeeded payment with the most left to refund (a booking has at most a
+    few payments). Raises :class:`PaymentNotFound` (404) when nothing matches,
+    :class:`RefundNotAllowed` (409) when the booking has no succeeded payment."""
+    if payment_id is not None:
+        payment = Payment.objects.filter(pk=payment_id).first()
+    elif payment_intent_id:
+        payment = Payment.objects.filter(payment_intent_id=payment_intent_id).first()
+    elif booking_reference:
+        payments = list(Payment.objects.filter(booking__reference=booking_reference))
+        if not payments:
+            raise PaymentNotFound("That booking has no payment.")
+        succeeded = [p for p in payments if p.status == PaymentStatus.SUCCEEDED]
+        if not succeeded:
+            raise RefundNotAllowed("That booking has no succeeded payment.")
+        payment = max(succeeded, key=lambda p: (payment_refundable(p), p.pk))
+    else:
+        raise InvalidInput(
+            "Name the payment: payment_id, payment_intent_id or booking_reference.",
+            details=[{"field": "payment_id", "message": "One of these is required.", "code": "required"}],
+        )
+    if payment is None:
+        raise PaymentNotFound()
+    return payment
+
+
+def staff_refund(
+    *,
+    payment: Payment,
+    amount: Decimal | None = None,
+    reason: str = RefundReason.REQUESTED_BY_CUSTOMER,
+    note: str = "",
+    actor=None,
+) -> Refund:
+    """Refund ``amount`` (None: everything still refundable) of ``payment`` on staff's behalf.
+
+    Errors are the core's: :class:`RefundNotAllowed` 409 (not succeeded / nothing left),
+    ``InvalidInput`` 422 (amount ≤ 0 or more than refundable), ``PaymentError`` 400/402 (Stripe
+    refused) and ``PaymentProviderUnavailable`` 503 (the refund stays pending; retry).
+    """
+    return refund_create(payment=payment, amount=amount, reason=reason, note=note, requested_by=actor)
+
+
+def payment_status_correct(*, payment: Payment, expected_status: str = "", note: str = "", actor=None) -> Payment:
+    """Re-fetch ``payment`` from Stripe (the status follows the PaymentIntent, forward only) and
+    record staff's ``note``.
+
+    ``expected_status`` (optional): the status staff believe is right. Refused with
+    :class:`PaymentStatusBackwards` (409) when it is not reachable from the current status, and with
+    :class:`PaymentStatusNotConfirmed` (409) when Stripe reports another one after the refresh (the
+    refresh itself is kept: it is Stripe's truth). :class:`PaymentNotRefreshable` (409) for a
+    payment of another provider; the gateway's errors (503 unreachable) pass through.
+    """
+    if expected_status and expected_status not in PaymentStatus.values:
+        raise InvalidInput(
+            f"Unknown status {expected_status!r}.",
+            details=[{"field": "status", "message": "Not a valid choice.", "code": "invalid_choice"}],
+        )
+    if payment.provider != Provider.STRIPE:
+        raise PaymentNotRefreshable()
+    old = payment.status
+    if expected_status and not payment_can_move(old, expected_status):
+        raise PaymentStatusBackwards(
+            f"A {old} payment cannot become {expected_status}.",
+            details=[{"field": "status", "message": f"Not reachable from {old}.", "code": "invalid_transition"}],
+        )
+    refreshed = payment_refresh(payment_intent_id=payment.payment_intent_id)
+    log_action(
+        refreshed,
+        "payments.payment.status_checked",
+        actor=actor,
+        data={"from": old, "to": refreshed.status, "expected": expected_status, "note": note[:500]},
+    )
+    if expected_status and refreshed.status != expected_status:
+        raise PaymentStatusNotConfirmed(
+            f"Stripe reports {refreshed.status}, not {expected_status}; the payment keeps Stripe's status.",
+            details=[{"field": "status", "message": f"Stripe reports {refreshed.status}.", "code": "not_confirmed"}],
+        )
+    return refreshed
