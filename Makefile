@@ -45,11 +45,21 @@ setup: install
 	$(PY) manage.py ensure_superadmin
 
 ## run: everything a fresh machine needs, then serve http://$(HOST):$(PORT) with the task worker.
+# Without STRIPE_SECRET_KEY (environment or .env) the checkout runs against localstripe on :8420
+# (Stripe's test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined).
+LOCALSTRIPE_PORT ?= 8420
 run: setup
 	@$(PY) -c "import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
 	  r=s.connect_ex(('$(HOST)', $(PORT))); sys.exit(0 if r else 'Port $(PORT) is already in use: stop the other server or run make run PORT=<free port>.')"
 	@echo "Serving http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs/). Ctrl-C stops."
 	@trap 'kill 0' INT TERM EXIT; \
+	if [ -z "$$STRIPE_SECRET_KEY" ] && ! grep -qs '^STRIPE_SECRET_KEY=.' .env; then \
+		echo "No STRIPE_SECRET_KEY: payments go to localstripe on :$(LOCALSTRIPE_PORT) (test card 4242 4242 4242 4242)"; \
+		$(VENV)/bin/localstripe --port $(LOCALSTRIPE_PORT) >var/localstripe.log 2>&1 & \
+		export STRIPE_SECRET_KEY=sk_test_localstripe STRIPE_PUBLISHABLE_KEY=pk_test_localstripe \
+			STRIPE_WEBHOOK_SECRET=whsec_localstripe STRIPE_API_BASE=http://127.0.0.1:$(LOCALSTRIPE_PORT) \
+			STRIPE_JS_URL=http://127.0.0.1:$(LOCALSTRIPE_PORT)/js.stripe.com/v3/; \
+	fi; \
 	$(PY) manage.py db_worker & \
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
