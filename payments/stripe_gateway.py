@@ -560,3 +560,208 @@ def get_gateway() -> StripeGateway:
         api_base=settings.STRIPE_API_BASE,
         webhook_tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
     )
+
+
+# --- Stripe Connect (payouts app): Express accounts, account links, transfers -------------------
+# Appended for ``payouts`` (issue 4 "Consultant payment set-up and payouts"). localstripe has no
+# Connect: these calls are tested against recorded Stripe responses (payouts/tests/fixtures/stripe).
+
+
+@dataclass(frozen=True)
+class ConnectAccountInfo:
+    """A connected (Express) account as Stripe has it now. ``requirements_*``: field names Stripe
+    still needs (``currently_due``, ``past_due``, ``pending_verification``, ``errors`` as reason codes)."""
+
+    id: str
+    email: str
+    country: str
+    charges_enabled: bool
+    payouts_enabled: bool
+    details_submitted: bool
+    transfers_capability: str  # "active", "inactive", "pending" or "" (not requested)
+    requirements_currently_due: list[str] = field(default_factory=list)
+    requirements_past_due: list[str] = field(default_factory=list)
+    requirements_pending_verification: list[str] = field(default_factory=list)
+    requirements_errors: list[str] = field(default_factory=list)
+    disabled_reason: str = ""
+
+
+@dataclass(frozen=True)
+class AccountLinkInfo:
+    url: str
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TransferInfo:
+    """A transfer to a connected account; ``amount``/``amount_reversed`` in major units."""
+
+    id: str
+    amount: Decimal
+    amount_reversed: Decimal
+    currency: str  # upper case
+    destination: str
+    reversed: bool
+    transfer_group: str
+    metadata: dict
+    created: datetime | None
+
+
+class TransferFailed(PaymentError):
+    """Stripe refused a transfer (``balance_insufficient``, an account without the transfers
+    capability, …). ``stripe_code``: Stripe's error code; ``message``: Stripe's own text. 400."""
+
+    code = "TRANSFER_FAILED"
+    message = "The transfer was refused."
+
+    def __init__(self, message: str | None = None, *, stripe_code: str = "", **kwargs):
+        self.stripe_code = stripe_code
+        super().__init__(message, **kwargs)
+
+
+def _plain(value: Any) -> Any:
+    """An SDK object (or nested dict) as plain dicts and lists."""
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    return value
+
+
+class StripeConnectGateway(StripeGateway):
+    """Stripe Connect Express on top of :class:`StripeGateway` (same client, settings and error
+    translation). May: create accounts, account links and transfers, reverse transfers. May not:
+    charge anyone, touch the database."""
+
+    @staticmethod
+    def _account(account) -> ConnectAccountInfo:
+        data = _plain(account) or {}
+        requirements = data.get("requirements") or {}
+        capabilities = data.get("capabilities") or {}
+        return ConnectAccountInfo(
+            id=data.get("id", ""),
+            email=data.get("email") or "",
+            country=data.get("country") or "",
+            charges_enabled=bool(data.get("charges_enabled")),
+            payouts_enabled=bool(data.get("payouts_enabled")),
+            details_submitted=bool(data.get("details_submitted")),
+            transfers_capability=capabilities.get("transfers") or "",
+            requirements_currently_due=list(requirements.get("currently_due") or []),
+            requirements_past_due=list(requirements.get("past_due") or []),
+            requirements_pending_verification=list(requirements.get("pending_verification") or []),
+            requirements_errors=[e.get("code", "") for e in requirements.get("errors") or []],
+            disabled_reason=requirements.get("disabled_reason") or "",
+        )
+
+    @staticmethod
+    def _transfer(transfer) -> TransferInfo:
+        data = _plain(transfer) or {}
+        currency = (data.get("currency") or "").upper()
+        return TransferInfo(
+            id=data.get("id", ""),
+            amount=from_minor(data.get("amount"), currency),
+            amount_reversed=from_minor(data.get("amount_reversed"), currency),
+            currency=currency,
+            destination=_id(data.get("destination")),
+            reversed=bool(data.get("reversed")),
+            transfer_group=data.get("transfer_group") or "",
+            metadata=dict(data.get("metadata") or {}),
+            created=_ts(data.get("created")),
+        )
+
+    def create_express_account(
+        self, *, email: str, country: str, idempotency_key: str, metadata: dict | None = None
+    ) -> ConnectAccountInfo:
+        """An Express account with the ``transfers`` capability requested. Same key → same account."""
+        account = self._call(
+            self.client.v1.accounts.create,
+            params={
+                "type": "express",
+                "country": country.upper(),
+                "email": email,
+                "capabilities": {"transfers": {"requested": True}},
+                "metadata": metadata or {},
+            },
+            options={"idempotency_key": idempotency_key},
+        )
+        return self._account(account)
+
+    def retrieve_account(self, account_id: str) -> ConnectAccountInfo:
+        return self._account(self._call(self.client.v1.accounts.retrieve, account_id))
+
+    def create_account_link(self, *, account_id: str, refresh_url: str, return_url: str) -> AccountLinkInfo:
+        """A one-time onboarding URL (expires after a few minutes; create a new one each time)."""
+        link = self._call(
+            self.client.v1.account_links.create,
+            params={
+                "account": account_id,
+                "refresh_url": refresh_url,
+                "return_url": return_url,
+                "type": "account_onboarding",
+            },
+        )
+        data = _plain(link) or {}
+        return AccountLinkInfo(url=data.get("url", ""), expires_at=_ts(data.get("expires_at")))
+
+    def create_transfer(
+        self,
+        *,
+        amount: Decimal,
+        currency: str,
+        destination: str,
+        idempotency_key: str,
+        transfer_group: str = "",
+        metadata: dict | None = None,
+    ) -> TransferInfo:
+        """Move ``amount`` (major units) from the platform balance to ``destination`` (``acct_…``).
+
+        Raises :class:`TransferFailed` when Stripe refuses it (4xx: the outcome is final for this
+        key) and :class:`PaymentProviderUnavailable` when Stripe cannot be reached (outcome unknown:
+        retry with the same key)."""
+        params: dict[str, Any] = {
+            "amount": to_minor(amount, currency),
+            "currency": currency.lower(),
+            "destination": destination,
+            "metadata": metadata or {},
+        }
+        if transfer_group:
+            params["transfer_group"] = transfer_group
+        try:
+            transfer = self.client.v1.transfers.create(params=params, options={"idempotency_key": idempotency_key})
+        except stripe.StripeError as exc:
+            translated = _translate(exc)
+            if isinstance(translated, PaymentProviderUnavailable | PaymentNotConfigured):
+                raise translated from exc
+            error = getattr(exc, "error", None)
+            raise TransferFailed(
+                (getattr(error, "message", None) if error else None) or str(exc.user_message or translated.message),
+                stripe_code=exc.code or "",
+            ) from exc
+        return self._transfer(transfer)
+
+    def retrieve_transfer(self, transfer_id: str) -> TransferInfo:
+        return self._transfer(self._call(self.client.v1.transfers.retrieve, transfer_id))
+
+    def reverse_transfer(
+        self, *, transfer_id: str, idempotency_key: str, amount: Decimal | None = None
+    ) -> TransferInfo:
+        """Reverse all (or ``amount`` of) a transfer; returns the transfer as it is afterwards."""
+        params: dict[str, Any] = {}
+        current = self.retrieve_transfer(transfer_id)
+        if amount is not None:
+            params["amount"] = to_minor(amount, current.currency)
+        self._call(
+            self.client.v1.transfers.reversals.create,
+            transfer_id,
+            params=params,
+            options={"idempotency_key": idempotency_key},
+        )
+        return self.retrieve_transfer(transfer_id)
+
+
+def get_connect_gateway() -> StripeConnectGateway:
+    """:func:`get_gateway` with the Connect calls. Raises :class:`PaymentNotConfigured` without a key."""
+    return StripeConnectGateway(
+        secret_key=settings.STRIPE_SECRET_KEY,
+        webhook_secret=settings.STRIPE_WEBHOOK_SECRET,
+        api_base=settings.STRIPE_API_BASE,
+        webhook_tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
+    )
