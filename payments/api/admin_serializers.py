@@ -4,6 +4,7 @@ decimals (``"150.00"``) beside an ISO ``currency``."""
 
 import re
 from datetime import date
+from decimal import Decimal
 
 from rest_framework import serializers
 
@@ -46,7 +47,7 @@ class RefundCreateSerializer(serializers.Serializer):
     payment_id = serializers.IntegerField(required=False, min_value=1)
     payment_intent_id = serializers.CharField(required=False, max_length=100)
     booking_reference = serializers.CharField(required=False, max_length=32)
-    amount = serializers.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=0.01)
+    amount = serializers.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     reason = serializers.ChoiceField(choices=RefundReason.choices, default=RefundReason.REQUESTED_BY_CUSTOMER)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
@@ -169,6 +170,7 @@ class TransactionStatusSerializer(serializers.Serializer):
 
 
 # --- report queries --------------------------------------------------------------------------------
+
 
 class DailyReportQuery(serializers.Serializer):
     """Either ``date`` (one day) or ``from`` and ``to`` (inclusive, at most 92 days); UTC days."""
