@@ -580,6 +580,7 @@ def manage(request, reference: str):
         policy_text=_policy_text(booking, labels) if booking.is_active and not can_change else "",
         reschedule_url=reverse("bookings:reschedule", args=[booking.reference]) + query,
         cancel_url=reverse("bookings:cancel", args=[booking.reference]) + query,
+        pay_url=reverse("bookings:pay", args=[booking.reference]) + query if pending and booking.is_active else "",
     )
     return render(request, "bookings/manage.html", context)
 

@@ -1,0 +1,74 @@
+"""The payment step of the booking pages: ``/bookings/<reference>/pay/?token=`` (mounted by
+``bookings/urls.py``). Stripe.js (``STRIPE_JS_URL``: Stripe's in production, localstripe's stand-in
+in development and tests) turns the card into a token in the browser; the page posts it to
+``/api/v1/public/payment/confirm``, which confirms at Stripe, re-fetches and applies the result, so a
+declined card shows Stripe's message and a paid booking goes to its confirmed page."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from bookings.models import BookingStatus
+from bookings.views import LABELS, _booking_for, _language, format_when, manage_url
+from magnetiq.exceptions import ApplicationError
+from payments.services import payment_create_for_booking
+
+TEXT = {
+    "en": {
+        "title": "Pay for your consultation",
+        "amount": "Amount",
+        "held": "This time is held for you until {until}; pay before then to keep it.",
+        "card": "Card",
+        "pay": "Pay {amount}",
+        "paying": "Paying…",
+        "declined": "Your card was declined. Please use another card or contact your bank.",
+        "failed": "The payment did not go through: ",
+    },
+    "de": {
+        "title": "Beratung bezahlen",
+        "amount": "Betrag",
+        "held": "Dieser Termin ist bis {until} für Sie reserviert; bezahlen Sie bis dahin, um ihn zu behalten.",
+        "card": "Karte",
+        "pay": "{amount} bezahlen",
+        "paying": "Zahlung läuft…",
+        "declined": "Ihre Karte wurde abgelehnt. Bitte nutzen Sie eine andere Karte oder wenden Sie sich an Ihre Bank.",
+        "failed": "Die Zahlung ist nicht durchgegangen: ",
+    },
+}
+
+
+@require_http_methods(["GET"])
+def pay(request, reference: str):
+    """Show the card form for a held, priced booking; anything else goes to the booking page."""
+    booking, token = _booking_for(request, reference)
+    lang = _language(request)
+    if booking.status != BookingStatus.PENDING_PAYMENT or not booking.is_active:
+        return redirect(manage_url(booking))
+    try:
+        payment = payment_create_for_booking(booking=booking)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(manage_url(booking))
+    text = TEXT[lang]
+    amount = f"{payment.amount} {payment.currency}"
+    return render(
+        request,
+        "payments/pay.html",
+        {
+            "booking": booking,
+            "token": token,
+            "text": text,
+            "heading": text["title"],
+            "amount": amount,
+            "pay_label": text["pay"].format(amount=amount),
+            "hold_text": text["held"].format(until=format_when(booking.hold_expires_at, booking.timezone, lang)),
+            "hold_expires_at": booking.hold_expires_at.isoformat(),
+            "stripe_js_url": settings.STRIPE_JS_URL,
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+            "confirm_url": reverse("api:payment-confirm"),
+            "done_url": manage_url(booking),
+            "labels": LABELS[lang],
+        },
+    )

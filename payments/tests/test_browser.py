@@ -1,0 +1,44 @@
+"""Must-show: a paid booking completed in headless Chromium with a test card (localstripe's Stripe.js)."""
+
+import pytest
+
+from bookings.models import BookingStatus
+from bookings.views import manage_url
+from payments.models import LedgerEntry, Payment, PaymentStatus
+
+from .conftest import hold
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def fill_card(page, number: str) -> None:
+    page.fill("#card-element input[placeholder=number]", number)
+    page.fill("#card-element input[placeholder=exp_month]", "12")
+    page.fill("#card-element input[placeholder=exp_year]", "30")
+    page.fill("#card-element input[placeholder=cvc]", "123")
+    page.fill("#card-element input[placeholder=postal_code]", "10115")
+
+
+def test_pay_a_held_booking_with_a_test_card(localstripe, consultant, page):
+    booking = hold(consultant)
+    page.goto(manage_url(booking))
+    page.click("#pay-link")
+    page.wait_for_selector("#card-element input[placeholder=number]")
+    assert page.inner_text("#amount") == "100.00 USD"
+    assert "held for you until" in page.inner_text("#hold")
+
+    fill_card(page, "4000000000000002")
+    page.click("#pay-button")
+    page.wait_for_selector("#payment-error:not([hidden])")
+    assert page.inner_text("#payment-error") == "Your card was declined. Please use another card or contact your bank."
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.PENDING_PAYMENT
+
+    page.fill("#card-element input[placeholder=number]", "4242424242424242")
+    page.click("#pay-button")
+    page.wait_for_selector("#booking-status")
+    assert page.inner_text("#booking-status") == "Confirmed"
+    booking.refresh_from_db()
+    assert (booking.status, booking.payment_status) == (BookingStatus.CONFIRMED, "completed")
+    assert Payment.objects.get().status == PaymentStatus.SUCCEEDED
+    assert LedgerEntry.objects.filter(kind="payment").count() == 1
