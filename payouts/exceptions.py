@@ -1,0 +1,36 @@
+"""Errors of the payouts app, each with a stable ``code`` (spec 000 error codes where it has one)."""
+
+from magnetiq.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
+
+
+class ConsultantNotFound(NotFound):
+    code = "CONSULTANT_NOT_FOUND"
+    message = "Consultant profile not found."
+
+
+class PaymentSetupIncomplete(ApplicationError):
+    """Spec 000 ``PAYMENT_SETUP_INCOMPLETE`` (400): no connected account that can receive transfers."""
+
+    code = "PAYMENT_SETUP_INCOMPLETE"
+    status = 400
+    message = "Payment account setup required."
+
+
+class KYCTransitionNotAllowed(Conflict):
+    code = "KYC_TRANSITION_NOT_ALLOWED"
+    message = "This KYC status cannot follow the current one."
+
+
+class PayoutExceedsOwed(InvalidInput):
+    code = "PAYOUT_EXCEEDS_OWED"
+    message = "The amount is more than the consultant is owed."
+
+
+class PayoutNotPending(Conflict):
+    code = "PAYOUT_NOT_PENDING"
+    message = "This payout is no longer pending."
+
+
+class InvalidPeriod(InvalidInput):
+    code = "INVALID_PERIOD"
+    message = "Give the period as YYYY-MM (e.g. 2026-11)."
