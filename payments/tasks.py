@@ -33,7 +33,11 @@ def cancel_open_payments_task(booking_id: int) -> int:
 def send_refund_notice_task(refund_pk: int) -> bool:
     """E-mail the booking's client that their payment was refunded (once: ``client_notified_at``)."""
     with transaction.atomic():
-        refund = Refund.objects.select_for_update().select_related("payment__booking__consultant").get(pk=refund_pk)
+        refund = (
+            Refund.objects.select_for_update(of=("self",))
+            .select_related("payment__booking__consultant")
+            .get(pk=refund_pk)
+        )
         booking = refund.payment.booking
         if refund.client_notified_at is not None or booking is None:
             return False
