@@ -41,7 +41,7 @@ def test_guest_cancelling_a_day_ahead_gets_everything_back(localstripe, consulta
 
 
 def test_guest_inside_24_hours_gets_no_automatic_refund(localstripe, consultant):
-    booking, payment = paid_booking(consultant, days=3)
+    booking, _payment = paid_booking(consultant, days=3)
     # Only staff can let a guest cancel this late; the cancellation still counts as the client's.
     ConsultationBooking.objects.filter(pk=booking.pk).update(
         status=BookingStatus.CANCELLED,
@@ -64,7 +64,7 @@ def test_guest_inside_24_hours_gets_no_automatic_refund(localstripe, consultant)
 def test_consultant_or_staff_cancelling_refunds_even_at_the_last_minute(
     localstripe, consultant, django_capture_on_commit_callbacks, who
 ):
-    booking, payment = paid_booking(consultant, days=3)
+    booking, _payment = paid_booking(consultant, days=3)
     if who == "consultant":
         actor = User.objects.create_user("anna@example.com", "pw-0123456789", role=Role.CONSULTANT)
         consultant.user = actor
