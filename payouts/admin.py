@@ -136,7 +136,7 @@ class ConsultantPaymentAccountAdmin(admin.ModelAdmin):
     ]
     list_filter = ["payment_setup_status", "kyc_status", "bank_account_verified"]
     search_fields = ["first_name", "last_name", "email", "stripe_account_id"]
-    fields = list_display[1:] + ["verification_notes"]
+    fields = [*list_display[1:], "verification_notes"]
     readonly_fields = fields
     actions = ["refresh_status"]
 

@@ -25,6 +25,13 @@ from consultants.models import Consultant
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "A three-letter ISO currency code in capitals (USD, EUR).")
 ZERO = Decimal("0.00")
+HALF_CENT = Decimal("0.005")
+
+
+def within_half_cent(field: str, expression) -> Q:
+    """``field == expression`` for money. SQLite keeps decimals as floating point, where
+    ``390.00 − 55.33 − …`` is not exactly ``199.21``; within half a cent is equal to the cent."""
+    return Q(**{f"{field}__gte": expression - HALF_CENT, f"{field}__lte": expression + HALF_CENT})
 
 
 class ConsultantPaymentAccount(Consultant):
@@ -88,7 +95,7 @@ class ConsultantPayout(models.Model):
 
     consultant = models.ForeignKey(Consultant, on_delete=models.PROTECT, related_name="payouts")
     kind = models.CharField(max_length=10, choices=PayoutKind.choices, default=PayoutKind.SCHEDULED)
-    amount = _money(validators=[MinValueValidator(ZERO)])
+    amount = _money(default=ZERO, validators=[MinValueValidator(ZERO)])
     currency = models.CharField(max_length=3, default="USD", validators=[currency_validator])
     payout_period_start = models.DateTimeField()
     payout_period_end = models.DateTimeField()
@@ -131,12 +138,13 @@ class ConsultantPayout(models.Model):
                 condition=Q(payout_period_end__gt=F("payout_period_start")), name="payout_period_ordered"
             ),
             models.CheckConstraint(
-                condition=Q(
-                    amount=F("gross_earnings")
+                condition=within_half_cent(
+                    "amount",
+                    F("gross_earnings")
                     - F("platform_fee")
                     - F("tax_withholding")
                     - F("other_deductions")
-                    + F("advance_paid")
+                    + F("advance_paid"),
                 ),
                 name="payout_amount_is_breakdown",
                 violation_error_message="The amount does not match gross − fee − tax − deductions.",
@@ -185,7 +193,7 @@ class PayoutItem(models.Model):
         ordering = ["booking__start", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(net=F("gross") - F("refunds") - F("disputes") - F("fee") - F("tax")),
+                condition=within_half_cent("net", F("gross") - F("refunds") - F("disputes") - F("fee") - F("tax")),
                 name="payout_item_net_is_breakdown",
             ),
         ]

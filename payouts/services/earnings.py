@@ -101,7 +101,7 @@ def session_earnings(bookings) -> list[SessionEarning]:
         .order_by()
     )
     for row in rows:
-        sums[row["booking_id"]][row["kind"]] += row["total"]
+        sums[row["booking_id"]][row["kind"]] += cents(row["total"])
         if row["kind"] == LedgerKind.PAYMENT:
             currencies[row["booking_id"]] = row["currency"]
     disputed = set(
@@ -161,8 +161,8 @@ def payout_balance(*, consultant, currency: str, exclude_payout_id: int | None =
     if exclude_payout_id is not None:
         items = items.exclude(payout_id=exclude_payout_id)
         payouts = payouts.exclude(pk=exclude_payout_id)
-    earned = items.aggregate(total=Sum("net"))["total"] or ZERO
-    paid = payouts.aggregate(total=Sum("amount"))["total"] or ZERO
+    earned = cents(items.aggregate(total=Sum("net"))["total"] or ZERO)
+    paid = cents(payouts.aggregate(total=Sum("amount"))["total"] or ZERO)
     return earned - paid
 
 
@@ -233,7 +233,7 @@ def consultant_earnings(*, consultant, now: datetime) -> list[dict]:
         ledger = LedgerEntry.objects.filter(
             consultant=consultant, currency=currency, kind__in=(LedgerKind.PAYOUT, LedgerKind.PAYOUT_REVERSAL)
         ).aggregate(total=Sum("amount"))["total"]
-        row["paid_out"] = -(ledger or ZERO)
+        row["paid_out"] = -cents(ledger or ZERO)
         row["in_flight"] = (
             consultant.payouts.filter(Q(status="pending") | Q(status="processing"), currency=currency).aggregate(
                 total=Sum("amount")
@@ -241,6 +241,6 @@ def consultant_earnings(*, consultant, now: datetime) -> list[dict]:
             or ZERO
         )
         committed = consultant.payouts.committed().filter(currency=currency).aggregate(total=Sum("amount"))["total"]
-        row["owed"] = max(ZERO, row["net_earned"] - (committed or ZERO))
+        row["owed"] = max(ZERO, row["net_earned"] - cents(committed or ZERO))
         summary.append(row)
     return summary

@@ -34,6 +34,7 @@ from payouts.models import (
 
 from .earnings import (
     SessionEarning,
+    cents,
     consultant_owed,
     paid_sessions,
     payout_balance,
@@ -77,7 +78,7 @@ def _payout_fill(payout: ConsultantPayout, sessions: list[SessionEarning], *, ma
         tax=Sum("tax"),
         net=Sum("net"),
     )
-    totals = {key: value or ZERO for key, value in totals.items()}
+    totals = {key: cents(value or ZERO) for key, value in totals.items()}
     advance = max(
         ZERO, -payout_balance(consultant=payout.consultant, currency=payout.currency, exclude_payout_id=payout.pk)
     )

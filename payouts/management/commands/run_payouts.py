@@ -100,5 +100,8 @@ class Command(BaseCommand):
             )
         widths = [max(len(line[i]) for line in lines) for i in range(len(COLUMNS) - 1)]
         for line in lines:
-            cells = [cell.rjust(w) if i > 1 else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths))]
+            cells = [
+                cell.rjust(w) if i > 1 else cell.ljust(w)
+                for i, (cell, w) in enumerate(zip(line[:-1], widths, strict=True))
+            ]
             self.stdout.write("  ".join([*cells, line[-1]]))

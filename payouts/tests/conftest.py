@@ -1,0 +1,113 @@
+"""Fixtures of the payouts tests: a fake Stripe on 127.0.0.1 answering with recorded responses
+(the real ``stripe`` SDK makes the calls), staff users with payouts permissions, paid sessions."""
+
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+
+FIXTURES = Path(__file__).parent / "fixtures" / "stripe"
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict
+    form: dict  # parse_qs of the urlencoded body: {"capabilities[transfers][requested]": ["true"], …}
+
+
+@dataclass
+class FakeStripe:
+    """Queue replies with :meth:`reply` (a fixture file name and a status); every request lands in
+    ``requests``. An unexpected request gets a 400 so a test cannot pass by accident."""
+
+    replies: list = field(default_factory=list)
+    requests: list = field(default_factory=list)
+
+    def reply(self, fixture: str, status: int = 200) -> None:
+        self.replies.append((status, (FIXTURES / fixture).read_bytes()))
+
+
+@pytest.fixture
+def fake_stripe(settings):
+    fake = FakeStripe()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _handle(self):
+            length = int(self.headers.get("Content-Length", 0))
+            raw = self.rfile.read(length).decode() if length else ""
+            parts = urlsplit(self.path)
+            fake.requests.append(
+                Recorded(self.command, parts.path, {k.lower(): v for k, v in self.headers.items()}, parse_qs(raw))
+            )
+            status, body = (
+                fake.replies.pop(0)
+                if fake.replies
+                else (400, b'{"error": {"type": "invalid_request_error", "message": "no reply queued"}}')
+            )
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Request-Id", f"req_test{len(fake.requests)}")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_DELETE = _handle
+
+        def log_message(self, format, *args):
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    settings.STRIPE_SECRET_KEY = "sk_test_payouts"
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{server.server_address[1]}"
+    settings.SITE_URL = "https://magnetiq.example"
+    yield fake
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def _user(email: str, *perms: str):
+    user = get_user_model().objects.create_user(email=email, password="x" * 12, role="payment_manager")
+    user.groups.clear()
+    if perms:
+        group = Group.objects.create(name=f"test-{email}")
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        user.groups.add(group)
+    return get_user_model().objects.get(pk=user.pk)
+
+
+PAYMENT_MANAGER_PERMS = (
+    "payouts.view_consultantpaymentaccount",
+    "payouts.change_consultantpaymentaccount",
+    "payouts.view_consultantpayout",
+    "payouts.add_consultantpayout",
+    "payouts.change_consultantpayout",
+    "payouts.view_payoutitem",
+)
+
+
+@pytest.fixture
+def payment_manager(db):
+    return _user("pay@magnetiq.example", *PAYMENT_MANAGER_PERMS)
+
+
+@pytest.fixture
+def consultant_manager(db):
+    """Sees the set-up status only."""
+    return _user("cm@magnetiq.example", "consultants.view_consultant", "payouts.view_consultantpaymentaccount")
+
+
+@pytest.fixture
+def no_perms(db):
+    return _user("nobody@magnetiq.example")
