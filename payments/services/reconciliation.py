@@ -29,7 +29,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from magnetiq.exceptions import InvalidInput
-from payments.exceptions import PaymentError
+from payments.exceptions import PaymentError, PaymentNotConfigured, PaymentProviderUnavailable
 from payments.models import LedgerKind, Payment, PaymentStatus, Provider, RefundStatus
 from payments.stripe_gateway import get_gateway
 
@@ -56,9 +56,12 @@ def _check_payment(payment: Payment, gateway) -> tuple[list[dict], Decimal, Deci
     try:
         intent = gateway.retrieve_payment_intent(payment.payment_intent_id)
         stripe_refunds = gateway.list_refunds(payment.payment_intent_id)
+    except (PaymentProviderUnavailable, PaymentNotConfigured) as exc:
+        mismatch("stripe_error", payment.payment_intent_id, None, exc.message)
+        return found, ours_ledger, ZERO
     except PaymentError as exc:
-        kind = "missing_at_stripe" if exc.message.lower().startswith("no such") else "stripe_error"
-        mismatch(kind, payment.payment_intent_id, None, exc.message)
+        # Stripe answers a retrieve with a plain refusal only when it has no such object (404).
+        mismatch("missing_at_stripe", payment.payment_intent_id, None, exc.message)
         return found, ours_ledger, ZERO
     if intent.status != payment.status:
         mismatch("status", payment.status, intent.status)
