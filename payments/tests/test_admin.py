@@ -161,7 +161,7 @@ def test_refresh_actions_apply_stripes_state(localstripe, consultant, admin_clie
         payment=payment, dispute_id="dp_gone", amount=payment.amount, currency="USD", status=DisputeStatus.UNDER_REVIEW
     )
     refused = _action(admin_client, "dispute", "refresh_from_stripe", [dispute.pk])
-    assert [str(m) for m in refused.context["messages"]][0].startswith(f"{dispute}: ")
+    assert next(str(m) for m in refused.context["messages"]).startswith(f"{dispute}: ")
     assert LedgerEntry.objects.filter(kind="dispute").count() == 0
 
 
