@@ -53,11 +53,18 @@ class PaymentStatusOutputSerializer(serializers.Serializer):
 class KYCUpdateInputSerializer(serializers.Serializer):
     """Spec ``KYCVerificationUpdate``."""
 
-    status = serializers.ChoiceField(choices=KYCStatus.choices)
+    # A CharField, not a ChoiceField: the schema already names this choice set KycStatusEnum
+    # (consultants), and a second name for it is a schema warning.
+    status = serializers.CharField(help_text="One of: " + ", ".join(KYCStatus.values) + ".")
     verification_notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     required_documents = serializers.ListField(
         child=serializers.CharField(max_length=100), required=False, default=list, max_length=20
     )
+
+    def validate_status(self, value):
+        if value not in KYCStatus.values:
+            raise serializers.ValidationError(f"Use one of: {', '.join(KYCStatus.values)}.")
+        return value
 
 
 class KYCOutputSerializer(serializers.ModelSerializer):
