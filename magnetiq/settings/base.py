@@ -237,6 +237,9 @@ SPECTACULAR_SETTINGS = {
         "BookingStatusEnum": "bookings.models.BookingStatus",
         "BookingLanguageEnum": "bookings.models.BookingLanguage",
         "BookingStaffStatusEnum": ["confirmed", "completed", "cancelled", "no_show"],
+        "PaymentStatusEnum": "payments.models.PaymentStatus",
+        "RefundStatusEnum": "payments.models.RefundStatus",
+        "DisputeStatusEnum": "payments.models.DisputeStatus",
     },
 }
 # Schema and docs: open in development, staff only in production (production.py).
