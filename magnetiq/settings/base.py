@@ -237,7 +237,7 @@ SPECTACULAR_SETTINGS = {
         "BookingStatusEnum": "bookings.models.BookingStatus",
         "BookingLanguageEnum": "bookings.models.BookingLanguage",
         "BookingStaffStatusEnum": ["confirmed", "completed", "cancelled", "no_show"],
-        "PaymentStatusEnum": "payments.models.PaymentStatus",
+        "PaymentIntentStatusEnum": "payments.models.PaymentStatus",
         "RefundStatusEnum": "payments.models.RefundStatus",
         "DisputeStatusEnum": "payments.models.DisputeStatus",
     },
