@@ -5,4 +5,7 @@ class PaymentsConfig(AppConfig):
     name = "payments"
 
     def ready(self):
-        from . import receivers  # noqa: F401  (connects the bookings signal receivers)
+        from . import (
+            policies,  # noqa: F401  (connects the automatic refund on cancellation)
+            receivers,  # noqa: F401  (connects the bookings signal receivers)
+        )
