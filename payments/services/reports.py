@@ -31,6 +31,7 @@ from magnetiq.exceptions import InvalidInput
 from payments.models import LedgerEntry, LedgerKind
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 #: Report column → the ledger kinds summed into it (every kind belongs to exactly one column).
 BUCKETS: dict[str, tuple[str, ...]] = {
@@ -90,7 +91,8 @@ class TotalsByCurrency:
     def add_row(self, *, currency: str, kind: str, amount: Decimal, count: int) -> None:
         totals = self.get(currency)
         column = _COLUMN_OF[kind]
-        setattr(totals, column, getattr(totals, column) + amount)
+        # SQLite sums decimals as floats; the ledger is kept in cents, so round back to them.
+        setattr(totals, column, getattr(totals, column) + Decimal(amount).quantize(CENT))
         if kind == LedgerKind.PAYMENT:
             totals.payments_count += count
         elif kind == LedgerKind.REFUND:
