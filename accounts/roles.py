@@ -10,8 +10,9 @@ so the admin and the API (``magnetiq.api.permissions.HasRolePermissions``) ask t
 * ``consultant_manager``: consultants without delete (the spec gives CONSULTANT_DELETE only to
   admins), their schedules and bookings, read access to content;
 * ``editor``: content and media without delete (spec: READ, WRITE), read access to consultants;
-* ``payment_manager``, ``analytics_viewer``, ``viewer``: read access (spec: READ) to content,
-  consultants and bookings; analytics viewers also read leads; none of them manages users;
+* ``payment_manager``: payments, refunds, disputes, reports and consultant payouts, plus read access;
+* ``analytics_viewer``, ``viewer``: read access (spec: READ) to content, consultants and bookings;
+  analytics viewers also read leads and the money records behind the reports; neither manages users;
 * ``consultant`` and ``client``: no staff permissions (their own objects are guarded per object).
 
 Why a ``post_migrate`` handler and not a data migration: Django creates the ``Permission`` rows in
@@ -59,6 +60,16 @@ _ADMIN_ACTIONS: dict[str, tuple[str, ...]] = {
     "whitepapers.whitepaperdownload": _VIEW,
     "whitepapers.emailsubmission": _ACTIONS,
     "whitepapers.emailattachment": _VIEW,
+    # Money records are append-only: nobody deletes a payment or a ledger row.
+    "payments.payment": ("view", "change"),
+    "payments.refund": ("view", "add", "change"),
+    "payments.dispute": ("view", "change"),
+    "payments.ledgerentry": _VIEW,
+    "payments.webhookevent": _VIEW,
+    "payments.subscription": _VIEW,
+    "payouts.consultantpaymentaccount": ("view", "change"),
+    "payouts.consultantpayout": ("view", "add", "change"),
+    "payouts.payoutitem": _VIEW,
     # Deleting a lead is the GDPR erasure.
     "leads.lead": ("view", "change", "delete"),
     "magnetiq.auditlogentry": _VIEW,
@@ -106,6 +117,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "consulting.paper": _ACTIONS,
             "consulting.outreachrequest": ("view", "add", "change"),
             "consulting.collectionjob": ("view", "add"),
+            "payouts.consultantpaymentaccount": _VIEW,
         }
     ),
     Role.EDITOR: _grant(
@@ -120,7 +132,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "whitepapers.emailattachment": _VIEW,
         }
     ),
-    Role.PAYMENT_MANAGER: _grant(_READ_ONLY),
+    Role.PAYMENT_MANAGER: _grant(
+        {
+            **_READ_ONLY,
+            "payments.payment": ("view", "change"),
+            "payments.refund": ("view", "add", "change"),
+            "payments.dispute": ("view", "change"),
+            "payments.ledgerentry": _VIEW,
+            "payments.webhookevent": _VIEW,
+            "payments.subscription": _VIEW,
+            "payouts.consultantpaymentaccount": ("view", "change"),
+            "payouts.consultantpayout": ("view", "add", "change"),
+            "payouts.payoutitem": _VIEW,
+        }
+    ),
     # Leads and registrations are personal data: besides admins only the analysts see them.
     Role.ANALYTICS_VIEWER: _grant(
         {
@@ -129,6 +154,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "webinars.webinarregistration": _VIEW,
             "whitepapers.whitepaperdownload": _VIEW,
             "whitepapers.downloadtoken": _VIEW,
+            "payments.payment": _VIEW,
+            "payments.refund": _VIEW,
+            "payments.dispute": _VIEW,
+            "payments.ledgerentry": _VIEW,
         }
     ),
     Role.VIEWER: _grant(_READ_ONLY),

@@ -17,7 +17,6 @@ commit, a signal of ``bookings.signals``.
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
@@ -30,6 +29,7 @@ from consultants.models import Consultant
 from content.portable_text import validate_blocks
 from magnetiq.audit import log_action
 from magnetiq.exceptions import NotFound
+from magnetiq.timezones import is_known_timezone
 
 from . import conf, signals
 from .availability import consultant_has_free_slot, duration_for
@@ -117,10 +117,8 @@ def _clean_questions(questions: Any) -> list[str]:
 
 
 def _check_timezone(name: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise _invalid("timezone", f"“{name}” is not a known time zone; use an IANA name like Europe/Berlin.") from None
+    if not is_known_timezone(name):
+        raise _invalid("timezone", f"“{name}” is not a known time zone; use an IANA name like Europe/Berlin.")
     return name
 
 

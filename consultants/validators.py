@@ -5,28 +5,22 @@ form, the API serializers (DRF copies model field validators) and the importer a
 Each validator raises ``django.core.exceptions.ValidationError`` with a message fit for a person.
 """
 
-import zoneinfo
-from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from content.portable_text import PortableTextError, validate_localized
+from magnetiq.timezones import is_known_timezone
 from magnetiq.translation import validate_translations
 
 MAX_TAG_LENGTH = 60
 MAX_TAGS = 30
 
 
-@cache
-def _known_timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
 def validate_timezone(value: str) -> None:
     """An IANA time zone name known to ``zoneinfo`` (``"Europe/Berlin"``, ``"UTC"``)."""
-    if value not in _known_timezones():
+    if not is_known_timezone(value):
         raise ValidationError(
             f"“{value}” is not a known time zone; use an IANA name like Europe/Berlin.", code="unknown_timezone"
         )

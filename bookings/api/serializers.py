@@ -12,13 +12,12 @@ from rest_framework import serializers
 from bookings.models import BookingLanguage, BookingStatus, BookingType, ConsultationBooking, MeetingPlatform
 from bookings.services import booking_can_change
 from bookings.tokens import manage_token
+from magnetiq.timezones import is_known_timezone
 
 
 def _known_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise serializers.ValidationError("Unknown time zone; use an IANA name like Europe/Berlin.") from None
+    if not is_known_timezone(value):
+        raise serializers.ValidationError("Unknown time zone; use an IANA name like Europe/Berlin.")
     return value
 
 

@@ -7,28 +7,28 @@ from . import views
 urlpatterns = [
     # public: availability and calendar
     path(
-        "public/consultants/<int:pk>/availability",
+        "public/consultants/<id:pk>/availability",
         views.ConsultantAvailabilityView.as_view(),
         name="public-consultant-availability",
     ),
     path(
-        "public/consultants/<int:pk>/time-slots",
+        "public/consultants/<id:pk>/time-slots",
         views.ConsultantTimeSlotsView.as_view(),
         name="public-consultant-time-slots",
     ),
     path(
-        "public/consultants/<int:pk>/calendar-sync",
+        "public/consultants/<id:pk>/calendar-sync",
         views.ConsultantCalendarSyncView.as_view(),
         name="public-consultant-calendar-sync",
     ),
     path(
-        "public/consultants/<int:pk>/calendar.ics",
+        "public/consultants/<id:pk>/calendar.ics",
         views.ConsultantCalendarFeedView.as_view(),
         name="public-consultant-calendar",
     ),
     path("public/availability", views.Spec001AvailabilityView.as_view(), name="public-availability"),
     # public: booking
-    path("public/consultants/<int:pk>/book-30for30", views.Book30For30View.as_view(), name="public-book-30for30"),
+    path("public/consultants/<id:pk>/book-30for30", views.Book30For30View.as_view(), name="public-book-30for30"),
     path("public/bookings", views.Spec001BookingCreateView.as_view(), name="public-bookings"),
     path("public/bookings/<str:reference>", views.PublicBookingDetailView.as_view(), name="public-booking"),
     path(
@@ -46,19 +46,19 @@ urlpatterns = [
     ),
     # staff (spec 000 /business, spec 001 /admin: the same views)
     path("business/bookings", views.StaffBookingListView.as_view(), name="business-bookings"),
-    path("business/bookings/<int:pk>", views.StaffBookingDetailView.as_view(), name="business-booking"),
-    path("business/bookings/<int:pk>/status", views.StaffBookingStatusView.as_view(), name="business-booking-status"),
+    path("business/bookings/<id:pk>", views.StaffBookingDetailView.as_view(), name="business-booking"),
+    path("business/bookings/<id:pk>/status", views.StaffBookingStatusView.as_view(), name="business-booking-status"),
     path(
-        "business/bookings/<int:pk>/message-html",
+        "business/bookings/<id:pk>/message-html",
         views.StaffBookingMessageHtmlView.as_view(),
         name="business-booking-message-html",
     ),
     path(
-        "business/consultants/<int:pk>/schedule",
+        "business/consultants/<id:pk>/schedule",
         views.StaffConsultantScheduleView.as_view(),
         name="business-consultant-schedule",
     ),
     path("consultant/schedule", views.OwnScheduleView.as_view(), name="consultant-own-schedule"),
     path("admin/bookings", views.StaffBookingListView.as_view(), name="admin-bookings"),
-    path("admin/bookings/<int:pk>", views.StaffBookingDetailView.as_view(), name="admin-booking"),
+    path("admin/bookings/<id:pk>", views.StaffBookingDetailView.as_view(), name="admin-booking"),
 ]

@@ -12,8 +12,8 @@ admin_status = views.AdminConsultantViewSet.as_view({"put": "set_status"})
 
 urlpatterns = [
     path("admin/consultants", admin_collection, name="admin-consultants"),
-    path("admin/consultants/<int:pk>", admin_item, name="admin-consultant"),
-    path("admin/consultants/<int:pk>/status", admin_status, name="admin-consultant-status"),
+    path("admin/consultants/<id:pk>", admin_item, name="admin-consultant"),
+    path("admin/consultants/<id:pk>/status", admin_status, name="admin-consultant-status"),
     path("public/consultants", views.PublicConsultantListView.as_view(), name="public-consultants"),
     path("public/consultants/search", views.PublicConsultantSearchView.as_view(), name="public-consultants-search"),
     path(
@@ -29,5 +29,5 @@ urlpatterns = [
         views.PublicConsultantByExpertiseView.as_view(),
         name="public-consultants-by-expertise",
     ),
-    path("public/consultants/<int:pk>", views.PublicConsultantDetailView.as_view(), name="public-consultant"),
+    path("public/consultants/<id:pk>", views.PublicConsultantDetailView.as_view(), name="public-consultant"),
 ]

@@ -6,7 +6,6 @@ caller's zone.
 """
 
 import zoneinfo
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from rest_framework import serializers
@@ -16,14 +15,13 @@ from bookings.services import availability_weekly
 from consultants.validators import validate_string_list
 from consulting.models import OutreachRequest, Paper
 from content.portable_text import to_plain_text
+from magnetiq.timezones import is_known_timezone
 from magnetiq.translation import pick_language
 
 
 def _known_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise serializers.ValidationError("Unknown time zone; use an IANA name like Europe/Berlin.") from None
+    if not is_known_timezone(value):
+        raise serializers.ValidationError("Unknown time zone; use an IANA name like Europe/Berlin.")
     return value
 
 

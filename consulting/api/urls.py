@@ -19,9 +19,9 @@ urlpatterns = [
         views.ResearcherByPaperView.as_view(),
         name="consulting-researcher-by-paper",
     ),
-    path("consulting/researchers/<int:pk>", views.ResearcherDetailView.as_view(), name="consulting-researcher"),
+    path("consulting/researchers/<id:pk>", views.ResearcherDetailView.as_view(), name="consulting-researcher"),
     path(
-        "consulting/researchers/<int:pk>/availability",
+        "consulting/researchers/<id:pk>/availability",
         views.ResearcherAvailabilityView.as_view(),
         name="consulting-researcher-availability",
     ),
@@ -46,7 +46,7 @@ urlpatterns = [
     path("auth/register-researcher", views.RegisterResearcherView.as_view(), name="auth-register-researcher"),
     # collection jobs (staff)
     path(
-        "consulting/collection-jobs/<int:pk>",
+        "consulting/collection-jobs/<id:pk>",
         views.CollectionJobDetailView.as_view(),
         name="consulting-collection-job",
     ),

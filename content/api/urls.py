@@ -14,13 +14,13 @@ page_detail = views.PageViewSet.as_view(
 
 urlpatterns = [
     path("content/pages", page_list, name="content-pages"),
-    path("content/pages/<int:pk>", page_detail, name="content-page"),
-    path("content/pages/<int:pk>/html", views.PageHtmlView.as_view(), name="content-page-html"),
-    path("content/pages/<int:pk>/markdown", views.PageMarkdownView.as_view(), name="content-page-markdown"),
-    path("content/pages/<int:pk>/plain-text", views.PagePlainTextView.as_view(), name="content-page-plain-text"),
+    path("content/pages/<id:pk>", page_detail, name="content-page"),
+    path("content/pages/<id:pk>/html", views.PageHtmlView.as_view(), name="content-page-html"),
+    path("content/pages/<id:pk>/markdown", views.PageMarkdownView.as_view(), name="content-page-markdown"),
+    path("content/pages/<id:pk>/plain-text", views.PagePlainTextView.as_view(), name="content-page-plain-text"),
     path("content/media", views.MediaAssetViewSet.as_view({"get": "list", "post": "create"}), name="content-media"),
     path(
-        "content/media/<int:pk>",
+        "content/media/<id:pk>",
         views.MediaAssetViewSet.as_view({"get": "retrieve", "delete": "destroy"}),
         name="content-media-detail",
     ),
@@ -30,7 +30,7 @@ urlpatterns = [
         name="content-portable-assets",
     ),
     path("admin/pages", page_list, name="admin-pages"),
-    path("admin/pages/<int:pk>", page_detail, name="admin-page"),
-    path("media/<int:pk>", views.MediaFileView.as_view(), name="media-file"),
+    path("admin/pages/<id:pk>", page_detail, name="admin-page"),
+    path("media/<id:pk>", views.MediaFileView.as_view(), name="media-file"),
     path("public/pages/<slug:slug>", views.PublicPageView.as_view(), name="public-page"),
 ]

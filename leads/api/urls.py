@@ -7,14 +7,14 @@ from . import views
 urlpatterns = [
     path("admin/leads", views.LeadListView.as_view(), name="admin-leads"),
     path("admin/leads/bulk-export", views.LeadBulkExportView.as_view(), name="admin-leads-bulk-export"),
-    path("admin/leads/<int:pk>", views.LeadDetailView.as_view(), name="admin-lead"),
-    path("admin/leads/<int:pk>/score", views.LeadScoreView.as_view(), name="admin-lead-score"),
-    path("admin/leads/<int:pk>/qualify", views.LeadQualifyView.as_view(), name="admin-lead-qualify"),
-    path("admin/leads/<int:pk>/export-odoo", views.LeadExportOdooView.as_view(), name="admin-lead-export-odoo"),
+    path("admin/leads/<id:pk>", views.LeadDetailView.as_view(), name="admin-lead"),
+    path("admin/leads/<id:pk>/score", views.LeadScoreView.as_view(), name="admin-lead-score"),
+    path("admin/leads/<id:pk>/qualify", views.LeadQualifyView.as_view(), name="admin-lead-qualify"),
+    path("admin/leads/<id:pk>/export-odoo", views.LeadExportOdooView.as_view(), name="admin-lead-export-odoo"),
     path(
-        "admin/leads/<int:pk>/download-history",
+        "admin/leads/<id:pk>/download-history",
         views.LeadDownloadHistoryView.as_view(),
         name="admin-lead-download-history",
     ),
-    path("admin/leads/<int:pk>/personal-data", views.LeadPersonalDataView.as_view(), name="admin-lead-personal-data"),
+    path("admin/leads/<id:pk>/personal-data", views.LeadPersonalDataView.as_view(), name="admin-lead-personal-data"),
 ]

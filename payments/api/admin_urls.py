@@ -7,19 +7,19 @@ from . import admin_views as views
 urlpatterns = [
     path("admin/payments/transactions", views.TransactionListView.as_view(), name="admin-payments-transactions"),
     path(
-        "admin/payments/transactions/<int:pk>",
+        "admin/payments/transactions/<id:pk>",
         views.TransactionDetailView.as_view(),
         name="admin-payments-transaction",
     ),
     path(
-        "admin/payments/transactions/<int:pk>/status",
+        "admin/payments/transactions/<id:pk>/status",
         views.TransactionStatusView.as_view(),
         name="admin-payments-transaction-status",
     ),
     path("admin/payments/refunds", views.RefundListCreateView.as_view(), name="admin-payments-refunds"),
     path("admin/payments/disputes", views.DisputeListView.as_view(), name="admin-payments-disputes"),
     path(
-        "admin/payments/disputes/<int:pk>/resolve",
+        "admin/payments/disputes/<id:pk>/resolve",
         views.DisputeResolveView.as_view(),
         name="admin-payments-dispute-resolve",
     ),

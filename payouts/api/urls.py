@@ -6,20 +6,20 @@ from . import views
 
 urlpatterns = [
     path(
-        "admin/consultants/<int:pk>/payment-setup",
+        "admin/consultants/<id:pk>/payment-setup",
         views.PaymentSetupView.as_view(),
         name="admin-consultant-payment-setup",
     ),
     path(
-        "admin/consultants/<int:pk>/payment-status",
+        "admin/consultants/<id:pk>/payment-status",
         views.PaymentStatusView.as_view(),
         name="admin-consultant-payment-status",
     ),
     path(
-        "admin/consultants/<int:pk>/kyc-verification",
+        "admin/consultants/<id:pk>/kyc-verification",
         views.KYCVerificationView.as_view(),
         name="admin-consultant-kyc-verification",
     ),
-    path("admin/consultants/<int:pk>/payouts", views.ConsultantPayoutsView.as_view(), name="admin-consultant-payouts"),
-    path("admin/consultants/<int:pk>/earnings", views.EarningsView.as_view(), name="admin-consultant-earnings"),
+    path("admin/consultants/<id:pk>/payouts", views.ConsultantPayoutsView.as_view(), name="admin-consultant-payouts"),
+    path("admin/consultants/<id:pk>/earnings", views.EarningsView.as_view(), name="admin-consultant-earnings"),
 ]

@@ -17,31 +17,29 @@ urlpatterns = [
         views.PublicRegistrationCancelView.as_view(),
         name="public-webinar-registration-cancel",
     ),
-    path(
-        "public/webinars/<int:pk>/register", views.PublicWebinarRegisterView.as_view(), name="public-webinar-register"
-    ),
+    path("public/webinars/<id:pk>/register", views.PublicWebinarRegisterView.as_view(), name="public-webinar-register"),
     path("public/webinars/<slug:slug>", views.PublicWebinarDetailView.as_view(), name="public-webinar"),
     path(
-        "public/consultants/<int:pk>/webinars",
+        "public/consultants/<id:pk>/webinars",
         views.PublicConsultantWebinarsView.as_view(),
         name="public-consultant-webinars",
     ),
     path("business/webinars", staff_collection, name="business-webinars"),
-    path("business/webinars/<int:pk>", business_item, name="business-webinar"),
+    path("business/webinars/<id:pk>", business_item, name="business-webinar"),
     path(
-        "business/webinars/<int:pk>/description-html",
+        "business/webinars/<id:pk>/description-html",
         views.BusinessWebinarDescriptionHtmlView.as_view(),
         name="business-webinar-description-html",
     ),
     path(
-        "business/webinars/<int:pk>/register",
+        "business/webinars/<id:pk>/register",
         views.BusinessWebinarRegisterView.as_view(),
         name="business-webinar-register",
     ),
     path("admin/webinars/sessions", staff_collection, name="admin-webinar-sessions"),
-    path("admin/webinars/sessions/<int:pk>", staff_item, name="admin-webinar-session"),
+    path("admin/webinars/sessions/<id:pk>", staff_item, name="admin-webinar-session"),
     path(
-        "admin/webinars/sessions/<int:pk>/registrations",
+        "admin/webinars/sessions/<id:pk>/registrations",
         views.StaffWebinarRegistrationsView.as_view(),
         name="admin-webinar-session-registrations",
     ),

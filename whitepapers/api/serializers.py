@@ -219,7 +219,9 @@ class ContentUpdateSerializer(serializers.Serializer):
 
 class BulkActionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=BULK_ACTIONS)
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=500)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1, max_length=500
+    )
 
 
 class BulkActionResultSerializer(serializers.Serializer):

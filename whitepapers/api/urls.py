@@ -25,7 +25,7 @@ urlpatterns = [
     ),
     path("public/whitepapers/recent", views.PublicWhitepaperRecentView.as_view(), name="public-whitepapers-recent"),
     path(
-        "public/whitepapers/analytics/<int:pk>",
+        "public/whitepapers/analytics/<id:pk>",
         views.PublicWhitepaperAnalyticsView.as_view(),
         name="public-whitepaper-analytics",
     ),
@@ -35,16 +35,16 @@ urlpatterns = [
         name="public-whitepaper-download",
     ),
     path(
-        "public/whitepapers/<int:pk>/download",
+        "public/whitepapers/<id:pk>/download",
         views.PublicWhitepaperDownloadRequestView.as_view(),
         name="public-whitepaper-download-request",
     ),
-    path("public/whitepapers/<int:pk>", views.PublicWhitepaperDetailView.as_view(), name="public-whitepaper"),
+    path("public/whitepapers/<id:pk>", views.PublicWhitepaperDetailView.as_view(), name="public-whitepaper"),
     path(
         "public/whitepapers/<slug:slug>", views.PublicWhitepaperBySlugView.as_view(), name="public-whitepaper-by-slug"
     ),
     path(
-        "public/consultants/<int:pk>/whitepapers",
+        "public/consultants/<id:pk>/whitepapers",
         views.PublicConsultantWhitepapersView.as_view(),
         name="public-consultant-whitepapers",
     ),
@@ -53,17 +53,17 @@ urlpatterns = [
     path("admin/whitepapers/bulk-action", views.AdminWhitepaperBulkActionView.as_view(), name="admin-whitepapers-bulk"),
     path("admin/whitepapers/email-queue", views.EmailQueueView.as_view(), name="admin-whitepapers-email-queue"),
     path(
-        "admin/whitepapers/email-queue/<int:pk>",
+        "admin/whitepapers/email-queue/<id:pk>",
         views.EmailQueueRejectView.as_view(),
         name="admin-whitepapers-email-reject",
     ),
     path(
-        "admin/whitepapers/email-queue/<int:pk>/process",
+        "admin/whitepapers/email-queue/<id:pk>/process",
         views.EmailQueueProcessView.as_view(),
         name="admin-whitepapers-email-process",
     ),
     path(
-        "admin/whitepapers/email-queue/<int:pk>/approve",
+        "admin/whitepapers/email-queue/<id:pk>/approve",
         views.EmailQueueApproveView.as_view(),
         name="admin-whitepapers-email-approve",
     ),
@@ -72,38 +72,38 @@ urlpatterns = [
         views.EmailSubmissionUploadView.as_view(),
         name="admin-whitepapers-email-submission",
     ),
-    path("admin/whitepapers/<int:pk>", admin_item, name="admin-whitepaper"),
+    path("admin/whitepapers/<id:pk>", admin_item, name="admin-whitepaper"),
     path(
-        "admin/whitepapers/<int:pk>/activate",
+        "admin/whitepapers/<id:pk>/activate",
         views.AdminWhitepaperViewSet.as_view({"put": "activate"}),
         name="admin-whitepaper-activate",
     ),
     path(
-        "admin/whitepapers/<int:pk>/deactivate",
+        "admin/whitepapers/<id:pk>/deactivate",
         views.AdminWhitepaperViewSet.as_view({"put": "deactivate"}),
         name="admin-whitepaper-deactivate",
     ),
     path(
-        "admin/whitepapers/<int:pk>/content",
+        "admin/whitepapers/<id:pk>/content",
         views.AdminWhitepaperViewSet.as_view({"put": "content"}),
         name="admin-whitepaper-content",
     ),
     path(
-        "admin/whitepapers/<int:pk>/generate-pdf",
+        "admin/whitepapers/<id:pk>/generate-pdf",
         views.AdminWhitepaperViewSet.as_view({"post": "generate_pdf"}),
         name="admin-whitepaper-generate-pdf",
     ),
     path(
-        "admin/whitepapers/<int:pk>/analytics",
+        "admin/whitepapers/<id:pk>/analytics",
         views.AdminWhitepaperViewSet.as_view({"get": "analytics"}),
         name="admin-whitepaper-analytics",
     ),
-    path("admin/whitepapers/<int:pk>/leads", views.AdminWhitepaperLeadsView.as_view(), name="admin-whitepaper-leads"),
+    path("admin/whitepapers/<id:pk>/leads", views.AdminWhitepaperLeadsView.as_view(), name="admin-whitepaper-leads"),
     # spec 002: the same views under /business
     path("business/whitepapers", admin_collection, name="business-whitepapers"),
-    path("business/whitepapers/<int:pk>", business_item, name="business-whitepaper"),
+    path("business/whitepapers/<id:pk>", business_item, name="business-whitepaper"),
     path(
-        "business/whitepapers/<int:pk>/download",
+        "business/whitepapers/<id:pk>/download",
         views.PublicWhitepaperDownloadRequestView.as_view(),
         name="business-whitepaper-download",
     ),

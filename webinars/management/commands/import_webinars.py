@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from consultants.models import Consultant
 from magnetiq.exceptions import ApplicationError
+from magnetiq.timezones import is_known_timezone
 from webinars import services
 from webinars.models import Webinar
 
@@ -50,6 +51,8 @@ def _starts_at(row: dict, now: datetime) -> datetime:
         return value
     if "days_from_now" not in row:
         raise RowError("starts_at: give starts_at or days_from_now")
+    if not is_known_timezone(row.get("timezone", "Europe/Berlin")):
+        raise RowError("timezone: not a known IANA time zone")
     try:
         zone = zoneinfo.ZoneInfo(row.get("timezone", "Europe/Berlin"))
         days = int(row["days_from_now"])
