@@ -279,3 +279,46 @@ def test_month_payouts_and_ledger_agree_to_the_cent(fake_stripe, ready):
     # Platform fee: 20 % of what the sessions brought in (240 − 2.50 − 40).
     assert payout.platform_fee == Decimal("39.50")
     assert payout.amount == payout.gross_earnings - payout.platform_fee - payout.other_deductions
+
+
+def test_reports_payouts_and_ledger_of_a_test_month_agree_to_the_cent(fake_stripe, ready):
+    """Issue 4 Must-show: the money of a test month (sessions in November 2026, paid out on
+    2 December) seen three ways — the ledger rows, the payouts, and the financial reports built from
+    the ledger (daily, monthly, the November–December range) — agrees to the cent."""
+    from payments.services.reports import report_daily, report_monthly
+    from payouts.tests.factories import dispute
+
+    a = paid_session(ready, start=datetime(2026, 11, 3, 9, tzinfo=UTC))
+    paid_session(ready, start=datetime(2026, 11, 4, 9, tzinfo=UTC))
+    refund(a, "2.50")
+    c = paid_session(ready, start=datetime(2026, 11, 5, 9, tzinfo=UTC), amount="40.00")
+    dispute(c, status="lost")
+    d = paid_session(ready, start=datetime(2026, 11, 6, 9, tzinfo=UTC), amount="70.00")
+    dispute(d, status="needs_response")
+    fake_stripe.reply("transfer.json")
+    call_command("run_payouts", "--period", "2026-11", "--execute", stdout=StringIO(), stderr=StringIO())
+
+    def ledger(*kinds) -> Decimal:
+        total = LedgerEntry.objects.filter(kind__in=kinds).aggregate(s=Sum("amount"))["s"] or 0
+        return Decimal(total).quantize(Decimal("0.01"))
+
+    payout = ConsultantPayout.objects.get(status=PayoutStatus.COMPLETED)
+    (both,) = report_daily(first=datetime(2026, 11, 1).date(), last=datetime(2026, 12, 31).date())["totals"]
+    (november,) = report_monthly(year=2026, month=11)["totals"]
+    (december,) = report_monthly(year=2026, month=12)["totals"]
+
+    # The reports are the ledger, and November + December = the whole range.
+    assert Decimal(both["gross"]) == ledger(LedgerKind.PAYMENT) == Decimal("310.00")
+    assert Decimal(both["refunds"]) == ledger(LedgerKind.REFUND, LedgerKind.REFUND_REVERSAL) == Decimal("-2.50")
+    assert Decimal(both["disputes"]) == ledger(LedgerKind.DISPUTE, LedgerKind.DISPUTE_REVERSAL)
+    assert Decimal(both["fees"]) == ledger(LedgerKind.FEE)
+    assert Decimal(both["net"]) == ledger(*LedgerKind.values)
+    for column in ("gross", "fees", "refunds", "disputes", "payouts", "net"):
+        assert Decimal(november[column]) + Decimal(december[column]) == Decimal(both[column]), column
+    # The payouts are the ledger: the transfer is the payout row, and the payout's parts are the
+    # ledger sums of the sessions it includes (the disputed one is held back: 70.00 not paid out).
+    assert Decimal(both["payouts"]) == ledger(LedgerKind.PAYOUT) == -payout.amount == Decimal("-158.00")
+    assert payout.gross_earnings == Decimal(both["gross"]) - Decimal("70.00")
+    assert payout.refunds_deducted == -Decimal(both["refunds"])
+    deductions = payout.platform_fee + payout.tax_withholding + payout.other_deductions
+    assert payout.amount == payout.gross_earnings - deductions
