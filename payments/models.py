@@ -98,7 +98,8 @@ class Payment(models.Model):
     ``amount``/``currency``: what we asked for (major units). ``amount_refunded``: the sum of the
     succeeded :class:`Refund` rows (kept by the refund services). ``idempotency_key``: the key of
     the create call (``booking-<reference>-pi-v<attempt>``), so a retry reuses the same
-    PaymentIntent. ``last_event_at``: the ``created`` time of the newest webhook event applied.
+    PaymentIntent. ``flagged_reason``: non-empty when Stripe's amount or currency differs from ours
+    (the payment is then never fulfilled). ``last_event_at``: the ``created`` time of the newest webhook event applied.
     """
 
     booking = models.ForeignKey(
@@ -127,6 +128,12 @@ class Payment(models.Model):
     )
     last_error_code = models.CharField(max_length=100, blank=True)
     last_error_message = models.CharField(max_length=500, blank=True)
+    flagged_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Set when Stripe's PaymentIntent disagrees with ours (amount or currency): never fulfilled; "
+        "staff must look (RELIABILITY S-5).",
+    )
     metadata = models.JSONField(default=dict, blank=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
     canceled_at = models.DateTimeField(null=True, blank=True)

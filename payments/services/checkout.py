@@ -26,7 +26,7 @@ from django.utils import timezone
 from bookings.exceptions import BookingStateConflict, BookingUnavailable
 from bookings.models import BookingStatus, ConsultationBooking
 from bookings.models import PaymentStatus as BookingPaymentStatus
-from bookings.services import booking_confirm
+from bookings.services import booking_confirm, booking_revivable_by_payment
 from magnetiq.audit import log_action
 from payments.exceptions import (
     PaymentDeclined,
@@ -41,6 +41,8 @@ from payments.stripe_gateway import IntentInfo, get_gateway
 from .ledger import ledger_record
 
 logger = logging.getLogger(__name__)
+#: Money that needs a human: ERROR records here are alerts (route them to on-call in production).
+alerts = logging.getLogger("payments.alerts")
 
 
 def _lock_booking(booking_id: int) -> ConsultationBooking:
@@ -158,13 +160,37 @@ def _record_decline(payment: Payment, exc: PaymentDeclined) -> None:
         log_action(locked, "payments.payment.declined", data={"code": locked.last_error_code})
 
 
+def _flag_mismatch(payment: Payment, info: IntentInfo) -> None:
+    """Record that Stripe's PaymentIntent is not what we asked for (once per distinct reason)."""
+    reason = f"Stripe has {info.amount} {info.currency}, we expect {payment.amount} {payment.currency.upper()}"
+    alerts.error(
+        "PaymentIntent %s mismatch: %s; payment %s not fulfilled (booking %s)",
+        info.id,
+        reason,
+        payment.pk,
+        payment.booking_id,
+    )
+    if payment.flagged_reason == reason:
+        return
+    payment.flagged_reason = reason
+    payment.save(update_fields=["flagged_reason", "updated_at"])
+    log_action(
+        payment,
+        "payments.payment.mismatch",
+        data={"stripe_amount": str(info.amount), "stripe_currency": info.currency, "stripe_status": info.status},
+    )
+
+
 def payment_apply_intent(*, info: IntentInfo, event_created: datetime | None = None) -> Payment:
     """Apply a PaymentIntent as Stripe has it now (``info`` must come from a fresh retrieve).
 
     The status only moves forward (:func:`payments.models.payment_can_move`): an older state
     (a late ``processing`` after ``succeeded``) changes nothing. An amount or currency that differs
-    from ours is logged as an alert and never fulfils (RELIABILITY S-5: :class:`PaymentMismatch`).
-    A payment that reaches ``succeeded`` is fulfilled by :func:`payment_apply_succeeded`.
+    from ours flags the payment (``flagged_reason``), logs an ERROR on the ``payments.alerts`` logger
+    and changes nothing else: the booking is not confirmed (RELIABILITY S-5). The flag is committed
+    (no exception), so a webhook delivery records it too; :func:`payment_confirm_paid` answers 409
+    :class:`PaymentMismatch` for a flagged payment. A payment that reaches ``succeeded`` is fulfilled
+    by :func:`payment_apply_succeeded`.
     Raises :class:`payments.exceptions.PaymentNotFound` for a PaymentIntent we never created.
     """
     now = timezone.now()
@@ -173,20 +199,8 @@ def payment_apply_intent(*, info: IntentInfo, event_created: datetime | None = N
         if payment is None:
             raise PaymentNotFound(f"No payment for {info.id}.")
         if info.amount != payment.amount or info.currency != payment.currency.upper():
-            logger.error(
-                "ALERT PaymentIntent %s is %s %s but the payment expects %s %s; not fulfilled",
-                info.id,
-                info.amount,
-                info.currency,
-                payment.amount,
-                payment.currency,
-            )
-            log_action(
-                payment,
-                "payments.payment.mismatch",
-                data={"stripe_amount": str(info.amount), "stripe_currency": info.currency},
-            )
-            raise PaymentMismatch()
+            _flag_mismatch(payment, info)
+            return payment
         old = payment.status
         changed = []
         if info.status != old and payment_can_move(old, info.status):
@@ -231,9 +245,15 @@ def payment_confirm_paid(*, payment: Payment) -> Payment:
     """The client says "I paid" (``/payment/confirm``): believe Stripe, not the client.
 
     Re-fetches and applies; when the PaymentIntent has not succeeded raises
-    :class:`PaymentNotCompleted` (409) and nothing is fulfilled (RELIABILITY C-12).
+    :class:`PaymentNotCompleted` (409) and nothing is fulfilled (RELIABILITY C-12); a payment
+    flagged for an amount/currency mismatch raises :class:`PaymentMismatch` (409, S-5).
     """
     payment = payment_refresh(payment_intent_id=payment.payment_intent_id)
+    if payment.flagged_reason:
+        raise PaymentMismatch(
+            "The payment does not match the booking; our staff will look into it.",
+            details=[{"field": "payment_intent_id", "message": payment.flagged_reason, "code": "mismatch"}],
+        )
     if payment.status != PaymentStatus.SUCCEEDED:
         raise PaymentNotCompleted(
             f"The payment has not been completed (status {payment.status}).",
@@ -292,11 +312,12 @@ def payment_record_ledger(*, payment: Payment) -> None:
 def payment_apply_succeeded(*, payment: Payment) -> Payment:
     """Fulfil a succeeded payment, once whatever calls it how often (webhook, page, hold-expiry task).
 
-    Records the ledger rows, then for a booking: ``pending_payment`` → :func:`booking_confirm` (the
-    core re-checks the time: an expired but unreleased hold is confirmed if the time is still free);
-    when the booking can no longer be confirmed (hold released and time taken, or cancelled) the
-    payment is refunded in full automatically (key ``refund-<payment id>-auto``) and the client is
-    e-mailed. A confirmed booking is left alone.
+    Records the ledger rows, then for a booking: ``pending_payment``, or cancelled only because its
+    hold expired (:func:`bookings.services.booking_revivable_by_payment`) → :func:`booking_confirm`
+    (the core re-checks the time under the consultant lock and confirms if it is still free); when
+    the booking can no longer be confirmed (time taken, or cancelled by the client, consultant or
+    staff) the payment is refunded in full automatically (key ``refund-<payment id>-auto``) and the
+    client is e-mailed. A confirmed booking is left alone.
     """
     from .refunds import refund_create
 
@@ -304,7 +325,7 @@ def payment_apply_succeeded(*, payment: Payment) -> Payment:
     if not payment.booking_id:
         return payment
     booking = ConsultationBooking.objects.get(pk=payment.booking_id)
-    if booking.status == BookingStatus.PENDING_PAYMENT:
+    if booking.status == BookingStatus.PENDING_PAYMENT or booking_revivable_by_payment(booking):
         try:
             booking_confirm(booking=booking, payment_intent_id=payment.payment_intent_id)
             return payment
@@ -320,7 +341,8 @@ def payment_apply_succeeded(*, payment: Payment) -> Payment:
         payment=payment,
         reason=RefundReason.SLOT_TAKEN,
         idempotency_key=f"refund-{payment.pk}-auto",
-        note="Paid after the hold expired and the time was no longer free; refunded automatically.",
+        note="Paid after the hold expired and the time was no longer free (or the booking was cancelled); "
+        "refunded automatically.",
         notify_client=True,
     )
     return payment

@@ -4,7 +4,7 @@ A refund row is written ``pending`` with its idempotency key BEFORE the Stripe c
 to Stripe and into the refund's metadata (``refund_key``), so a refund made by a retried call or
 reported by a webhook first is matched to the same row. ``Payment.amount_refunded`` is always the
 sum of the payment's ``succeeded`` refunds (S-7: summed per unique refund id), and the ledger gets
-one ``refund`` row per refund id (and one ``refund_reversal`` when a succeeded refund later fails).
+one ``refund`` row per refund id (and one ``refund_reversal`` when a refund later fails).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from magnetiq.audit import log_action
 from magnetiq.exceptions import Conflict, InvalidInput
 from payments.exceptions import PaymentDeclined, PaymentError, PaymentNotFound, PaymentProviderUnavailable
 from payments.models import (
+    LedgerEntry,
     LedgerKind,
     Payment,
     PaymentStatus,
@@ -188,10 +189,11 @@ def refund_apply_stripe(*, info: RefundInfo) -> Refund:
     """Apply a refund as Stripe has it now (from a fresh retrieve or a create answer).
 
     Moves the row only along :data:`payments.models.REFUND_TRANSITIONS`; records the ledger
-    ``refund`` row (−amount, source = refund id) when it succeeds and a ``refund_reversal`` when a
-    succeeded refund fails; keeps ``Payment.amount_refunded`` and the booking's ``payment_status``
-    in step. Raises :class:`payments.exceptions.PaymentNotFound` for a refund of a payment we
-    do not know.
+    ``refund`` row (−amount, source = refund id) once Stripe has the refund (pending, requires
+    action or succeeded: Stripe debits the balance at creation) and a ``refund_reversal`` (+amount)
+    when such a refund then fails or is canceled (RELIABILITY S-7); keeps ``Payment.amount_refunded``
+    and the booking's ``payment_status`` in step. Raises :class:`payments.exceptions.PaymentNotFound`
+    for a refund of a payment we do not know.
     """
     with transaction.atomic():
         payment = Payment.objects.select_for_update().filter(payment_intent_id=info.payment_intent_id).first()
@@ -211,9 +213,8 @@ def refund_apply_stripe(*, info: RefundInfo) -> Refund:
         if refund.status != old:
             log_action(refund, f"payments.refund.{refund.status}", data={"from": old, "refund_id": refund.refund_id})
         occurred = info.created or timezone.now()
-        if refund.status in (RefundStatus.SUCCEEDED, RefundStatus.FAILED) and (
-            refund.status == RefundStatus.SUCCEEDED or old == RefundStatus.SUCCEEDED
-        ):
+        if refund.status in COMMITTED_REFUND_STATUSES:
+            # Stripe takes a refund from the balance when it creates it (also while pending).
             ledger_record(
                 kind=LedgerKind.REFUND,
                 amount=-refund.amount,
@@ -224,7 +225,8 @@ def refund_apply_stripe(*, info: RefundInfo) -> Refund:
                 payment=payment,
                 memo=f"Refund {refund.refund_id} of {payment.payment_intent_id}",
             )
-        if refund.status == RefundStatus.FAILED and old == RefundStatus.SUCCEEDED:
+        elif LedgerEntry.objects.filter(kind=LedgerKind.REFUND, source_id=refund.refund_id).exists():
+            # Failed or canceled after the money left: Stripe returns it to the balance.
             ledger_record(
                 kind=LedgerKind.REFUND_REVERSAL,
                 amount=refund.amount,
@@ -233,7 +235,7 @@ def refund_apply_stripe(*, info: RefundInfo) -> Refund:
                 occurred_at=timezone.now(),
                 booking=payment.booking,
                 payment=payment,
-                memo=f"Refund {refund.refund_id} failed; money back with the platform",
+                memo=f"Refund {refund.refund_id} {refund.status}; money back with the platform",
             )
         _sync_payment_refunded(payment)
     return refund
