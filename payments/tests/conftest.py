@@ -1,11 +1,17 @@
-"""Fixtures of the payments tests: a priced consultant, a held booking, signed Stripe events."""
+"""Fixtures of the payments tests: a priced consultant, a held booking, signed Stripe events, and
+recorded Stripe/PayPal responses served on 127.0.0.1 for what localstripe does not have."""
 
 import hashlib
 import hmac
 import json
+import threading
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -64,3 +70,120 @@ def event_body(event_id: str, type_: str, obj: dict, *, created: int | None = No
             "data": {"object": obj},
         }
     ).encode()
+
+
+# --- recorded provider responses served on 127.0.0.1 (what localstripe lacks; PayPal) ----------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "stripe"
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict
+    headers: dict  # lower-case names
+    body: bytes
+
+    @property
+    def form(self) -> dict:
+        return parse_qs(self.body.decode())
+
+
+@dataclass
+class RecordedServer:
+    """Answers ``(method, path)`` with the reply set by :meth:`route` (the same reply every time until
+    it is routed again, like an object at Stripe that keeps its state). Every request lands in
+    ``requests``; an unrouted one gets Stripe's 404 ``resource_missing``, so nothing passes by accident."""
+
+    base: str = ""
+    routes: dict = field(default_factory=dict)
+    requests: list = field(default_factory=list)
+
+    def route(self, method: str, path: str, reply, status: int = 200) -> None:
+        """``reply``: a fixture file name (``dispute_won.json``), a dict, or ``bytes``."""
+        if isinstance(reply, str):
+            body = (FIXTURES / reply).read_bytes()
+        elif isinstance(reply, dict):
+            body = json.dumps(reply).encode()
+        else:
+            body = reply
+        self.routes[(method, path)] = (status, body)
+
+    def calls(self, method: str, path: str) -> list[Recorded]:
+        return [r for r in self.requests if (r.method, r.path) == (method, path)]
+
+
+def _serve(recorded: RecordedServer):
+    class Handler(BaseHTTPRequestHandler):
+        def _handle(self):
+            length = int(self.headers.get("Content-Length", 0))
+            body = self.rfile.read(length) if length else b""
+            parts = urlsplit(self.path)
+            recorded.requests.append(
+                Recorded(
+                    self.command,
+                    parts.path,
+                    parse_qs(parts.query),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                )
+            )
+            status, reply = recorded.routes.get(
+                (self.command, parts.path),
+                (
+                    404,
+                    b'{"error": {"type": "invalid_request_error", "code": "resource_missing",'
+                    b' "message": "No such object (no recorded reply)."}}',
+                ),
+            )
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Request-Id", f"req_recorded{len(recorded.requests)}")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        do_GET = do_POST = do_DELETE = _handle
+
+        def log_message(self, format, *args):
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    recorded.base = f"http://127.0.0.1:{server.server_address[1]}"
+    return server, thread
+
+
+@pytest.fixture
+def recorded_stripe(settings):
+    """The real ``stripe`` SDK pointed at recorded Stripe responses (disputes, failing refunds,
+    subscriptions: what localstripe does not have)."""
+    recorded = RecordedServer()
+    server, thread = _serve(recorded)
+    settings.STRIPE_SECRET_KEY = "sk_test_recorded"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_recorded"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = recorded.base
+    settings.STRIPE_FEE_PERCENT = 0
+    settings.STRIPE_FEE_FIXED = "0.00"
+    yield recorded
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def recorded_paypal(settings):
+    """PayPal's REST API as recorded: ``/v1/oauth2/token`` and ``/v1/notifications/verify-webhook-signature``."""
+    recorded = RecordedServer()
+    server, thread = _serve(recorded)
+    settings.PAYPAL_API_BASE = recorded.base
+    settings.PAYPAL_CLIENT_ID = "AcPaypalClientId"
+    settings.PAYPAL_CLIENT_SECRET = "EPaypalSecret"
+    settings.PAYPAL_WEBHOOK_ID = "8PT597110X687430LKGECATA"
+    yield recorded
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
