@@ -326,9 +326,12 @@ def booking_confirm(
     """Confirm a ``pending_payment`` booking (called by payments once paid, or by staff).
 
     Re-checks the time under the consultant lock: an unexpired hold still owns it; an expired one
-    (not yet released) is confirmed only if the time is still free. Confirming a confirmed booking
-    returns it unchanged (idempotent). Raises :class:`BookingStateConflict` (cancelled, completed,
-    …; e.g. the hold was released — payments must refund) or :class:`BookingUnavailable`.
+    (not yet released) is confirmed only if the time is still free. A hold already released by
+    expiry (cancelled by ``system``, unpaid) is revived the same way when ``payment_intent_id`` is
+    given — a succeeded payment that arrived late (issue 4: "confirms the booking if the time is
+    still free"). Confirming a confirmed booking returns it unchanged (idempotent). Raises
+    :class:`BookingStateConflict` (cancelled by a person, completed, …, or an expired hold without a
+    payment: payments must refund) or :class:`BookingUnavailable` (the time is taken meanwhile).
     """
     now = now or timezone.now()
     try:
@@ -337,7 +340,9 @@ def booking_confirm(
             booking = _lock_booking(booking)
             if booking.status == BookingStatus.CONFIRMED:
                 return booking
-            if booking.status != BookingStatus.PENDING_PAYMENT:
+            if booking.status != BookingStatus.PENDING_PAYMENT and not (
+                payment_intent_id and booking_revivable_by_payment(booking)
+            ):
                 raise BookingStateConflict(f"A {booking.get_status_display().lower()} booking cannot be confirmed.")
             _release_expired_for(booking.consultant_id, now, keep_pk=booking.pk)
             if not consultant_has_free_slot(
@@ -350,25 +355,49 @@ def booking_confirm(
             ):
                 raise BookingUnavailable()
             old_status = booking.status
+            revived = old_status == BookingStatus.CANCELLED
             booking.status = BookingStatus.CONFIRMED
             booking.confirmed_at = now
             booking.hold_expires_at = None
+            if revived:
+                booking.cancelled_at = None
+                booking.cancelled_by = ""
+                booking.cancellation_reason = ""
             if payment_intent_id:
                 booking.payment_intent_id = payment_intent_id
             booking.payment_status = PaymentStatus.COMPLETED if booking.payment_amount else PaymentStatus.NOT_REQUIRED
             booking.sequence += 1
             booking.save()
-            _record(booking, BookingChangeKind.CONFIRMED, actor=actor, old_status=old_status, now=now)
+            _record(
+                booking,
+                BookingChangeKind.CONFIRMED,
+                actor=actor,
+                old_status=old_status,
+                note="Paid after the hold expired; the time was still free." if revived else "",
+                now=now,
+            )
             log_action(
                 booking,
                 "bookings.booking.confirmed",
                 actor=actor,
-                data={"reference": booking.reference, "payment_intent_id": payment_intent_id},
+                data={"reference": booking.reference, "payment_intent_id": payment_intent_id, "revived": revived},
             )
             signals.send_after_commit(signals.booking_confirmed, ConsultationBooking, booking_id=booking.pk)
     except IntegrityError:
         raise BookingUnavailable() from None
     return booking
+
+
+def booking_revivable_by_payment(booking: ConsultationBooking) -> bool:
+    """Whether ``booking`` was cancelled only because its payment hold expired (by ``system``, still
+    unpaid): a payment that succeeds afterwards may take the time back if it is free. A booking
+    cancelled by the client, the consultant or staff is never revived (its payment is refunded)."""
+    return (
+        booking.status == BookingStatus.CANCELLED
+        and booking.cancelled_by == CancelledBy.SYSTEM
+        and booking.payment_amount > 0
+        and booking.payment_status in (PaymentStatus.PENDING, PaymentStatus.FAILED)
+    )
 
 
 def booking_expire_hold(*, booking: ConsultationBooking, now: datetime | None = None) -> bool:

@@ -31,6 +31,7 @@ from django.views.decorators.http import require_http_methods
 
 from consultants.models import Consultant
 from magnetiq.exceptions import ApplicationError, InvalidInput
+from payments.models import PaymentStatus as ChargeStatus
 
 from . import conf
 from .availability import available_slots
@@ -50,7 +51,7 @@ from .forms import (
     slot_value,
     time_zone_names,
 )
-from .models import BookingStatus, BookingType, ConsultationBooking
+from .models import BookingStatus, BookingType, CancelledBy, ConsultationBooking, PaymentStatus
 from .services import booking_can_change, booking_cancel, booking_create, booking_price, booking_reschedule
 from .tokens import check_manage_token, manage_token
 
@@ -80,8 +81,8 @@ LABELS = {
         "confirm": "Confirm booking",
         "taken": "That time was just taken — please pick another.",
         "slot_gone": "That time is no longer available — please pick another.",
-        "priced_note": "The time is held for you for {minutes} minutes after you confirm; "
-        "we'll be in touch to complete payment.",
+        "priced_note": "After you confirm, the time is held for you for {minutes} minutes while you pay by card "
+        "on the next page.",
         "free_note": "This consultation is free and confirmed at once.",
         "manage_heading": "Your booking with {name}",
         "reference": "Reference",
@@ -89,10 +90,16 @@ LABELS = {
         "type": "Type",
         "when": "When",
         "confirmed_message": "Your booking is confirmed. We have sent the details with a calendar invite to {email}.",
-        "held_message": "Your time is reserved until {until}. We'll be in touch at {email} to complete payment.",
-        "held": "Reserved for you until {until}. We'll be in touch to complete payment; the time is yours "
+        "held": "Reserved for you until {until}. Pay before then to confirm your booking; the time is yours "
         "once it is paid.",
-        "hold_expired": "The reservation expired before payment; the time has been released.",
+        "pay_now": "Pay now",
+        "hold_expired": "The hold on this time expired before it was paid, so the time was released. "
+        "Please book again.",
+        "hold_expired_status": "Hold expired",
+        "book_again": "Book again",
+        "payment_processing": "Your payment is being processed. This page shows the result once your bank "
+        "has confirmed it; we will e-mail you as well.",
+        "payment_refunded": "Your payment was refunded in full.",
         "amount": "Amount",
         "policy": "This booking starts in less than {hours} hours, so it can no longer be changed or cancelled "
         "online. Please contact us at {contact} and quote the reference {reference}.",
@@ -144,8 +151,8 @@ LABELS = {
         "confirm": "Buchung bestätigen",
         "taken": "Diese Zeit wurde gerade vergeben — bitte wählen Sie eine andere.",
         "slot_gone": "Diese Zeit ist nicht mehr frei — bitte wählen Sie eine andere.",
-        "priced_note": "Nach der Bestätigung ist die Zeit {minutes} Minuten für Sie reserviert; "
-        "wir melden uns, um die Zahlung abzuschließen.",
+        "priced_note": "Nach der Bestätigung ist die Zeit {minutes} Minuten für Sie reserviert, während Sie auf "
+        "der nächsten Seite mit Karte bezahlen.",
         "free_note": "Diese Beratung ist kostenlos und sofort bestätigt.",
         "manage_heading": "Ihre Buchung bei {name}",
         "reference": "Referenz",
@@ -153,11 +160,16 @@ LABELS = {
         "type": "Art",
         "when": "Wann",
         "confirmed_message": "Ihre Buchung ist bestätigt. Die Details mit Kalendereinladung sind an {email} unterwegs.",
-        "held_message": "Ihre Zeit ist bis {until} reserviert. Wir melden uns unter {email}, um die Zahlung "
-        "abzuschließen.",
-        "held": "Für Sie reserviert bis {until}. Wir melden uns, um die Zahlung abzuschließen; nach der Zahlung "
-        "gehört die Zeit Ihnen.",
-        "hold_expired": "Die Reservierung ist vor der Zahlung abgelaufen; die Zeit wurde freigegeben.",
+        "held": "Für Sie reserviert bis {until}. Bezahlen Sie bis dahin, um Ihre Buchung zu bestätigen; nach der "
+        "Zahlung gehört die Zeit Ihnen.",
+        "pay_now": "Jetzt bezahlen",
+        "hold_expired": "Die Reservierung ist vor der Zahlung abgelaufen, die Zeit wurde freigegeben. "
+        "Bitte buchen Sie erneut.",
+        "hold_expired_status": "Reservierung abgelaufen",
+        "book_again": "Erneut buchen",
+        "payment_processing": "Ihre Zahlung wird bearbeitet. Sobald Ihre Bank sie bestätigt hat, sehen Sie das "
+        "Ergebnis auf dieser Seite; wir schreiben Ihnen auch eine E-Mail.",
+        "payment_refunded": "Ihre Zahlung wurde vollständig erstattet.",
         "amount": "Betrag",
         "policy": "Diese Buchung beginnt in weniger als {hours} Stunden und kann online nicht mehr geändert oder "
         "storniert werden. Bitte schreiben Sie uns an {contact} mit der Referenz {reference}.",
@@ -235,6 +247,11 @@ def _contact_email() -> str:
 def manage_url(booking: ConsultationBooking) -> str:
     """The visitor's link to ``booking`` with its current manage token (in the active language)."""
     return f"{reverse('bookings:manage', args=[booking.reference])}?{urlencode({'token': manage_token(booking)})}"
+
+
+def pay_url(booking: ConsultationBooking) -> str:
+    """The payment step of a held booking (``payments.pages.pay``) with its current manage token."""
+    return f"{reverse('bookings:pay', args=[booking.reference])}?{urlencode({'token': manage_token(booking)})}"
 
 
 def _zone(name: str | None, fallback: str) -> str:
@@ -376,7 +393,8 @@ def book(request, slug: str):
     Query: ``type`` (30for30 default, others if the consultant offers them), ``duration`` (15–240
     minutes, other types), ``date`` (a day in the visitor's zone), ``tz`` (IANA zone; default the
     consultant's, a tiny script switches to the browser's), ``start`` (a slot, UTC ISO). A POST
-    books through :func:`booking_create` and redirects to the manage page; a slot taken meanwhile
+    books through :func:`booking_create` and redirects to the manage page (free: confirmed) or, for
+    a priced booking held for payment, to the payment page ``/bookings/<reference>/pay/``; a slot taken meanwhile
     (409 ``BOOKING_UNAVAILABLE``) shows the picker again with the message and fresh slots.
     """
     consultant = get_object_or_404(Consultant.objects.public(), slug=slug)
@@ -421,9 +439,10 @@ def book(request, slug: str):
                 messages.error(request, exc.message)
                 return redirect(consultant.get_absolute_url())
             else:
-                until = booking.hold_expires_at and format_when(booking.hold_expires_at, booking.timezone, lang)
-                key = "confirmed_message" if booking.status == BookingStatus.CONFIRMED else "held_message"
-                messages.success(request, labels[key].format(email=booking.client_email, until=until))
+                if booking.status != BookingStatus.CONFIRMED:
+                    # A priced booking is a hold: straight on to the payment step (issue 4).
+                    return redirect(pay_url(booking))
+                messages.success(request, labels["confirmed_message"].format(email=booking.client_email))
                 return redirect(manage_url(booking))
         if "start" in details.errors or "type" in details.errors or "tz" in details.errors:
             messages.error(request, labels["slot_gone"])
@@ -557,30 +576,52 @@ def _booking_context(booking: ConsultationBooking, lang: str) -> dict:
     }
 
 
+def _payment_processing(booking: ConsultationBooking) -> bool:
+    """Whether a payment of ``booking`` is still being processed at Stripe (the payments app's record):
+    its outcome, not the hold, decides then, so the page must not tell the visitor to book again."""
+    return booking.payments.filter(status=ChargeStatus.PROCESSING).exists()
+
+
 @require_http_methods(["GET"])
 def manage(request, reference: str):
     """``/bookings/<reference>/?token=``: the booking, with reschedule and cancel links while the
-    visitor may still change it (until 24 h before the start), else the policy message."""
+    visitor may still change it (until 24 h before the start), else the policy message.
+
+    A held booking shows a "Pay now" button to the payment page with the hold's expiry; once the
+    hold expired (released or not) the page says so and links to booking again — unless a payment
+    is still being processed, which then decides (a late success confirms if the time is free)."""
     booking, token = _booking_for(request, reference)
     lang = _language(request)
     labels = LABELS[lang]
     context = _booking_context(booking, lang)
     pending = booking.status == BookingStatus.PENDING_PAYMENT
+    expired = (pending and not booking.is_active) or (
+        booking.status == BookingStatus.CANCELLED and booking.cancelled_by == CancelledBy.SYSTEM
+    )
+    processing = (pending or expired) and _payment_processing(booking)
+    if processing:
+        context["status_label"] = STATUS_LABELS[lang][BookingStatus.PENDING_PAYMENT]
+    elif expired:
+        context["status_label"] = labels["hold_expired_status"]
     can_change = booking_can_change(booking, actor=_actor(request))
     query = "?" + urlencode({"token": token})
+    payable = pending and booking.is_active and not processing
     context.update(
         token=token,
         pending=pending,
         hold_text=labels["held"].format(until=format_when(booking.hold_expires_at, booking.timezone, lang))
-        if pending and booking.is_active
+        if payable
         else "",
-        hold_expired=pending and not booking.is_active,
+        hold_expired=expired and not processing,
+        payment_processing=processing,
+        payment_refunded=booking.payment_status == PaymentStatus.REFUNDED,
+        book_again_url=reverse("bookings:book", args=[booking.consultant.slug]) if expired else "",
         amount=f"{booking.payment_amount} {booking.payment_currency}" if booking.payment_amount else "",
         can_change=can_change,
         policy_text=_policy_text(booking, labels) if booking.is_active and not can_change else "",
         reschedule_url=reverse("bookings:reschedule", args=[booking.reference]) + query,
         cancel_url=reverse("bookings:cancel", args=[booking.reference]) + query,
-        pay_url=reverse("bookings:pay", args=[booking.reference]) + query if pending and booking.is_active else "",
+        pay_url=reverse("bookings:pay", args=[booking.reference]) + query if payable else "",
     )
     return render(request, "bookings/manage.html", context)
 

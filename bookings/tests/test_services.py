@@ -286,6 +286,88 @@ def test_confirm_hold_idempotent_and_after_release(consultant):
         booking_confirm(booking=lost, now=NOW + timedelta(minutes=21))
 
 
+def test_a_late_payment_revives_a_hold_released_by_expiry_when_the_time_is_still_free(
+    consultant, django_capture_on_commit_callbacks
+):
+    hold = book(consultant)
+    assert bookings_release_expired_holds(now=NOW + timedelta(minutes=16)) == 1
+    hold.refresh_from_db()
+    assert (hold.status, hold.cancelled_by, hold.sequence) == ("cancelled", "system", 1)
+    received = []
+    signals.booking_confirmed.connect(
+        lambda sender, booking_id, **kw: received.append(booking_id), weak=False, dispatch_uid="t-revive"
+    )
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            revived = booking_confirm(booking=hold, payment_intent_id="pi_late", now=NOW + timedelta(minutes=20))
+    finally:
+        signals.booking_confirmed.disconnect(dispatch_uid="t-revive")
+
+    revived.refresh_from_db()
+    assert (
+        revived.status,
+        revived.payment_status,
+        revived.payment_intent_id,
+        revived.sequence,
+        revived.confirmed_at,
+        revived.hold_expires_at,
+        revived.cancelled_at,
+        revived.cancelled_by,
+        revived.cancellation_reason,
+    ) == ("confirmed", "completed", "pi_late", 2, NOW + timedelta(minutes=20), None, None, "", "")
+    assert list(revived.changes.order_by("pk").values_list("kind", "old_status", "new_status", "note")) == [
+        ("created", "", "pending_payment", ""),
+        ("hold_expired", "pending_payment", "cancelled", ""),
+        ("confirmed", "cancelled", "confirmed", "Paid after the hold expired; the time was still free."),
+    ]
+    entries = AuditLogEntry.objects.for_object(revived).filter(action="bookings.booking.confirmed")
+    assert [entry.data["revived"] for entry in entries] == [True]
+    assert received == [revived.pk]
+    # Applying the same payment again changes nothing.
+    assert booking_confirm(booking=revived, payment_intent_id="pi_late", now=NOW + timedelta(minutes=30)).sequence == 2
+
+
+def test_a_late_payment_for_a_released_hold_whose_time_was_taken_is_refused(consultant):
+    hold = book(consultant)
+    assert bookings_release_expired_holds(now=NOW + timedelta(minutes=16)) == 1
+    other = booking_create(
+        consultant=consultant,
+        start=SLOT,
+        client_name="X",
+        client_email="x@example.com",
+        now=NOW + timedelta(minutes=17),
+    )
+
+    with pytest.raises(BookingUnavailable):
+        booking_confirm(booking=hold, payment_intent_id="pi_late", now=NOW + timedelta(minutes=20))
+
+    hold.refresh_from_db()
+    other.refresh_from_db()
+    assert (hold.status, hold.cancelled_by, hold.sequence, hold.payment_intent_id) == ("cancelled", "system", 1, "")
+    assert other.status == BookingStatus.PENDING_PAYMENT
+    assert list(hold.changes.values_list("kind", flat=True).order_by("pk")) == ["created", "hold_expired"]
+
+
+def test_only_a_payment_revives_and_only_a_hold_released_by_expiry(consultant):
+    expired = book(consultant)
+    bookings_release_expired_holds(now=NOW + timedelta(minutes=16))
+    # Staff confirming without a payment cannot bring an expired hold back.
+    with pytest.raises(BookingStateConflict):
+        booking_confirm(booking=expired, now=NOW + timedelta(minutes=20))
+    # A booking the client, the consultant or staff cancelled is never revived by a payment.
+    for index, actor in enumerate([None, staff_user("bookings.change_consultationbooking")]):
+        booking = book(consultant, start=SLOT + timedelta(hours=1 + index), client_email=f"c{index}@example.com")
+        booking_cancel(booking=booking, actor=actor, now=NOW + timedelta(minutes=1))
+        with pytest.raises(BookingStateConflict):
+            booking_confirm(booking=booking, payment_intent_id="pi_x", now=NOW + timedelta(minutes=2))
+        booking.refresh_from_db()
+        assert (booking.status, booking.cancelled_by) == ("cancelled", ["client", "staff"][index])
+    # An expired hold already refunded is not revived either.
+    ConsultationBooking.objects.filter(pk=expired.pk).update(payment_status=PaymentStatus.REFUNDED)
+    with pytest.raises(BookingStateConflict):
+        booking_confirm(booking=expired, payment_intent_id="pi_late", now=NOW + timedelta(minutes=20))
+
+
 def test_attendance_confirm_needs_payment(consultant):
     hold = book(consultant)
     with pytest.raises(BookingPaymentRequired):

@@ -13,12 +13,14 @@ import time_machine
 from django.urls import reverse
 
 from accounts.models import Role, User
-from bookings.models import BookingStatus, ConsultationBooking
-from bookings.services import booking_create, booking_reschedule
+from bookings.models import BookingStatus, ConsultationBooking, PaymentStatus
+from bookings.services import booking_create, booking_reschedule, bookings_release_expired_holds
 from bookings.tests.conftest import NOW
 from bookings.tests.factories import BookingFactory, weekday_rules
 from bookings.tokens import manage_token
 from consultants.tests.factories import ConsultantFactory
+from payments.models import Payment
+from payments.models import PaymentStatus as ChargeStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +159,7 @@ def test_picking_a_slot_shows_the_details_form_with_both_times(client, consultan
     assert response.context["consultant_time"] == "Tuesday, 2 June 2026, 09:00 (UTC+02:00)"
     content = response.content.decode()
     assert 'name="start" value="2026-06-02T07:00Z"' in content
-    assert "we&#x27;ll be in touch to complete payment" in content
+    assert "the time is held for you for 15 minutes while you pay by card on the next page" in content
     assert response.context["change_url"] == "?type=30for30&tz=America%2FNew_York&date=2026-06-02"
 
 
@@ -188,20 +190,87 @@ def test_free_booking_is_confirmed_and_lands_on_the_manage_page(client, free_con
     assert page.context["can_change"] is True
 
 
-def test_priced_booking_is_held_and_shows_amount_and_expiry(client, consultant):
+def test_priced_booking_is_held_and_goes_straight_to_the_payment_page(client, consultant):
     response = post_booking(client, consultant)
 
     booking = ConsultationBooking.objects.get()
     assert booking.status == BookingStatus.PENDING_PAYMENT
-    page = client.get(response["Location"])
+    assert response.status_code == 302
+    assert response["Location"] == f"/bookings/{booking.reference}/pay/?token={manage_token(booking)}"
+
+
+def test_manage_page_of_a_held_booking_offers_pay_now_with_the_expiry(client, consultant):
+    booking = make_booking(consultant)
+
+    page = client.get(f"/bookings/{booking.reference}/?token={manage_token(booking)}")
+
     content = page.content.decode()
-    assert "Your time is reserved until Monday, 1 June 2026, 08:15 (UTC+02:00)." in content
     assert page.context["amount"] == "100.00 USD"
     assert page.context["hold_text"] == (
-        "Reserved for you until Monday, 1 June 2026, 08:15 (UTC+02:00). We'll be in touch to complete payment; "
+        "Reserved for you until Monday, 1 June 2026, 08:15 (UTC+02:00). Pay before then to confirm your booking; "
         "the time is yours once it is paid."
     )
     assert page.context["status_label"] == "Awaiting payment"
+    pay = f"/bookings/{booking.reference}/pay/?token={manage_token(booking)}"
+    assert f'<a class="button" id="pay-link" href="{pay}">Pay now (100.00 USD)</a>' in content
+    assert 'id="hold-expired"' not in content and "complete payment" not in content
+
+
+@pytest.mark.parametrize("released", [False, True])
+def test_manage_page_after_the_hold_expired_says_book_again(client, consultant, clock, released):
+    booking = make_booking(consultant)
+    clock.move_to(NOW + timedelta(minutes=16))
+    if released:
+        assert bookings_release_expired_holds() == 1
+
+    page = client.get(f"/bookings/{booking.reference}/?token={manage_token(booking)}")
+
+    content = page.content.decode()
+    assert page.context["status_label"] == "Hold expired"
+    assert (
+        '<p class="notice" id="hold-expired">The hold on this time expired before it was paid, so the time was '
+        "released. Please book again.</p>"
+    ) in content
+    assert f'<a class="button" id="book-again" href="/consultants/{consultant.slug}/book/">Book again</a>' in content
+    assert 'id="pay-link"' not in content and 'id="hold"' not in content
+    assert "This booking was cancelled." not in content
+    assert page.context["can_change"] is False
+
+
+def test_manage_page_after_expiry_with_a_refunded_late_payment(client, consultant, clock):
+    booking = make_booking(consultant)
+    clock.move_to(NOW + timedelta(minutes=16))
+    bookings_release_expired_holds()
+    ConsultationBooking.objects.filter(pk=booking.pk).update(payment_status=PaymentStatus.REFUNDED)
+
+    page = client.get(f"/bookings/{booking.reference}/?token={manage_token(booking)}")
+
+    assert "Please book again. Your payment was refunded in full.</p>" in page.content.decode()
+
+
+def test_manage_page_while_a_payment_is_processing_after_expiry(client, consultant, clock):
+    booking = make_booking(consultant)
+    Payment.objects.create(
+        booking=booking,
+        payment_intent_id="pi_processing",
+        amount=booking.payment_amount,
+        currency=booking.payment_currency,
+        status=ChargeStatus.PROCESSING,
+        idempotency_key="k-processing",
+    )
+    clock.move_to(NOW + timedelta(minutes=16))
+    bookings_release_expired_holds()
+
+    page = client.get(f"/bookings/{booking.reference}/?token={manage_token(booking)}")
+
+    content = page.content.decode()
+    assert page.context["status_label"] == "Awaiting payment"
+    assert (
+        '<p class="notice" id="payment-processing">Your payment is being processed. This page shows the result '
+        "once your bank has confirmed it; we will e-mail you as well.</p>"
+    ) in content
+    assert 'id="hold-expired"' not in content and 'id="book-again"' not in content
+    assert 'id="pay-link"' not in content and "This booking was cancelled." not in content
 
 
 def test_a_strategy_session_keeps_its_duration(client, consultant):
@@ -492,6 +561,30 @@ def test_a_booking_made_in_german_keeps_the_language_and_german_manage_page(clie
     page = client.get(response["Location"])
     assert "Ihre Buchung ist bestätigt." in page.content.decode()
     assert page.context["status_label"] == "Bestätigt"
+
+
+def test_a_priced_booking_in_german_goes_to_the_german_payment_page(client, consultant, clock):
+    data = {"type": "30for30", "tz": "Europe/Berlin", "start": "2026-06-02T07:00Z", **DETAILS}
+    step2 = client.get(book_url(consultant, "/de"), {"tz": "Europe/Berlin", "start": "2026-06-02T07:00Z"})
+    assert "während Sie auf der nächsten Seite mit Karte bezahlen" in step2.content.decode()
+
+    response = client.post(book_url(consultant, "/de"), data)
+
+    booking = ConsultationBooking.objects.get()
+    assert response["Location"] == f"/de/bookings/{booking.reference}/pay/?token={manage_token(booking)}"
+    manage = client.get(f"/de/bookings/{booking.reference}/?token={manage_token(booking)}")
+    content = manage.content.decode()
+    assert (
+        f'href="/de/bookings/{booking.reference}/pay/?token={manage_token(booking)}">Jetzt bezahlen (100.00 USD)'
+        in (content)
+    )
+    assert manage.context["hold_text"].startswith("Für Sie reserviert bis Montag, 1. Juni 2026, 08:15 (UTC+02:00).")
+    clock.move_to(NOW + timedelta(minutes=16))
+    expired = client.get(f"/de/bookings/{booking.reference}/?token={manage_token(booking)}")
+    content = expired.content.decode()
+    assert expired.context["status_label"] == "Reservierung abgelaufen"
+    assert "Bitte buchen Sie erneut." in content
+    assert f'href="/de/consultants/{consultant.slug}/book/">Erneut buchen</a>' in content
 
 
 def test_a_consultant_without_schedule_has_no_slots(client):

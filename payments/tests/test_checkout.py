@@ -192,3 +192,99 @@ def test_late_payment_refunds_when_the_time_was_taken(
     assert Refund.objects.count() == 1
     assert len([m for m in mail.outbox if "refunded" in m.subject]) == 1
     assert ConsultationBooking.objects.filter(status="pending_payment").count() == 1
+
+
+def _pay_at_stripe_behind_our_back(payment):
+    """The client's card is charged at Stripe while we have not heard of it yet (webhook pending)."""
+    gateway = get_gateway()
+    gateway.client.v1.payment_intents.update(payment.payment_intent_id, params={"payment_method": "pm_card_visa"})
+    gateway.client.v1.payment_intents.confirm(payment.payment_intent_id)
+
+
+def test_late_payment_after_the_hold_was_released_confirms_when_the_time_is_still_free(
+    localstripe, held_booking, django_capture_on_commit_callbacks
+):
+    payment = payment_create_for_booking(booking=held_booking)
+    _pay_at_stripe_behind_our_back(payment)
+    mail.outbox.clear()
+
+    # The periodic job releases the hold; its cancel task finds the PaymentIntent succeeded at
+    # Stripe and applies it: the booking is revived because nobody took the time.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert bookings_release_expired_holds(now=held_booking.hold_expires_at + timedelta(seconds=1)) == 1
+
+    held_booking.refresh_from_db()
+    payment.refresh_from_db()
+    assert (held_booking.status, held_booking.payment_status, held_booking.cancelled_by) == (
+        BookingStatus.CONFIRMED,
+        BookingPaymentStatus.COMPLETED,
+        "",
+    )
+    assert held_booking.payment_intent_id == payment.payment_intent_id
+    assert held_booking.sequence == 2
+    assert list(held_booking.changes.order_by("pk").values_list("kind", flat=True)) == [
+        "created",
+        "hold_expired",
+        "confirmed",
+    ]
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert Refund.objects.count() == 0
+    assert sorted(LedgerEntry.objects.values_list("kind", "amount")) == [
+        ("fee", Decimal("0.00")),
+        ("payment", Decimal("100.00")),
+    ]
+    assert [m.to for m in mail.outbox if "refunded" in m.subject] == []
+    # The webhook arriving afterwards changes nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_confirm_paid(payment=payment)
+    held_booking.refresh_from_db()
+    assert (held_booking.status, held_booking.sequence, Refund.objects.count()) == (BookingStatus.CONFIRMED, 2, 0)
+
+
+def test_late_payment_after_the_hold_was_released_and_the_time_taken_is_refunded(
+    localstripe, consultant, held_booking, django_capture_on_commit_callbacks
+):
+    payment = payment_create_for_booking(booking=held_booking)
+    after_expiry = held_booking.hold_expires_at + timedelta(minutes=5)
+    # The job released the hold (its cancel task has not reached Stripe yet) and someone else took the time.
+    assert bookings_release_expired_holds(now=held_booking.hold_expires_at + timedelta(seconds=1)) == 1
+    other = hold(consultant, start=held_booking.start, email="other@example.com", now=after_expiry)
+    _pay_at_stripe_behind_our_back(payment)
+    mail.outbox.clear()
+
+    with time_machine.travel(after_expiry, tick=False), django_capture_on_commit_callbacks(execute=True):
+        payment = payment_confirm_paid(payment=Payment.objects.get(pk=payment.pk))
+
+    held_booking.refresh_from_db()
+    other.refresh_from_db()
+    assert (held_booking.status, held_booking.cancelled_by, held_booking.payment_status) == (
+        BookingStatus.CANCELLED,
+        "system",
+        BookingPaymentStatus.REFUNDED,
+    )
+    assert other.status == BookingStatus.PENDING_PAYMENT
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.status, refund.reason, refund.idempotency_key) == (
+        Decimal("100.00"),
+        RefundStatus.SUCCEEDED,
+        RefundReason.SLOT_TAKEN,
+        f"refund-{payment.pk}-auto",
+    )
+    assert [m.to for m in mail.outbox if "refunded" in m.subject] == [["clara@example.com"]]
+
+
+def test_a_payment_for_a_booking_the_client_cancelled_is_refunded_not_revived(
+    localstripe, held_booking, django_capture_on_commit_callbacks
+):
+    from bookings.services import booking_cancel
+
+    payment = payment_create_for_booking(booking=held_booking)
+    _pay_at_stripe_behind_our_back(payment)
+    booking_cancel(booking=held_booking, reason="Changed my mind")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_confirm_paid(payment=Payment.objects.get(pk=payment.pk))
+
+    held_booking.refresh_from_db()
+    assert (held_booking.status, held_booking.cancelled_by) == (BookingStatus.CANCELLED, "client")
+    assert Refund.objects.get().amount == Decimal("100.00")
