@@ -187,7 +187,8 @@ class WebhookEvent(models.Model):
     """The inbox: every verified notification of a provider, stored once by its event id.
 
     ``object_id``: the API object the event is about (``pi_…``, ``re_…``, ``dp_…``, ``sub_…``),
-    which the handler re-fetches from the provider instead of trusting ``payload``.
+    which the handler re-fetches from the provider instead of trusting ``payload``. ``attempts``:
+    how often it was applied (or tried); ``claimed_until``: the lease of the retry run working on it.
     """
 
     provider = models.CharField(max_length=10, choices=Provider.choices)
@@ -201,6 +202,11 @@ class WebhookEvent(models.Model):
     status = models.CharField(max_length=10, choices=WebhookStatus.choices, default=WebhookStatus.RECEIVED)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    claimed_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A retry run (process_webhook_events) owns the event until then; another run skips it.",
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -1,5 +1,7 @@
 """Background tasks of the payments app (django-tasks; they take ids and are idempotent)."""
 
+from dataclasses import asdict
+
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
@@ -50,3 +52,11 @@ def send_refund_notice_task(refund_pk: int) -> bool:
         refund.client_notified_at = timezone.now()
         refund.save(update_fields=["client_notified_at", "updated_at"])
     return True
+
+
+@task()
+def process_webhook_events_task(limit: int = 100, max_attempts: int = 5) -> dict:
+    """``manage.py process_webhook_events`` as a task: retry failed webhook events; returns the counts."""
+    from .services.webhooks import webhook_events_retry
+
+    return asdict(webhook_events_retry(limit=limit, max_attempts=max_attempts))

@@ -5,7 +5,8 @@
 after commit. Processing locks the event row, skips an event already ``processed``/``ignored``,
 runs the handler of its type (:data:`STRIPE_HANDLERS`, STYLE.md §9) and marks it, all in one
 transaction: a handler that fails (a lock timeout, Stripe unreachable) leaves no partial change,
-the row becomes ``failed`` and the provider's redelivery processes it again. Handlers never trust the
+the row becomes ``failed`` and the provider's redelivery — or :func:`webhook_events_retry`
+(``manage.py process_webhook_events``, cron) — processes it again. Handlers never trust the
 payload: they re-fetch the object from Stripe and apply its current state with idempotent services,
 so repeated or out-of-order events end in Stripe's state (RELIABILITY S-3, S-4, S-10, S-11).
 """
@@ -14,10 +15,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from payments.exceptions import PaymentMismatch, PaymentNotFound
@@ -30,6 +32,11 @@ from .refunds import refund_apply_stripe, refunds_sync_payment
 from .subscriptions import subscription_apply_stripe
 
 logger = logging.getLogger(__name__)
+
+#: How long a retry run owns an event it claimed (longer than any handler takes).
+CLAIM_LEASE = timedelta(minutes=10)
+#: A ``received`` event younger than this is left to the task enqueued when it arrived.
+RECEIVED_GRACE = timedelta(minutes=2)
 
 
 def webhook_receive(
@@ -92,6 +99,7 @@ def webhook_process(*, event_pk: int) -> WebhookEvent:
                     event.status = WebhookStatus.IGNORED
                     event.error = f"{type(exc).__name__}: {exc.message}"
             event.processed_at = timezone.now()
+            event.claimed_until = None
             if event.status == WebhookStatus.PROCESSED:
                 event.error = ""
             event.save()
@@ -99,9 +107,73 @@ def webhook_process(*, event_pk: int) -> WebhookEvent:
     except Exception as exc:
         logger.exception("Webhook event %s failed", event_pk)
         WebhookEvent.objects.filter(pk=event_pk).exclude(status=WebhookStatus.PROCESSED).update(
-            status=WebhookStatus.FAILED, attempts=F("attempts") + 1, error=f"{type(exc).__name__}: {exc}"[:2000]
+            status=WebhookStatus.FAILED,
+            attempts=F("attempts") + 1,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            claimed_until=None,
         )
         return WebhookEvent.objects.get(pk=event_pk)
+
+
+@dataclass
+class RetryCounts:
+    """What one :func:`webhook_events_retry` run did: ``processed``/``ignored``/``failed`` — events it
+    applied (or tried) now; ``skipped`` — claimed by another run meanwhile; ``exhausted`` — failed
+    ``max_attempts`` times already, left for a human."""
+
+    processed: int = 0
+    ignored: int = 0
+    failed: int = 0
+    skipped: int = 0
+    exhausted: int = 0
+
+    @property
+    def still_failing(self) -> int:
+        return self.failed + self.exhausted
+
+
+def webhook_event_claim(*, event_pk: int, max_attempts: int, lease: timedelta = CLAIM_LEASE) -> bool:
+    """Claim one ``received``/``failed`` event for ``lease`` with ONE conditional UPDATE; returns
+    whether this caller got it. Two runs racing for the same event: exactly one UPDATE matches
+    (the other sees the lease, or the event already processed). An expired lease (a run that
+    crashed) can be claimed again."""
+    now = timezone.now()
+    return bool(
+        WebhookEvent.objects.filter(
+            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+            pk=event_pk,
+            status__in=[WebhookStatus.RECEIVED, WebhookStatus.FAILED],
+            attempts__lt=max_attempts,
+        ).update(claimed_until=now + lease)
+    )
+
+
+def webhook_events_retry(
+    *, limit: int = 100, max_attempts: int = 5, received_before: timedelta = RECEIVED_GRACE
+) -> RetryCounts:
+    """Apply the events whose processing failed (and ``received`` ones older than
+    ``received_before`` whose task never ran), oldest first, at most ``limit``; each after a
+    successful :func:`webhook_event_claim`, through :func:`webhook_process` (exactly once: its row
+    lock and status check hold even without the claim). Idempotent and cron-safe."""
+    counts = RetryCounts()
+    now = timezone.now()
+    due = WebhookEvent.objects.filter(
+        Q(status=WebhookStatus.FAILED) | Q(status=WebhookStatus.RECEIVED, received_at__lte=now - received_before)
+    )
+    counts.exhausted = due.filter(status=WebhookStatus.FAILED, attempts__gte=max_attempts).count()
+    candidates = list(due.filter(attempts__lt=max_attempts).order_by("received_at", "id").values_list("pk", flat=True))
+    for pk in candidates[:limit]:
+        if not webhook_event_claim(event_pk=pk, max_attempts=max_attempts):
+            counts.skipped += 1
+            continue
+        event = webhook_process(event_pk=pk)
+        if event.status == WebhookStatus.PROCESSED:
+            counts.processed += 1
+        elif event.status == WebhookStatus.IGNORED:
+            counts.ignored += 1
+        else:
+            counts.failed += 1
+    return counts
 
 
 # --- Stripe handlers (each re-fetches what the event is about) ----------------------------------
