@@ -2,11 +2,12 @@
 
 import pytest
 
-from bookings.models import BookingStatus
+from bookings.models import BookingStatus, ConsultationBooking
+from bookings.tokens import manage_token
 from bookings.views import manage_url
 from payments.models import LedgerEntry, Payment, PaymentStatus
 
-from .conftest import hold
+from .conftest import hold, next_slot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,3 +43,34 @@ def test_pay_a_held_booking_with_a_test_card(localstripe, consultant, page):
     assert (booking.status, booking.payment_status) == (BookingStatus.CONFIRMED, "completed")
     assert Payment.objects.get().status == PaymentStatus.SUCCEEDED
     assert LedgerEntry.objects.filter(kind="payment").count() == 1
+
+
+def test_book_through_the_pages_lands_on_the_payment_page_and_a_declined_card_can_be_replaced(
+    localstripe, consultant, page
+):
+    day = next_slot().date().isoformat()
+    page.goto(f"/consultants/{consultant.slug}/book/?type=30for30&tz=UTC&date={day}")
+    page.locator(".slot-grid .slot").first.click()
+    page.wait_for_selector("#details")
+    assert "while you pay by card on the next page" in page.inner_text("#summary")
+    page.fill("#id_name", "Clara Client")
+    page.fill("#id_email", "clara@example.com")
+    page.get_by_role("button", name="Confirm booking").click()
+
+    # Straight on to the payment step, no detour through the manage page.
+    page.wait_for_selector("#card-element input[placeholder=number]")
+    booking = ConsultationBooking.objects.get()
+    assert page.url.endswith(f"/bookings/{booking.reference}/pay/?token={manage_token(booking)}")
+    assert page.inner_text("#amount") == "100.00 USD"
+    fill_card(page, "4000000000000002")
+    page.click("#pay-button")
+    page.wait_for_selector("#payment-error:not([hidden])")
+    assert page.inner_text("#payment-error") == "Your card was declined. Please use another card or contact your bank."
+    assert page.is_enabled("#pay-button")
+
+    page.fill("#card-element input[placeholder=number]", "4242424242424242")
+    page.click("#pay-button")
+    page.wait_for_selector("#booking-status")
+    assert page.inner_text("#booking-status") == "Confirmed"
+    booking.refresh_from_db()
+    assert (booking.status, booking.payment_status) == (BookingStatus.CONFIRMED, "completed")
