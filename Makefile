@@ -48,14 +48,22 @@ setup: install
 # Without STRIPE_SECRET_KEY (environment or .env) the checkout runs against localstripe on :8420
 # (Stripe's test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined).
 LOCALSTRIPE_PORT ?= 8420
+NO_STRIPE_KEY = [ -z "$$STRIPE_SECRET_KEY" ] && ! grep -qs '^STRIPE_SECRET_KEY=.' .env
+# localstripe's own script listens on every interface; serve its app on loopback only (keeps its
+# data in /tmp/localstripe.pickle between runs, like the script).
+LOCALSTRIPE = $(PY) -c "import sys; from aiohttp import web; from localstripe.server import app, store; \
+	store.try_load_from_disk(); web.run_app(app, host='127.0.0.1', port=int(sys.argv[1]))"
+PORT_FREE = $(PY) -c "import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
+	sys.exit(0 if s.connect_ex((sys.argv[1], int(sys.argv[2]))) else sys.argv[3])"
 run: setup
-	@$(PY) -c "import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
-	  r=s.connect_ex(('$(HOST)', $(PORT))); sys.exit(0 if r else 'Port $(PORT) is already in use: stop the other server or run make run PORT=<free port>.')"
+	@$(PORT_FREE) $(HOST) $(PORT) 'Port $(PORT) is already in use: stop the other server or run make run PORT=<free port>.'
+	@if $(NO_STRIPE_KEY); then $(PORT_FREE) 127.0.0.1 $(LOCALSTRIPE_PORT) \
+	  'Port $(LOCALSTRIPE_PORT) (localstripe) is already in use: stop the other one or run make run LOCALSTRIPE_PORT=<free port>.'; fi
 	@echo "Serving http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs/). Ctrl-C stops."
 	@trap 'kill 0' INT TERM EXIT; \
-	if [ -z "$$STRIPE_SECRET_KEY" ] && ! grep -qs '^STRIPE_SECRET_KEY=.' .env; then \
-		echo "No STRIPE_SECRET_KEY: payments go to localstripe on :$(LOCALSTRIPE_PORT) (test card 4242 4242 4242 4242)"; \
-		$(VENV)/bin/localstripe --port $(LOCALSTRIPE_PORT) >var/localstripe.log 2>&1 & \
+	if $(NO_STRIPE_KEY); then \
+		echo "No STRIPE_SECRET_KEY: payments go to localstripe on 127.0.0.1:$(LOCALSTRIPE_PORT) (test card 4242 4242 4242 4242)"; \
+		mkdir -p var; $(LOCALSTRIPE) $(LOCALSTRIPE_PORT) >var/localstripe.log 2>&1 & \
 		export STRIPE_SECRET_KEY=sk_test_localstripe STRIPE_PUBLISHABLE_KEY=pk_test_localstripe \
 			STRIPE_WEBHOOK_SECRET=whsec_localstripe STRIPE_API_BASE=http://127.0.0.1:$(LOCALSTRIPE_PORT) \
 			STRIPE_JS_URL=http://127.0.0.1:$(LOCALSTRIPE_PORT)/js.stripe.com/v3/; \
