@@ -74,7 +74,14 @@ class ConsultingIntentInput(serializers.Serializer):
     """Spec 004: ``{"type": "session", "session_id": "<booking reference>"}`` or ``{"type": "subscription"}``."""
 
     type = serializers.ChoiceField(choices=["session", "subscription"], default="session")
-    session_id = serializers.CharField(max_length=32, required=False)
+    session_id = serializers.CharField(
+        max_length=32, required=False, help_text="The session's booking reference; required for type session."
+    )
+
+    def validate(self, attrs):
+        if attrs["type"] == "session" and not attrs.get("session_id"):
+            raise serializers.ValidationError({"session_id": "This field is required for a session payment."})
+        return attrs
 
 
 class ConsultingIntentOutput(serializers.Serializer):

@@ -182,8 +182,9 @@ class ConsultingPaymentIntentView(APIView):
     @extend_schema(request=ConsultingIntentInput, responses={200: ConsultingIntentOutput}, tags=["consulting"])
     def post(self, request):
         """Spec 004 ``POST /consulting/payments/intent`` (and ``/payment/intent``): the PaymentIntent of
-        one of the user's sessions (``session_id`` = booking reference). ``type: subscription`` →
-        use ``POST /consulting/subscriptions``."""
+        one of the user's sessions (``session_id`` = booking reference; 422 without it, 404 for a
+        session not theirs). ``type: subscription`` creates the user's subscription instead (as
+        ``POST /consulting/subscriptions``)."""
         serializer = ConsultingIntentInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -197,8 +198,6 @@ class ConsultingPaymentIntentView(APIView):
                     "subscription_id": subscription.subscription_id,
                 }
             )
-        if not data.get("session_id"):
-            raise PaymentNotRequired("Give session_id.", code="VALIDATION_ERROR", status=422)
         payment = payment_create_for_booking(booking=_own_session(request, data["session_id"]))
         return ok(
             ConsultingIntentOutput(

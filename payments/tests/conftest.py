@@ -36,7 +36,7 @@ def consultant(db):
     return c
 
 
-def hold(consultant, *, start=None, email="clara@example.com", now=None):
+def hold(consultant, *, start=None, email="clara@example.com", now=None, client_user=None):
     """A priced booking held for payment (``pending_payment``) through the bookings core."""
     return booking_create(
         consultant=consultant,
@@ -44,6 +44,7 @@ def hold(consultant, *, start=None, email="clara@example.com", now=None):
         client_name="Clara Client",
         client_email=email,
         now=now,
+        client_user=client_user,
     )
 
 
