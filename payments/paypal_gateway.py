@@ -31,7 +31,9 @@ def is_configured() -> bool:
     return bool(settings.PAYPAL_CLIENT_ID and settings.PAYPAL_CLIENT_SECRET and settings.PAYPAL_WEBHOOK_ID)
 
 
-def _post(path: str, body: bytes, headers: dict) -> dict:
+def _post(path: str, body: bytes, headers: dict, *, credentials: bool = False) -> dict:
+    """POST to PayPal; ``credentials``: a 401/403 means OUR credentials are wrong (not the event):
+    :class:`PaymentNotConfigured` (503, so PayPal keeps the event and retries once they are fixed)."""
     request = urllib.request.Request(  # noqa: S310  (PAYPAL_API_BASE is https in production, from settings)
         settings.PAYPAL_API_BASE.rstrip("/") + path, data=body, headers=headers, method="POST"
     )
@@ -41,6 +43,8 @@ def _post(path: str, body: bytes, headers: dict) -> dict:
     except urllib.error.HTTPError as exc:
         if exc.code >= 500 or exc.code == 429:
             raise PaymentProviderUnavailable() from exc
+        if credentials and exc.code in (401, 403):
+            raise PaymentNotConfigured("PayPal refused our API credentials.") from exc
         raise WebhookSignatureInvalid(f"PayPal refused the verification ({exc.code}).") from exc
     except (urllib.error.URLError, TimeoutError, ValueError) as exc:
         raise PaymentProviderUnavailable() from exc
@@ -56,6 +60,7 @@ def _token() -> str:
             "Content-Type": "application/x-www-form-urlencoded",
             "Accept": "application/json",
         },
+        credentials=True,
     )
     token = data.get("access_token")
     if not token:

@@ -157,6 +157,15 @@ def _serve(recorded: RecordedServer):
     return server, thread
 
 
+def _free_port_for_tests() -> int:
+    """A loopback port nothing listens on (bound, then released): "the provider is unreachable"."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture
 def recorded_stripe(settings):
     """The real ``stripe`` SDK pointed at recorded Stripe responses (disputes, failing refunds,
