@@ -2,7 +2,8 @@
 ``bookings/urls.py``). Stripe.js (``STRIPE_JS_URL``: Stripe's in production, localstripe's stand-in
 in development and tests) turns the card into a token in the browser; the page posts it to
 ``/api/v1/public/payment/confirm``, which confirms at Stripe, re-fetches and applies the result, so a
-declined card shows Stripe's message and a paid booking goes to its confirmed page."""
+declined card shows Stripe's message (English pages; others show their own text) and a paid booking
+goes to its confirmed page. A priced booking made on the booking page lands here straight away."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -70,5 +71,7 @@ def pay(request, reference: str):
             "confirm_url": reverse("api:payment-confirm"),
             "done_url": manage_url(booking),
             "labels": LABELS[lang],
+            # Stripe words its decline reasons in English: shown as they are on English pages only.
+            "provider_messages": lang == "en",
         },
     )

@@ -74,3 +74,18 @@ def test_book_through_the_pages_lands_on_the_payment_page_and_a_declined_card_ca
     assert page.inner_text("#booking-status") == "Confirmed"
     booking.refresh_from_db()
     assert (booking.status, booking.payment_status) == (BookingStatus.CONFIRMED, "completed")
+
+
+def test_a_declined_card_on_the_german_pay_page_gets_the_german_message(localstripe, consultant, page):
+    booking = hold(consultant)
+    page.goto("/de" + manage_url(booking))
+    assert page.inner_text("#pay-link") == "Jetzt bezahlen (100.00 USD)"
+    page.click("#pay-link")
+    page.wait_for_selector("#card-element input[placeholder=number]")
+    fill_card(page, "4000000000000002")
+    page.click("#pay-button")
+    page.wait_for_selector("#payment-error:not([hidden])")
+    assert page.inner_text("#payment-error") == (
+        "Ihre Karte wurde abgelehnt. Bitte nutzen Sie eine andere Karte oder wenden Sie sich an Ihre Bank."
+    )
+    assert page.inner_text("#pay-button") == "100.00 USD bezahlen"
