@@ -92,6 +92,23 @@ def _run(modeladmin, request, objects, call, done: str) -> int:
     return count
 
 
+class FlaggedFilter(admin.SimpleListFilter):
+    """Payments whose PaymentIntent disagreed with ours (RELIABILITY S-5: never fulfilled; look)."""
+
+    title = "flagged (amount/currency mismatch)"
+    parameter_name = "flagged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Flagged"), ("no", "Not flagged")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(flagged_reason="")
+        if self.value() == "no":
+            return queryset.filter(flagged_reason="")
+        return queryset
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -105,7 +122,7 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "provider",
         "created_at",
     ]
-    list_filter = ["status", "provider", "currency", "created_at"]
+    list_filter = ["status", FlaggedFilter, "provider", "currency", "created_at"]
     search_fields = [
         "payment_intent_id",
         "charge_id",

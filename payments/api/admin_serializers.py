@@ -154,6 +154,7 @@ class TransactionDetailSerializer(TransactionSerializer):
             "metadata",
             "last_event_at",
             "updated_at",
+            "flagged_reason",
             "has_open_dispute",
             "refunds",
             "disputes",

@@ -186,3 +186,15 @@ def test_actions_follow_the_permissions(client, consultant):
     refused = _action(client, "payment", "refund", [payment.pk], post="yes", amount="1.00", reason="other")
     assert refused.status_code == 200
     assert Refund.objects.count() == 0
+
+
+def test_flagged_filter_lists_the_mismatched_payments(admin_client, consultant):
+    flagged = local_payment(flagged_reason="Stripe has 50.00 USD, we expect 100.00 USD")
+    fine = local_payment()
+    url = reverse("admin:payments_payment_changelist")
+    yes = admin_client.get(url + "?flagged=yes")
+    assert yes.status_code == 200
+    assert [p.pk for p in yes.context["cl"].result_list] == [flagged.pk]
+    assert [p.pk for p in admin_client.get(url + "?flagged=no").context["cl"].result_list] == [fine.pk]
+    detail = admin_client.get(reverse("admin:payments_payment_change", args=[flagged.pk]))
+    assert "Stripe has 50.00 USD, we expect 100.00 USD" in detail.content.decode()

@@ -250,6 +250,7 @@ def test_transaction_detail_has_refunds_disputes_and_ledger(manager, consultant)
     assert [d["dispute_id"] for d in data["disputes"]] == ["dp_1"]
     assert [(e["kind"], e["amount"]) for e in data["ledger_entries"]] == [("payment", "100.00")]
     assert data["has_open_dispute"] is True
+    assert data["flagged_reason"] == ""
     assert manager.get(f"{URL}/transactions/999999").status_code == 404
 
 
