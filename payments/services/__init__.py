@@ -7,7 +7,8 @@
   ``payment_refundable``
 - :mod:`.disputes` — ``dispute_apply_stripe``, ``dispute_refresh``
 - :mod:`.subscriptions` — ``subscription_create``, ``subscription_apply_stripe``
-- :mod:`.webhooks` — ``webhook_receive``, ``webhook_process``, ``STRIPE_HANDLERS``
+- :mod:`.webhooks` — ``webhook_receive``, ``webhook_process``, ``webhook_event_claim``,
+  ``webhook_events_retry`` (``manage.py process_webhook_events``), ``STRIPE_HANDLERS``
 """
 
 from .checkout import (
@@ -30,7 +31,7 @@ from .refunds import (
     refunds_sync_payment,
 )
 from .subscriptions import subscription_apply_stripe, subscription_create
-from .webhooks import STRIPE_HANDLERS, webhook_process, webhook_receive
+from .webhooks import STRIPE_HANDLERS, webhook_event_claim, webhook_events_retry, webhook_process, webhook_receive
 
 __all__ = [
     "STRIPE_HANDLERS",
@@ -52,6 +53,8 @@ __all__ = [
     "refunds_sync_payment",
     "subscription_apply_stripe",
     "subscription_create",
+    "webhook_event_claim",
+    "webhook_events_retry",
     "webhook_process",
     "webhook_receive",
 ]

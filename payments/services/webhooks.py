@@ -94,8 +94,8 @@ def webhook_process(*, event_pk: int) -> WebhookEvent:
                     with transaction.atomic():
                         handler(event)
                 except (PaymentNotFound, PaymentMismatch) as exc:
-                    # Not ours (another integration's PaymentIntent) or an alert already logged:
-                    # a redelivery would not change it, so it is recorded, not retried.
+                    # Not ours (another integration's PaymentIntent) or a mismatch: a redelivery
+                    # would not change it, so it is recorded, not retried.
                     event.status = WebhookStatus.IGNORED
                     event.error = f"{type(exc).__name__}: {exc.message}"
             event.processed_at = timezone.now()
