@@ -37,6 +37,7 @@ from bookings.models import BookingStatus, BookingType, ConsultationBooking
 from bookings.tokens import check_manage_token
 from consultants.models import Consultant
 from content.portable_text import to_html
+from magnetiq.api.filters import IdFilter
 from magnetiq.api.permissions import HasRolePermissions
 from magnetiq.api.responses import created, ok
 from magnetiq.api.views import PublicAPIMixin
@@ -430,7 +431,7 @@ class StaffBookingFilter(django_filters.FilterSet):
 
     status = django_filters.ChoiceFilter(choices=BookingStatus.choices)
     booking_type = django_filters.ChoiceFilter(choices=BookingType.choices)
-    consultant = django_filters.NumberFilter(field_name="consultant_id")
+    consultant = IdFilter(field_name="consultant_id")
     date_from = django_filters.DateFilter(field_name="start", lookup_expr="date__gte")
     date_to = django_filters.DateFilter(field_name="start", lookup_expr="date__lte")
     search = django_filters.CharFilter(method="filter_search", max_length=200)

@@ -49,3 +49,32 @@ def test_a_garbage_time_zone_is_422(api_client, zone):
     )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/business/bookings?consultant=-9.721930418067678e%2B142",
+        f"/api/v1/business/bookings?consultant={TOO_BIG}",
+        "/api/v1/admin/payments/transactions?consultant=1.5",
+        f"/api/v1/admin/payments/refunds?payment={TOO_BIG}",
+        f"/api/v1/admin/webinars/sessions?speaker={TOO_BIG}",
+    ],
+)
+def test_an_id_filter_that_is_no_id_is_422(api_client, url):
+    api_client.force_authenticate(UserFactory(role=Role.SUPER_ADMIN))
+    response = api_client.get(url)
+    assert response.status_code == 422, response.content[:300]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/admin/payments/transactions?min_amount=1e300",
+        "/api/v1/admin/payments/transactions?max_amount=-9e999",
+        "/api/v1/admin/leads?min_score=1e300",
+    ],
+)
+def test_an_absurd_amount_filter_never_fails(api_client, url):
+    api_client.force_authenticate(UserFactory(role=Role.SUPER_ADMIN))
+    assert api_client.get(url).status_code in (200, 422)

@@ -20,6 +20,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics
 from rest_framework.views import APIView
 
+from magnetiq.api.filters import IdFilter
 from magnetiq.api.permissions import HasRolePermissions
 from magnetiq.api.renderers import EnvelopeJSONRenderer
 from magnetiq.api.responses import created, ok
@@ -56,7 +57,7 @@ class TransactionFilter(django_filters.FilterSet):
     currency = django_filters.CharFilter(method="filter_currency", max_length=3)
     date_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
-    consultant = django_filters.NumberFilter(field_name="booking__consultant_id")
+    consultant = IdFilter(field_name="booking__consultant_id")
     booking = django_filters.CharFilter(field_name="booking__reference", max_length=32)
     min_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="gte")
     max_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="lte")
@@ -159,8 +160,8 @@ class RefundFilter(django_filters.FilterSet):
     date_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
     booking = django_filters.CharFilter(field_name="payment__booking__reference", max_length=32)
-    consultant = django_filters.NumberFilter(field_name="payment__booking__consultant_id")
-    payment = django_filters.NumberFilter(field_name="payment_id")
+    consultant = IdFilter(field_name="payment__booking__consultant_id")
+    payment = IdFilter(field_name="payment_id")
 
     class Meta:
         model = Refund

@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 
 from consultants.models import Consultant
 from content.portable_text import to_html
+from magnetiq.api.filters import IdFilter
 from magnetiq.api.pagination import PagePagination
 from magnetiq.api.permissions import HasRolePermissions
 from magnetiq.api.renderers import EnvelopeJSONRenderer
@@ -217,7 +218,7 @@ class StaffWebinarFilter(django_filters.FilterSet):
     language = django_filters.ChoiceFilter(choices=settings.LANGUAGES)
     when = django_filters.ChoiceFilter(choices=[("upcoming", "upcoming"), ("past", "past")], method="filter_when")
     search = django_filters.CharFilter(method="filter_search", max_length=200)
-    speaker = django_filters.NumberFilter(field_name="speaker_id")
+    speaker = IdFilter(field_name="speaker_id")
 
     class Meta:
         model = Webinar
