@@ -6,3 +6,6 @@ class PayoutsConfig(AppConfig):
     ``consultants`` (DESIGN.md) so the directory does not depend on payments and bookings."""
 
     name = "payouts"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401 - connects the totals receivers
