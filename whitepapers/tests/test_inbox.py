@@ -184,3 +184,59 @@ def test_upload_eml_endpoint(api_client, editor, make_staff):
     assert api_client.get("/api/v1/admin/whitepapers/email-queue").status_code == 200
     submission = EmailSubmission.objects.get()
     assert api_client.post(f"/api/v1/admin/whitepapers/email-queue/{submission.pk}/approve").status_code == 403
+
+
+class FakeIMAP:
+    """Stands in for ``imaplib.IMAP4_SSL``: records the calls and serves two unseen messages."""
+
+    instances: list = []
+
+    def __init__(self, host, port):
+        self.host, self.port, self.calls = host, port, []
+        FakeIMAP.instances.append(self)
+        self.messages = {
+            b"1": make_email(attachments=[PDF]),
+            b"2": make_email(message_id="<paper-2@authors.example>"),
+        }
+
+    def login(self, user, password):
+        self.calls.append(("login", user, password))
+
+    def select(self, folder, readonly=False):
+        self.calls.append(("select", folder, readonly))
+        return "OK", [b"2"]
+
+    def search(self, charset, criterion):
+        self.calls.append(("search", criterion))
+        return "OK", [b" ".join(self.messages)]
+
+    def fetch(self, number, parts):
+        self.calls.append(("fetch", number, parts))
+        return "OK", [(b"%s (BODY[] {n})" % number, self.messages[number]), b")"]
+
+    def logout(self):
+        self.calls.append(("logout",))
+
+
+def test_import_from_imap_reads_unseen_messages_without_marking_them(settings, monkeypatch):
+    settings.WHITEPAPER_IMAP_URL = "imaps://papers%40magnetiq.example:s3cret@mail.example:993/Submissions"
+    FakeIMAP.instances.clear()
+    monkeypatch.setattr(inbox.imaplib, "IMAP4_SSL", FakeIMAP)
+    call_command("import_whitepaper_emails", "--imap", stdout=io.StringIO(), stderr=io.StringIO())
+    (client,) = FakeIMAP.instances
+    assert (client.host, client.port) == ("mail.example", 993)
+    assert client.calls == [
+        ("login", "papers@magnetiq.example", "s3cret"),
+        ("select", "Submissions", True),
+        ("search", "UNSEEN"),
+        ("fetch", b"1", "(BODY.PEEK[])"),
+        ("fetch", b"2", "(BODY.PEEK[])"),
+        ("logout",),
+    ]
+    assert sorted(EmailSubmission.objects.values_list("message_id", flat=True)) == [
+        "<paper-1@authors.example>",
+        "<paper-2@authors.example>",
+    ]
+    # Read again (the messages stay unseen): nothing is imported twice.
+    call_command("import_whitepaper_emails", "--imap", stdout=io.StringIO(), stderr=io.StringIO())
+    assert EmailSubmission.objects.count() == 2
