@@ -2,13 +2,9 @@
 127.0.0.1 (token, create, update, delete, fallback)."""
 
 import base64
-import json
-import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
@@ -21,6 +17,7 @@ from bookings.services import booking_cancel, booking_reschedule
 from bookings.tests.notify_utils import NOW, START, Booker, event_of, invite_of, to
 from bookings.zoom_gateway import ZoomError
 from magnetiq.models import AuditLogEntry
+from magnetiq.testing import ReplayServer, Request
 
 pytestmark = pytest.mark.django_db
 
@@ -45,58 +42,33 @@ class FakeZoom:
     """Queue replies with :meth:`reply`; every request received lands in ``requests``."""
 
     replies: list = field(default_factory=list)
-    requests: list = field(default_factory=list)
+    received: list[Request] = field(default_factory=list)
 
     def reply(self, fixture: str | None, status: int = 200) -> None:
         self.replies.append((status, (FIXTURES / fixture).read_bytes() if fixture else b""))
+
+    @property
+    def requests(self) -> list[Recorded]:
+        return [Recorded(r.method, r.path, r.query, r.headers, r.json()) for r in self.received]
+
+    def respond(self, request: Request) -> tuple[int, bytes, dict]:
+        status, body = self.replies.pop(0) if self.replies else (500, b'{"message": "no reply queued"}')
+        return status, body, {"Content-Type": "application/json;charset=UTF-8"} if body else {}
 
 
 @pytest.fixture
 def zoom(settings):
     fake = FakeZoom()
-
-    class Handler(BaseHTTPRequestHandler):
-        def _handle(self):
-            length = int(self.headers.get("Content-Length", 0))
-            raw = self.rfile.read(length) if length else b""
-            parts = urlsplit(self.path)
-            fake.requests.append(
-                Recorded(
-                    self.command,
-                    parts.path,
-                    parse_qs(parts.query),
-                    dict(self.headers.items()),
-                    json.loads(raw) if raw else None,
-                )
-            )
-            status, body = fake.replies.pop(0) if fake.replies else (500, b'{"message": "no reply queued"}')
-            self.send_response(status)
-            if body:
-                self.send_header("Content-Type", "application/json;charset=UTF-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_POST = do_PATCH = do_DELETE = _handle
-
-        def log_message(self, format, *args):
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    settings.ZOOM_ACCOUNT_ID = "account-789"
-    settings.ZOOM_CLIENT_ID = "client-id-123"
-    settings.ZOOM_CLIENT_SECRET = "client-secret-456"
-    settings.ZOOM_OAUTH_URL = f"{base}/oauth/token"
-    settings.ZOOM_API_URL = f"{base}/v2"
-    cache.clear()
-    yield fake
-    cache.clear()
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with ReplayServer(fake.respond) as server:
+        fake.received = server.requests
+        settings.ZOOM_ACCOUNT_ID = "account-789"
+        settings.ZOOM_CLIENT_ID = "client-id-123"
+        settings.ZOOM_CLIENT_SECRET = "client-secret-456"
+        settings.ZOOM_OAUTH_URL = f"{server.url}/oauth/token"
+        settings.ZOOM_API_URL = f"{server.url}/v2"
+        cache.clear()
+        yield fake
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

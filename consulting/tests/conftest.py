@@ -3,11 +3,9 @@ local stand-in for OpenAlex answering with the recorded replies in ``fixtures/``
 
 import json
 import socket
-import threading
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from accounts.models import Role, User
 from bookings.tests.factories import weekday_rules
 from consultants.tests.factories import ConsultantFactory
 from consulting.models import Paper, ResearcherProfile
+from magnetiq.testing import ReplayServer, Request
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: Monday 2026-06-01, 08:00 in Berlin.
@@ -94,15 +93,24 @@ def other_client(db):
 
 @dataclass
 class FakeOpenAlex:
-    """``route(path, fixture, status=200, **params)``: answer GET ``path`` whose query holds ``params``
+    """``route(path, fixture, status=200, **params)``: answer a request for ``path`` whose query holds ``params``
     with the fixture; anything else → 404. Requests land in ``requests`` as ``(path, query dict)``."""
 
     url: str = ""
     routes: list = field(default_factory=list)
-    requests: list = field(default_factory=list)
+    received: list[Request] = field(default_factory=list)
 
     def route(self, path: str, fixture: str, status: int = 200, **params) -> None:
         self.routes.append((path, params, status, (FIXTURES / fixture).read_bytes()))
+
+    @property
+    def requests(self) -> list[tuple[str, dict]]:
+        return [self.seen(r) for r in self.received]
+
+    @staticmethod
+    def seen(request: Request) -> tuple[str, dict]:
+        """``(percent-decoded path, query)``; a repeated query parameter keeps its last value."""
+        return urllib.parse.unquote(request.path), {k: v[-1] for k, v in request.query.items()}
 
     def answer(self, path: str, query: dict) -> tuple[int, bytes]:
         for route_path, params, status, body in self.routes:
@@ -110,37 +118,19 @@ class FakeOpenAlex:
                 return status, body
         return 404, json.dumps({"error": "Not found", "message": f"{path} is not a known entity"}).encode()
 
+    def respond(self, request: Request) -> tuple[int, bytes, dict]:
+        status, body = self.answer(*self.seen(request))
+        return status, body, {"Content-Type": "application/json; charset=utf-8"}
+
 
 @pytest.fixture
 def fake_openalex(settings):
     openalex = FakeOpenAlex()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            parsed = urllib.parse.urlsplit(self.path)
-            query = dict(urllib.parse.parse_qsl(parsed.query))
-            path = urllib.parse.unquote(parsed.path)
-            openalex.requests.append((path, query))
-            status, body = openalex.answer(path, query)
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format, *args):
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    openalex.url = f"http://127.0.0.1:{server.server_address[1]}"
-    settings.OPENALEX_BASE_URL = openalex.url
-    settings.OPENALEX_MAILTO = "data@magnetiq.example"
-    yield openalex
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with ReplayServer(openalex.respond) as server:
+        openalex.url, openalex.received = server.url, server.requests
+        settings.OPENALEX_BASE_URL = openalex.url
+        settings.OPENALEX_MAILTO = "data@magnetiq.example"
+        yield openalex
 
 
 @pytest.fixture

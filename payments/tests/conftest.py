@@ -4,20 +4,20 @@ recorded Stripe/PayPal responses served on 127.0.0.1 for what localstripe does n
 import hashlib
 import hmac
 import json
-import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
 
 from bookings.services import booking_create
 from bookings.tests.factories import weekday_rules
 from consultants.tests.factories import ConsultantFactory
+from magnetiq.testing import ReplayServer, Request
 
 WEBHOOK_SECRET = "whsec_test_secret"
 
@@ -91,6 +91,13 @@ class Recorded:
         return parse_qs(self.body.decode())
 
 
+#: Stripe's answer for an object it does not know.
+RESOURCE_MISSING = (
+    b'{"error": {"type": "invalid_request_error", "code": "resource_missing",'
+    b' "message": "No such object (no recorded reply)."}}'
+)
+
+
 @dataclass
 class RecordedServer:
     """Answers ``(method, path)`` with the reply set by :meth:`route` (the same reply every time until
@@ -99,7 +106,7 @@ class RecordedServer:
 
     base: str = ""
     routes: dict = field(default_factory=dict)
-    requests: list = field(default_factory=list)
+    received: list[Request] = field(default_factory=list)
 
     def route(self, method: str, path: str, reply, status: int = 200) -> None:
         """``reply``: a fixture file name (``dispute_won.json``), a dict, or ``bytes``."""
@@ -111,50 +118,26 @@ class RecordedServer:
             body = reply
         self.routes[(method, path)] = (status, body)
 
+    @property
+    def requests(self) -> list[Recorded]:
+        return [
+            Recorded(r.method, r.path, r.query, {k.lower(): v for k, v in r.headers.items()}, r.body)
+            for r in self.received
+        ]
+
     def calls(self, method: str, path: str) -> list[Recorded]:
         return [r for r in self.requests if (r.method, r.path) == (method, path)]
 
+    def respond(self, request: Request) -> tuple[int, bytes, dict]:
+        status, body = self.routes.get((request.method, request.path), (404, RESOURCE_MISSING))
+        return status, body, {"Content-Type": "application/json", "Request-Id": f"req_recorded{len(self.received)}"}
 
+
+@contextmanager
 def _serve(recorded: RecordedServer):
-    class Handler(BaseHTTPRequestHandler):
-        def _handle(self):
-            length = int(self.headers.get("Content-Length", 0))
-            body = self.rfile.read(length) if length else b""
-            parts = urlsplit(self.path)
-            recorded.requests.append(
-                Recorded(
-                    self.command,
-                    parts.path,
-                    parse_qs(parts.query),
-                    {k.lower(): v for k, v in self.headers.items()},
-                    body,
-                )
-            )
-            status, reply = recorded.routes.get(
-                (self.command, parts.path),
-                (
-                    404,
-                    b'{"error": {"type": "invalid_request_error", "code": "resource_missing",'
-                    b' "message": "No such object (no recorded reply)."}}',
-                ),
-            )
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Request-Id", f"req_recorded{len(recorded.requests)}")
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-        do_GET = do_POST = do_DELETE = _handle
-
-        def log_message(self, format, *args):
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    recorded.base = f"http://127.0.0.1:{server.server_address[1]}"
-    return server, thread
+    with ReplayServer(recorded.respond) as server:
+        recorded.base, recorded.received = server.url, server.requests
+        yield recorded
 
 
 def _free_port_for_tests() -> int:
@@ -170,30 +153,22 @@ def _free_port_for_tests() -> int:
 def recorded_stripe(settings):
     """The real ``stripe`` SDK pointed at recorded Stripe responses (disputes, failing refunds,
     subscriptions: what localstripe does not have)."""
-    recorded = RecordedServer()
-    server, thread = _serve(recorded)
-    settings.STRIPE_SECRET_KEY = "sk_test_recorded"
-    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_recorded"
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_API_BASE = recorded.base
-    settings.STRIPE_FEE_PERCENT = 0
-    settings.STRIPE_FEE_FIXED = "0.00"
-    yield recorded
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with _serve(RecordedServer()) as recorded:
+        settings.STRIPE_SECRET_KEY = "sk_test_recorded"
+        settings.STRIPE_PUBLISHABLE_KEY = "pk_test_recorded"
+        settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+        settings.STRIPE_API_BASE = recorded.base
+        settings.STRIPE_FEE_PERCENT = 0
+        settings.STRIPE_FEE_FIXED = "0.00"
+        yield recorded
 
 
 @pytest.fixture
 def recorded_paypal(settings):
     """PayPal's REST API as recorded: ``/v1/oauth2/token`` and ``/v1/notifications/verify-webhook-signature``."""
-    recorded = RecordedServer()
-    server, thread = _serve(recorded)
-    settings.PAYPAL_API_BASE = recorded.base
-    settings.PAYPAL_CLIENT_ID = "AcPaypalClientId"
-    settings.PAYPAL_CLIENT_SECRET = "EPaypalSecret"
-    settings.PAYPAL_WEBHOOK_ID = "8PT597110X687430LKGECATA"
-    yield recorded
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with _serve(RecordedServer()) as recorded:
+        settings.PAYPAL_API_BASE = recorded.base
+        settings.PAYPAL_CLIENT_ID = "AcPaypalClientId"
+        settings.PAYPAL_CLIENT_SECRET = "EPaypalSecret"
+        settings.PAYPAL_WEBHOOK_ID = "8PT597110X687430LKGECATA"
+        yield recorded

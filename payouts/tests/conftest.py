@@ -1,15 +1,14 @@
 """Fixtures of the payouts tests: a fake Stripe on 127.0.0.1 answering with recorded responses
 (the real ``stripe`` SDK makes the calls), staff users with payouts permissions, paid sessions."""
 
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+
+from magnetiq.testing import ReplayServer, Request
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stripe"
 
@@ -28,51 +27,35 @@ class FakeStripe:
     ``requests``. An unexpected request gets a 400 so a test cannot pass by accident."""
 
     replies: list = field(default_factory=list)
-    requests: list = field(default_factory=list)
+    received: list[Request] = field(default_factory=list)
 
     def reply(self, fixture: str, status: int = 200) -> None:
         self.replies.append((status, (FIXTURES / fixture).read_bytes()))
+
+    @property
+    def requests(self) -> list[Recorded]:
+        return [
+            Recorded(r.method, r.path, {k.lower(): v for k, v in r.headers.items()}, r.form()) for r in self.received
+        ]
+
+    def respond(self, request: Request) -> tuple[int, bytes, dict]:
+        status, body = (
+            self.replies.pop(0)
+            if self.replies
+            else (400, b'{"error": {"type": "invalid_request_error", "message": "no reply queued"}}')
+        )
+        return status, body, {"Content-Type": "application/json", "Request-Id": f"req_test{len(self.received)}"}
 
 
 @pytest.fixture
 def fake_stripe(settings):
     fake = FakeStripe()
-
-    class Handler(BaseHTTPRequestHandler):
-        def _handle(self):
-            length = int(self.headers.get("Content-Length", 0))
-            raw = self.rfile.read(length).decode() if length else ""
-            parts = urlsplit(self.path)
-            fake.requests.append(
-                Recorded(self.command, parts.path, {k.lower(): v for k, v in self.headers.items()}, parse_qs(raw))
-            )
-            status, body = (
-                fake.replies.pop(0)
-                if fake.replies
-                else (400, b'{"error": {"type": "invalid_request_error", "message": "no reply queued"}}')
-            )
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Request-Id", f"req_test{len(fake.requests)}")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = do_DELETE = _handle
-
-        def log_message(self, format, *args):
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    settings.STRIPE_SECRET_KEY = "sk_test_payouts"
-    settings.STRIPE_API_BASE = f"http://127.0.0.1:{server.server_address[1]}"
-    settings.SITE_URL = "https://magnetiq.example"
-    yield fake
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with ReplayServer(fake.respond) as server:
+        fake.received = server.requests
+        settings.STRIPE_SECRET_KEY = "sk_test_payouts"
+        settings.STRIPE_API_BASE = server.url
+        settings.SITE_URL = "https://magnetiq.example"
+        yield fake
 
 
 def _user(email: str, *perms: str):
