@@ -4,8 +4,10 @@ One consultant, one time (issue 3, shared/RELIABILITY.md C-1…C-4): every servi
 runs inside ``transaction.atomic()``, first locks the consultant row (``select_for_update``: real on
 PostgreSQL; on SQLite the IMMEDIATE transaction already serialises writers), frees expired holds of
 that consultant, re-checks the time with :func:`bookings.availability.consultant_has_free_slot` and
-only then writes. The partial unique constraint ``booking_one_active_per_start`` is the last line:
-its ``IntegrityError`` becomes :class:`BookingUnavailable` (409) like a failed re-check.
+only then writes. The partial unique constraint ``booking_one_active_per_start`` (and, on PostgreSQL,
+the exclusion constraint ``booking_no_active_overlap`` against overlapping times, C-5) is the last
+line: its ``IntegrityError`` becomes :class:`BookingUnavailable` (409) like a failed re-check, raised
+after the ``atomic`` block has rolled back, so the caller's connection stays usable.
 
 Policy (spec 004 "Cancel Session"): a guest — anyone who is neither staff holding
 ``bookings.change_consultationbooking`` nor the consultant's own user — may cancel or reschedule
