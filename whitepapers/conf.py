@@ -5,6 +5,8 @@
 - ``WHITEPAPER_DOWNLOAD_TTL_DAYS``: days a download link lives (default 7).
 - ``WHITEPAPER_DOWNLOAD_MAX_USES``: downloads one link allows (default 5).
 - ``WHITEPAPER_DOWNLOAD_THROTTLE``: rate of download requests per IP (default ``"10/min"``).
+- ``WHITEPAPER_MAX_EMAILS_PER_RECIPIENT_PER_HOUR``: download-link e-mails one address gets per
+  rolling hour, across all whitepapers (default 3); further requests get their link on the page only.
 - ``WHITEPAPER_MAX_FILE_BYTES``: largest PDF upload or e-mail attachment (default 20 MiB).
 - ``WHITEPAPER_MAX_UNZIPPED_BYTES``: largest declared uncompressed size of a DOCX (default 50 MiB).
 - ``WHITEPAPER_IMAP_URL``: ``imaps://user:password@host/INBOX`` to import author e-mails over IMAP.
@@ -31,6 +33,10 @@ def download_max_uses() -> int:
 
 def download_throttle_rate() -> str:
     return getattr(settings, "WHITEPAPER_DOWNLOAD_THROTTLE", "10/min")
+
+
+def max_emails_per_recipient_per_hour() -> int:
+    return int(getattr(settings, "WHITEPAPER_MAX_EMAILS_PER_RECIPIENT_PER_HOUR", 3))
 
 
 def max_file_bytes() -> int:

@@ -210,6 +210,9 @@ class DownloadToken(models.Model):
     whitepaper rotates the nonce (the old link dies) and resets ``expires_at`` and
     ``remaining_downloads``. ``remaining_downloads`` is decremented by one conditional UPDATE per
     download, so it never goes below zero whatever the concurrency.
+
+    Each issued link is e-mailed at most once: ``email_sent_at`` when it was, ``email_suppressed_at``
+    when the per-recipient hourly cap held it back (RELIABILITY A-15); a renewal clears both.
     """
 
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="whitepaper_tokens")
@@ -226,6 +229,7 @@ class DownloadToken(models.Model):
     refreshed_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_suppressed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -235,6 +239,26 @@ class DownloadToken(models.Model):
 
     def __str__(self) -> str:
         return f"Token {self.pk} for whitepaper {self.whitepaper_id}"
+
+
+class DownloadLinkEmail(models.Model):
+    """One download-link e-mail sent to a lead, whatever the whitepaper (RELIABILITY A-15).
+
+    The per-recipient cap (``WHITEPAPER_MAX_EMAILS_PER_RECIPIENT_PER_HOUR``) counts these rows: a
+    token's ``email_sent_at`` is not enough, since renewing a link overwrites it. Deleted with the
+    lead's links on GDPR erasure.
+    """
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="+")
+    whitepaper = models.ForeignKey(Whitepaper, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [models.Index(fields=["lead", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"Download link e-mail to lead {self.lead_id} at {self.sent_at:%Y-%m-%d %H:%M}"
 
 
 class WhitepaperDownload(models.Model):

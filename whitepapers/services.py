@@ -8,7 +8,7 @@ import hashlib
 import json
 import logging
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,9 +22,11 @@ from django.utils.text import slugify
 
 from consultants.models import Consultant
 from content.portable_text import to_plain_text
+from leads.models import Lead
 from leads.services import lead_capture, lead_record_action, truncate_ip
 from magnetiq.audit import log_action
 from magnetiq.exceptions import InvalidInput
+from magnetiq.mail import send_templated_mail
 
 from . import conf, inbox
 from .exceptions import (
@@ -36,6 +38,7 @@ from .exceptions import (
     WhitepaperUnavailable,
 )
 from .models import (
+    DownloadLinkEmail,
     DownloadToken,
     EmailAttachment,
     EmailSubmission,
@@ -357,9 +360,10 @@ def download_request(
     Returns ``(token, raw_token)``; only the token's SHA-256 is stored. One link per (lead,
     whitepaper): asking again rotates it (a new raw value; the old link stops working) and resets
     its expiry (``WHITEPAPER_DOWNLOAD_TTL_DAYS``) and downloads (``WHITEPAPER_DOWNLOAD_MAX_USES``).
-    The link is e-mailed to the lead after commit. Raises :class:`WhitepaperNotFound` (not
-    published), :class:`WhitepaperUnavailable`, and ``lead_capture``'s :class:`InvalidInput` (422:
-    bad e-mail, ``consent_terms`` missing).
+    The link is e-mailed to the lead after commit (:func:`download_link_send`, which may hold the
+    e-mail back under the per-recipient cap; the returned link works either way). Raises
+    :class:`WhitepaperNotFound` (not published), :class:`WhitepaperUnavailable`, and
+    ``lead_capture``'s :class:`InvalidInput` (422: bad e-mail, ``consent_terms`` missing).
     """
     if not whitepaper.is_visible():
         raise WhitepaperNotFound()
@@ -392,6 +396,7 @@ def download_request(
             "referrer": (referrer or "")[:500],
             "refreshed_at": now,
             "email_sent_at": None,
+            "email_suppressed_at": None,
         }
         token, created = DownloadToken.objects.select_for_update().update_or_create(
             lead=lead, whitepaper=whitepaper, defaults=values
@@ -407,6 +412,76 @@ def download_request(
         token_id = token.pk
         transaction.on_commit(lambda: send_download_link.enqueue(token_id))
     return token, raw
+
+
+def download_link_send(*, token_id: int) -> str:
+    """E-mail a download link to its lead, at most once per issued link; return what happened.
+
+    ``"sent"``; ``"suppressed"`` when the lead already got
+    ``WHITEPAPER_MAX_EMAILS_PER_RECIPIENT_PER_HOUR`` download-link e-mails (any whitepaper) in the
+    last 60 minutes, so the lead form cannot mail-bomb a stranger's address from rotating IPs
+    (RELIABILITY A-15): ``email_suppressed_at`` is set, nothing is sent, and the visitor still has
+    the link from the response; ``"skipped"`` for a missing token, an erased lead, or a link
+    already e-mailed or suppressed. The lead row is locked before the count, so concurrent sends to
+    one address (several workers, several whitepapers) are serialized and cannot both pass the
+    cap; the lock order (lead, then token) is the one :func:`download_request` takes. Mail backend
+    errors propagate and roll back, leaving the link unsent for a retry.
+    """
+    lead_id = DownloadToken.objects.filter(pk=token_id).values_list("lead_id", flat=True).first()
+    if lead_id is None:
+        return "skipped"
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
+        token = (
+            DownloadToken.objects.select_for_update(of=("self",))
+            .select_related("whitepaper")
+            .filter(pk=token_id, lead_id=lead_id)
+            .first()
+        )
+        if (
+            lead is None
+            or lead.is_erased
+            or token is None
+            or token.email_sent_at is not None
+            or token.email_suppressed_at is not None
+        ):
+            return "skipped"
+        now = timezone.now()
+        cap = conf.max_emails_per_recipient_per_hour()
+        recent = DownloadLinkEmail.objects.filter(lead=lead, sent_at__gt=now - timedelta(hours=1)).count()
+        if recent >= cap:
+            token.email_suppressed_at = now
+            token.save(update_fields=["email_suppressed_at"])
+            log_action(
+                token,
+                "whitepapers.download_token.email_suppressed",
+                data={"whitepaper_id": token.whitepaper_id, "sent_last_hour": recent, "cap": cap},
+            )
+            logger.info(
+                "Download link e-mail suppressed: lead %s already got %s in the last hour (cap %s); token %s",
+                lead.pk,
+                recent,
+                cap,
+                token.pk,
+            )
+            return "suppressed"
+        whitepaper = token.whitepaper
+        send_templated_mail(
+            to=[lead.email],
+            template="whitepapers/email/download_link",
+            language=token.language,
+            context={
+                "first_name": lead.first_name,
+                "title": whitepaper.title_for(token.language),
+                "download_url": download_url(raw_token_for(token.nonce)),
+                "expires_at": token.expires_at,
+                "max_downloads": token.remaining_downloads,
+            },
+        )
+        token.email_sent_at = now
+        token.save(update_fields=["email_sent_at"])
+        DownloadLinkEmail.objects.create(lead=lead, whitepaper=whitepaper, sent_at=now)
+    return "sent"
 
 
 def download_consume(*, raw_token: str, ip: str = "", referrer: str = "", now: datetime | None = None) -> DownloadToken:
