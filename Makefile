@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 3036
 PT_DIR := tests/portabletext
 
-.PHONY: run test test-postgres install install-dev setup lint format migrate demo serve worker bench clean
+.PHONY: run test test-clock test-postgres install install-dev setup lint format migrate demo serve worker bench clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,11 @@ format: install-dev
 test: install-dev lint
 	DJANGO_SETTINGS_MODULE=magnetiq.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+
+## test-clock: the suite with the clock a year ahead, then a year back (no test may depend on the day).
+test-clock: install-dev
+	$(VENV)/bin/pytest -n 2 --clock-shift=365 $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n 2 --clock-shift=-365 $(PYTEST_ARGS)
 
 ## test-postgres: the suite again on PostgreSQL (DATABASE_URL; needs a server, e.g. the local one).
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test

@@ -1,9 +1,41 @@
 """Fixtures shared by every app's tests."""
 
 import os
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from rest_framework.test import APIClient
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock-shift",
+        type=int,
+        default=int(os.environ.get("MAGNETIQ_CLOCK_SHIFT_DAYS") or 0),
+        metavar="DAYS",
+        help="Run the whole session with the clock moved DAYS days (negative: back), ticking. "
+        "Proves no test depends on the day it runs (make test-clock).",
+    )
+
+
+def pytest_configure(config):
+    """Start the session-wide clock shift (in every xdist worker) before Django is set up, so
+    everything in the process, threads and the live server included, sees the shifted day.
+    Tests that freeze or move the clock with time-machine nest inside it."""
+    days = config.getoption("--clock-shift")
+    if days:
+        import time_machine
+
+        traveller = time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config):
+    days = config.getoption("--clock-shift")
+    if days:
+        return f"clock shifted by {days:+d} days: today is {datetime.now(UTC):%Y-%m-%d} for this session"
+    return None
 
 
 @pytest.fixture
@@ -60,12 +92,24 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh browser tab whose relative URLs go to the live test server."""
+    """A fresh browser tab whose relative URLs go to the live test server. The test fails at
+    teardown if any page broke the Content-Security-Policy (a ``securitypolicyviolation`` event or
+    Chromium's "Content Security Policy" console message)."""
     context = browser.new_context(base_url=live_server.url, locale="en-US", timezone_id="Europe/Berlin")
+    violations = []
+    context.expose_function("__cspViolation", lambda report: violations.append(report))
+    # Init scripts run through the DevTools protocol, so the page's own policy does not block them.
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => window.__cspViolation("
+        "`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} on ${e.documentURI}`));"
+    )
     tab = context.new_page()
+    tab.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
     tab.set_default_timeout(15_000)
     yield tab
     context.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
 
 
 # --- localstripe: a fake, stateful Stripe on loopback for the payments tests ---------------------

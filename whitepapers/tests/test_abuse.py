@@ -50,9 +50,9 @@ def test_fourth_email_within_the_hour_is_suppressed_then_the_hour_rolls(
     django_capture_on_commit_callbacks, settings, caplog
 ):
     settings.WHITEPAPER_MAX_EMAILS_PER_RECIPIENT_PER_HOUR = 3
-    papers = WhitepaperFactory.create_batch(6)
     caplog.set_level(logging.INFO, logger="whitepapers.services")
     with time_machine.travel(START, tick=False) as traveller:
+        papers = WhitepaperFactory.create_batch(6)  # published a day before START, on the test's clock
         tokens = []
         for minutes in (0, 10, 20, 30):
             traveller.move_to(START + timedelta(minutes=minutes))
