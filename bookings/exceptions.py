@@ -1,5 +1,7 @@
 """Booking errors: each has a stable ``code`` and the HTTP status the API answers with."""
 
+from django.utils.translation import gettext_lazy as _
+
 from magnetiq.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
 
 
@@ -43,6 +45,15 @@ class BookingInvalid(InvalidInput):
 class BookingNotFound(NotFound):
     code = "BOOKING_NOT_FOUND"
     message = "No such booking."
+
+
+class BookingChangeForbidden(ApplicationError):
+    """The caller may see the booking but not change it: staff holding only
+    ``bookings.view_consultationbooking`` (``bookings.access``). 403."""
+
+    code = "BOOKING_CHANGE_FORBIDDEN"
+    status = 403
+    message = _("Your role may view this booking but not change it.")
 
 
 class BookingLinkExpired(ApplicationError):

@@ -1,13 +1,14 @@
-"""Booking pages (issue 3 "Pages"): book a consultant, see/reschedule/cancel a booking, own bookings.
+"""Booking pages: book a consultant, see/reschedule/cancel a booking, own bookings.
 
 - ``/consultants/<slug>/book/`` (``bookings:book``): step 1 picks a type, a day and a slot (query
   string, works without JavaScript; slots in the visitor's zone with its offset), step 2 takes the
   details and POSTs to :func:`bookings.services.booking_create`. A slot taken meanwhile shows the
   picker again with a message and fresh slots.
 - ``/bookings/<reference>/?token=`` (``bookings:manage``): the booking in the visitor's and the
-  consultant's zone; ``…/reschedule/`` and ``…/cancel/`` change it through the services. The manage
-  token (``bookings.tokens``) or being the signed-in owner (``client_user``) opens these pages; a
-  wrong or outdated token is the site's 404 page.
+  consultant's zone; ``…/reschedule/`` and ``…/cancel/`` change it through the services. Who may see
+  and who may change it is :mod:`bookings.access` (the manage token, or the signed-in owner, the
+  consultant or staff); a wrong or outdated token is the site's 404 page, staff who may only read
+  get the 403 page on the change pages.
 - ``/account/bookings/`` (``bookings:account``): a signed-in client's bookings.
 
 Text follows the page language (``request.LANGUAGE_CODE``); the booking keeps that language for its
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,8 +36,10 @@ from magnetiq.exceptions import ApplicationError, InvalidInput
 from payments.models import PaymentStatus as ChargeStatus
 
 from . import conf
+from .access import BookingAccess, booking_for_change, booking_for_reading
 from .availability import available_slots
 from .exceptions import (
+    BookingChangeForbidden,
     BookingLinkExpired,
     BookingNotFound,
     BookingPolicyWindowClosed,
@@ -53,7 +57,7 @@ from .forms import (
 )
 from .models import BookingStatus, BookingType, CancelledBy, ConsultationBooking, PaymentStatus
 from .services import booking_can_change, booking_cancel, booking_create, booking_price, booking_reschedule
-from .tokens import check_manage_token, manage_token
+from .tokens import manage_token
 
 #: How many days ahead step 1 looks for the first day with a free slot when no day is given.
 FIRST_FREE_DAY_SEARCH = 14
@@ -355,22 +359,35 @@ def slot_picker(
     }
 
 
-def _booking_for(request, reference: str) -> tuple[ConsultationBooking, str]:
-    """The booking of ``reference`` if the request may see it: its signed-in owner, or the current
-    manage token (``token`` in the query or the form). Anything else is a 404 — an outdated link of
-    a rescheduled booking included, so a link reveals nothing once it is replaced."""
-    booking = ConsultationBooking.objects.select_related("consultant").filter(reference=reference).first()
-    if booking is None:
-        raise Http404("No such booking.")
-    token = request.POST.get("token") or request.GET.get("token") or ""
-    user = request.user
-    if user.is_authenticated and booking.client_user_id == user.pk:
-        return booking, manage_token(booking)
+def _given_token(request) -> str:
+    return request.POST.get("token") or request.GET.get("token") or ""
+
+
+def _booking_to_read(request, reference: str) -> tuple[ConsultationBooking, str]:
+    """The booking of ``reference`` if the request may see it (:mod:`bookings.access`: the current
+    manage token, ``token`` in the query or the form, or the signed-in owner, consultant or staff
+    allowed to read bookings), and the manage token for the page's links — ``""`` for a caller who
+    may only read, so the page never hands them a link that would let them change it. Anything else
+    is a 404, an outdated link of a rescheduled booking included, so a replaced link reveals nothing.
+    """
     try:
-        check_manage_token(booking, token)
+        booking, access = booking_for_reading(reference=reference, user=request.user, token=_given_token(request))
     except (BookingNotFound, BookingLinkExpired):
         raise Http404("No such booking.") from None
-    return booking, token
+    return booking, manage_token(booking) if access >= BookingAccess.CHANGE else ""
+
+
+def _booking_for(request, reference: str) -> tuple[ConsultationBooking, str]:
+    """The booking of ``reference`` if the request may change it (:mod:`bookings.access`), with its
+    current manage token for the next links. Staff who may only read it → 403; anyone else → 404
+    (as :func:`_booking_to_read`)."""
+    try:
+        booking = booking_for_change(reference=reference, user=request.user, token=_given_token(request))
+    except (BookingNotFound, BookingLinkExpired):
+        raise Http404("No such booking.") from None
+    except BookingChangeForbidden as exc:
+        raise PermissionDenied(exc.message) from None
+    return booking, manage_token(booking)
 
 
 def _actor(request):
@@ -440,7 +457,7 @@ def book(request, slug: str):
                 return redirect(consultant.get_absolute_url())
             else:
                 if booking.status != BookingStatus.CONFIRMED:
-                    # A priced booking is a hold: straight on to the payment step (issue 4).
+                    # A priced booking is a hold: straight on to the payment step.
                     return redirect(pay_url(booking))
                 messages.success(request, labels["confirmed_message"].format(email=booking.client_email))
                 return redirect(manage_url(booking))
@@ -590,7 +607,7 @@ def manage(request, reference: str):
     A held booking shows a "Pay now" button to the payment page with the hold's expiry; once the
     hold expired (released or not) the page says so and links to booking again — unless a payment
     is still being processed, which then decides (a late success confirms if the time is free)."""
-    booking, token = _booking_for(request, reference)
+    booking, token = _booking_to_read(request, reference)
     lang = _language(request)
     labels = LABELS[lang]
     context = _booking_context(booking, lang)
@@ -603,9 +620,10 @@ def manage(request, reference: str):
         context["status_label"] = STATUS_LABELS[lang][BookingStatus.PENDING_PAYMENT]
     elif expired:
         context["status_label"] = labels["hold_expired_status"]
-    can_change = booking_can_change(booking, actor=_actor(request))
+    may_change = bool(token)  # "" for a caller who may only read
+    can_change = may_change and booking_can_change(booking, actor=_actor(request))
     query = "?" + urlencode({"token": token})
-    payable = pending and booking.is_active and not processing
+    payable = may_change and pending and booking.is_active and not processing
     context.update(
         token=token,
         pending=pending,
@@ -618,7 +636,7 @@ def manage(request, reference: str):
         book_again_url=reverse("bookings:book", args=[booking.consultant.slug]) if expired else "",
         amount=f"{booking.payment_amount} {booking.payment_currency}" if booking.payment_amount else "",
         can_change=can_change,
-        policy_text=_policy_text(booking, labels) if booking.is_active and not can_change else "",
+        policy_text=_policy_text(booking, labels) if may_change and booking.is_active and not can_change else "",
         reschedule_url=reverse("bookings:reschedule", args=[booking.reference]) + query,
         cancel_url=reverse("bookings:cancel", args=[booking.reference]) + query,
         pay_url=reverse("bookings:pay", args=[booking.reference]) + query if payable else "",

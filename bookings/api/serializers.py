@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from rest_framework import serializers
 
+from bookings.access import BookingAccess
 from bookings.models import BookingLanguage, BookingStatus, BookingType, ConsultationBooking, MeetingPlatform
 from bookings.services import booking_can_change
 from bookings.tokens import manage_token
@@ -273,6 +274,10 @@ class PublicBookingSerializer(serializers.ModelSerializer):
         return local_iso(obj.end, obj.timezone)
 
     def get_can_change(self, obj) -> bool:
+        # ``access`` (bookings.access) is given where a reader may be the caller: a reader may not.
+        access = self.context.get("access")
+        if access is not None and access < BookingAccess.CHANGE:
+            return False
         request = self.context.get("request")
         return booking_can_change(obj, actor=getattr(request, "user", None))
 

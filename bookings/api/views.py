@@ -8,8 +8,10 @@ codes: 409 ``BOOKING_UNAVAILABLE``, 400 ``BOOKING_POLICY_WINDOW_CLOSED``, 409
 ``BOOKING_NOT_RESCHEDULABLE``/``BOOKING_INVALID_STATE``, 400 ``BOOKING_PAYMENT_REQUIRED``, 404
 ``BOOKING_NOT_FOUND``, 410 ``BOOKING_LINK_EXPIRED``, 422 validation.
 
-A visitor reaches their booking with the manage token (``?token=`` or body ``token``); a signed-in
-client who owns it (JWT), its consultant and staff with ``bookings.view_consultationbooking`` need none.
+Who may read or change a visitor's booking is decided by :mod:`bookings.access` alone: the manage
+token (``?token=`` or body ``token``), or a JWT of its owner, its consultant or staff — staff need
+``bookings.view_consultationbooking`` to read it and ``bookings.change_consultationbooking`` to
+reschedule, cancel or confirm it (403 ``BOOKING_CHANGE_FORBIDDEN`` for staff who may only read).
 """
 
 from datetime import timedelta
@@ -30,11 +32,16 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from bookings import services
+from bookings.access import (
+    CHANGE_PERMISSION,
+    VIEW_PERMISSION,
+    booking_for_change,
+    booking_for_reading,
+    check_may_change,
+)
 from bookings.availability import day_slots, duration_for
-from bookings.exceptions import BookingNotFound
 from bookings.feeds import check_feed_token, consultant_calendar, consultant_feed_token
 from bookings.models import BookingStatus, BookingType, ConsultationBooking
-from bookings.tokens import check_manage_token
 from consultants.models import Consultant
 from content.portable_text import to_html
 from magnetiq.api.filters import IdFilter
@@ -65,8 +72,6 @@ from .serializers import (
     slot_data,
 )
 
-VIEW_PERMISSION = "bookings.view_consultationbooking"
-CHANGE_PERMISSION = "bookings.change_consultationbooking"
 TOKEN_PARAMETER = OpenApiParameter("token", OpenApiTypes.STR, description="The manage token of the booking link.")
 
 
@@ -234,24 +239,19 @@ def _client_user(request):
 
 
 class VisitorBookingMixin(PublicAPIMixin):
-    """Public, throttled, and JWT-aware: a signed-in owner, consultant or staff needs no token."""
+    """Public, throttled, and JWT-aware: a signed-in owner, consultant or staff needs no token.
+    Every booking is looked up through :mod:`bookings.access` (read or change)."""
 
     authentication_classes = [JWTAuthentication]
     permission_classes = [AllowAny]
 
-    def get_booking(self, request, reference: str, token: str | None) -> ConsultationBooking:
-        booking = ConsultationBooking.objects.select_related("consultant").filter(reference=reference).first()
-        if booking is None:
-            raise BookingNotFound()
-        user = _client_user(request)
-        if user is not None and (
-            booking.client_user_id == user.pk
-            or services.actor_is_privileged(user, booking)
-            or user.has_perm(VIEW_PERMISSION)
-        ):
-            return booking
-        check_manage_token(booking, token)
-        return booking
+    def booking_to_read(self, request, reference: str, token: str | None) -> tuple[ConsultationBooking, dict]:
+        """The booking and the serializer context (which says whether the caller may change it)."""
+        booking, access = booking_for_reading(reference=reference, user=request.user, token=token)
+        return booking, {"request": request, "access": access}
+
+    def booking_to_change(self, request, reference: str, token: str | None) -> ConsultationBooking:
+        return booking_for_change(reference=reference, user=request.user, token=token)
 
 
 @extend_schema(tags=["public-bookings"])
@@ -332,12 +332,13 @@ class Spec001BookingCreateView(PublicAPIMixin, APIView):
 
 @extend_schema(tags=["public-bookings"])
 class PublicBookingDetailView(VisitorBookingMixin, APIView):
-    """A visitor's booking by reference (token or signed-in owner)."""
+    """A visitor's booking by reference (token, or a JWT of someone who may read it); 404
+    ``BOOKING_NOT_FOUND`` otherwise, 410 ``BOOKING_LINK_EXPIRED`` for a token of an earlier time."""
 
     @extend_schema(summary="Get a booking", parameters=[TOKEN_PARAMETER], responses=PublicBookingSerializer)
     def get(self, request, reference: str):
-        booking = self.get_booking(request, reference, request.query_params.get("token"))
-        return Response(PublicBookingSerializer(booking, context={"request": request}).data)
+        booking, context = self.booking_to_read(request, reference, request.query_params.get("token"))
+        return Response(PublicBookingSerializer(booking, context=context).data)
 
 
 def _token(request, payload) -> str | None:
@@ -347,7 +348,7 @@ def _token(request, payload) -> str | None:
 @extend_schema(tags=["public-bookings"])
 class PublicBookingRescheduleView(VisitorBookingMixin, APIView):
     """Move the booking to ``scheduled_date`` (POST, or PUT as in spec 000). Answers with the booking
-    and its new ``manage_token``; the old link stops working (410)."""
+    and its new ``manage_token``; the old link stops working (410). Who may: :mod:`bookings.access`."""
 
     @extend_schema(
         summary="Reschedule a booking",
@@ -358,7 +359,7 @@ class PublicBookingRescheduleView(VisitorBookingMixin, APIView):
     def post(self, request, reference: str):
         payload = RescheduleInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        booking = self.get_booking(request, reference, _token(request, payload))
+        booking = self.booking_to_change(request, reference, _token(request, payload))
         booking = services.booking_reschedule(
             booking=booking, new_start=payload.validated_data["scheduled_date"], actor=_client_user(request)
         )
@@ -377,7 +378,8 @@ class PublicBookingRescheduleView(VisitorBookingMixin, APIView):
 
 @extend_schema(tags=["public-bookings"])
 class PublicBookingCancelView(VisitorBookingMixin, APIView):
-    """Cancel the booking (POST, or DELETE as in spec 000). Guests until 24 h before the start."""
+    """Cancel the booking (POST, or DELETE as in spec 000). Guests until 24 h before the start.
+    Who may: :mod:`bookings.access`."""
 
     @extend_schema(
         summary="Cancel a booking",
@@ -388,7 +390,7 @@ class PublicBookingCancelView(VisitorBookingMixin, APIView):
     def post(self, request, reference: str):
         payload = CancelInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        booking = self.get_booking(request, reference, _token(request, payload))
+        booking = self.booking_to_change(request, reference, _token(request, payload))
         booking = services.booking_cancel(
             booking=booking, reason=payload.validated_data["reason"], actor=_client_user(request)
         )
@@ -406,7 +408,8 @@ class PublicBookingCancelView(VisitorBookingMixin, APIView):
 
 @extend_schema(tags=["public-bookings"])
 class PublicBookingConfirmView(VisitorBookingMixin, APIView):
-    """Confirm attendance (spec 000). A booking waiting for payment → 400 ``BOOKING_PAYMENT_REQUIRED``."""
+    """Confirm attendance (spec 000). A booking waiting for payment → 400 ``BOOKING_PAYMENT_REQUIRED``.
+    Who may: :mod:`bookings.access`."""
 
     @extend_schema(
         summary="Confirm attendance",
@@ -417,7 +420,7 @@ class PublicBookingConfirmView(VisitorBookingMixin, APIView):
     def post(self, request, reference: str):
         payload = TokenInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        booking = self.get_booking(request, reference, _token(request, payload))
+        booking = self.booking_to_change(request, reference, _token(request, payload))
         booking = services.booking_confirm_attendance(booking=booking)
         return ok(PublicBookingSerializer(booking, context={"request": request}).data, message="Confirmed.")
 
@@ -486,6 +489,7 @@ class StaffBookingStatusView(StaffBookingMixin, APIView):
     )
     def put(self, request, pk: int):
         booking = get_object_or_404(self.queryset, pk=pk)
+        check_may_change(booking, user=request.user, token=None)
         payload = StaffStatusInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         booking = services.booking_update_status(
@@ -545,7 +549,7 @@ class StaffConsultantScheduleView(APIView):
 class OwnScheduleView(StaffConsultantScheduleView):
     """The signed-in consultant's own weekly schedule (``GET``/``PUT /api/v1/consultant/schedule``,
     times in their zone, same shape as the staff endpoint). A user without a consultant profile → 404
-    ``CONSULTANT_PROFILE_NOT_FOUND``; no token → 401. Issue 3: "Consultants and staff edit schedules"."""
+    ``CONSULTANT_PROFILE_NOT_FOUND``; no token → 401."""
 
     permission_classes = [IsAuthenticated]
     required_permissions = None

@@ -7,9 +7,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings.exceptions import BookingNotFound
+from bookings.access import booking_for_change
 from bookings.models import ConsultationBooking
-from bookings.tokens import check_manage_token
 from bookings.views import manage_url
 from magnetiq.api.responses import created, ok
 from magnetiq.api.views import PublicAPIMixin
@@ -40,11 +39,8 @@ from .serializers import (
 
 
 def _visitor_booking(data) -> ConsultationBooking:
-    booking = ConsultationBooking.objects.filter(reference=data["booking_reference"]).first()
-    if booking is None:
-        raise BookingNotFound()
-    check_manage_token(booking, data["token"])
-    return booking
+    # These endpoints take no JWT: the manage token is the only way in.
+    return booking_for_change(reference=data["booking_reference"], user=None, token=data["token"])
 
 
 def _payment_data(payment: Payment) -> dict:
@@ -170,20 +166,16 @@ class PaymentConfirmView(PublicAPIMixin, APIView):
 
 
 def _own_session(request, reference: str) -> ConsultationBooking:
-    booking = ConsultationBooking.objects.filter(reference=reference).first()
-    if booking is None or not (
-        booking.client_user_id == request.user.pk or request.user.has_perm("bookings.change_consultationbooking")
-    ):
-        raise BookingNotFound("No such session.")
-    return booking
+    return booking_for_change(reference=reference, user=request.user, token=None)
 
 
 class ConsultingPaymentIntentView(APIView):
     @extend_schema(request=ConsultingIntentInput, responses={200: ConsultingIntentOutput}, tags=["consulting"])
     def post(self, request):
         """Spec 004 ``POST /consulting/payments/intent`` (and ``/payment/intent``): the PaymentIntent of
-        one of the user's sessions (``session_id`` = booking reference; 422 without it, 404 for a
-        session not theirs). ``type: subscription`` creates the user's subscription instead (as
+        one of the user's sessions (``session_id`` = booking reference; 422 without it; who may pay
+        is :mod:`bookings.access`: 403 for staff who may only read bookings, 404 for anyone else).
+        ``type: subscription`` creates the user's subscription instead (as
         ``POST /consulting/subscriptions``)."""
         serializer = ConsultingIntentInput(data=request.data)
         serializer.is_valid(raise_exception=True)
