@@ -1,8 +1,12 @@
-"""Users: e-mail login (no username), a role, soft delete (spec 000 "User Model")."""
+"""Users: e-mail login (no username), a role, soft delete (spec 000 "User Model"); refresh-token
+families (reuse detection, ``accounts.tokens``)."""
+
+import uuid
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 
 class Role(models.TextChoices):
@@ -109,3 +113,50 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args, **kwargs):
         self.email = (self.email or "").strip().lower()
         super().save(*args, **kwargs)
+
+
+class RefreshTokenFamily(models.Model):
+    """One login's chain of refresh tokens (RFC 9700 §4.14.2, "refresh token rotation").
+
+    Logging in starts a family; every token rotated out of it carries the same family id (the
+    ``fam`` claim) and is linked here through :class:`RefreshTokenFamilyToken`. Once
+    ``revoked_at`` is set no token of the family can be refreshed again: because a rotated-away
+    token was presented again (``reuse``), the user logged out (``logout``), or every session of
+    the user ended (``user``: deactivation, password change). ``accounts.tokens`` is the only writer.
+    """
+
+    class RevokedReason(models.TextChoices):
+        REUSE = "reuse", "A rotated-away refresh token was used again"
+        LOGOUT = "logout", "Logged out"
+        USER = "user", "Every session of the user ended"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_token_families")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=16, choices=RevokedReason.choices, blank=True)
+
+    class Meta:
+        verbose_name = "refresh token family"
+        verbose_name_plural = "refresh token families"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(revoked_at__isnull=True, revoked_reason="")
+                | models.Q(revoked_at__isnull=False) & ~models.Q(revoked_reason=""),
+                name="refresh_family_revoked_with_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}/{self.pk}"
+
+
+class RefreshTokenFamilyToken(models.Model):
+    """Which family an issued refresh token (simplejwt's ``OutstandingToken``) belongs to; one
+    family per token (the one-to-one link is unique in the database)."""
+
+    family = models.ForeignKey(RefreshTokenFamily, on_delete=models.CASCADE, related_name="links")
+    token = models.OneToOneField(OutstandingToken, on_delete=models.CASCADE, related_name="family_link")
+
+    def __str__(self) -> str:
+        return f"{self.family_id}:{self.token_id}"

@@ -182,6 +182,9 @@ SIMPLE_JWT = {
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
 }
+# A rotated-away refresh token presented again later than this revokes its whole family
+# (accounts.tokens); within it, it is taken for a concurrent twin of the rotation. 0 = always revoke.
+JWT_REFRESH_REUSE_LEEWAY = timedelta(seconds=env.int("JWT_REFRESH_REUSE_LEEWAY_SECONDS", default=10))
 
 # --- REST framework ---------------------------------------------------------------------------
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
