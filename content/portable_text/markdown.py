@@ -1,4 +1,4 @@
-"""Portable Text → Markdown, matching the official ``@portabletext/markdown`` 1.5.0 renderer.
+"""Portable Text → Markdown, matching the official ``@portabletext/markdown`` 2.2.0 renderer.
 
 Source rule: ``portableTextToMarkdown`` with its default renderers, plus our renderers for the
 custom types (``image``, ``video``, ``cta``, ``form``, ``code``, ``seo``) and the spec's ``strike``
@@ -6,9 +6,11 @@ decorator; tests/portabletext/render.mjs passes the same definitions to the offi
 The official defaults for ``callout``, ``table``, ``html`` and ``horizontal-rule`` objects are off
 on both sides: they are not part of our schema, and ``html`` would copy raw HTML into the output.
 
-Like the official 1.x renderer, text is NOT escaped for Markdown (``*`` or ``<b>`` in a span come
-out as they are): Markdown output is an export format, never HTML to show on a page; use
-``to_html`` for that. Unsafe link URLs are dropped (text kept) here too.
+Span text is escaped as the official renderer escapes it (:mod:`.escaping`): raw HTML such as
+``<script>`` or ``<b>`` comes out as ``\\<script>``/``\\<b>``, an entity reference ``&amp;`` as
+``\\&amp;``, and Markdown syntax (``*em*``, a leading ``#`` or ``1.``, backticks) gets a
+backslash, so the Markdown reads back as the same text instead of markup. Unsafe link URLs are
+dropped (text kept) here too.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import math
 import re
 from typing import Any
 
+from .escaping import assign_escaped_text, plan_leaf_escaping
 from .html import media_url
 from .tree import (
     MarkNode,
@@ -30,6 +33,7 @@ from .tree import (
     is_number,
     js_trim,
     list_level,
+    span_plain_text,
     uri_looks_safe,
 )
 
@@ -54,28 +58,40 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def wrap_in_code_span(text: str) -> str:
+    """A code span one backtick longer than the longest backtick run in ``text``, padded with a
+    space when ``text`` touches a backtick or would lose its surrounding spaces."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    touches_backtick = text.startswith("`") or text.endswith("`")
+    would_be_stripped = text.startswith(" ") and text.endswith(" ") and js_trim(text) != ""
+    padding = " " if touches_backtick or would_be_stripped else ""
+    return f"{fence}{padding}{text}{padding}{fence}"
+
+
 # --- marks ---------------------------------------------------------------------------------------
 
 
-def _link(children: str, mark_def: dict | None) -> str:
+def _link(children: str, mark_def: dict | None, text: str) -> str:
     href = _text((mark_def or {}).get("href"))
     title = _text((mark_def or {}).get("title"))
     if not uri_looks_safe(href):
         return children
     if _QUOTE_NEAR_ANGLE.search(href):
         encoded = _URL_ENCODED.sub(lambda match: f"%{ord(match.group()):X}", href)
-        return f"[{escape_link_text(children)}]({encoded})"
+        return f"[{children}]({encoded})"
     suffix = f' "{escape_link_title(title)}"' if title else ""
-    return f"[{escape_link_text(children)}]({href}{suffix})"
+    return f"[{children}]({href}{suffix})"
 
 
+#: ``(escaped children, markDef, raw text) → Markdown``; link texts arrive escaped for a label.
 MARKS = {
-    "em": lambda children, mark_def: f"_{children}_",
-    "strong": lambda children, mark_def: f"**{children}**",
-    "code": lambda children, mark_def: f"`{children}`",
-    "underline": lambda children, mark_def: f"<u>{children}</u>",
-    "strike-through": lambda children, mark_def: f"~~{children}~~",
-    "strike": lambda children, mark_def: f"~~{children}~~",
+    "em": lambda children, mark_def, text: f"_{children}_",
+    "strong": lambda children, mark_def, text: f"**{children}**",
+    "code": lambda children, mark_def, text: wrap_in_code_span(text),
+    "underline": lambda children, mark_def, text: f"<u>{children}</u>",
+    "strike-through": lambda children, mark_def, text: f"~~{children}~~",
+    "strike": lambda children, mark_def, text: f"~~{children}~~",
     "link": _link,
 }
 
@@ -115,7 +131,7 @@ def _code(value: dict, *, is_inline: bool) -> str:
     if not isinstance(value.get("code"), str):
         return _unknown_type(value, is_inline=is_inline)
     language = value.get("language")
-    if not isinstance(language, str) or "\n" in language:
+    if not isinstance(language, str) or "\n" in language or language == "json:object":
         language = ""
     return f"```{language}\n{value['code']}\n```"
 
@@ -144,10 +160,14 @@ def _js_json_value(value: Any) -> Any:
 
 
 def _unknown_type(value: dict, *, is_inline: bool) -> str:
-    """An object we have no renderer for: its JSON in a fenced ``json`` block (official default)."""
+    """An object we have no renderer for (official default): its JSON in a ``json:object`` fence,
+    or inline as ``json:object`` and a code span of the compact JSON."""
+    if is_inline:
+        return "json:object" + wrap_in_code_span(
+            json.dumps(_js_json_value(value), separators=(",", ":"), ensure_ascii=False)
+        )
     dumped = json.dumps(_js_json_value(value), indent=2, ensure_ascii=False)
-    fenced = f"```json\n{dumped}\n```"
-    return f"\n{fenced}\n" if is_inline else fenced
+    return f"```json:object\n{dumped}\n```"
 
 
 # --- list numbering ------------------------------------------------------------------------------
@@ -206,11 +226,11 @@ class _Renderer:
     def __init__(self, blocks: list):
         self.numbers, self.depths = _list_positions(blocks)
 
-    def node(self, node: Any, index: int | None, *, is_inline: bool) -> str:
+    def node(self, node: Any, index: int | None, *, is_inline: bool, escaped: dict[int, str] | None = None) -> str:
         if isinstance(node, MarkNode):
-            return self.mark(node)
+            return self.mark(node, escaped or {})
         if isinstance(node, TextNode):
-            return HARD_BREAK if node.text == "\n" else node.text
+            return HARD_BREAK if node.text == "\n" else (escaped or {}).get(id(node), node.text)
         if is_list_item(node):
             return self.list_item(node, index)
         if is_block(node):
@@ -218,15 +238,18 @@ class _Renderer:
         render = TYPES.get(node.get("_type")) if isinstance(node.get("_type"), str) else None
         return render(node, is_inline) if render else _unknown_type(node, is_inline=is_inline)
 
-    def children(self, block: dict) -> str:
-        return "".join(self.node(child, None, is_inline=True) for child in build_marks_tree(block))
+    def children(self, block: dict, *, is_heading: bool = False, is_list_item: bool = False) -> str:
+        tree = build_marks_tree(block)
+        # Keyed by id(): the tree, and so every id in it, lives until this block is rendered.
+        escaped = assign_escaped_text(tree, plan_leaf_escaping(block, is_heading=is_heading, is_list_item=is_list_item))
+        return "".join(self.node(child, None, is_inline=True, escaped=escaped) for child in tree)
 
     def list_item(self, node: dict, index: int | None) -> str:
         if block_style(node) != "normal":
-            inner = self.block({key: value for key, value in node.items() if key != "listItem"})
+            inner = self.block({key: value for key, value in node.items() if key != "listItem"}, is_list_item=True)
             inner = re.sub(r"\n+$", "", inner)
         else:
-            inner = self.children(node)
+            inner = self.children(node, is_list_item=True)
         depth = self.depths.get(index) if index is not None else None
         if depth is None:
             level = list_level(node)
@@ -240,9 +263,11 @@ class _Renderer:
             return f"{indent}- {'[x]' if node.get('checked') is True else '[ ]'} {inner}"
         return f"{indent}- {inner}"
 
-    def block(self, node: dict) -> str:
-        children = self.children(node)
+    def block(self, node: dict, *, is_list_item: bool = False) -> str:
         style = block_style(node)
+        children = self.children(
+            node, is_heading=isinstance(style, str) and style in HEADINGS, is_list_item=is_list_item
+        )
         if style == "normal":
             return "" if js_trim(children) == "" else children
         if style == "blockquote":
@@ -251,10 +276,10 @@ class _Renderer:
             return f"{HEADINGS[style]} {children}"
         return children
 
-    def mark(self, node: MarkNode) -> str:
-        children = "".join(self.node(child, None, is_inline=True) for child in node.children)
+    def mark(self, node: MarkNode, escaped: dict[int, str]) -> str:
+        children = "".join(self.node(child, None, is_inline=True, escaped=escaped) for child in node.children)
         render = MARKS.get(node.mark_type) if isinstance(node.mark_type, str) else None
-        return render(children, node.mark_def) if render else children
+        return render(children, node.mark_def, span_plain_text(node)) if render else children
 
 
 def _spacing(current: dict, following: dict) -> str:
@@ -277,13 +302,16 @@ def to_markdown(blocks: Any) -> str:
     Headings ``#``…, quotes ``> ``, lists ``- ``/``1. `` indented three spaces per depth, ``**strong**``,
     ``_em_``, `` `code` ``, ``<u>underline</u>``, ``~~strike~~``, ``[text](href "title")``,
     hard breaks as two trailing spaces. Unknown types become fenced JSON; unknown marks and styles
-    render their text. Text is not escaped (see the module docstring).
+    render their text. Span text is escaped (see the module docstring); blocks that render to
+    nothing are left out, spacing included.
     """
     blocks = clean_blocks(blocks)
     renderer = _Renderer(blocks)
+    rendered = [(block, renderer.node(block, index, is_inline=False)) for index, block in enumerate(blocks)]
+    rendered = [(block, text) for block, text in rendered if text != ""]
     parts = []
-    for index, block in enumerate(blocks):
-        parts.append(renderer.node(block, index, is_inline=False))
-        if index < len(blocks) - 1:
-            parts.append(_spacing(block, blocks[index + 1]))
+    for index, (block, text) in enumerate(rendered):
+        parts.append(text)
+        if index < len(rendered) - 1:
+            parts.append(_spacing(block, rendered[index + 1][0]))
     return "".join(parts)

@@ -132,6 +132,16 @@ def test_render_html_escapes_and_excerpt(editor_client):
     assert data["excerpt_html"] is None
 
 
+def test_render_markdown_escapes_raw_html(editor_client):
+    page = PageFactory(
+        content={"en": [paragraph("<script>alert(1)</script> <b>x</b> &amp; & *y*")]},
+        excerpt={"en": [paragraph("# <i>z</i>")]},
+    )
+    data = editor_client.get(f"{PAGES}/{page.pk}/markdown").json()["data"]
+    assert data["content_markdown"] == "\\<script>alert(1)\\</script> \\<b>x\\</b> \\&amp; & \\*y\\*"
+    assert data["excerpt_markdown"] == "\\# \\<i>z\\</i>"
+
+
 def test_unknown_language_is_422(editor_client):
     page = PageFactory()
     response = editor_client.get(f"{PAGES}/{page.pk}/html", {"language": "fr"})

@@ -9,10 +9,12 @@
 // content/portable_text/html.py and markdown.py (image, video, cta, form, code, seo and the
 // spec's `strike` decorator). Keep both sides in step.
 //
-// Versions: to-html 5.0.3, markdown 1.5.0, toolkit 5.0.2 are the newest that support node 20 (the
-// machine's). to-html 6 / toolkit 6 / markdown 2 need node >= 22.12 and change output: markdown 2
-// escapes Markdown syntax in text, toolkit 6 nests lists that skip levels differently. Moving to
-// them means porting those changes to content/portable_text and re-running this corpus.
+// Versions: to-html 5.0.3 and toolkit 5.0.2 are the newest that support node 20 (the machine's);
+// to-html 6 / toolkit 6 need node >= 22.12 and toolkit 6 nests lists that skip levels differently.
+// markdown 2.2.0 declares node >= 22.12 too but runs on node 20.19+ (npm only warns); it is pinned
+// because it escapes span text (raw HTML such as <script>, entity references, Markdown syntax),
+// which content/portable_text/escaping.py ports. Its own toolkit 6 is installed under it and is only
+// used for its marks tree, which is the same as toolkit 5's.
 import {toHTML, uriLooksSafe} from '@portabletext/to-html'
 import {portableTextToMarkdown} from '@portabletext/markdown'
 import {toPlainText} from '@portabletext/toolkit'
