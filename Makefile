@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 3036
 PT_DIR := tests/portabletext
 
-.PHONY: run test test-clock test-postgres install install-dev setup lint format migrate demo serve worker bench clean
+.PHONY: run test test-clock test-postgres install install-dev setup lint format migrate demo serve worker bench fuzz clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -93,6 +93,11 @@ test-clock: install-dev
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 test-postgres: install-dev
 	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+
+## fuzz: schemathesis over every API operation as anonymous, client and super admin, against a live
+# server on a fresh SQLite database with localstripe and recorded vendor stand-ins (fuzz/run.py).
+fuzz: $(VENV)/.installed-dev
+	$(PY) -m fuzz.run $(FUZZ_ARGS)
 
 bench: install-dev
 	$(PY) bench/run.py

@@ -1,0 +1,150 @@
+"""Local stand-ins for the vendors during the fuzz run, answering with the recorded vendor replies
+the test suite uses (``*/tests/fixtures/``), served by :class:`magnetiq.testing.ReplayServer`.
+
+:func:`start` opens one server per vendor and returns the environment variables that point the
+app at them (the names ``magnetiq/settings/fuzz.py`` and ``base.py`` read). Stripe is localstripe
+(stateful, started by ``fuzz/run.py``) behind a facade that answers the calls localstripe does not
+implement (Connect accounts, account links, transfers, subscriptions) with recordings and forwards
+everything else. Each stand-in answers any request it has no recording for with the vendor's own
+"not found" shape, so an unexpected call reaches the app as a vendor 404, never as a hang.
+"""
+
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+
+from magnetiq.testing import ReplayServer, Request
+
+ROOT = Path(__file__).resolve().parent.parent
+ZOOM = ROOT / "bookings" / "tests" / "fixtures" / "zoom"
+OPENALEX = ROOT / "consulting" / "tests" / "fixtures"
+ODOO = ROOT / "leads" / "tests" / "fixtures"
+STRIPE_PAYMENTS = ROOT / "payments" / "tests" / "fixtures" / "stripe"
+STRIPE_PAYOUTS = ROOT / "payouts" / "tests" / "fixtures" / "stripe"
+#: Timeout of one forwarded localstripe call (seconds); the app's own Stripe timeout is longer.
+FORWARD_TIMEOUT = 10
+
+Reply = tuple[int, bytes, dict[str, str]]
+#: ``(method, path regex, status, recording)``; the first match answers.
+Route = tuple[str, str, int, Path | None]
+
+
+def _json(status: int, path: Path | None) -> Reply:
+    body = path.read_bytes() if path else b""
+    return status, body, {"Content-Type": "application/json"} if body else {}
+
+
+def _router(routes: list[Route], not_found: bytes) -> Callable[[Request], Reply]:
+    compiled = [(method, re.compile(pattern), status, path) for method, pattern, status, path in routes]
+
+    def respond(request: Request) -> Reply:
+        for method, pattern, status, path in compiled:
+            if request.method == method and pattern.fullmatch(request.path):
+                return _json(status, path)
+        return 404, not_found, {"Content-Type": "application/json"}
+
+    return respond
+
+
+ZOOM_ROUTES: list[Route] = [
+    ("POST", r"/oauth/token", 200, ZOOM / "oauth_token.json"),
+    ("POST", r"/v2/users/me/meetings", 201, ZOOM / "meeting_create.json"),
+    ("PATCH", r"/v2/meetings/\d+", 204, None),
+    ("DELETE", r"/v2/meetings/\d+", 204, None),
+]
+OPENALEX_ROUTES: list[Route] = [
+    ("GET", r"/authors", 200, OPENALEX / "authors_search_priem.json"),
+    ("GET", r"/authors/[^/]+", 200, OPENALEX / "author_A5023888391.json"),
+    ("GET", r"/works", 200, OPENALEX / "works_A5023888391.json"),
+    ("GET", r"/institutions", 200, OPENALEX / "institutions_search_stanford.json"),
+]
+ODOO_ROUTES: list[Route] = [
+    ("POST", r"/json/2/crm\.lead/create", 200, ODOO / "crm_lead_create.json"),
+    ("POST", r"/json/2/crm\.lead/write", 200, ODOO / "crm_lead_write.json"),
+]
+STRIPE_RECORDED: list[Route] = [
+    ("POST", r"/v1/accounts", 200, STRIPE_PAYOUTS / "account_new.json"),
+    ("GET", r"/v1/accounts/[^/]+", 200, STRIPE_PAYOUTS / "account_complete.json"),
+    ("POST", r"/v1/accounts/[^/]+", 200, STRIPE_PAYOUTS / "account_complete.json"),
+    ("POST", r"/v1/account_links", 200, STRIPE_PAYOUTS / "account_link.json"),
+    ("POST", r"/v1/transfers", 200, STRIPE_PAYOUTS / "transfer.json"),
+    ("POST", r"/v1/subscriptions", 200, STRIPE_PAYMENTS / "subscription_incomplete.json"),
+    ("GET", r"/v1/subscriptions/[^/]+", 200, STRIPE_PAYMENTS / "subscription_active.json"),
+]
+
+
+def _paypal(request: Request) -> Reply:
+    if request.method == "POST" and request.path == "/v1/oauth2/token":
+        body = {"access_token": "A21AAFuzzToken", "token_type": "Bearer", "expires_in": 32400}
+    elif request.method == "POST" and request.path == "/v1/notifications/verify-webhook-signature":
+        body = {"verification_status": "SUCCESS"}
+    else:
+        return 404, b'{"name": "RESOURCE_NOT_FOUND"}', {"Content-Type": "application/json"}
+    return 200, json.dumps(body).encode(), {"Content-Type": "application/json"}
+
+
+def _stripe_facade(localstripe_url: str) -> Callable[[Request], Reply]:
+    recorded = _router(STRIPE_RECORDED, b"")
+
+    def respond(request: Request) -> Reply:
+        status, body, headers = recorded(request)
+        if status != 404:
+            return status, body, headers
+        query = urllib.parse.urlencode(request.query, doseq=True)
+        url = f"{localstripe_url}{request.path}" + (f"?{query}" if query else "")
+        forwarded = {
+            name: value
+            for name, value in request.headers.items()
+            if name.lower() in {"authorization", "content-type", "idempotency-key", "stripe-version"}
+        }
+        outgoing = urllib.request.Request(  # noqa: S310  (loopback localstripe)
+            url, data=request.body or None, headers=forwarded, method=request.method
+        )
+        try:
+            with urllib.request.urlopen(outgoing, timeout=FORWARD_TIMEOUT) as response:  # noqa: S310
+                return response.status, response.read(), {"Content-Type": "application/json"}
+        except urllib.error.HTTPError as error:
+            return error.code, error.read(), {"Content-Type": "application/json"}
+
+    return respond
+
+
+def start(stack: ExitStack, localstripe_url: str) -> dict[str, str]:
+    """Open the stand-ins on free loopback ports (closed when ``stack`` closes) and return the
+    environment that points the app at them: ``{"STRIPE_API_BASE": "http://127.0.0.1:…", …}``."""
+
+    def serve(respond: Callable[[Request], Reply]) -> str:
+        return stack.enter_context(ReplayServer(respond)).url
+
+    stripe = serve(_stripe_facade(localstripe_url))
+    zoom = serve(_router(ZOOM_ROUTES, b'{"code": 3001, "message": "Meeting does not exist."}'))
+    openalex = serve(_router(OPENALEX_ROUTES, b'{"error": "Not found"}'))
+    odoo = serve(_router(ODOO_ROUTES, b'{"name": "werkzeug.exceptions.NotFound", "message": "Not Found"}'))
+    paypal = serve(_paypal)
+    return {
+        "STRIPE_SECRET_KEY": "sk_test_localstripe",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_localstripe",
+        "STRIPE_WEBHOOK_SECRET": "whsec_localstripe",
+        "STRIPE_API_BASE": stripe,
+        "STRIPE_JS_URL": f"{localstripe_url}/js.stripe.com/v3/",
+        "STRIPE_SUBSCRIPTION_PRICE_ID": "price_fuzz",
+        "ZOOM_ACCOUNT_ID": "fuzz-account",
+        "ZOOM_CLIENT_ID": "fuzz-client",
+        "ZOOM_CLIENT_SECRET": "fuzz-secret",
+        "ZOOM_OAUTH_URL": f"{zoom}/oauth/token",
+        "ZOOM_API_URL": f"{zoom}/v2",
+        "OPENALEX_BASE_URL": openalex,
+        "OPENALEX_MAILTO": "fuzz@magnetiq.local",
+        "ODOO_URL": odoo,
+        "ODOO_DATABASE": "magnetiq-fuzz",
+        "ODOO_API_KEY": "fuzz-api-key",
+        "PAYPAL_API_BASE": paypal,
+        "PAYPAL_CLIENT_ID": "fuzz-client",
+        "PAYPAL_CLIENT_SECRET": "fuzz-secret",
+        "PAYPAL_WEBHOOK_ID": "WH-FUZZ",
+    }
