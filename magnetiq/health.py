@@ -121,7 +121,12 @@ class LiveView(HealthView):
 class ReadyView(PublicAPIMixin, APIView):
     throttle_classes: list = []
 
-    @extend_schema(tags=["health"], summary="Readiness probe", responses={200: _detailed, 503: _detailed})
+    @extend_schema(
+        tags=["health"],
+        summary="Readiness probe",
+        # Not ready is answered in the error envelope (code NOT_READY, a detail per failing service).
+        responses={200: _detailed, 503: {"$ref": "#/components/schemas/ErrorEnvelope"}},
+    )
     def get(self, request):
         """200 when the database answers and every migration is applied, else 503."""
         services = {"database": check_database(), "migrations": check_migrations()}

@@ -42,6 +42,20 @@ def test_ready_is_503_when_migrations_are_pending(api_client, monkeypatch):
     ]
 
 
+def test_ready_documents_its_503_as_the_error_envelope(api_client, monkeypatch):
+    """The schema's 503 of the readiness probe is the shape the probe answers with (it said HealthDetailed)."""
+    from magnetiq import health
+
+    schema = api_client.get("/api/schema/", {"format": "json"}).json()
+    documented = schema["paths"]["/api/v1/health/ready"]["get"]["responses"]["503"]
+    assert documented["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorEnvelope"}
+    monkeypatch.setattr(health, "check_migrations", lambda: {"status": "unhealthy", "pending": 1})
+    body = api_client.get("/api/v1/health/ready").json()
+    envelope = schema["components"]["schemas"]["ErrorEnvelope"]
+    assert set(body) == set(envelope["properties"])
+    assert set(body["error"]) == set(envelope["properties"]["error"]["properties"])
+
+
 def test_system_health_is_staff_only(api_client):
     assert api_client.get("/api/v1/admin/system-health").status_code == 401
     client_user = User.objects.create_user("client@example.com", "pw", role="client")
