@@ -3,6 +3,7 @@
 The content app's catch-all ``/<slug>/`` comes last so every other page wins.
 """
 
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
@@ -14,6 +15,7 @@ from consultants.sitemaps import ConsultantSitemap
 from content import views as content_views
 from content.sitemaps import PageSitemap
 from magnetiq.api.docs import DOCS_VIEW_OPTIONS
+from magnetiq.csp import REDOC_POLICY
 
 SITEMAPS = {"pages": PageSitemap, "consultants": ConsultantSitemap}
 
@@ -32,7 +34,7 @@ urlpatterns = [
     ),
     path(
         "api/redoc/",
-        SpectacularRedocView.as_view(url_name="schema", **DOCS_VIEW_OPTIONS),
+        csp_replace(REDOC_POLICY)(SpectacularRedocView.as_view(url_name="schema", **DOCS_VIEW_OPTIONS)),
         name="redoc",
     ),
     path("accounts/", include("accounts.urls")),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from bookings.models import BookingStatus
 from bookings.views import LABELS, _booking_for, _language, format_when, manage_url
 from magnetiq.exceptions import ApplicationError
+from payments.csp import csp_allow_stripe_js
 from payments.services import payment_create_for_booking
 
 TEXT = {
@@ -41,6 +42,7 @@ TEXT = {
 
 
 @require_http_methods(["GET"])
+@csp_allow_stripe_js
 def pay(request, reference: str):
     """Show the card form for a held, priced booking; anything else goes to the booking page."""
     booking, token = _booking_for(request, reference)

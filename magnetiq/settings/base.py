@@ -4,10 +4,13 @@ Every setting is documented in ``.env.example``. Development defaults are safe f
 ``production.py`` removes the defaults that must never reach production.
 """
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp import constants as csp
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -61,6 +64,7 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 MIDDLEWARE = [
     "magnetiq.api.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "magnetiq.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -319,6 +323,35 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+
+# --- Content-Security-Policy (django-csp; RELIABILITY A-12) -----------------------------------
+# Scripts and styles come from our own origin; an inline <script>/<style> needs the per-request
+# nonce (``nonce="{{ request.csp_nonce }}"``; the header carries it only when a page used it).
+# Views that need more say so with a decorator: the payment page (payments.csp, Stripe.js),
+# the API docs (magnetiq.csp); the admin gets its policy from magnetiq.csp.CSPMiddleware.
+# style-src-attr: the Portable Text HTML renderer (content.portable_text.html) writes exactly these
+# style attributes, as the official @portabletext/to-html does; their hashes allow them and nothing else.
+PORTABLE_TEXT_STYLE_ATTRIBUTES = ("text-decoration:underline", "display:none")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE],
+        "style-src-attr": [
+            csp.UNSAFE_HASHES,
+            *(
+                f"'sha256-{base64.b64encode(hashlib.sha256(value.encode()).digest()).decode()}'"
+                for value in PORTABLE_TEXT_STYLE_ATTRIBUTES
+            ),
+        ],
+        # Consultant photos are any https URL staff enter or the LinkedIn import brings.
+        "img-src": [csp.SELF, "data:", "https:"],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+        "form-action": [csp.SELF],
+    },
+}
 
 LOGGING = {
     "version": 1,
