@@ -1,98 +1,115 @@
 """Login guessing protection for the JWT login endpoint (RELIABILITY A-2, A-3, A-4).
 
-Failed logins are counted per client IP and per e-mail address, each against its own rate from
-``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (``login_ip``, ``login_email``; default ``5/min``).
-When a counter reaches its limit the IP or the e-mail is locked for one period: every login for
-it, even with the right password, is answered 429 ``RATE_LIMITED`` with ``Retry-After`` until the
-lock expires. A successful login clears the e-mail's counter (not the IP's, so one known account
-cannot be used to keep an IP clean).
+Every login attempt is counted BEFORE its password is looked at, against three limits, in this
+order, each an atomic counter of :mod:`magnetiq.ratelimit` (rates in
+``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``). Counting first means that N parallel guesses get N
+distinct counts: at most the limit of them reach the password check, the rest are answered 429
+``RATE_LIMITED`` with ``Retry-After`` (even with the right password, until the window has moved on).
+
+1. ``login_pair`` (default 5/min), per (client IP, account): the lock a guesser meets. It is
+   keyed by the pair, so failures lock only that IP out of that one account: other accounts
+   behind the same IP (an office or a carrier NAT) and the account's owner on their own IP are
+   not affected.
+2. ``login_ip`` (default 50/min), per client IP across all accounts: stops one IP trying a few
+   passwords on many accounts (password spraying), which the pair limit cannot see. Ten times the
+   pair limit, so the people behind a shared IP only notice when together they send more than 50
+   logins a minute. Attempts the pair limit refused are not counted here, so hammering one account
+   cannot lock the IP for everybody.
+3. ``login_account`` (default 10/min), per account across all IPs, but only for attempts from an
+   IP that has not logged in to this account successfully within ``LOGIN_TRUSTED_IP_DAYS``
+   (default 30): slows a distributed attack (a botnet, an IPv6 range), which the two limits above
+   cannot see, to 10 guesses a minute. Why the exemption: a per-account lock that counts everyone's
+   failures lets anybody who knows an e-mail address lock its owner out of the API. Remembering
+   the IPs an account really logged in from (OWASP's "device cookie" defence against online
+   guessing, with the IP because API clients keep no cookies) keeps the owner's usual network out
+   of the attacker's reach. Only attempts the pair and IP limits let through count here, so one
+   attacking IP adds at most 5 a minute and cannot trip it alone. What remains, on purpose: during
+   a distributed attack the owner cannot log in from a network they never used before, and an
+   attacker behind the owner's own IP shares the pair lock with the owner (an IP cannot tell them
+   apart).
+
+A refused attempt counts only against the limit that refused it (the counts it added to earlier
+limits are given back). A successful login gives back its own counts, clears the pair's failures
+(whoever is on this IP knows the password) and remembers the IP as trusted for the account.
 
 Why our own counters and not django-axes here: axes guards the Django admin login (configured in
 settings, database handler). For the API we want a one-minute window and a 429 in the API error
 envelope, where axes answers with its own lockout response after a fixed cool-off and keeps its
 state in the database; and axes only sees the JWT endpoint if the login goes through
-``authenticate()``, which would also mix API failures into the admin's lockout records. The
-counters live in the default cache (the shared database cache by default, Redis through
-``CACHE_URL``), so every worker sees the same state. Windows are fixed, keyed by their number, and
-the previous window is weighted in (the sliding-window-counter approximation), so a burst that
-straddles a window boundary is still caught. The client IP comes from DRF's ``get_ident``, which
-honours ``NUM_PROXIES`` so a forged ``X-Forwarded-For`` does not reset the count.
+``authenticate()``, which would also mix API failures into the admin's lockout records. The client
+IP comes from DRF's ``get_ident``, which honours ``NUM_PROXIES`` so a forged ``X-Forwarded-For``
+does not reset the count; counters and trusted IPs live in shared storage (the database or Redis
+through ``CACHE_URL``), so every worker sees the same state.
 """
 
 import hashlib
-import math
-import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import Throttled
-from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
+
+from magnetiq import ratelimit
 
 
 class LoginRateLimited(Throttled):
-    default_detail = "Too many failed logins. Try again later."
+    """429 ``RATE_LIMITED``; ``wait`` (seconds) becomes ``Retry-After``."""
+
+    default_detail = _("Too many login attempts. Try again later.")
     default_code = "rate_limited"
 
 
-def _rate(scope: str) -> tuple[int, int]:
-    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]
-    num, duration = SimpleRateThrottle.parse_rate(None, rate)
-    return num, duration
+def _rate(scope: str) -> ratelimit.Rate:
+    return ratelimit.Rate.parse(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope])
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class LoginGuard:
-    """Failure counters and locks for one login attempt (``request`` + the e-mail it names).
+    """The limits of one login attempt (``request`` + the e-mail it names); see the module docstring.
 
-    Use: ``guard.check()`` before looking at the password (raises :class:`LoginRateLimited`),
-    then ``guard.failed()`` or ``guard.succeeded()``.
+    Use: ``guard.attempt()`` before looking at the password (raises :class:`LoginRateLimited`),
+    then ``guard.succeeded()`` if the password was right.
     """
 
     def __init__(self, request, email: str):
-        ip = BaseThrottle().get_ident(request) or "unknown"
-        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-        self.subjects = [("ip", ip, *_rate("login_ip")), ("email", digest, *_rate("login_email"))]
+        self.ip = BaseThrottle().get_ident(request) or "unknown"
+        self.account = _digest(email.strip().lower())
+        self.counted: list[tuple[str, str, ratelimit.Rate, ratelimit.Hit]] = []
 
-    @staticmethod
-    def _lock_key(kind: str, ident: str) -> str:
-        return f"login-lock:{kind}:{ident}"
+    @property
+    def _trust_key(self) -> str:
+        return f"login-trusted:{_digest(f'{self.ip}|{self.account}')}"
 
-    @staticmethod
-    def _count_key(kind: str, ident: str, window: int) -> str:
-        return f"login-fail:{kind}:{ident}:{window}"
+    def _subjects(self) -> list[tuple[str, str]]:
+        subjects = [("login_pair", _digest(f"{self.ip}|{self.account}")), ("login_ip", self.ip)]
+        if not cache.get(self._trust_key):
+            subjects.append(("login_account", self.account))
+        return subjects
 
-    def check(self) -> None:
-        """Raise :class:`LoginRateLimited` (429, ``wait`` in seconds) if the IP or e-mail is locked."""
-        now = time.time()
-        waits = []
-        for kind, ident, _limit, _period in self.subjects:
-            locked_until = cache.get(self._lock_key(kind, ident))
-            if locked_until is not None and locked_until > now:
-                waits.append(locked_until - now)
-        if waits:
-            raise LoginRateLimited(wait=math.ceil(max(waits)))
-
-    def failed(self) -> None:
-        """Count one failure for the IP and the e-mail; lock whichever reached its limit."""
-        now = time.time()
-        for kind, ident, limit, period in self.subjects:
-            window = int(now // period)
-            key = self._count_key(kind, ident, window)
-            cache.add(key, 0, timeout=period * 2)
-            try:
-                current = cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, timeout=period * 2)
-                current = 1
-            previous = cache.get(self._count_key(kind, ident, window - 1), 0)
-            overlap = 1 - (now - window * period) / period
-            if current + previous * overlap >= limit:
-                cache.set(self._lock_key(kind, ident), now + period, timeout=period)
+    def attempt(self) -> None:
+        """Count this attempt against each limit in turn; raise :class:`LoginRateLimited` (with
+        ``wait`` in seconds) at the first one it exceeds, after giving back what it counted before."""
+        for scope, ident in self._subjects():
+            rate = _rate(scope)
+            outcome = ratelimit.hit(scope, ident, rate)
+            if not outcome.allowed:
+                for *_subject, earlier in self.counted:
+                    ratelimit.refund(earlier)
+                self.counted = []
+                raise LoginRateLimited(wait=ratelimit.retry_after([outcome]))
+            self.counted.append((scope, ident, rate, outcome))
 
     def succeeded(self) -> None:
-        """Forget the e-mail's failures (the IP's count stays)."""
-        now = time.time()
-        for kind, ident, _limit, period in self.subjects:
-            if kind != "email":
-                continue
-            window = int(now // period)
-            cache.delete_many([self._count_key(kind, ident, window), self._count_key(kind, ident, window - 1)])
+        """The password was right: give back this attempt's counts, clear the pair's failures and
+        trust this IP for the account for ``LOGIN_TRUSTED_IP_DAYS``."""
+        for scope, ident, rate, outcome in self.counted:
+            if scope == "login_pair":
+                ratelimit.reset(scope, ident, rate)
+            else:
+                ratelimit.refund(outcome)
+        self.counted = []
+        cache.set(self._trust_key, True, timeout=settings.LOGIN_TRUSTED_IP_DAYS * 86400)

@@ -254,18 +254,18 @@ class InvalidCredentials(AuthenticationFailed):
 def token_obtain(*, request, email: str, password: str) -> tuple[User, dict]:
     """Log in with e-mail and password: return ``(user, pair)`` (shape of :func:`token_pair_for`).
 
-    Guarded by :class:`accounts.throttling.LoginGuard` (429 while the IP or e-mail is locked, even
-    for the right password). Authenticates with ``ModelBackend`` directly (not ``authenticate()``,
+    Guarded by :class:`accounts.throttling.LoginGuard`: the attempt is counted before the password
+    is checked (429 once the IP/account pair, the IP or the account is over its limit, even for the
+    right password). Authenticates with ``ModelBackend`` directly (not ``authenticate()``,
     which would also feed django-axes, see the guard's docstring); it hashes even for an unknown
     e-mail (same timing) and upgrades an outdated password hash to Argon2 on success.
     Raises :class:`InvalidCredentials` (401) for a wrong password, an unknown, inactive or
     soft-deleted account, and ``LoginRateLimited`` (429).
     """
     guard = LoginGuard(request, email)
-    guard.check()
+    guard.attempt()
     user = ModelBackend().authenticate(request, username=email.strip(), password=password)
     if user is None or user.deleted_at is not None:
-        guard.failed()
         raise InvalidCredentials()
     guard.succeeded()
     update_last_login(None, user)

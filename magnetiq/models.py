@@ -39,3 +39,16 @@ class AuditLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.content_type.model}#{self.object_id}"
+
+
+class RateCounter(models.Model):
+    """One rate-limit counter of :mod:`magnetiq.ratelimit` when the default cache cannot increment
+    atomically (the database cache): ``hits`` of one subject in one window, until ``expires_at``.
+    Written only by ``magnetiq.ratelimit.DatabaseCounters`` in single SQL statements."""
+
+    key = models.CharField(max_length=255, primary_key=True)
+    hits = models.BigIntegerField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.hits}"

@@ -10,7 +10,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts import services, tokens
@@ -18,6 +17,7 @@ from accounts.api import serializers as s
 from accounts.models import Role, User
 from magnetiq.api.permissions import HasRolePermissions
 from magnetiq.api.responses import created, ok
+from magnetiq.api.throttling import CounterRateThrottle
 from magnetiq.api.views import PublicAPIMixin
 
 AUTH_TAG = ["auth"]
@@ -28,7 +28,7 @@ def _login_payload(user: User, pair: dict) -> dict:
     return {**pair, "user": s.UserOutputSerializer(user).data}
 
 
-class PasswordResetThrottle(AnonRateThrottle):
+class PasswordResetThrottle(CounterRateThrottle):
     """Per-IP limit on reset e-mails (rate ``password_reset``, default 5/hour)."""
 
     scope = "password_reset"
@@ -42,9 +42,10 @@ class LoginView(PublicAPIMixin, APIView):
         summary="Log in with e-mail and password",
         description=(
             'Returns `{access_token, refresh_token, token_type: "bearer", expires_in: 900, user}`. '
-            "401 `AUTHENTICATION_FAILED` for wrong credentials or an inactive account; after 5 failures "
-            "a minute for the IP or the e-mail, 429 `RATE_LIMITED` with `Retry-After`, even for the "
-            "right password, until the lock ends."
+            "401 `AUTHENTICATION_FAILED` for wrong credentials or an inactive account. Every attempt "
+            "counts before the password is checked: past 5 a minute for this IP and account, 50 a minute "
+            "for this IP, or 10 a minute for the account from IPs it never logged in from, 429 "
+            "`RATE_LIMITED` with `Retry-After`, even for the right password."
         ),
     )
     def post(self, request):

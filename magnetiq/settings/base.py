@@ -192,6 +192,8 @@ JWT_REFRESH_REUSE_LEEWAY = timedelta(seconds=env.int("JWT_REFRESH_REUSE_LEEWAY_S
 
 # --- REST framework ---------------------------------------------------------------------------
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# Days an IP an account logged in from stays exempt from the account's login ceiling (accounts.throttling).
+LOGIN_TRUSTED_IP_DAYS = env.int("LOGIN_TRUSTED_IP_DAYS", default=30)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -208,8 +210,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "magnetiq.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "public": env("THROTTLE_PUBLIC", default="300/min"),
-        "login_ip": env("THROTTLE_LOGIN_IP", default="5/min"),
-        "login_email": env("THROTTLE_LOGIN_EMAIL", default="5/min"),
+        # API login (accounts.throttling): per (IP, account), per IP, per account from IPs it has
+        # not logged in from before.
+        "login_pair": env("THROTTLE_LOGIN_PAIR", default="5/min"),
+        "login_ip": env("THROTTLE_LOGIN_IP", default="50/min"),
+        "login_account": env("THROTTLE_LOGIN_ACCOUNT", default="10/min"),
+        "webinar_register": env("THROTTLE_WEBINAR_REGISTER", default="10/min"),
         "password_reset": env("THROTTLE_PASSWORD_RESET", default="5/hour"),
     },
     "NUM_PROXIES": NUM_PROXIES,

@@ -22,7 +22,6 @@ from rest_framework import generics, mixins, viewsets
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from consultants.models import Consultant
@@ -32,6 +31,7 @@ from magnetiq.api.pagination import PagePagination
 from magnetiq.api.permissions import HasRolePermissions
 from magnetiq.api.renderers import EnvelopeJSONRenderer
 from magnetiq.api.responses import created, ok
+from magnetiq.api.throttling import CounterRateThrottle
 from magnetiq.api.views import PublicAPIMixin
 from magnetiq.exceptions import ApplicationError
 from magnetiq.translation import pick_language
@@ -55,13 +55,11 @@ LANGUAGE_PARAMETER = OpenApiParameter(
 )
 
 
-class RegistrationThrottle(AnonRateThrottle):
-    """Per-IP limit on registrations: rate ``webinar_register`` of ``DEFAULT_THROTTLE_RATES``, else 10/min."""
+class RegistrationThrottle(CounterRateThrottle):
+    """Per-IP limit on registrations: rate ``webinar_register`` of ``DEFAULT_THROTTLE_RATES``
+    (``THROTTLE_WEBINAR_REGISTER``, default 10/min, spec 001 "Rate Limiting")."""
 
     scope = "webinar_register"
-
-    def get_rate(self):
-        return settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(self.scope, "10/min")
 
 
 class SpamRejected(ApplicationError):
