@@ -7,11 +7,11 @@ from django.urls import include, path
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from magnetiq.api.permissions import HasRolePermissions
 from magnetiq.api.responses import created
+from magnetiq.api.throttling import CounterRateThrottle
 from magnetiq.api.views import PublicAPIMixin
 from magnetiq.exceptions import Conflict
 
@@ -48,7 +48,7 @@ class FailView(PublicAPIMixin, APIView):
         raise RuntimeError("boom")
 
 
-class _TightThrottle(AnonRateThrottle):
+class _TightThrottle(CounterRateThrottle):
     rate = "2/min"
     scope = "tight"
 
