@@ -325,7 +325,8 @@ class BusinessWebinarRegisterView(APIView):
 
 
 class CSVRenderer(BaseRenderer):
-    """``?format=csv``: the view returns the CSV itself; errors are rendered as JSON text."""
+    """``?format=csv``: the view returns the CSV itself; errors (401, 403, 404, 422 before the view
+    made its CSV) are the JSON error envelope, labelled ``application/json`` as documented."""
 
     media_type = "text/csv"
     format = "csv"
@@ -334,6 +335,9 @@ class CSVRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if isinstance(data, str | bytes):
             return data
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
         return json.dumps(data, default=str)
 
 

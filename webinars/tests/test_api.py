@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 
+from accounts.models import Role, User
 from consultants.models import ConsultantStatus
 from consultants.tests.factories import ConsultantFactory, bio_blocks
 from webinars.models import RegistrationStatus, Webinar, WebinarRegistration, WebinarStatus
@@ -340,3 +341,15 @@ def test_registrations_json_and_csv(api_client, viewer):
         ("b@example.com", "waitlisted", "1"),
     ]
     assert rows[0]["company"] == "'=HYPERLINK()"
+
+
+@pytest.mark.parametrize(("who", "status"), [(None, 401), ("client", 403), ("viewer", 404)])
+def test_registrations_csv_errors_are_json(api_client, viewer, who, status):
+    """Asked for CSV, a refusal is still the JSON error envelope with a JSON content type."""
+    users = {"viewer": viewer, "client": User.objects.create_user("c@example.com", "x" * 12, role=Role.CLIENT)}
+    if who:
+        api_client.force_authenticate(users[who])
+    response = api_client.get(f"{SESSIONS}/999999/registrations", {"format": "csv"})
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["success"] is False
