@@ -8,11 +8,17 @@ for a path), so every check asks the set of known IANA names instead.
 import zoneinfo
 from functools import cache
 
+PSEUDO_ZONES = frozenset({"Factory", "localtime", "posixrules"})
+"""Files of a tz database that are no place's time: ``localtime`` is whatever the server is set to,
+``posixrules`` the template for POSIX TZ strings, ``Factory`` the "zone not yet set" marker (its
+abbreviation is ``-00``). ``zoneinfo.available_timezones()`` lists them when they are present."""
+
 
 @cache
 def known_timezones() -> frozenset[str]:
-    """Every IANA zone name this machine's tz database knows (``"Europe/Berlin"``, ``"UTC"``, …)."""
-    return frozenset(zoneinfo.available_timezones())
+    """Every IANA zone name this machine's tz database knows (``"Europe/Berlin"``, ``"UTC"``, …),
+    without the :data:`PSEUDO_ZONES`."""
+    return frozenset(zoneinfo.available_timezones()) - PSEUDO_ZONES
 
 
 def is_known_timezone(name: object) -> bool:

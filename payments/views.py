@@ -11,7 +11,6 @@ is applied by a task (:mod:`payments.services.webhooks`). A locked database whil
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 
 from django.conf import settings
@@ -20,6 +19,12 @@ from django.http import HttpRequest, JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+
+from magnetiq.api.parsers import json_loads
+from magnetiq.api.schema import plain_view_schema
 
 from . import paypal_gateway
 from .exceptions import PaymentError, WebhookSignatureInvalid
@@ -28,6 +33,31 @@ from .services.webhooks import webhook_receive
 from .stripe_gateway import get_gateway
 
 logger = logging.getLogger(__name__)
+
+
+_ANSWER = inline_serializer(
+    "WebhookAnswer",
+    {
+        "status": serializers.ChoiceField(choices=["success", "error"]),
+        "message": serializers.CharField(),
+        "event_id": serializers.CharField(required=False, help_text="The provider's event id (on 200)."),
+    },
+)
+_RESPONSES = {
+    200: OpenApiResponse(_ANSWER, description="Stored (or a duplicate of a stored event): no retry needed."),
+    400: OpenApiResponse(_ANSWER, description="Not verified or not an event: nothing stored."),
+    503: OpenApiResponse(_ANSWER, description="Busy or the provider unreachable: the provider retries."),
+}
+_WEBHOOK_SCHEMA = {
+    "tags": ["webhooks"],
+    "auth": [],
+    "request": {"application/json": OpenApiTypes.OBJECT},
+    "responses": _RESPONSES,
+}
+
+
+def _header(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.HEADER, required=True, description=description)
 
 
 def _answer(status: int, message: str, **extra) -> JsonResponse:
@@ -54,6 +84,17 @@ def _store(*, provider: str, event_id: str, type_: str, payload: dict, object_id
     return _answer(200, f"Processed {type_} event", event_id=event_id)
 
 
+@plain_view_schema("POST")
+@extend_schema(
+    summary="Stripe webhook",
+    description=(
+        "A Stripe event, verified by `Stripe-Signature` over the raw body with the endpoint secret "
+        "(tolerance 300 s), stored once by event id and applied in the background. Answers in its own "
+        "shape `{status, message, event_id}`, not the API envelope."
+    ),
+    parameters=[_header("Stripe-Signature", "`t=<unix time>,v1=<HMAC-SHA256 hex>` as Stripe sends it.")],
+    **_WEBHOOK_SCHEMA,
+)
 @csrf_exempt
 @require_POST
 def stripe_webhook(request: HttpRequest) -> JsonResponse:
@@ -78,13 +119,29 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
     )
 
 
+@plain_view_schema("POST")
+@extend_schema(
+    summary="PayPal webhook",
+    description=(
+        "A PayPal event (an object with `id`), verified through PayPal's verify-webhook-signature API "
+        "with the transmission headers, stored once by event id. 503 when PayPal cannot be asked."
+    ),
+    parameters=[
+        _header("PAYPAL-TRANSMISSION-ID", "The delivery's id."),
+        _header("PAYPAL-TRANSMISSION-TIME", "When PayPal sent it (ISO 8601)."),
+        _header("PAYPAL-TRANSMISSION-SIG", "PayPal's signature over id, time, webhook id and body CRC."),
+        _header("PAYPAL-CERT-URL", "Where PayPal's signing certificate is."),
+        _header("PAYPAL-AUTH-ALGO", "The signature algorithm, e.g. SHA256withRSA."),
+    ],
+    **_WEBHOOK_SCHEMA,
+)
 @csrf_exempt
 @require_POST
 def paypal_webhook(request: HttpRequest) -> JsonResponse:
     """``POST /api/v1/public/payment/webhooks/paypal``: verified by PayPal's verify-webhook-signature
     API (400 when PayPal says no or headers are missing, 503 when PayPal is unreachable)."""
     try:
-        payload = json.loads(request.body)
+        payload = json_loads(request.body)
         if not isinstance(payload, dict) or not payload.get("id"):
             raise ValueError
     except ValueError:
@@ -105,6 +162,21 @@ def paypal_webhook(request: HttpRequest) -> JsonResponse:
     )
 
 
+@plain_view_schema("POST")
+@extend_schema(
+    summary="Brevo webhook",
+    description=(
+        "A Brevo e-mail event (a JSON object), authenticated by the shared secret "
+        "`BREVO_WEBHOOK_SECRET` in `X-Brevo-Secret` or the `secret` query parameter; stored once."
+    ),
+    parameters=[
+        OpenApiParameter("X-Brevo-Secret", OpenApiTypes.STR, OpenApiParameter.HEADER, description="The shared secret."),
+        OpenApiParameter(
+            "secret", OpenApiTypes.STR, OpenApiParameter.QUERY, description="The shared secret, if not in the header."
+        ),
+    ],
+    **_WEBHOOK_SCHEMA,
+)
 @csrf_exempt
 @require_POST
 def brevo_webhook(request: HttpRequest) -> JsonResponse:
@@ -115,7 +187,7 @@ def brevo_webhook(request: HttpRequest) -> JsonResponse:
     if not secret or not constant_time_compare(given, secret):
         return _answer(400, "The webhook secret is missing or wrong.")
     try:
-        payload = json.loads(request.body)
+        payload = json_loads(request.body)
         if not isinstance(payload, dict):
             raise ValueError
     except ValueError:

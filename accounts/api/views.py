@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts import services, tokens
 from accounts.api import serializers as s
 from accounts.models import Role, User
+from magnetiq.api.filters import FilterSet
 from magnetiq.api.permissions import HasRolePermissions
 from magnetiq.api.responses import created, ok
 from magnetiq.api.throttling import CounterRateThrottle
@@ -167,7 +168,7 @@ def _valid(serializer_class, data, **kwargs) -> dict:
 # --- user admin -----------------------------------------------------------------------------
 
 
-class UserFilter(django_filters.FilterSet):
+class UserFilter(FilterSet):
     role = django_filters.ChoiceFilter(choices=Role.choices)
     is_active = django_filters.BooleanFilter()
     search = django_filters.CharFilter(method="filter_search", help_text="Part of the e-mail or a name.")

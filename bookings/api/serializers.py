@@ -13,6 +13,7 @@ from bookings.access import BookingAccess
 from bookings.models import BookingLanguage, BookingStatus, BookingType, ConsultationBooking, MeetingPlatform
 from bookings.services import booking_can_change
 from bookings.tokens import manage_token
+from magnetiq.api import fields
 from magnetiq.timezones import is_known_timezone
 
 
@@ -22,7 +23,7 @@ def _known_zone(value: str) -> str:
     return value
 
 
-class AwareDateTimeField(serializers.DateTimeField):
+class AwareDateTimeField(fields.DateTimeField):
     """An ISO 8601 time that must carry its offset (``Z`` or ``+02:00``): a bare wall-clock time
     is ambiguous between the visitor's and the consultant's zone, so it is refused (422)."""
 
@@ -47,21 +48,21 @@ def utc_iso(moment) -> str:
 
 
 class AvailabilityQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(help_text="YYYY-MM-DD, a day in ``timezone``.")
+    date = fields.DateField(help_text="YYYY-MM-DD, a day in ``timezone``.")
     timezone = serializers.CharField(default="UTC", max_length=50, validators=[_known_zone])
     booking_type = serializers.ChoiceField(choices=BookingType.choices, default=BookingType.THIRTY_FOR_THIRTY)
     duration_minutes = serializers.IntegerField(required=False, min_value=15, max_value=240)
 
 
 class Spec001AvailabilityQuerySerializer(AvailabilityQuerySerializer):
-    consultant_id = serializers.IntegerField(min_value=1)
+    consultant_id = fields.IdField()
 
 
 class TimeSlotsQuerySerializer(serializers.Serializer):
     MAX_DAYS = 31
 
-    from_date = serializers.DateField(required=False, help_text="First day (default: today in ``timezone``).")
-    to_date = serializers.DateField(required=False, help_text="Last day, inclusive (default: from + 6 days).")
+    from_date = fields.DateField(required=False, help_text="First day (default: today in ``timezone``).")
+    to_date = fields.DateField(required=False, help_text="Last day, inclusive (default: from + 6 days).")
     timezone = serializers.CharField(default="UTC", max_length=50, validators=[_known_zone])
     booking_type = serializers.ChoiceField(choices=BookingType.choices, default=BookingType.THIRTY_FOR_THIRTY)
     duration_minutes = serializers.IntegerField(required=False, min_value=15, max_value=240)
@@ -144,7 +145,7 @@ class CalendarSyncResponseSerializer(serializers.Serializer):
 class BookingRequestSerializer(serializers.Serializer):
     """Spec 000 ``BookingRequest`` (``consultant_id`` comes from the path and is optional here)."""
 
-    consultant_id = serializers.IntegerField(required=False, min_value=1)
+    consultant_id = fields.IdField(required=False)
     booking_type = serializers.ChoiceField(choices=BookingType.choices, default=BookingType.THIRTY_FOR_THIRTY)
     scheduled_date = AwareDateTimeField(help_text="Start, ISO 8601 with offset or Z.")
     duration_minutes = serializers.IntegerField(required=False, min_value=15, max_value=240)
@@ -184,7 +185,7 @@ MEETING_TYPES = {
 class Spec001BookingRequestSerializer(serializers.Serializer):
     """Spec 001 ``POST /public/bookings`` request."""
 
-    consultant_id = serializers.IntegerField(min_value=1)
+    consultant_id = fields.IdField()
     datetime = AwareDateTimeField(help_text="Start, ISO 8601 with offset or Z.")
     duration = serializers.IntegerField(required=False, min_value=15, max_value=240, default=30)
     booking_type = serializers.ChoiceField(choices=BookingType.choices, required=False)

@@ -44,7 +44,7 @@ from bookings.feeds import check_feed_token, consultant_calendar, consultant_fee
 from bookings.models import BookingStatus, BookingType, ConsultationBooking
 from consultants.models import Consultant
 from content.portable_text import to_html
-from magnetiq.api.filters import IdFilter
+from magnetiq.api.filters import DateFilter, FilterSet, IdFilter
 from magnetiq.api.permissions import HasRolePermissions
 from magnetiq.api.responses import created, ok
 from magnetiq.api.views import PublicAPIMixin
@@ -428,15 +428,15 @@ class PublicBookingConfirmView(VisitorBookingMixin, APIView):
 # --- staff ------------------------------------------------------------------------------------
 
 
-class StaffBookingFilter(django_filters.FilterSet):
+class StaffBookingFilter(FilterSet):
     """``status``, ``consultant`` (id), ``booking_type``, ``date_from``/``date_to`` (UTC dates of the
     start, inclusive) and ``search`` (client name or e-mail, reference)."""
 
     status = django_filters.ChoiceFilter(choices=BookingStatus.choices)
     booking_type = django_filters.ChoiceFilter(choices=BookingType.choices)
     consultant = IdFilter(field_name="consultant_id")
-    date_from = django_filters.DateFilter(field_name="start", lookup_expr="date__gte")
-    date_to = django_filters.DateFilter(field_name="start", lookup_expr="date__lte")
+    date_from = DateFilter(field_name="start", lookup_expr="date__gte")
+    date_to = DateFilter(field_name="start", lookup_expr="date__lte")
     search = django_filters.CharFilter(method="filter_search", max_length=200)
 
     class Meta:

@@ -188,7 +188,7 @@ class PublicConsultantSearchQuerySerializer(serializers.Serializer):
     min_rate = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
     max_rate = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
     min_rating = serializers.DecimalField(max_digits=3, decimal_places=2, min_value=0, max_value=5, required=False)
-    min_experience = serializers.IntegerField(min_value=0, required=False)
+    min_experience = serializers.IntegerField(min_value=0, max_value=100, required=False, help_text="Years.")
     languages = serializers.ListField(child=serializers.CharField(max_length=2), required=False)
     consultation_type = serializers.CharField(required=False, max_length=60)
     timezone = serializers.CharField(required=False, max_length=50)

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from consultants import selectors, services
 from consultants.models import Consultant, ConsultantStatus
+from magnetiq.api.filters import FilterSet
 from magnetiq.api.permissions import HasRolePermissions
 from magnetiq.api.responses import created, ok
 from magnetiq.api.views import PublicAPIMixin
@@ -36,7 +37,7 @@ LANGUAGE_PARAMETER = OpenApiParameter(
 # --- staff ------------------------------------------------------------------------------------
 
 
-class AdminConsultantFilter(django_filters.FilterSet):
+class AdminConsultantFilter(FilterSet):
     """``status``, ``is_verified`` and ``search`` (names, e-mail, company, title, expertise)."""
 
     status = django_filters.ChoiceFilter(choices=ConsultantStatus.choices)

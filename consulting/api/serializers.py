@@ -15,6 +15,7 @@ from bookings.services import availability_weekly
 from consultants.validators import validate_string_list
 from consulting.models import OutreachRequest, Paper
 from content.portable_text import to_plain_text
+from magnetiq.api import fields
 from magnetiq.timezones import is_known_timezone
 from magnetiq.translation import pick_language
 
@@ -126,7 +127,7 @@ class ResearcherListQuerySerializer(serializers.Serializer):
 
 
 class ResearcherAvailabilityQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False, help_text="A day in ``timezone`` (default: today there).")
+    date = fields.DateField(required=False, help_text="A day in ``timezone`` (default: today there).")
     timezone = serializers.CharField(default="UTC", max_length=50, validators=[_known_zone])
 
 
@@ -156,10 +157,10 @@ class ResearcherTimeSlotSerializer(serializers.Serializer):
 class ResearcherTimeSlotsQuerySerializer(serializers.Serializer):
     MAX_DAYS = 31
 
-    researcher_id = serializers.IntegerField(min_value=1)
-    date = serializers.DateField(required=False, help_text="One day (spec 004); or use ``from``/``to``.")
-    from_date = serializers.DateField(required=False, help_text="First day (query name ``from``).")
-    to_date = serializers.DateField(required=False, help_text="Last day, inclusive (query name ``to``).")
+    researcher_id = fields.IdField()
+    date = fields.DateField(required=False, help_text="One day (spec 004); or use ``from``/``to``.")
+    from_date = fields.DateField(required=False, help_text="First day (query name ``from``).")
+    to_date = fields.DateField(required=False, help_text="Last day, inclusive (query name ``to``).")
     timezone = serializers.CharField(default="UTC", max_length=50, validators=[_known_zone])
 
     def to_internal_value(self, data):
@@ -277,9 +278,9 @@ class SessionCreateSerializer(serializers.Serializer):
     """Spec 004 "Create Session": ``researcher_id`` + ``start_time`` (+ ``end_time``, default one
     session length later), or the older ``time_slot_id`` of ``GET /time-slots``."""
 
-    researcher_id = serializers.IntegerField(required=False, min_value=1)
-    start_time = serializers.DateTimeField(required=False)
-    end_time = serializers.DateTimeField(required=False)
+    researcher_id = fields.IdField(required=False)
+    start_time = fields.DateTimeField(required=False)
+    end_time = fields.DateTimeField(required=False)
     time_slot_id = serializers.CharField(required=False, max_length=40)
     paper_id = serializers.CharField(required=False, allow_blank=True, max_length=255)
     questions = serializers.JSONField(required=False, help_text="A text or a list of texts.")

@@ -5,13 +5,13 @@ slugs) live in the model validators and ``content.services``, so the admin and `
 apply the same ones.
 """
 
-import json
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from content.models import MediaAsset, Page, PageStatus
+from magnetiq.api import fields
+from magnetiq.api.parsers import json_loads
 from magnetiq.translation import LANGUAGE_CODES
 
 
@@ -34,7 +34,8 @@ class PortableTextField(serializers.JSONField):
 class FormTranslationsField(serializers.Field):
     """A translation dict, or in multipart forms a JSON object string or plain English text."""
 
-    default_error_messages = {"invalid": 'Expected text or an object like {"en": "…", "de": "…"}.'}
+    # DRF formats the message with str.format: the braces of the example are doubled.
+    default_error_messages = {"invalid": 'Expected text or an object like {{"en": "…", "de": "…"}}.'}
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -44,7 +45,7 @@ class FormTranslationsField(serializers.Field):
         text = data.strip()
         if text.startswith("{"):
             try:
-                value = json.loads(text)
+                value = json_loads(text)
             except ValueError:
                 self.fail("invalid")
             if not isinstance(value, dict):
@@ -65,7 +66,7 @@ class PageInputSerializer(serializers.Serializer):
     excerpt = PortableTextField(required=False, allow_null=True)
     meta_description = TranslationsField(required=False, allow_null=True)
     status = serializers.ChoiceField(choices=PageStatus.choices, required=False)
-    published_at = serializers.DateTimeField(required=False, allow_null=True)
+    published_at = fields.DateTimeField(required=False, allow_null=True)
     seo_title = TranslationsField(required=False, allow_null=True)
     seo_keywords = serializers.JSONField(
         required=False, allow_null=True, help_text='{"en": ["strategy", "AI"], "de": ["Strategie", "KI"]}'

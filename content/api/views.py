@@ -21,6 +21,7 @@ from content import services
 from content.media import PORTABLE_TYPES
 from content.models import MediaAsset, MediaKind, Page, PageStatus
 from content.selectors import page_html, page_rendered, page_seo, parse_language, render_blocks
+from magnetiq.api.filters import FilterSet
 from magnetiq.api.permissions import HasRolePermissions
 from magnetiq.api.responses import created, ok
 from magnetiq.api.views import PublicAPIMixin
@@ -53,7 +54,7 @@ MEDIA_PERMISSIONS = {
 }
 
 
-class PageFilter(django_filters.FilterSet):
+class PageFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=PageStatus.choices)
     search = django_filters.CharFilter(method="filter_search", help_text="Words in the slug or the en/de title.")
 
@@ -205,7 +206,7 @@ class PublicPageView(PublicAPIMixin, GenericAPIView):
         )
 
 
-class MediaFilter(django_filters.FilterSet):
+class MediaFilter(FilterSet):
     mime_type = django_filters.CharFilter(help_text="Exact MIME type, e.g. image/png.")
     search = django_filters.CharFilter(field_name="original_filename", lookup_expr="icontains")
 

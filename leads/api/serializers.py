@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from leads.models import Lead, LeadConsent, LeadEvent
+from magnetiq.api import fields
 
 
 class LeadEventSerializer(serializers.ModelSerializer):
@@ -104,7 +105,7 @@ class LeadBulkExportInputSerializer(serializers.Serializer):
     ``ids`` when given, else those matching ``filters`` (every non-erased lead without either)."""
 
     format = serializers.ChoiceField(choices=["csv", "odoo"])
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=5000)
+    ids = serializers.ListField(child=fields.IdField(), required=False, max_length=5000)
     filters = serializers.DictField(
         required=False,
         help_text="The list's filters: min_score, max_score, qualified, source, created_from, created_to, "

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from magnetiq.api import fields
 from payments.models import Dispute, LedgerEntry, Payment, PaymentStatus, Refund, RefundReason
 from payments.services.disputes_admin import DisputeResolution
 from payments.services.reconciliation import MAX_PAGE
@@ -44,7 +45,7 @@ class RefundCreateSerializer(serializers.Serializer):
     """Name the payment by exactly one of ``payment_id``, ``payment_intent_id`` or
     ``booking_reference``; ``amount`` (major units) defaults to everything still refundable."""
 
-    payment_id = serializers.IntegerField(required=False, min_value=1)
+    payment_id = fields.IdField(required=False)
     payment_intent_id = serializers.CharField(required=False, max_length=100)
     booking_reference = serializers.CharField(required=False, max_length=32)
     amount = serializers.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
@@ -176,9 +177,9 @@ class TransactionStatusSerializer(serializers.Serializer):
 class DailyReportQuery(serializers.Serializer):
     """Either ``date`` (one day) or ``from`` and ``to`` (inclusive, at most 92 days); UTC days."""
 
-    date = serializers.DateField(required=False)
-    from_ = serializers.DateField(required=False)
-    to = serializers.DateField(required=False)
+    date = fields.DateField(required=False)
+    from_ = fields.DateField(required=False)
+    to = fields.DateField(required=False)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -204,8 +205,8 @@ class MonthlyReportQuery(serializers.Serializer):
 
 
 class RangeQuery(serializers.Serializer):
-    from_ = serializers.DateField()
-    to = serializers.DateField()
+    from_ = fields.DateField()
+    to = fields.DateField()
     page = serializers.IntegerField(required=False, min_value=1, default=1)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, default=MAX_PAGE)
 

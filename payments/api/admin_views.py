@@ -20,7 +20,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics
 from rest_framework.views import APIView
 
-from magnetiq.api.filters import IdFilter
+from magnetiq.api.filters import DateFilter, FilterSet, IdFilter
 from magnetiq.api.permissions import HasRolePermissions
 from magnetiq.api.renderers import EnvelopeJSONRenderer
 from magnetiq.api.responses import created, ok
@@ -47,7 +47,7 @@ TAGS = ["staff-payments"]
 # --- transactions -------------------------------------------------------------------------------
 
 
-class TransactionFilter(django_filters.FilterSet):
+class TransactionFilter(FilterSet):
     """``status``, ``provider``, ``currency``, ``date_from``/``date_to`` (UTC dates of creation,
     inclusive), ``consultant`` (id), ``booking`` (reference), ``min_amount``/``max_amount`` (major
     units, inclusive) and ``search`` (PaymentIntent or charge id, client e-mail)."""
@@ -55,8 +55,8 @@ class TransactionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=PaymentStatus.choices)
     provider = django_filters.ChoiceFilter(choices=Provider.choices)
     currency = django_filters.CharFilter(method="filter_currency", max_length=3)
-    date_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    date_from = DateFilter(field_name="created_at", lookup_expr="date__gte")
+    date_to = DateFilter(field_name="created_at", lookup_expr="date__lte")
     consultant = IdFilter(field_name="booking__consultant_id")
     booking = django_filters.CharFilter(field_name="booking__reference", max_length=32)
     min_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="gte")
@@ -151,14 +151,14 @@ class TransactionStatusView(TransactionMixin, APIView):
 # --- refunds ------------------------------------------------------------------------------------
 
 
-class RefundFilter(django_filters.FilterSet):
+class RefundFilter(FilterSet):
     """``status``, ``reason``, ``date_from``/``date_to`` (UTC dates of creation), ``booking``
     (reference), ``consultant`` (id), ``payment`` (id)."""
 
     status = django_filters.ChoiceFilter(choices=RefundStatus.choices)
     reason = django_filters.ChoiceFilter(choices=RefundReason.choices)
-    date_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    date_from = DateFilter(field_name="created_at", lookup_expr="date__gte")
+    date_to = DateFilter(field_name="created_at", lookup_expr="date__lte")
     booking = django_filters.CharFilter(field_name="payment__booking__reference", max_length=32)
     consultant = IdFilter(field_name="payment__booking__consultant_id")
     payment = IdFilter(field_name="payment_id")
@@ -210,7 +210,7 @@ class RefundListCreateView(generics.ListAPIView):
 # --- disputes -----------------------------------------------------------------------------------
 
 
-class DisputeFilter(django_filters.FilterSet):
+class DisputeFilter(FilterSet):
     """``status`` (Stripe's), ``open`` (true: still open at Stripe; false: closed)."""
 
     status = django_filters.ChoiceFilter(choices=DisputeStatus.choices)

@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from consultants.models import Consultant
 from content.portable_text import to_html, to_plain_text
+from magnetiq.api import fields
 from magnetiq.translation import pick_language
 from webinars import selectors
 from webinars.models import Webinar, WebinarRegistration
@@ -238,12 +239,12 @@ STAFF_READ_ONLY_FIELDS = [
 ]
 
 
-class StaffWebinarSerializer(serializers.ModelSerializer):
+class StaffWebinarSerializer(fields.ModelSerializer):
     """Staff view of a webinar with its registration counts (spec 001 "webinar sessions with
     management data"). ``speaker_id``: a consultant id; ``description``: Portable Text per language.
     Field rules are the model's; the service runs ``full_clean`` again before saving."""
 
-    speaker_id = serializers.PrimaryKeyRelatedField(
+    speaker_id = fields.PrimaryKeyRelatedField(
         source="speaker", queryset=Consultant.objects.alive(), help_text="The speaker's consultant id."
     )
     speaker = SpeakerSerializer(read_only=True)

@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 
 from consultants.models import Consultant
 from content.portable_text import to_html
-from magnetiq.api.filters import IdFilter
+from magnetiq.api.filters import FilterSet, IdFilter
 from magnetiq.api.pagination import PagePagination
 from magnetiq.api.permissions import HasRolePermissions
 from magnetiq.api.renderers import EnvelopeJSONRenderer
@@ -209,7 +209,7 @@ WEBINAR_PERMISSIONS = {
 }
 
 
-class StaffWebinarFilter(django_filters.FilterSet):
+class StaffWebinarFilter(FilterSet):
     """``status``, ``language``, ``when`` (upcoming / past) and ``search`` (title, description, tags)."""
 
     status = django_filters.ChoiceFilter(choices=WebinarStatus.choices)

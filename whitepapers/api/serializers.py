@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from consultants.models import Consultant
 from content.models import MediaAsset
+from magnetiq.api import fields
 from magnetiq.translation import LANGUAGE_CODES
 from whitepapers.models import EmailAttachment, EmailSubmission, Whitepaper
 from whitepapers.pdf import body_html
@@ -147,17 +148,15 @@ class PublicAnalyticsSerializer(serializers.Serializer):
 # --- staff -----------------------------------------------------------------------------------------
 
 
-class AdminWhitepaperSerializer(serializers.ModelSerializer):
+class AdminWhitepaperSerializer(fields.ModelSerializer):
     """Every field of a whitepaper for staff; writes go through ``whitepapers.services``.
 
     ``file``: multipart upload of a PDF (checked by its bytes); ``null`` removes it. Its content is
     never linked: ``has_file``/``has_generated_pdf`` tell whether a PDF exists.
     """
 
-    author = serializers.PrimaryKeyRelatedField(queryset=Consultant.objects.alive(), allow_null=True, required=False)
-    cover_image = serializers.PrimaryKeyRelatedField(
-        queryset=MediaAsset.objects.alive(), allow_null=True, required=False
-    )
+    author = fields.PrimaryKeyRelatedField(queryset=Consultant.objects.alive(), allow_null=True, required=False)
+    cover_image = fields.PrimaryKeyRelatedField(queryset=MediaAsset.objects.alive(), allow_null=True, required=False)
     file = serializers.FileField(write_only=True, required=False, allow_null=True)
     has_file = serializers.SerializerMethodField()
     has_generated_pdf = serializers.SerializerMethodField()

@@ -17,13 +17,15 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, mixins, serializers, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from consultants.models import Consultant
 from leads.models import Lead
+from magnetiq.api.fields import IdField, query_param
+from magnetiq.api.parsers import JSONParser
 from magnetiq.api.permissions import HasRolePermissions
 from magnetiq.api.responses import created, ok
 from magnetiq.api.views import PublicAPIMixin
@@ -85,14 +87,12 @@ class PublicWhitepaperListView(PublicAPIMixin, generics.ListAPIView):
 
     def get_queryset(self):
         params = self.request.query_params
-        author = params.get("author", "").strip()
-        if author and not author.isdigit():
-            raise serializers.ValidationError({"author": ["Must be a consultant id."]})
+        author = query_param(self.request, "author", IdField())
         return selectors.public_whitepapers(
             category=params.get("category"),
             tag=params.get("tag"),
             language=params.get("whitepaper_language"),
-            author_id=int(author) if author else None,
+            author_id=author,
             featured=params.get("featured", "").lower() in ("1", "true", "yes") or None,
             q=params.get("q"),
         )
@@ -139,10 +139,8 @@ class PublicWhitepaperRecentView(PublicAPIMixin, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        days = self.request.query_params.get("days", "90")
-        if not days.isdigit() or not 1 <= int(days) <= 365:
-            raise serializers.ValidationError({"days": ["A whole number from 1 to 365."]})
-        return selectors.public_whitepapers().filter(published_at__gte=timezone.now() - timedelta(days=int(days)))
+        days = query_param(self.request, "days", serializers.IntegerField(min_value=1, max_value=365), default=90)
+        return selectors.public_whitepapers().filter(published_at__gte=timezone.now() - timedelta(days=days))
 
 
 @extend_schema(tags=["public-whitepapers"])
@@ -429,10 +427,8 @@ class AdminWhitepaperViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     )
     def analytics(self, request, *args, **kwargs):
         whitepaper = self.get_object()
-        days = request.query_params.get("days", "30")
-        if not days.isdigit() or not 1 <= int(days) <= 366:
-            raise serializers.ValidationError({"days": ["A whole number from 1 to 366."]})
-        return Response(selectors.analytics(whitepaper, days=int(days)))
+        days = query_param(request, "days", serializers.IntegerField(min_value=1, max_value=366), default=30)
+        return Response(selectors.analytics(whitepaper, days=days))
 
 
 @extend_schema(tags=["admin-whitepapers"])
