@@ -85,10 +85,15 @@ class ConsultingIntentInput(serializers.Serializer):
 
 
 class ConsultingIntentOutput(serializers.Serializer):
-    client_secret = serializers.CharField()
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=False)
-    type = serializers.CharField()
-    payment_intent_id = serializers.CharField()
+    """Either a session's PaymentIntent (``type: session``: ``payment_intent_id``, ``amount`` in major
+    units, ``client_secret``) or the user's subscription (``type: subscription``: ``subscription_id``,
+    ``amount`` null, ``client_secret`` empty)."""
+
+    client_secret = serializers.CharField(allow_blank=True)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=False, allow_null=True)
+    type = serializers.ChoiceField(choices=["session", "subscription"])
+    payment_intent_id = serializers.CharField(required=False)
+    subscription_id = serializers.CharField(required=False)
 
 
 class ConsultingConfirmInput(serializers.Serializer):

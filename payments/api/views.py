@@ -183,12 +183,14 @@ class ConsultingPaymentIntentView(APIView):
         if data["type"] == "subscription":
             subscription = subscription_create(user=request.user)
             return ok(
-                {
-                    "client_secret": "",
-                    "amount": None,
-                    "type": "subscription",
-                    "subscription_id": subscription.subscription_id,
-                }
+                ConsultingIntentOutput(
+                    {
+                        "client_secret": "",
+                        "amount": None,
+                        "type": "subscription",
+                        "subscription_id": subscription.subscription_id,
+                    }
+                ).data
             )
         payment = payment_create_for_booking(booking=_own_session(request, data["session_id"]))
         return ok(

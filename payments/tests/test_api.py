@@ -373,6 +373,14 @@ class TestSubscriptions:
             "subscription_id": "sub_1QRecordedSub01",
         }
 
+    def test_intent_output_schema_documents_the_subscription_shape(self, auth):
+        """The schema said payment_intent_id was required and amount a number: the subscription
+        answer (``amount`` null, no ``payment_intent_id``) broke it."""
+        output = auth.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]["ConsultingIntentOutput"]
+        assert sorted(output["required"]) == ["amount", "client_secret", "type"]
+        assert output["properties"]["amount"]["nullable"] is True
+        assert set(output["properties"]) == {"client_secret", "amount", "type", "payment_intent_id", "subscription_id"}
+
     def test_subscription_webhook_updates_it(self, auth, stripe, client, django_capture_on_commit_callbacks):
         auth.post(CONSULTING + "subscriptions")
         stripe.route("GET", "/v1/subscriptions/sub_1QRecordedSub01", "subscription_active.json")
