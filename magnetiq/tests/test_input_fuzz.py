@@ -332,3 +332,30 @@ def test_every_request_body_date_time_and_id_field_is_bounded():
     )
     assert len(bodies) > 40
     assert unbounded == []
+
+
+def test_every_filter_set_is_bounded():
+    """Every filter set of the project derives from the bounded base, and none declares a date,
+    date-time or number filter of django-filter's own (unbounded) kind."""
+    import django_filters
+
+    from magnetiq.api import filters
+
+    _operations()  # the schema imports every view module, and with it every filter set
+    found, stack = [], [django_filters.FilterSet]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            stack.append(sub)
+            if not sub.__module__.startswith(("django_filters", "magnetiq.api")):
+                found.append(sub)
+    bounded = (filters.DateFilter, filters.DateTimeFilter, filters.IdFilter, filters.IntegerFilter)
+    offenders = sorted(
+        f"{klass.__module__}.{klass.__qualname__}.{name}"
+        for klass in found
+        for name, declared in klass.base_filters.items()
+        if isinstance(declared, django_filters.DateFilter | django_filters.DateTimeFilter)
+        and not isinstance(declared, bounded)
+    )
+    assert len(found) >= 8
+    assert [k.__qualname__ for k in found if not issubclass(k, filters.FilterSet)] == []
+    assert offenders == []
