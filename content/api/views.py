@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from content import services
-from content.media import PORTABLE_TYPES
+from content.media import EXTENSIONS, PORTABLE_TYPES
 from content.models import MediaAsset, MediaKind, Page, PageStatus
 from content.selectors import page_html, page_rendered, page_seo, parse_language, render_blocks
 from magnetiq.api.filters import FilterSet
@@ -286,7 +286,8 @@ class PortableAssetViewSet(mixins.ListModelMixin, _MediaBase):
 @extend_schema(
     summary="A media file's bytes",
     tags=["public"],
-    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    # Served with the type detected at upload, so each type an upload may have is documented.
+    responses={(200, mime_type): OpenApiTypes.BINARY for mime_type in EXTENSIONS},
 )
 class MediaFileView(APIView):
     """``GET /api/v1/media/{id}``: the file itself, for ``<img>`` tags of rendered Portable Text.

@@ -287,3 +287,10 @@ def test_media_file_pdf_is_attachment(api_client):
     response = api_client.get(f"/api/v1/media/{asset.pk}")
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="brochure.pdf"'
+
+
+def test_media_file_documents_every_type_it_serves(api_client):
+    """The schema said application/octet-stream; the file goes out with its detected type."""
+    schema = api_client.get("/api/schema/", {"format": "json"}).json()
+    content = schema["paths"]["/api/v1/media/{id}"]["get"]["responses"]["200"]["content"]
+    assert sorted(content) == ["application/pdf", "image/gif", "image/jpeg", "image/png", "image/webp", "video/mp4"]
