@@ -1,6 +1,9 @@
 """Django admin for users: e-mail instead of username; every save goes through accounts.services,
-so the role's group and the staff flags stay in step with what the API does."""
+so the role's group and the staff flags stay in step with what the API does. Also the second
+factors (allauth's ``Authenticator``): listed without their secrets, removed through
+:func:`accounts.mfa.user_mfa_reset` (a lost phone: the user enrols again)."""
 
+from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -12,7 +15,7 @@ from django.http import HttpResponseRedirect
 
 from magnetiq.exceptions import ApplicationError
 
-from . import services
+from . import mfa, services
 from .models import Role, User
 
 
@@ -96,7 +99,7 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"fields": ["email", "first_name", "last_name", "role", "password", "send_invitation"]})]
     filter_horizontal: list = []
-    actions = ["deactivate_users", "reactivate_users"]
+    actions = ["deactivate_users", "reactivate_users", "reset_mfa"]
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -152,6 +155,12 @@ class UserAdmin(DjangoUserAdmin):
     def reactivate_users(self, request, queryset):
         self._bulk(request, queryset, services.user_reactivate, "reactivated")
 
+    @admin.action(description="Reset two-factor authentication of selected users", permissions=["change"])
+    def reset_mfa(self, request, queryset):
+        for user in queryset:
+            removed = mfa.user_mfa_reset(user=user, actor=request.user)
+            self.message_user(request, f"{user.email}: {removed} authenticator(s) removed.", level=messages.SUCCESS)
+
     def _bulk(self, request, queryset, service, verb: str) -> None:
         done = 0
         for user in queryset:
@@ -178,3 +187,33 @@ def _message(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
     return str(exc) or "You are not allowed to do this."
+
+
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    """Who has which second factor and when it was last used. The ``data`` field (the TOTP secret,
+    the recovery-code seed) is never shown; deleting removes all of the user's factors through
+    :func:`accounts.mfa.user_mfa_reset`, so no recovery codes are left without their TOTP."""
+
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    list_filter = ["type", "created_at", "last_used_at"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    fields = ["user", "type", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        mfa.user_mfa_reset(user=obj.user, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for user in User.objects.filter(pk__in=queryset.values("user_id")):
+            mfa.user_mfa_reset(user=user, actor=request.user)

@@ -73,6 +73,8 @@ _ADMIN_ACTIONS: dict[str, tuple[str, ...]] = {
     # Deleting a lead is the GDPR erasure.
     "leads.lead": ("view", "change", "delete"),
     "magnetiq.auditlogentry": _VIEW,
+    # Second factors (allauth.mfa): seen and removed (an MFA reset), never made or edited by staff.
+    "mfa.authenticator": ("view", "delete"),
 }
 
 

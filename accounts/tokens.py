@@ -30,6 +30,7 @@ ends every session within the current request.
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -46,6 +47,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from magnetiq.audit import log_action
 
+from . import mfa
 from .models import RefreshTokenFamily, RefreshTokenFamilyToken, User
 from .throttling import LoginGuard
 
@@ -251,8 +253,20 @@ class InvalidCredentials(AuthenticationFailed):
     default_code = "invalid_credentials"
 
 
-def token_obtain(*, request, email: str, password: str) -> tuple[User, dict]:
-    """Log in with e-mail and password: return ``(user, pair)`` (shape of :func:`token_pair_for`).
+@dataclass(frozen=True)
+class LoginResult:
+    """The outcome of a password login: ``tokens`` (shape of :func:`token_pair_for`), or, when the
+    user has MFA, ``mfa_challenge`` (shape of :func:`accounts.mfa.mfa_challenge_create`) and no tokens."""
+
+    user: User
+    tokens: dict | None = None
+    mfa_challenge: dict | None = None
+
+
+def token_obtain(*, request, email: str, password: str) -> LoginResult:
+    """Log in with e-mail and password: a :class:`LoginResult` with a pair, or with an MFA
+    challenge for a user who has TOTP (:mod:`accounts.mfa`; the pair then comes from
+    :func:`token_obtain_mfa`).
 
     Guarded by :class:`accounts.throttling.LoginGuard`: the attempt is counted before the password
     is checked (429 once the IP/account pair, the IP or the account is over its limit, even for the
@@ -260,7 +274,9 @@ def token_obtain(*, request, email: str, password: str) -> tuple[User, dict]:
     which would also feed django-axes, see the guard's docstring); it hashes even for an unknown
     e-mail (same timing) and upgrades an outdated password hash to Argon2 on success.
     Raises :class:`InvalidCredentials` (401) for a wrong password, an unknown, inactive or
-    soft-deleted account, and ``LoginRateLimited`` (429).
+    soft-deleted account, ``LoginRateLimited`` (429), and
+    :class:`~accounts.exceptions.MFAEnrolmentRequired` (403) for a role that must use MFA
+    (``STAFF_MFA_REQUIRED_ROLES``) and has not set it up.
     """
     guard = LoginGuard(request, email)
     guard.attempt()
@@ -268,5 +284,21 @@ def token_obtain(*, request, email: str, password: str) -> tuple[User, dict]:
     if user is None or user.deleted_at is not None:
         raise InvalidCredentials()
     guard.succeeded()
+    if mfa.mfa_enabled(user):
+        return LoginResult(user=user, mfa_challenge=mfa.mfa_challenge_create(user=user))
+    if mfa.mfa_required_for(user):
+        raise mfa.mfa_enrolment_error(request)
     update_last_login(None, user)
-    return user, token_pair_for(user)
+    return LoginResult(user=user, tokens=token_pair_for(user))
+
+
+def token_obtain_mfa(*, mfa_token: str, code: str) -> LoginResult:
+    """The second login step: the challenge of :func:`token_obtain` and a TOTP or recovery code.
+    Returns a :class:`LoginResult` with a pair (a new family).
+
+    Raises what :func:`accounts.mfa.mfa_challenge_verify` raises: ``MFAChallengeInvalid`` (401),
+    ``MFACodeInvalid`` (401), ``MFARateLimited`` (429 with ``Retry-After``).
+    """
+    user = mfa.mfa_challenge_verify(mfa_token=mfa_token, code=code)
+    update_last_login(None, user)
+    return LoginResult(user=user, tokens=token_pair_for(user))

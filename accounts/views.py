@@ -1,11 +1,20 @@
-"""The page behind the links of password reset and invitation e-mails
-(``PASSWORD_RESET_URL``, default ``/accounts/reset-password/<uid>/<token>/``)."""
+"""Account pages: the page behind the links of password reset and invitation e-mails
+(``PASSWORD_RESET_URL``, default ``/accounts/reset-password/<uid>/<token>/``), and the admin's
+login, which hands a right password to allauth's login flow so the MFA step cannot be skipped."""
 
+from allauth.account.utils import perform_login
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts import services
@@ -48,3 +57,39 @@ class ResetPasswordPageView(View):
             form.add_error("new_password1", exc.message_dict.get("new_password", exc.messages))
             return render(request, TEMPLATE, {"form": form}, status=422)
         return render(request, TEMPLATE, {"done": True, "email": user.email})
+
+
+class StaffAdminLoginView(LoginView):
+    """Django's admin login form (so django-axes still counts and locks out failures on
+    ``/admin/login/``), but a right password does not log the session in: it enters allauth's login
+    flow, whose MFA stage asks a user with TOTP for the code at ``/accounts/2fa/authenticate/``
+    (throttled by allauth per user) and then redirects to ``next``. Users without TOTP are logged
+    in at once; an enforced role is then sent to enrol by :class:`accounts.middleware.StaffMFAMiddleware`.
+    """
+
+    authentication_form = AdminAuthenticationForm
+    template_name = "admin/login.html"
+
+    def form_valid(self, form):
+        user = form.get_user()
+        return perform_login(self.request, user, redirect_url=self.get_success_url(), email=user.email)
+
+
+def admin_login(request, extra_context=None):
+    """Replaces ``admin.site.login`` (``magnetiq/urls.py``): the context of ``AdminSite.login``
+    with :class:`StaffAdminLoginView` in place of Django's ``LoginView``."""
+    site = admin.site
+    if request.method == "GET" and site.has_permission(request):
+        return HttpResponseRedirect(reverse("admin:index", current_app=site.name))
+    context = {
+        **site.each_context(request),
+        "title": _("Log in"),
+        "subtitle": None,
+        "app_path": request.get_full_path(),
+        "username": request.user.get_username(),
+    }
+    if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+        context[REDIRECT_FIELD_NAME] = reverse("admin:index", current_app=site.name)
+    context.update(extra_context or {})
+    request.current_app = site.name
+    return StaffAdminLoginView.as_view(extra_context=context)(request)

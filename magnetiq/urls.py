@@ -11,6 +11,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.views import admin_login
 from consultants.sitemaps import ConsultantSitemap
 from content import views as content_views
 from content.sitemaps import PageSitemap
@@ -22,6 +23,8 @@ SITEMAPS = {"pages": PageSitemap, "consultants": ConsultantSitemap}
 admin.site.site_header = "Magnetiq back office"
 admin.site.site_title = "Magnetiq"
 admin.site.index_title = "Run the portal"
+# The admin login goes through allauth's login flow, so staff with MFA give their code (accounts.views).
+admin.site.login = admin_login
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -37,14 +40,15 @@ urlpatterns = [
         csp_replace(REDOC_POLICY)(SpectacularRedocView.as_view(url_name="schema", **DOCS_VIEW_OPTIONS)),
         name="redoc",
     ),
-    path("accounts/", include("accounts.urls")),
-    path("accounts/", include("allauth.urls")),
     path("robots.txt", content_views.robots_txt, name="robots-txt"),
     path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
 ]
 # The public pages: English without a prefix, German under /de/ (LocaleMiddleware activates the
 # language from the path, whatever the browser's Accept-Language says). The content catch-all is last.
 urlpatterns += i18n_patterns(
+    # Account pages (allauth's login, sign-up and 2FA pages among them) in English and under /de/.
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("consultants/", include("consultants.urls")),
     path("", include("bookings.urls")),
     path("whitepapers/", include("whitepapers.urls")),

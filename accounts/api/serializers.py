@@ -62,6 +62,25 @@ class LoginOutputSerializer(TokenPairSerializer):
     user = UserOutputSerializer()
 
 
+class MFAChallengeOutputSerializer(serializers.Serializer):
+    """The first login step's answer for a user with MFA: no tokens yet (accounts.mfa)."""
+
+    mfa_required = serializers.BooleanField(help_text="Always true: send a code to `/auth/login/mfa`.")
+    mfa_token = serializers.CharField(help_text="Signed challenge for the second step; single success.")
+    methods = serializers.ListField(
+        child=serializers.ChoiceField(choices=["totp", "recovery_codes"]),
+        help_text="Second factors the user can answer with.",
+    )
+    expires_in = serializers.IntegerField(help_text="Seconds the challenge stays valid (300).")
+
+
+class LoginMFAInputSerializer(serializers.Serializer):
+    mfa_token = serializers.CharField(max_length=1024)
+    code = serializers.CharField(
+        max_length=64, help_text="The 6-digit code of the authenticator app, or an unused 8-digit recovery code."
+    )
+
+
 class RefreshInputSerializer(serializers.Serializer):
     refresh_token = serializers.CharField(max_length=4096)
 

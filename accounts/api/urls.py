@@ -8,6 +8,7 @@ from . import views
 
 _AUTH = [
     ("login", views.LoginView, "login"),
+    ("login/mfa", views.LoginMFAView, "login-mfa"),
     ("refresh", views.RefreshView, "refresh"),
     ("logout", views.LogoutView, "logout"),
     ("me", views.MeView, "me"),

@@ -6,7 +6,13 @@ Every view only parses input, calls ``accounts.services`` / ``accounts.tokens`` 
 
 import django_filters
 from django.db.models import Q
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -35,14 +41,70 @@ class PasswordResetThrottle(CounterRateThrottle):
     scope = "password_reset"
 
 
+_LOGIN_RESULT = PolymorphicProxySerializer(
+    component_name="LoginResult",
+    serializers=[s.LoginOutputSerializer, s.MFAChallengeOutputSerializer],
+    resource_type_field_name=None,
+)
+_MFA_ENROLMENT_EXAMPLE = OpenApiExample(
+    "MFA enrolment required",
+    status_codes=["403"],
+    response_only=True,
+    value={
+        "success": False,
+        "error": {
+            "code": "MFA_ENROLMENT_REQUIRED",
+            "message": "Your role requires two-factor authentication. Set up an authenticator app on the web "
+            "(log in there and open the enrolment URL), then log in again.",
+            "details": [
+                {
+                    "field": "enrolment_url",
+                    "message": "https://magnetiq.example/accounts/2fa/totp/activate/",
+                    "code": "mfa_enrolment_required",
+                }
+            ],
+        },
+    },
+)
+
+
+def _result_payload(result: tokens.LoginResult) -> dict:
+    if result.mfa_challenge is not None:
+        return result.mfa_challenge
+    return _login_payload(result.user, result.tokens)
+
+
 class LoginView(PublicAPIMixin, APIView):
     @extend_schema(
         tags=AUTH_TAG,
         request=s.LoginInputSerializer,
-        responses={200: s.LoginOutputSerializer},
-        summary="Log in with e-mail and password",
+        responses={
+            200: _LOGIN_RESULT,
+            403: OpenApiResponse(description="`MFA_ENROLMENT_REQUIRED`: the role must use MFA and has none yet."),
+        },
+        examples=[
+            OpenApiExample(
+                "MFA challenge",
+                response_only=True,
+                status_codes=["200"],
+                value={
+                    "mfa_required": True,
+                    "mfa_token": "eyJ1Ijo…",
+                    "methods": ["totp", "recovery_codes"],
+                    "expires_in": 300,
+                },
+            ),
+            _MFA_ENROLMENT_EXAMPLE,
+        ],
+        summary="Log in with e-mail and password (step 1 of 2 for users with MFA)",
         description=(
-            'Returns `{access_token, refresh_token, token_type: "bearer", expires_in: 900, user}`. '
+            'Returns `{access_token, refresh_token, token_type: "bearer", expires_in: 900, user}`, or, '
+            "for a user with two-factor authentication, no tokens but an MFA challenge "
+            '`{mfa_required: true, mfa_token, methods: ["totp", "recovery_codes"], expires_in: 300}` to '
+            "answer at `POST /auth/login/mfa` within 5 minutes. Staff of the roles super admin, admin "
+            "and payment manager must have MFA: without it, 403 `MFA_ENROLMENT_REQUIRED` with the set-up "
+            "page in `details[0].message` (field `enrolment_url`): log in on the web, add an authenticator "
+            "app there, then log in again. "
             "401 `AUTHENTICATION_FAILED` for wrong credentials or an inactive account. Every attempt "
             "counts before the password is checked: past 5 a minute for this IP and account, 50 a minute "
             "for this IP, or 10 a minute for the account from IPs it never logged in from, 429 "
@@ -51,8 +113,35 @@ class LoginView(PublicAPIMixin, APIView):
     )
     def post(self, request):
         data = _valid(s.LoginInputSerializer, request.data)
-        user, pair = tokens.token_obtain(request=request, email=data["email"], password=data["password"])
-        return ok(_login_payload(user, pair), message="Logged in.")
+        result = tokens.token_obtain(request=request, email=data["email"], password=data["password"])
+        if result.mfa_challenge is not None:
+            return ok(_result_payload(result), message="Enter the code of your authenticator app.")
+        return ok(_result_payload(result), message="Logged in.")
+
+
+class LoginMFAView(PublicAPIMixin, APIView):
+    @extend_schema(
+        tags=AUTH_TAG,
+        request=s.LoginMFAInputSerializer,
+        responses={200: s.LoginOutputSerializer},
+        examples=[
+            OpenApiExample("TOTP code", request_only=True, value={"mfa_token": "eyJ1Ijo…", "code": "492039"}),
+            OpenApiExample("Recovery code", request_only=True, value={"mfa_token": "eyJ1Ijo…", "code": "80312947"}),
+        ],
+        summary="Log in, step 2: the MFA code",
+        description=(
+            "Send the `mfa_token` of `POST /auth/login` and a code: the current 6-digit code of the "
+            "authenticator app or an unused recovery code (each works once). Returns the token pair, as "
+            "a login without MFA does. 401 `MFA_CODE_INVALID` for a wrong or used code (the challenge "
+            "stays open); 401 `MFA_CHALLENGE_INVALID` for a forged, expired or already answered "
+            "challenge, or when the password changed since (log in again); 429 `RATE_LIMITED` with "
+            "`Retry-After` after 5 codes for one challenge or 10 an hour for one user."
+        ),
+    )
+    def post(self, request):
+        data = _valid(s.LoginMFAInputSerializer, request.data)
+        result = tokens.token_obtain_mfa(mfa_token=data["mfa_token"], code=data["code"])
+        return ok(_result_payload(result), message="Logged in.")
 
 
 class RefreshView(PublicAPIMixin, APIView):
@@ -63,7 +152,9 @@ class RefreshView(PublicAPIMixin, APIView):
         summary="Exchange a refresh token for a new pair",
         description=(
             "The refresh token is single use: it is blacklisted and a new pair is returned. 401 for an "
-            "invalid, expired, used or revoked token, or an account that can no longer log in."
+            "invalid, expired, used or revoked token, or an account that can no longer log in. Using a "
+            "refresh token again more than 10 seconds after it was exchanged ends that whole login: every "
+            "refresh token issued since it (the family) is revoked, the user's other logins are not."
         ),
     )
     def post(self, request):

@@ -43,6 +43,7 @@ THIRD_PARTY_APPS = [
     "axes",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.StaffMFAMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes last: it inspects the outcome of authentication.
     "axes.middleware.AxesMiddleware",
@@ -150,6 +152,21 @@ ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_PREVENT_ENUMERATION = True
+# Staff MFA (accounts.mfa): TOTP and recovery codes through allauth.mfa. The roles below must have
+# TOTP to reach the admin or get API tokens; other staff roles may enrol at /accounts/2fa/.
+STAFF_MFA_REQUIRED_ROLES = env.list("STAFF_MFA_REQUIRED_ROLES", default=["super_admin", "admin", "payment_manager"])
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Magnetiq"
+# Staff accounts are made by staff and their first password is set through an e-mailed link, which
+# proves the address; allauth's own e-mail verification is for visitor sign-ups.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# The API's second login step (accounts.mfa): challenge lifetime in seconds, and code attempts per
+# challenge and per user (magnetiq.ratelimit rates; every attempt counts, a right code is refunded).
+MFA_CHALLENGE_MAX_AGE = env.int("MFA_CHALLENGE_MAX_AGE", default=300)
+MFA_CODE_RATES = {
+    "challenge": env("THROTTLE_MFA_CHALLENGE", default="5/hour"),
+    "user": env("THROTTLE_MFA_USER", default="10/hour"),
+}
 # Link of password reset and invitation e-mails (accounts.services); {uid} and {token} are filled in.
 PASSWORD_RESET_URL = env("PASSWORD_RESET_URL", default=SITE_URL + "/accounts/reset-password/{uid}/{token}/")
 

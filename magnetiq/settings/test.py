@@ -26,5 +26,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 SIMPLE_JWT = {**SIMPLE_JWT}
 SIMPLE_JWT["SIGNING_KEY"], SIMPLE_JWT["VERIFYING_KEY"] = generate_pem_pair()
 API_DOCS_PUBLIC = True
+# Other apps' tests sign staff in with force_login; accounts/tests/test_mfa*.py switch enforcement on.
+STAFF_MFA_REQUIRED_ROLES: list[str] = []
 # Static files come from the finders in tests; no collectstatic run is needed.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
