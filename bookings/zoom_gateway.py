@@ -11,21 +11,24 @@ a minute before it expires. Meetings (``{ZOOM_API_URL}`` = ``https://api.zoom.us
 - ``PATCH /meetings/<id>`` ``{"start_time", "duration"}`` → 204;
 - ``DELETE /meetings/<id>`` → 204 (404 code 3001 "Meeting does not exist": already gone).
 
-Plain ``urllib.request`` with a timeout; settings from :func:`bookings.conf.zoom_config`. A 401
-from the API (token revoked early) drops the cached token and retries once with a fresh one.
+Requests go through :func:`magnetiq.http.vendor_request` (connect timeout
+``VENDOR_CONNECT_TIMEOUT_SECONDS``, read timeout ``ZOOM_TIMEOUT_SECONDS``; a failed connection is
+retried, and so are a timeout, 5xx or 429 of the token request, a PATCH and a DELETE — not of the
+meeting create, which could make a second meeting) and never inside a database transaction;
+settings from :func:`bookings.conf.zoom_config`. A 401 from the API (token revoked early) drops
+the cached token and retries once with a fresh one.
 """
 
 import base64
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.core.cache import cache
 
 from magnetiq.exceptions import ApplicationError
+from magnetiq.http import VendorUnreachable, vendor_request
 
 from .conf import ZoomConfig, zoom_config
 
@@ -69,23 +72,27 @@ def _token_cache_key(config: ZoomConfig) -> str:
     return f"bookings:zoom-token:{config.account_id}:{config.client_id}"
 
 
-def _open(request: urllib.request.Request, timeout: float) -> tuple[int, bytes]:
+def _open(
+    method: str, url: str, *, headers: dict, timeout: float, body: bytes | None = None, idempotent: bool | None = None
+) -> tuple[int, bytes]:
+    """Send one request to Zoom; returns ``(status, body)`` of a 2xx/3xx answer. Raises :class:`ZoomError`
+    for an error status (with Zoom's ``message``/``code``) or no answer."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) URLs from settings
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        body = error.read() or b"{}"
+        response = vendor_request(
+            method, url, vendor="Zoom", read_timeout=timeout, headers=headers, content=body, idempotent=idempotent
+        )
+    except VendorUnreachable as error:
+        raise ZoomError(f"Zoom did not answer: {error.reason}") from None
+    if response.status_code >= 400:
         try:
-            data = json.loads(body)
+            data = json.loads(response.content or b"{}")
         except ValueError:
             data = {}
         data = data if isinstance(data, dict) else {}
         detail = data.get("message") or data.get("reason") or data.get("error") or ""
-        text = f"Zoom answered {error.code}" + (f": {detail}" if detail else "")
-        raise ZoomError(text[:500], http_status=error.code, zoom_code=data.get("code")) from None
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-        reason = getattr(error, "reason", error)
-        raise ZoomError(f"Zoom did not answer: {reason}") from None
+        text = f"Zoom answered {response.status_code}" + (f": {detail}" if detail else "")
+        raise ZoomError(text[:500], http_status=response.status_code, zoom_code=data.get("code"))
+    return response.status_code, response.content
 
 
 def access_token(*, refresh: bool = False) -> str:
@@ -98,13 +105,14 @@ def access_token(*, refresh: bool = False) -> str:
             return cached
     query = urllib.parse.urlencode({"grant_type": "account_credentials", "account_id": config.account_id})
     credentials = base64.b64encode(f"{config.client_id}:{config.client_secret}".encode()).decode()
-    request = urllib.request.Request(  # noqa: S310 - see _open
+    _, body = _open(
+        "POST",
         f"{config.oauth_url}?{query}",
-        data=b"",
-        method="POST",
+        body=b"",
         headers={"Authorization": f"Basic {credentials}", "Accept": "application/json", "User-Agent": USER_AGENT},
+        timeout=config.timeout,
+        idempotent=True,
     )
-    _, body = _open(request, config.timeout)
     try:
         data = json.loads(body)
         token, expires_in = data["access_token"], int(data.get("expires_in", 3600))
@@ -118,27 +126,28 @@ def access_token(*, refresh: bool = False) -> str:
 def _api(method: str, path: str, payload: dict | None = None) -> tuple[int, bytes]:
     config = _config()
 
-    def request(token: str) -> urllib.request.Request:
-        return urllib.request.Request(  # noqa: S310 - see _open
+    def send(token: str) -> tuple[int, bytes]:
+        return _open(
+            method,
             f"{config.api_url}{path}",
-            data=json.dumps(payload).encode() if payload is not None else None,
-            method=method,
+            body=json.dumps(payload).encode() if payload is not None else None,
             headers={
                 "Authorization": f"Bearer {token}",
                 "Content-Type": "application/json",
                 "Accept": "application/json",
                 "User-Agent": USER_AGENT,
             },
+            timeout=config.timeout,
         )
 
     try:
-        return _open(request(access_token()), config.timeout)
+        return send(access_token())
     except ZoomError as error:
         if error.http_status != 401:
             raise
     # The cached token was revoked or expired early: one more try with a fresh one.
     cache.delete(_token_cache_key(config))
-    return _open(request(access_token(refresh=True)), config.timeout)
+    return send(access_token(refresh=True))
 
 
 def _zoom_time(value: datetime) -> str:

@@ -14,7 +14,10 @@ OpenAlex's public REST API (no key needed; ``mailto`` puts us in the "polite poo
   (``landing_page_url``, ``source.display_name``), ``cited_by_count``, ``abstract_inverted_index``;
 * ``GET /institutions?search=<name>``, ``GET /institutions/<I…>`` or ``/institutions/ror:<ROR>``.
 
-Plain ``urllib.request`` with a timeout; settings from :mod:`consulting.conf`. Records leave this
+Every request goes through :func:`magnetiq.http.vendor_request` (connect timeout
+``VENDOR_CONNECT_TIMEOUT_SECONDS``, read timeout ``OPENALEX_TIMEOUT_SECONDS``; all are GETs, so a
+failed connection, a timeout, a 5xx or a 429 is retried with backoff) and never inside a database
+transaction; settings from :mod:`consulting.conf`. Records leave this
 module as small dataclasses (:class:`AuthorRecord`, :class:`WorkRecord`, :class:`InstitutionRecord`),
 so no other module knows OpenAlex's JSON.
 """
@@ -23,12 +26,11 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 
 from magnetiq.exceptions import ApplicationError
+from magnetiq.http import VendorUnreachable, vendor_request
 
 from . import conf
 
@@ -214,24 +216,25 @@ def _get(path: str, params: dict | None = None) -> dict:
     if not base.startswith(("http://", "https://")):
         raise OpenAlexError("OPENALEX_BASE_URL must be an http(s) URL.", transient=False)
     url = f"{base}{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
-        url, headers={"Accept": "application/json", "User-Agent": USER_AGENT}
-    )
     try:
-        with urllib.request.urlopen(request, timeout=conf.get("OPENALEX_TIMEOUT_SECONDS")) as response:  # noqa: S310
-            body = response.read()
-    except urllib.error.HTTPError as error:
-        if error.code == 404:
-            raise OpenAlexNotFound() from None
-        transient = error.code == 429 or error.code >= 500
+        response = vendor_request(
+            "GET",
+            url,
+            vendor="OpenAlex",
+            read_timeout=float(conf.get("OPENALEX_TIMEOUT_SECONDS")),
+            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+        )
+    except VendorUnreachable as error:
+        raise OpenAlexError(f"OpenAlex could not be reached: {error.reason}", transient=True) from None
+    status = response.status_code
+    if status == 404:
+        raise OpenAlexNotFound()
+    if status >= 400:
         raise OpenAlexError(
-            f"OpenAlex answered {error.code} for {path}.", transient=transient, http_status=error.code
-        ) from None
-    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise OpenAlexError(f"OpenAlex could not be reached: {reason}", transient=True) from None
+            f"OpenAlex answered {status} for {path}.", transient=status == 429 or status >= 500, http_status=status
+        )
     try:
-        data = json.loads(body)
+        data = json.loads(response.content)
     except ValueError:
         raise OpenAlexError("OpenAlex answered with a body that is not JSON.", transient=True) from None
     if not isinstance(data, dict):

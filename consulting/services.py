@@ -226,6 +226,8 @@ def outreach_send_invitation(*, outreach_id: int, now: datetime | None = None) -
     from .tokens import invitation_token
 
     now = now or timezone.now()
+    # Claimed under the row lock (``invitation_sent_at`` set), sent with no transaction open (SMTP
+    # may take EMAIL_TIMEOUT seconds), then confirmed — or the claim undone — in a second one.
     with transaction.atomic():
         outreach = (
             OutreachRequest.objects.select_for_update(of=("self",))
@@ -238,29 +240,35 @@ def outreach_send_invitation(*, outreach_id: int, now: datetime | None = None) -
         if outreach.invitation_sent_at is not None:  # this link already left (a resend clears it)
             return outreach
         outreach.send_attempts += 1
+        outreach.invitation_sent_at = now
+        outreach.save(update_fields=["invitation_sent_at", "send_attempts", "updated_at"])
         link = conf.get("CONSULTING_INVITATION_URL").format(token=invitation_token(outreach))
-        try:
-            send_templated_mail(
-                to=[outreach.researcher_email],
-                template="consulting/emails/outreach_invitation",
-                context={
-                    "outreach": outreach,
-                    "link": link,
-                    "paper": outreach.paper,
-                    "max_age_days": conf.get("CONSULTING_INVITATION_MAX_AGE_DAYS"),
-                },
-                language=outreach.language,
-            )
-        except Exception as error:  # noqa: BLE001 - any backend failure is recorded, never raised
+    try:
+        send_templated_mail(
+            to=[outreach.researcher_email],
+            template="consulting/emails/outreach_invitation",
+            context={
+                "outreach": outreach,
+                "link": link,
+                "paper": outreach.paper,
+                "max_age_days": conf.get("CONSULTING_INVITATION_MAX_AGE_DAYS"),
+            },
+            language=outreach.language,
+        )
+    except Exception as error:  # noqa: BLE001 - any backend failure is recorded, never raised
+        with transaction.atomic():
+            outreach = OutreachRequest.objects.select_for_update(of=("self",)).get(pk=outreach_id)
+            outreach.invitation_sent_at = None
             outreach.state = OutreachState.EMAIL_FAILED
             outreach.error = f"{type(error).__name__}: {error}"[:2000]
-            outreach.save(update_fields=["state", "error", "send_attempts", "updated_at"])
+            outreach.save(update_fields=["invitation_sent_at", "state", "error", "updated_at"])
             log_action(outreach, "consulting.outreach.email_failed", data={"error": outreach.error})
-            logger.warning("consulting.outreach.email_failed id=%s error=%s", outreach.pk, outreach.error)
-            return outreach
-        outreach.invitation_sent_at = now
+        logger.warning("consulting.outreach.email_failed id=%s error=%s", outreach.pk, outreach.error)
+        return outreach
+    with transaction.atomic():
+        outreach = OutreachRequest.objects.select_for_update(of=("self",)).get(pk=outreach_id)
         outreach.error = ""
-        outreach.save(update_fields=["invitation_sent_at", "error", "send_attempts", "updated_at"])
+        outreach.save(update_fields=["error", "updated_at"])
         log_action(outreach, "consulting.outreach.sent", data={"email": outreach.researcher_email})
     return outreach
 

@@ -6,15 +6,17 @@ arguments (plus ``ids`` for record methods). Success is a 200 with the method's 
 an error is a 4xx/5xx with ``{"name", "message", "arguments", "context", "debug"}``.
 
 Used here: ``crm.lead/create`` (``{"vals_list": [{…}]}`` → ``[id]``) and ``crm.lead/write``
-(``{"ids": [id], "vals": {…}}`` → ``true``). Plain ``urllib.request`` with a timeout; settings come
-from :func:`leads.conf.odoo_config`.
+(``{"ids": [id], "vals": {…}}`` → ``true``). Sent through :func:`magnetiq.http.vendor_request`
+(connect timeout ``VENDOR_CONNECT_TIMEOUT_SECONDS``, read timeout ``ODOO_TIMEOUT_SECONDS``; a
+refused connection is retried, and ``write`` — the same values again change nothing — also after a
+timeout, 5xx or 429; a ``create`` is not repeated, the export task retries it later). Never called
+inside a database transaction. Settings come from :func:`leads.conf.odoo_config`.
 """
 
 import json
-import urllib.error
-import urllib.request
 
 from magnetiq.exceptions import ApplicationError
+from magnetiq.http import VendorUnreachable, vendor_request
 
 from .conf import odoo_config
 
@@ -35,53 +37,55 @@ class OdooError(ApplicationError):
         self.http_status = http_status
 
 
-def call(model: str, method: str, payload: dict):
+def call(model: str, method: str, payload: dict, *, idempotent: bool = False):
     """POST ``payload`` to ``/json/2/<model>/<method>`` and return the decoded JSON result.
 
-    Raises :class:`leads.conf.OdooNotConfigured` when the settings are missing and
-    :class:`OdooError` for a network failure, a timeout, an error status or a body that is not JSON.
+    ``idempotent``: repeating the call cannot do anything twice (then a timeout, 5xx or 429 is
+    retried at once, see :mod:`magnetiq.http`). Raises :class:`leads.conf.OdooNotConfigured` when
+    the settings are missing and :class:`OdooError` for a network failure, a timeout, an error
+    status or a body that is not JSON.
     """
     config = odoo_config()
-    request = urllib.request.Request(  # noqa: S310 - odoo_config() allows only http(s) URLs
-        f"{config.url}/json/2/{model}/{method}",
-        data=json.dumps(payload).encode(),
-        method="POST",
-        headers={
-            "Authorization": f"bearer {config.api_key}",
-            "X-Odoo-Database": config.database,
-            "Content-Type": "application/json; charset=utf-8",
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-        },
-    )
     try:
-        with urllib.request.urlopen(request, timeout=config.timeout) as response:  # noqa: S310 - see above
-            body = response.read()
-    except urllib.error.HTTPError as error:
-        raise _http_error(error) from None
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-        reason = getattr(error, "reason", error)
-        raise OdooError(f"Odoo did not answer: {reason}", transient=True) from None
+        response = vendor_request(
+            "POST",
+            f"{config.url}/json/2/{model}/{method}",
+            vendor="Odoo",
+            read_timeout=config.timeout,
+            content=json.dumps(payload).encode(),
+            headers={
+                "Authorization": f"bearer {config.api_key}",
+                "X-Odoo-Database": config.database,
+                "Content-Type": "application/json; charset=utf-8",
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+            },
+            idempotent=idempotent,
+        )
+    except VendorUnreachable as error:
+        raise OdooError(f"Odoo did not answer: {error.reason}", transient=True) from None
+    if response.status_code >= 400:
+        raise _http_error(response.status_code, response.content)
     try:
-        return json.loads(body)
+        return json.loads(response.content)
     except ValueError:
         raise OdooError("Odoo answered with a body that is not JSON.", transient=True) from None
 
 
-def _http_error(error: urllib.error.HTTPError) -> OdooError:
+def _http_error(status: int, content: bytes) -> OdooError:
     try:
-        body = json.loads(error.read() or b"{}")
+        body = json.loads(content or b"{}")
     except ValueError:
         body = {}
     detail = body.get("message") if isinstance(body, dict) else None
     name = body.get("name") if isinstance(body, dict) else None
-    text = f"Odoo answered {error.code}"
+    text = f"Odoo answered {status}"
     if name:
         text += f" ({name})"
     if detail:
         text += f": {detail}"
-    transient = error.code >= 500 or error.code in (408, 429)
-    return OdooError(text[:1000], transient=transient, http_status=error.code)
+    transient = status >= 500 or status in (408, 429)
+    return OdooError(text[:1000], transient=transient, http_status=status)
 
 
 def create_lead(values: dict) -> int:
@@ -96,6 +100,6 @@ def create_lead(values: dict) -> int:
 
 def update_lead(odoo_id: int, values: dict) -> None:
     """Write ``values`` onto the existing ``crm.lead`` ``odoo_id``."""
-    result = call("crm.lead", "write", {"ids": [odoo_id], "vals": values})
+    result = call("crm.lead", "write", {"ids": [odoo_id], "vals": values}, idempotent=True)
     if result is not True:
         raise OdooError(f"Unexpected answer to crm.lead/write: {str(result)[:200]}", transient=False)

@@ -1,7 +1,9 @@
 """Templated e-mail in the recipient's language (HTML and plain text, optional attachments).
 
 Called from tasks (which take ids and are idempotent), never straight from a request: services
-enqueue the task with ``transaction.on_commit`` so nothing is sent for a rolled-back change.
+enqueue the task with ``transaction.on_commit`` so nothing is sent for a rolled-back change, and
+no SMTP conversation (``EMAIL_TIMEOUT`` seconds at most) holds a transaction's locks: sending
+inside an open transaction is refused (:func:`magnetiq.vendors.assert_no_transaction`).
 """
 
 from collections.abc import Iterable, Sequence
@@ -11,6 +13,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
+
+from .vendors import assert_no_transaction
 
 
 def _render_text(name: str, context: dict) -> str:
@@ -45,8 +49,10 @@ def send_templated_mail(
 
     ``attachments``: ``(filename, content, mimetype)`` triples, e.g. ``("invite.ics", ics_bytes,
     "text/calendar; method=REQUEST")``. Raises the mail backend's errors (SMTP failures) so the
-    calling task can record or retry them.
+    calling task can record or retry them, and
+    :class:`magnetiq.vendors.VendorCallInTransaction` when called inside a transaction.
     """
+    assert_no_transaction("SMTP")
     subject, text, html = render_templated_mail(template=template, context=context, language=language)
     message = EmailMultiAlternatives(
         subject=subject, body=text, to=list(to), reply_to=list(reply_to), headers=headers or {}

@@ -1,18 +1,20 @@
-"""PayPal's webhook verification (``POST /v1/notifications/verify-webhook-signature``) over urllib.
+"""PayPal's webhook verification (``POST /v1/notifications/verify-webhook-signature``).
 
-The only module that talks to PayPal. Settings: ``PAYPAL_API_BASE``, ``PAYPAL_CLIENT_ID``,
-``PAYPAL_CLIENT_SECRET``, ``PAYPAL_WEBHOOK_ID``. It may: fetch an OAuth token and ask PayPal whether a
-notification is genuine. It may not: touch the database or apply the notification.
+The only module that talks to PayPal, through :func:`magnetiq.http.vendor_request` (connect and
+``PAYPAL_TIMEOUT_SECONDS`` read timeouts; both POSTs only read, so a timeout, 5xx or 429 is retried).
+Settings: ``PAYPAL_API_BASE``, ``PAYPAL_CLIENT_ID``, ``PAYPAL_CLIENT_SECRET``, ``PAYPAL_WEBHOOK_ID``.
+It may: fetch an OAuth token and ask PayPal whether a notification is genuine. It may not: touch
+the database or apply the notification, or be called inside a database transaction.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import urllib.error
-import urllib.request
 
 from django.conf import settings
+
+from magnetiq.http import VendorUnreachable, vendor_request
 
 from .exceptions import PaymentNotConfigured, PaymentProviderUnavailable, WebhookSignatureInvalid
 
@@ -24,7 +26,6 @@ HEADER_FIELDS = {
     "transmission_sig": "PAYPAL-TRANSMISSION-SIG",
     "transmission_time": "PAYPAL-TRANSMISSION-TIME",
 }
-TIMEOUT = 10
 
 
 def is_configured() -> bool:
@@ -34,19 +35,28 @@ def is_configured() -> bool:
 def _post(path: str, body: bytes, headers: dict, *, credentials: bool = False) -> dict:
     """POST to PayPal; ``credentials``: a 401/403 means OUR credentials are wrong (not the event):
     :class:`PaymentNotConfigured` (503, so PayPal keeps the event and retries once they are fixed)."""
-    request = urllib.request.Request(  # noqa: S310  (PAYPAL_API_BASE is https in production, from settings)
-        settings.PAYPAL_API_BASE.rstrip("/") + path, data=body, headers=headers, method="POST"
-    )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
-            return json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as exc:
-        if exc.code >= 500 or exc.code == 429:
-            raise PaymentProviderUnavailable() from exc
-        if credentials and exc.code in (401, 403):
-            raise PaymentNotConfigured("PayPal refused our API credentials.") from exc
-        raise WebhookSignatureInvalid(f"PayPal refused the verification ({exc.code}).") from exc
-    except (urllib.error.URLError, TimeoutError, ValueError) as exc:
+        response = vendor_request(
+            "POST",
+            settings.PAYPAL_API_BASE.rstrip("/") + path,
+            vendor="PayPal",
+            read_timeout=settings.PAYPAL_TIMEOUT_SECONDS,
+            headers=headers,
+            content=body,
+            idempotent=True,
+        )
+    except VendorUnreachable as exc:
+        raise PaymentProviderUnavailable() from exc
+    status = response.status_code
+    if status >= 500 or status == 429:
+        raise PaymentProviderUnavailable()
+    if credentials and status in (401, 403):
+        raise PaymentNotConfigured("PayPal refused our API credentials.")
+    if status >= 400:
+        raise WebhookSignatureInvalid(f"PayPal refused the verification ({status}).")
+    try:
+        return json.loads(response.content or b"{}")
+    except ValueError as exc:
         raise PaymentProviderUnavailable() from exc
 
 

@@ -16,7 +16,11 @@ Rules every method keeps:
 - results are plain dataclasses (:class:`IntentInfo`, :class:`ChargeInfo`, …), never SDK objects;
 - SDK errors become :mod:`payments.exceptions` (declined card → :class:`PaymentDeclined` 402,
   network/5xx/rate limit → :class:`PaymentProviderUnavailable` 503, anything else →
-  :class:`PaymentError` 400). Nothing here touches the database.
+  :class:`PaymentError` 400). Nothing here touches the database;
+- every call that reaches Stripe refuses to run inside an open database transaction
+  (:func:`magnetiq.vendors.assert_no_transaction`), waits at most ``VENDOR_CONNECT_TIMEOUT_SECONDS``
+  to connect and ``STRIPE_TIMEOUT_SECONDS`` to read, and is retried by the SDK up to
+  ``STRIPE_MAX_NETWORK_RETRIES`` times (connection errors, 409, 429, 5xx; POSTs keep their key).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+
+from magnetiq.vendors import assert_no_transaction
 
 from .exceptions import (
     PaymentDeclined,
@@ -300,7 +306,12 @@ class StripeGateway(PaymentProvider):
     ):
         if not secret_key:
             raise PaymentNotConfigured()
-        options: dict[str, Any] = {"max_network_retries": 2}
+        options: dict[str, Any] = {
+            "max_network_retries": settings.STRIPE_MAX_NETWORK_RETRIES,
+            "http_client": stripe.RequestsClient(
+                timeout=(settings.VENDOR_CONNECT_TIMEOUT_SECONDS, settings.STRIPE_TIMEOUT_SECONDS)
+            ),
+        }
         if api_base:
             options["base_addresses"] = {"api": api_base.rstrip("/")}
         self.client = stripe.StripeClient(secret_key, **options)
@@ -308,6 +319,7 @@ class StripeGateway(PaymentProvider):
         self.webhook_tolerance = webhook_tolerance
 
     def _call(self, fn, *args, **kwargs):
+        assert_no_transaction("Stripe")
         try:
             return fn(*args, **kwargs)
         except stripe.StripeError as exc:
@@ -440,6 +452,7 @@ class StripeGateway(PaymentProvider):
         current = self.retrieve_payment_intent(payment_intent_id)
         if current.status in ("succeeded", "canceled", "processing"):
             return current
+        assert_no_transaction("Stripe")
         try:
             pi = self.client.v1.payment_intents.cancel(payment_intent_id, options={"idempotency_key": idempotency_key})
         except stripe.InvalidRequestError:
@@ -724,6 +737,7 @@ class StripeConnectGateway(StripeGateway):
         }
         if transfer_group:
             params["transfer_group"] = transfer_group
+        assert_no_transaction("Stripe")
         try:
             transfer = self.client.v1.transfers.create(params=params, options={"idempotency_key": idempotency_key})
         except stripe.StripeError as exc:

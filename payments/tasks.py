@@ -2,7 +2,6 @@
 
 from dataclasses import asdict
 
-from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -33,24 +32,31 @@ def cancel_open_payments_task(booking_id: int) -> int:
 
 @task()
 def send_refund_notice_task(refund_pk: int) -> bool:
-    """E-mail the booking's client that their payment was refunded (once: ``client_notified_at``)."""
-    with transaction.atomic():
-        refund = (
-            Refund.objects.select_for_update(of=("self",))
-            .select_related("payment__booking__consultant")
-            .get(pk=refund_pk)
-        )
-        booking = refund.payment.booking
-        if refund.client_notified_at is not None or booking is None:
-            return False
+    """E-mail the booking's client that their payment was refunded (once: ``client_notified_at``).
+
+    The notice is claimed by one conditional UPDATE of ``client_notified_at`` and sent with no
+    transaction open (SMTP may take ``EMAIL_TIMEOUT`` seconds); a failed send clears the claim and
+    raises, so the task can be run again.
+    """
+    refund = Refund.objects.select_related("payment__booking__consultant").get(pk=refund_pk)
+    booking = refund.payment.booking
+    if booking is None:
+        return False
+    claimed_at = timezone.now()
+    if not Refund.objects.filter(pk=refund_pk, client_notified_at__isnull=True).update(
+        client_notified_at=claimed_at, updated_at=claimed_at
+    ):
+        return False
+    try:
         send_templated_mail(
             to=[booking.client_email],
             template="payments/email/late_payment_refunded",
             context={"booking": booking, "refund": refund, "consultant": booking.consultant},
             language=booking.language,
         )
-        refund.client_notified_at = timezone.now()
-        refund.save(update_fields=["client_notified_at", "updated_at"])
+    except Exception:
+        Refund.objects.filter(pk=refund_pk, client_notified_at=claimed_at).update(client_notified_at=None)
+        raise
     return True
 
 

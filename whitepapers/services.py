@@ -424,8 +424,10 @@ def download_link_send(*, token_id: int) -> str:
     the link from the response; ``"skipped"`` for a missing token, an erased lead, or a link
     already e-mailed or suppressed. The lead row is locked before the count, so concurrent sends to
     one address (several workers, several whitepapers) are serialized and cannot both pass the
-    cap; the lock order (lead, then token) is the one :func:`download_request` takes. Mail backend
-    errors propagate and roll back, leaving the link unsent for a retry.
+    cap; the lock order (lead, then token) is the one :func:`download_request` takes. The e-mail is
+    claimed under those locks (``email_sent_at`` and its :class:`DownloadLinkEmail` row written) and
+    sent after they are released (no transaction open during SMTP); a mail backend error undoes the
+    claim and propagates, leaving the link unsent for a retry.
     """
     lead_id = DownloadToken.objects.filter(pk=token_id).values_list("lead_id", flat=True).first()
     if lead_id is None:
@@ -466,6 +468,10 @@ def download_link_send(*, token_id: int) -> str:
             )
             return "suppressed"
         whitepaper = token.whitepaper
+        token.email_sent_at = now
+        token.save(update_fields=["email_sent_at"])
+        claim = DownloadLinkEmail.objects.create(lead=lead, whitepaper=whitepaper, sent_at=now)
+    try:
         send_templated_mail(
             to=[lead.email],
             template="whitepapers/email/download_link",
@@ -478,9 +484,11 @@ def download_link_send(*, token_id: int) -> str:
                 "max_downloads": token.remaining_downloads,
             },
         )
-        token.email_sent_at = now
-        token.save(update_fields=["email_sent_at"])
-        DownloadLinkEmail.objects.create(lead=lead, whitepaper=whitepaper, sent_at=now)
+    except Exception:
+        with transaction.atomic():
+            DownloadToken.objects.filter(pk=token.pk, email_sent_at=now).update(email_sent_at=None)
+            DownloadLinkEmail.objects.filter(pk=claim.pk).delete()
+        raise
     return "sent"
 
 

@@ -332,12 +332,28 @@ PAYPAL_CLIENT_ID = env("PAYPAL_CLIENT_ID", default="")
 PAYPAL_CLIENT_SECRET = env("PAYPAL_CLIENT_SECRET", default="")
 PAYPAL_WEBHOOK_ID = env("PAYPAL_WEBHOOK_ID", default="")
 BREVO_WEBHOOK_SECRET = env("BREVO_WEBHOOK_SECRET", default="")
+# Stripe SDK: seconds to read an answer, and how often it retries a connection error, 409, 429 or
+# 5xx (with the same idempotency key, so a retried create or refund happens once).
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+PAYPAL_TIMEOUT_SECONDS = env.float("PAYPAL_TIMEOUT_SECONDS", default=10.0)
+
+# --- Every outside service (magnetiq/vendors.py, magnetiq/http.py) ----------------------------
+# "raise": a vendor call inside an open transaction is refused (tests, development); "log": logged
+# as an ERROR and let through; "off".
+VENDOR_TRANSACTION_GUARD = env("VENDOR_TRANSACTION_GUARD", default="raise")
+VENDOR_CONNECT_TIMEOUT_SECONDS = env.float("VENDOR_CONNECT_TIMEOUT_SECONDS", default=3.0)
+VENDOR_MAX_RETRIES = env.int("VENDOR_MAX_RETRIES", default=2)
+VENDOR_RETRY_BACKOFF_SECONDS = env.float("VENDOR_RETRY_BACKOFF_SECONDS", default=0.5)
+VENDOR_RETRY_MAX_DELAY_SECONDS = env.float("VENDOR_RETRY_MAX_DELAY_SECONDS", default=5.0)
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Magnetiq <hello@magnetiq.local>")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+# Seconds an SMTP connect, send or read may take (Django's default is to wait for ever).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # --- Security headers (RELIABILITY A-12) ------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -8,14 +8,16 @@ the outcome first (the page's ``confirm`` call or the webhook) runs :func:`payme
 RE-FETCHES the PaymentIntent from Stripe and applies it; a succeeded payment is fulfilled once by
 :func:`payment_apply_succeeded` (``booking_confirm``, or an automatic refund when the time is gone).
 
-The Stripe create call runs while the booking row is locked: concurrent "pay" clicks wait for the
-first and then find its Payment (RELIABILITY S-9), and every create for a booking carries the same
-key, so even a retry after a crash gets the same PaymentIntent from Stripe.
+No Stripe call runs inside a database transaction (``magnetiq.vendors`` refuses it): a write that
+needs Stripe reads under a short lock, calls Stripe with no transaction open and records the answer
+in another short transaction that re-checks the state. Every create for a booking attempt carries
+the same key, so concurrent "pay" clicks and a retry after a crash get the same PaymentIntent.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -54,6 +56,47 @@ def booking_payment_key(booking: ConsultationBooking, attempt: int) -> str:
     return f"booking-{booking.reference}-pi-v{attempt}"
 
 
+@dataclass(frozen=True)
+class _IntentRequest:
+    """What the Stripe calls of one payment attempt need, read under the booking lock."""
+
+    booking_id: int
+    reference: str
+    email: str
+    name: str
+    amount: Decimal
+    currency: str
+    key: str
+
+
+def _payment_open_or_plan(booking_id: int, now: datetime) -> Payment | _IntentRequest:
+    """Under the booking lock: the Payment to hand back, or what to ask Stripe for. Raises
+    :class:`PaymentNotRequired`. Must run inside a transaction."""
+    booking = _lock_booking(booking_id)
+    existing = booking.payments.exclude(status=PaymentStatus.CANCELED).order_by("-created_at").first()
+    if existing is not None and (
+        existing.status == PaymentStatus.SUCCEEDED or booking.status == BookingStatus.PENDING_PAYMENT
+    ):
+        return existing
+    if booking.payment_amount <= 0 or booking.status != BookingStatus.PENDING_PAYMENT:
+        raise PaymentNotRequired()
+    if booking.hold_expires_at and booking.hold_expires_at <= now:
+        raise PaymentNotRequired(
+            "The time was held for you until "
+            f"{booking.hold_expires_at:%H:%M} UTC; that hold expired. Please book again.",
+            code="PAYMENT_HOLD_EXPIRED",
+        )
+    return _IntentRequest(
+        booking_id=booking.pk,
+        reference=booking.reference,
+        email=booking.client_email,
+        name=booking.client_name,
+        amount=booking.payment_amount,
+        currency=booking.payment_currency,
+        key=booking_payment_key(booking, booking.payments.count() + 1),
+    )
+
+
 def payment_create_for_booking(*, booking: ConsultationBooking, now: datetime | None = None) -> Payment:
     """The booking's open PaymentIntent, created at Stripe the first time (idempotent).
 
@@ -62,60 +105,68 @@ def payment_create_for_booking(*, booking: ConsultationBooking, now: datetime | 
     Payment when one is open or already succeeded; a canceled one is replaced by attempt v<n+1>.
     Raises :class:`PaymentNotRequired` (409: free, confirmed, cancelled or hold expired) and the
     gateway's errors (nothing is stored then).
+
+    Three steps, so no database lock is held while Stripe answers (``magnetiq.vendors``): read the
+    booking and choose the key under its lock; create the customer and PaymentIntent at Stripe with
+    no transaction open; record the Payment under the lock again, re-checking the booking. Concurrent
+    "pay" clicks all send the same key, so Stripe hands each the same PaymentIntent and the first
+    to record it wins; the others return that Payment (RELIABILITY S-9). When the booking stopped
+    waiting for payment meanwhile (hold expired, cancelled), the fresh PaymentIntent is canceled at
+    Stripe and :class:`PaymentNotRequired` raised.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        booking = _lock_booking(booking.pk)
-        existing = booking.payments.exclude(status=PaymentStatus.CANCELED).order_by("-created_at").first()
-        if existing is not None and (
-            existing.status == PaymentStatus.SUCCEEDED or booking.status == BookingStatus.PENDING_PAYMENT
-        ):
-            return existing
-        if booking.payment_amount <= 0 or booking.status != BookingStatus.PENDING_PAYMENT:
-            raise PaymentNotRequired()
-        if booking.hold_expires_at and booking.hold_expires_at <= now:
-            raise PaymentNotRequired(
-                "The time was held for you until "
-                f"{booking.hold_expires_at:%H:%M} UTC; that hold expired. Please book again.",
-                code="PAYMENT_HOLD_EXPIRED",
+        plan = _payment_open_or_plan(booking.pk, now)
+    if isinstance(plan, Payment):
+        return plan
+    gateway = get_gateway()
+    customer_id = gateway.create_customer(
+        email=plan.email,
+        name=plan.name,
+        idempotency_key=f"booking-{plan.reference}-customer",
+        metadata={"booking_reference": plan.reference},
+    )
+    info = gateway.create_payment_intent(
+        amount=plan.amount,
+        currency=plan.currency,
+        idempotency_key=plan.key,
+        customer_id=customer_id,
+        metadata={"booking_reference": plan.reference, "booking_id": str(plan.booking_id)},
+    )
+    try:
+        with transaction.atomic():
+            recorded = Payment.objects.filter(payment_intent_id=info.id).first()
+            if recorded is not None:
+                return recorded
+            current = _payment_open_or_plan(plan.booking_id, now)
+            if isinstance(current, Payment):
+                return current
+            locked = ConsultationBooking.objects.get(pk=plan.booking_id)
+            payment = Payment(
+                booking=locked,
+                user=locked.client_user,
+                provider=Provider.STRIPE,
+                payment_intent_id=info.id,
+                client_secret=info.client_secret,
+                customer_id=customer_id,
+                amount=plan.amount,
+                currency=plan.currency,
+                status=info.status,
+                idempotency_key=plan.key,
+                metadata={"booking_reference": plan.reference},
             )
-        attempt = booking.payments.count() + 1
-        key = booking_payment_key(booking, attempt)
-        gateway = get_gateway()
-        customer_id = gateway.create_customer(
-            email=booking.client_email,
-            name=booking.client_name,
-            idempotency_key=f"booking-{booking.reference}-customer",
-            metadata={"booking_reference": booking.reference},
-        )
-        info = gateway.create_payment_intent(
-            amount=booking.payment_amount,
-            currency=booking.payment_currency,
-            idempotency_key=key,
-            customer_id=customer_id,
-            metadata={"booking_reference": booking.reference, "booking_id": str(booking.pk)},
-        )
-        payment = Payment(
-            booking=booking,
-            user=booking.client_user,
-            provider=Provider.STRIPE,
-            payment_intent_id=info.id,
-            client_secret=info.client_secret,
-            customer_id=customer_id,
-            amount=booking.payment_amount,
-            currency=booking.payment_currency,
-            status=info.status,
-            idempotency_key=key,
-            metadata={"booking_reference": booking.reference},
-        )
-        payment.full_clean()
-        payment.save()
-        ConsultationBooking.objects.filter(pk=booking.pk).update(payment_intent_id=info.id)
-        log_action(
-            payment,
-            "payments.payment.created",
-            data={"booking": booking.reference, "payment_intent_id": info.id, "amount": str(payment.amount)},
-        )
+            payment.full_clean()
+            payment.save()
+            ConsultationBooking.objects.filter(pk=plan.booking_id).update(payment_intent_id=info.id)
+            log_action(
+                payment,
+                "payments.payment.created",
+                data={"booking": plan.reference, "payment_intent_id": info.id, "amount": str(payment.amount)},
+            )
+    except PaymentNotRequired:
+        # Nobody will pay the PaymentIntent just made for a booking that no longer waits for it.
+        gateway.cancel_payment_intent(payment_intent_id=info.id, idempotency_key=f"{plan.key}-cancel")
+        raise
     return payment
 
 
@@ -190,10 +241,14 @@ def payment_apply_intent(*, info: IntentInfo, event_created: datetime | None = N
     and changes nothing else: the booking is not confirmed (RELIABILITY S-5). The flag is committed
     (no exception), so a webhook delivery records it too; :func:`payment_confirm_paid` answers 409
     :class:`PaymentMismatch` for a flagged payment. A payment that reaches ``succeeded`` is fulfilled
-    by :func:`payment_apply_succeeded`.
+    (:func:`payment_apply_succeeded`) in the SAME transaction as its status change: when confirming
+    the booking fails (a lock timeout), nothing is recorded and the next attempt starts afresh.
+    The charge's fee is read from Stripe before that transaction, an automatic refund sent after it.
     Raises :class:`payments.exceptions.PaymentNotFound` for a PaymentIntent we never created.
     """
     now = timezone.now()
+    charge_fee = _stripe_fee(info.charge_id) if info.status == PaymentStatus.SUCCEEDED else None
+    refund_due = False
     with transaction.atomic():
         payment = Payment.objects.select_for_update().filter(payment_intent_id=info.id).first()
         if payment is None:
@@ -230,8 +285,10 @@ def payment_apply_intent(*, info: IntentInfo, event_created: datetime | None = N
                 ConsultationBooking.objects.filter(pk=payment.booking_id, status=BookingStatus.PENDING_PAYMENT).update(
                     payment_status=BookingPaymentStatus.FAILED
                 )
-    if payment.status == PaymentStatus.SUCCEEDED:
-        payment_apply_succeeded(payment=payment)
+        if payment.status == PaymentStatus.SUCCEEDED:
+            refund_due = _fulfil(payment, charge_fee)
+    if refund_due:
+        _refund_unfulfillable(payment)
     return payment
 
 
@@ -273,10 +330,19 @@ def _fee_for(payment: Payment, charge_fee: Decimal | None) -> tuple[Decimal, str
     return Decimal("0.00"), "Stripe fee (balance transaction: none)"
 
 
-def payment_record_ledger(*, payment: Payment) -> None:
+def _stripe_fee(charge_id: str) -> Decimal | None:
+    """The charge's fee from Stripe, read before any transaction (``None``: no charge, or the fee
+    is already in the ledger so it is not needed)."""
+    if not charge_id or LedgerEntry.objects.filter(kind=LedgerKind.FEE, source_id=charge_id).exists():
+        return None
+    return get_gateway().retrieve_charge(charge_id).fee
+
+
+def payment_record_ledger(*, payment: Payment, charge_fee: Decimal | None = None) -> None:
     """The payment's ledger rows, once: ``payment`` (+amount, source = charge id) and ``fee``
-    (−fee from the charge's balance transaction; when Stripe reports none — localstripe — the
-    ``STRIPE_FEE_PERCENT``/``STRIPE_FEE_FIXED`` estimate, else 0, said so in the memo)."""
+    (−``charge_fee``, the fee of the charge's balance transaction as :func:`_stripe_fee` read it
+    from Stripe; when Stripe reports none — localstripe — the ``STRIPE_FEE_PERCENT``/``STRIPE_FEE_FIXED``
+    estimate, else 0, said so in the memo). Calls no vendor, so it may run inside a transaction."""
     source = payment.charge_id or payment.payment_intent_id
     occurred = payment.succeeded_at or timezone.now()
     booking = payment.booking
@@ -292,9 +358,6 @@ def payment_record_ledger(*, payment: Payment) -> None:
     )
     if LedgerEntry.objects.filter(kind=LedgerKind.FEE, source_id=source).exists():
         return
-    charge_fee = None
-    if payment.charge_id:
-        charge_fee = get_gateway().retrieve_charge(payment.charge_id).fee
     fee, memo = _fee_for(payment, charge_fee)
     ledger_record(
         kind=LedgerKind.FEE,
@@ -309,34 +372,32 @@ def payment_record_ledger(*, payment: Payment) -> None:
     Payment.objects.filter(pk=payment.pk).update(fee_amount=fee)
 
 
-def payment_apply_succeeded(*, payment: Payment) -> Payment:
-    """Fulfil a succeeded payment, once whatever calls it how often (webhook, page, hold-expiry task).
-
-    Records the ledger rows, then for a booking: ``pending_payment``, or cancelled only because its
-    hold expired (:func:`bookings.services.booking_revivable_by_payment`) → :func:`booking_confirm`
-    (the core re-checks the time under the consultant lock and confirms if it is still free); when
-    the booking can no longer be confirmed (time taken, or cancelled by the client, consultant or
-    staff) the payment is refunded in full automatically (key ``refund-<payment id>-auto``) and the
-    client is e-mailed. A confirmed booking is left alone.
-    """
-    from .refunds import refund_create
-
-    payment_record_ledger(payment=payment)
+def _fulfil(payment: Payment, charge_fee: Decimal | None) -> bool:
+    """The database part of fulfilling a succeeded payment (ledger, ``booking_confirm``); returns
+    whether the payment must be refunded because its booking can no longer be confirmed. Runs inside
+    the caller's transaction and calls no vendor."""
+    payment_record_ledger(payment=payment, charge_fee=charge_fee)
     if not payment.booking_id:
-        return payment
+        return False
     booking = ConsultationBooking.objects.get(pk=payment.booking_id)
     if booking.status == BookingStatus.PENDING_PAYMENT or booking_revivable_by_payment(booking):
         try:
-            booking_confirm(booking=booking, payment_intent_id=payment.payment_intent_id)
-            return payment
+            with transaction.atomic():
+                booking_confirm(booking=booking, payment_intent_id=payment.payment_intent_id)
+            return False
         except (BookingStateConflict, BookingUnavailable):
             booking.refresh_from_db()
     if booking.status == BookingStatus.CONFIRMED:
-        if booking.payment_intent_id == payment.payment_intent_id or not booking.payment_intent_id:
-            return payment
-    elif booking.status != BookingStatus.CANCELLED:
-        return payment
+        return not (booking.payment_intent_id == payment.payment_intent_id or not booking.payment_intent_id)
     # Paid for a time the client no longer holds (or a second PaymentIntent for a paid booking).
+    return booking.status == BookingStatus.CANCELLED
+
+
+def _refund_unfulfillable(payment: Payment) -> None:
+    """The automatic full refund of a payment whose booking cannot be confirmed (after commit of
+    the fulfilment, with no transaction open: it calls Stripe)."""
+    from .refunds import refund_create
+
     refund_create(
         payment=payment,
         reason=RefundReason.SLOT_TAKEN,
@@ -345,6 +406,24 @@ def payment_apply_succeeded(*, payment: Payment) -> Payment:
         "refunded automatically.",
         notify_client=True,
     )
+
+
+def payment_apply_succeeded(*, payment: Payment) -> Payment:
+    """Fulfil a succeeded payment, once whatever calls it how often (webhook, page, hold-expiry task).
+
+    Records the ledger rows, then for a booking: ``pending_payment``, or cancelled only because its
+    hold expired (:func:`bookings.services.booking_revivable_by_payment`) → :func:`booking_confirm`
+    (the core re-checks the time under the consultant lock and confirms if it is still free); when
+    the booking can no longer be confirmed (time taken, or cancelled by the client, consultant or
+    staff) the payment is refunded in full automatically (key ``refund-<payment id>-auto``) and the
+    client is e-mailed. A confirmed booking is left alone. Ledger and confirmation share one
+    transaction; the fee is read from Stripe before it and the refund sent after it.
+    """
+    charge_fee = _stripe_fee(payment.charge_id)
+    with transaction.atomic():
+        refund_due = _fulfil(payment, charge_fee)
+    if refund_due:
+        _refund_unfulfillable(payment)
     return payment
 
 

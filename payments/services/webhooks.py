@@ -2,13 +2,16 @@
 
 :func:`webhook_receive` (called by the views after the signature check) stores the event by
 ``(provider, event_id)`` — a duplicate finds the stored row — and enqueues :func:`webhook_process`
-after commit. Processing locks the event row, skips an event already ``processed``/``ignored``,
-runs the handler of its type (:data:`STRIPE_HANDLERS`, STYLE.md §9) and marks it, all in one
-transaction: a handler that fails (a lock timeout, Stripe unreachable) leaves no partial change,
-the row becomes ``failed`` and the provider's redelivery — or :func:`webhook_events_retry`
-(``manage.py process_webhook_events``, cron) — processes it again. Handlers never trust the
-payload: they re-fetch the object from Stripe and apply its current state with idempotent services,
-so repeated or out-of-order events end in Stripe's state (RELIABILITY S-3, S-4, S-10, S-11).
+after commit. Processing claims the event (a lease, under its row lock) unless it is already
+``processed``/``ignored`` or another worker holds it, runs the handler of its type
+(:data:`STRIPE_HANDLERS`, STYLE.md §9) with NO transaction open — handlers call Stripe, and no
+vendor is called while a transaction holds locks (``magnetiq.vendors``) — and then marks it. A
+handler that fails (a lock timeout, Stripe unreachable) makes the row ``failed`` and the provider's
+redelivery — or :func:`webhook_events_retry` (``manage.py process_webhook_events``, cron) —
+processes it again. Handlers never trust the payload: they re-fetch the object from Stripe and apply
+its current state with idempotent, forward-only services (each in its own short transaction), so
+repeated, out-of-order or half-applied events end in Stripe's state (RELIABILITY S-3, S-4, S-6,
+S-10, S-11).
 """
 
 from __future__ import annotations
@@ -78,41 +81,51 @@ def webhook_receive(
     return event, created
 
 
-def webhook_process(*, event_pk: int) -> WebhookEvent:
-    """Apply one stored event exactly once (see the module docstring). Returns the event as stored;
-    a handler error is recorded on the row (``failed``, ``error``, ``attempts`` + 1), not raised."""
-    try:
-        with transaction.atomic():
-            event = WebhookEvent.objects.select_for_update().get(pk=event_pk)
-            if event.status in (WebhookStatus.PROCESSED, WebhookStatus.IGNORED):
-                return event
-            handler = HANDLERS.get(event.provider, {}).get(event.type)
+def webhook_process(*, event_pk: int, claimed: bool = False) -> WebhookEvent:
+    """Apply one stored event (see the module docstring). Returns the event as stored afterwards;
+    a handler error is recorded on the row (``failed``, ``error``, ``attempts`` + 1), not raised.
+
+    ``claimed``: the caller holds the event's lease already (:func:`webhook_events_retry`). Without
+    it, an event another worker is applying right now (its lease still running) is left to that
+    worker and returned as it is.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        event = WebhookEvent.objects.select_for_update().get(pk=event_pk)
+        if event.status in (WebhookStatus.PROCESSED, WebhookStatus.IGNORED):
+            return event
+        handler = HANDLERS.get(event.provider, {}).get(event.type)
+        if handler is None:
             event.attempts += 1
-            event.status = WebhookStatus.IGNORED if handler is None else WebhookStatus.PROCESSED
-            if handler is not None:
-                try:
-                    with transaction.atomic():
-                        handler(event)
-                except (PaymentNotFound, PaymentMismatch) as exc:
-                    # Not ours (another integration's PaymentIntent) or a mismatch: a redelivery
-                    # would not change it, so it is recorded, not retried.
-                    event.status = WebhookStatus.IGNORED
-                    event.error = f"{type(exc).__name__}: {exc.message}"
-            event.processed_at = timezone.now()
+            event.status = WebhookStatus.IGNORED
+            event.processed_at = now
             event.claimed_until = None
-            if event.status == WebhookStatus.PROCESSED:
-                event.error = ""
             event.save()
             return event
+        if not claimed and event.claimed_until is not None and event.claimed_until > now:
+            return event
+        WebhookEvent.objects.filter(pk=event_pk).update(claimed_until=now + CLAIM_LEASE)
+    # The handler re-fetches from Stripe, so it runs with no transaction open; each service it calls
+    # records its part in its own short transaction, idempotently and forward only, so a handler that
+    # fails half-way is completed by the next attempt.
+    status, error = WebhookStatus.PROCESSED, ""
+    try:
+        handler(event)
+    except (PaymentNotFound, PaymentMismatch) as exc:
+        # Not ours (another integration's PaymentIntent) or a mismatch: a redelivery would not
+        # change it, so it is recorded, not retried.
+        status, error = WebhookStatus.IGNORED, f"{type(exc).__name__}: {exc.message}"
     except Exception as exc:
         logger.exception("Webhook event %s failed", event_pk)
-        WebhookEvent.objects.filter(pk=event_pk).exclude(status=WebhookStatus.PROCESSED).update(
-            status=WebhookStatus.FAILED,
-            attempts=F("attempts") + 1,
-            error=f"{type(exc).__name__}: {exc}"[:2000],
-            claimed_until=None,
-        )
-        return WebhookEvent.objects.get(pk=event_pk)
+        status, error = WebhookStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+    WebhookEvent.objects.filter(pk=event_pk).exclude(status=WebhookStatus.PROCESSED).update(
+        status=status,
+        attempts=F("attempts") + 1,
+        error=error,
+        processed_at=None if status == WebhookStatus.FAILED else timezone.now(),
+        claimed_until=None,
+    )
+    return WebhookEvent.objects.get(pk=event_pk)
 
 
 @dataclass
@@ -166,7 +179,7 @@ def webhook_events_retry(
         if not webhook_event_claim(event_pk=pk, max_attempts=max_attempts):
             counts.skipped += 1
             continue
-        event = webhook_process(event_pk=pk)
+        event = webhook_process(event_pk=pk, claimed=True)
         if event.status == WebhookStatus.PROCESSED:
             counts.processed += 1
         elif event.status == WebhookStatus.IGNORED:
