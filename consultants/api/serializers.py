@@ -134,6 +134,9 @@ class PublicConsultantCardSerializer(serializers.ModelSerializer):
 
     url = serializers.CharField(source="get_absolute_url", read_only=True)
     full_name = serializers.CharField(read_only=True)
+    # Declared: a read-only field built from the model's blank URLField loses allow_blank, and the
+    # schema would then promise a URI where a consultant without a photo has "".
+    profile_image_url = serializers.URLField(read_only=True, allow_blank=True)
 
     class Meta:
         model = Consultant

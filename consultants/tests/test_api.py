@@ -506,3 +506,14 @@ def test_public_lists_run_constant_queries(api_client, path):
         return len(queries)
 
     assert count_for(5) == count_for(200)
+
+
+def test_public_profile_without_photo_matches_the_schema(api_client):
+    """A consultant without a photo is served ``profile_image_url: ""``; the schema allows it (it said URI only)."""
+    consultant = ConsultantFactory(profile_image_url="")
+    served = api_client.get(f"{PUBLIC}/{consultant.pk}").json()["data"]
+    assert served["profile_image_url"] == ""
+    schemas = api_client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    for name in ("PublicConsultantCard", "PublicConsultantDetail"):
+        field = schemas[name]["properties"]["profile_image_url"]
+        assert field["oneOf"] == [{"type": "string", "format": "uri"}, {"type": "string", "maxLength": 0}]
