@@ -17,7 +17,6 @@ from csp import constants
 from csp.middleware import CSPMiddleware as BaseCSPMiddleware
 from csp.middleware import PolicyParts
 from django.http import HttpRequest, HttpResponseBase
-from django.urls import reverse
 
 INLINE_STYLES = {"style-src": [constants.SELF, constants.UNSAFE_INLINE], "style-src-attr": None}
 ADMIN_POLICY = INLINE_STYLES
@@ -32,6 +31,7 @@ class CSPMiddleware(BaseCSPMiddleware):
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
     ) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
-        if not report_only and request.path_info.startswith(reverse("admin:index")):
+        match = getattr(request, "resolver_match", None)
+        if not report_only and match is not None and "admin" in match.namespaces:
             parts.replace = {**ADMIN_POLICY, **(parts.replace or {})}
         return parts
