@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 import time_machine
@@ -14,7 +15,7 @@ from bookings.services import bookings_release_expired_holds
 from payments.exceptions import PaymentDeclined, PaymentNotCompleted, PaymentNotRequired
 from payments.models import LedgerEntry, Payment, PaymentStatus, Refund, RefundReason, RefundStatus
 from payments.services import payment_confirm_card, payment_confirm_paid, payment_create_for_booking
-from payments.stripe_gateway import get_gateway
+from payments.stripe_gateway import StripeGateway, get_gateway
 
 from .conftest import hold
 
@@ -288,3 +289,26 @@ def test_a_payment_for_a_booking_the_client_cancelled_is_refunded_not_revived(
     held_booking.refresh_from_db()
     assert (held_booking.status, held_booking.cancelled_by) == (BookingStatus.CANCELLED, "client")
     assert Refund.objects.get().amount == Decimal("100.00")
+
+
+@pytest.mark.django_db
+def test_a_booking_cancelled_while_stripe_creates_the_intent_gets_no_payment_and_the_intent_is_canceled(
+    localstripe, held_booking
+):
+    real_create = StripeGateway.create_payment_intent
+    made = []
+
+    def create_then_cancel_booking(self, **kwargs):
+        info = real_create(self, **kwargs)
+        made.append(info.id)
+        # Another request cancels the booking between the Stripe call and the recording.
+        ConsultationBooking.objects.filter(pk=held_booking.pk).update(status=BookingStatus.CANCELLED)
+        return info
+
+    with (
+        mock.patch.object(StripeGateway, "create_payment_intent", create_then_cancel_booking),
+        pytest.raises(PaymentNotRequired),
+    ):
+        payment_create_for_booking(booking=held_booking)
+    assert Payment.objects.count() == 0
+    assert get_gateway().retrieve_payment_intent(made[0]).status == "canceled"

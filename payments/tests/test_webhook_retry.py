@@ -16,7 +16,7 @@ from django.utils import timezone
 from bookings.models import BookingStatus
 from payments.models import LedgerEntry, Payment, PaymentStatus, WebhookEvent, WebhookStatus
 from payments.services import payment_create_for_booking
-from payments.services.webhooks import webhook_event_claim, webhook_receive
+from payments.services.webhooks import webhook_event_claim, webhook_process, webhook_receive
 from payments.tasks import process_webhook_events_task
 
 from .conftest import hold, next_slot
@@ -160,6 +160,16 @@ class TestCommand:
         assert_nothing_applied(paid)
         with time_machine.travel(timezone.now() + timedelta(minutes=11)):
             assert run()[1].startswith("processed 1,")
+        assert_applied_once(paid)
+
+    def test_a_delivery_leaves_an_event_another_worker_is_applying_to_it(self, paid):
+        event = receive_failing(paid)
+        assert webhook_event_claim(event_pk=event.pk, max_attempts=5) is True
+        again = webhook_process(event_pk=event.pk)
+        assert (again.status, again.attempts) == (WebhookStatus.FAILED, 1)
+        assert_nothing_applied(paid)
+        done = webhook_process(event_pk=event.pk, claimed=True)
+        assert (done.status, done.attempts, done.claimed_until) == (WebhookStatus.PROCESSED, 2, None)
         assert_applied_once(paid)
 
     @pytest.mark.parametrize("args", [("--limit", "0"), ("--max-attempts", "0")])
