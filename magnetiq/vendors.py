@@ -51,7 +51,8 @@ def open_transaction_aliases() -> list[str]:
         if connection.in_atomic_block:
             if any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
                 aliases.append(connection.alias)
-        elif connection.connection is not None and not connection.get_autocommit():
+        # The wrapper's own flag, not get_autocommit(): that would open a connection just to ask.
+        elif connection.connection is not None and not connection.autocommit:
             aliases.append(connection.alias)
     return aliases
 

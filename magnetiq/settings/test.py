@@ -26,6 +26,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 SIMPLE_JWT = {**SIMPLE_JWT}
 SIMPLE_JWT["SIGNING_KEY"], SIMPLE_JWT["VERIFYING_KEY"] = generate_pem_pair()
 API_DOCS_PUBLIC = True
+# Vendor retries back off for real in production; tests of unreachable vendors need not wait.
+VENDOR_RETRY_BACKOFF_SECONDS = 0.01
 # Other apps' tests sign staff in with force_login; accounts/tests/test_mfa*.py switch enforcement on.
 STAFF_MFA_REQUIRED_ROLES: list[str] = []
 # Static files come from the finders in tests; no collectstatic run is needed.
