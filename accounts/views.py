@@ -2,6 +2,7 @@
 (``PASSWORD_RESET_URL``, default ``/accounts/reset-password/<uid>/<token>/``), and the admin's
 login, which hands a right password to allauth's login flow so the MFA step cannot be skipped."""
 
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.utils import perform_login
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -72,6 +73,10 @@ class StaffAdminLoginView(LoginView):
 
     def form_valid(self, form):
         user = form.get_user()
+        # Recorded as allauth's password login does, and as a reauthentication: the password was
+        # given this instant, so enrolling the second factor the middleware sends an enforced role to
+        # does not ask for it again (allauth's REAUTHENTICATION_TIMEOUT still applies afterwards).
+        record_authentication(self.request, user, method="password", email=user.email, reauthenticated=True)
         return perform_login(self.request, user, redirect_url=self.get_success_url(), email=user.email)
 
 
