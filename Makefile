@@ -46,7 +46,9 @@ setup: install
 
 ## run: everything a fresh machine needs, then serve http://$(HOST):$(PORT) with the task worker.
 # Without STRIPE_SECRET_KEY (environment or .env) the checkout runs against localstripe on :8420
-# (Stripe's test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined).
+# (Stripe's test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined), and the vendors
+# that would otherwise answer "not configured" (Stripe Connect and subscriptions, Odoo, PayPal) are
+# answered by local stand-ins with recorded responses (fuzz/standins.py), unless .env configures them.
 LOCALSTRIPE_PORT ?= 8420
 NO_STRIPE_KEY = [ -z "$$STRIPE_SECRET_KEY" ] && ! grep -qs '^STRIPE_SECRET_KEY=.' .env
 # localstripe's own script listens on every interface; serve its app on loopback only (keeps its
@@ -63,10 +65,11 @@ run: setup
 	@trap 'kill 0' INT TERM EXIT; \
 	if $(NO_STRIPE_KEY); then \
 		echo "No STRIPE_SECRET_KEY: payments go to localstripe on 127.0.0.1:$(LOCALSTRIPE_PORT) (test card 4242 4242 4242 4242)"; \
-		mkdir -p var; $(LOCALSTRIPE) $(LOCALSTRIPE_PORT) >var/localstripe.log 2>&1 & \
-		export STRIPE_SECRET_KEY=sk_test_localstripe STRIPE_PUBLISHABLE_KEY=pk_test_localstripe \
-			STRIPE_WEBHOOK_SECRET=whsec_localstripe STRIPE_API_BASE=http://127.0.0.1:$(LOCALSTRIPE_PORT) \
-			STRIPE_JS_URL=http://127.0.0.1:$(LOCALSTRIPE_PORT)/js.stripe.com/v3/; \
+		mkdir -p var; rm -f var/standins.env; $(LOCALSTRIPE) $(LOCALSTRIPE_PORT) >var/localstripe.log 2>&1 & \
+		$(PY) -m fuzz.standins --localstripe http://127.0.0.1:$(LOCALSTRIPE_PORT) --env-file var/standins.env & \
+		for i in $$(seq 100); do [ -f var/standins.env ] && break; sleep 0.1; done; \
+		[ -f var/standins.env ] || { echo "The vendor stand-ins did not start."; exit 1; }; \
+		set -a; . var/standins.env; set +a; \
 	fi; \
 	$(PY) manage.py db_worker & \
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)

@@ -9,8 +9,13 @@ everything else. Each stand-in answers any request it has no recording for with 
 "not found" shape, so an unexpected call reaches the app as a vendor 404, never as a hang.
 """
 
+import argparse
 import json
+import os
 import re
+import shlex
+import signal
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -114,37 +119,99 @@ def _stripe_facade(localstripe_url: str) -> Callable[[Request], Reply]:
     return respond
 
 
-def start(stack: ExitStack, localstripe_url: str) -> dict[str, str]:
-    """Open the stand-ins on free loopback ports (closed when ``stack`` closes) and return the
-    environment that points the app at them: ``{"STRIPE_API_BASE": "http://127.0.0.1:…", …}``."""
+#: Every vendor a stand-in exists for; ``make run`` uses :data:`DEV_VENDORS`.
+VENDORS = ("stripe", "zoom", "openalex", "odoo", "paypal")
+#: The stand-ins of ``make run``: the vendors whose absence makes an endpoint answer 503 ("not
+#: configured"). Zoom and OpenAlex work without configuration (the consultant's own meeting room;
+#: OpenAlex's public API), so development keeps their real behaviour.
+DEV_VENDORS = ("stripe", "odoo", "paypal")
+#: The variable whose presence (environment or ``.env``) means a vendor is really configured.
+CONFIGURED_BY = {"stripe": "STRIPE_SECRET_KEY", "odoo": "ODOO_URL", "paypal": "PAYPAL_CLIENT_ID"}
+
+
+def start(stack: ExitStack, localstripe_url: str, vendors: tuple[str, ...] = VENDORS) -> dict[str, str]:
+    """Open the stand-ins of ``vendors`` on free loopback ports (closed when ``stack`` closes) and
+    return the environment that points the app at them: ``{"STRIPE_API_BASE": "http://127.0.0.1:…",
+    …}``."""
 
     def serve(respond: Callable[[Request], Reply]) -> str:
         return stack.enter_context(ReplayServer(respond)).url
 
-    stripe = serve(_stripe_facade(localstripe_url))
-    zoom = serve(_router(ZOOM_ROUTES, b'{"code": 3001, "message": "Meeting does not exist."}'))
-    openalex = serve(_router(OPENALEX_ROUTES, b'{"error": "Not found"}'))
-    odoo = serve(_router(ODOO_ROUTES, b'{"name": "werkzeug.exceptions.NotFound", "message": "Not Found"}'))
-    paypal = serve(_paypal)
-    return {
-        "STRIPE_SECRET_KEY": "sk_test_localstripe",
-        "STRIPE_PUBLISHABLE_KEY": "pk_test_localstripe",
-        "STRIPE_WEBHOOK_SECRET": "whsec_localstripe",
-        "STRIPE_API_BASE": stripe,
-        "STRIPE_JS_URL": f"{localstripe_url}/js.stripe.com/v3/",
-        "STRIPE_SUBSCRIPTION_PRICE_ID": "price_fuzz",
-        "ZOOM_ACCOUNT_ID": "fuzz-account",
-        "ZOOM_CLIENT_ID": "fuzz-client",
-        "ZOOM_CLIENT_SECRET": "fuzz-secret",
-        "ZOOM_OAUTH_URL": f"{zoom}/oauth/token",
-        "ZOOM_API_URL": f"{zoom}/v2",
-        "OPENALEX_BASE_URL": openalex,
-        "OPENALEX_MAILTO": "fuzz@magnetiq.local",
-        "ODOO_URL": odoo,
-        "ODOO_DATABASE": "magnetiq-fuzz",
-        "ODOO_API_KEY": "fuzz-api-key",
-        "PAYPAL_API_BASE": paypal,
-        "PAYPAL_CLIENT_ID": "fuzz-client",
-        "PAYPAL_CLIENT_SECRET": "fuzz-secret",
-        "PAYPAL_WEBHOOK_ID": "WH-FUZZ",
-    }
+    environment: dict[str, str] = {}
+    if "stripe" in vendors:
+        environment |= {
+            "STRIPE_SECRET_KEY": "sk_test_localstripe",
+            "STRIPE_PUBLISHABLE_KEY": "pk_test_localstripe",
+            "STRIPE_WEBHOOK_SECRET": "whsec_localstripe",
+            "STRIPE_API_BASE": serve(_stripe_facade(localstripe_url)),
+            "STRIPE_JS_URL": f"{localstripe_url}/js.stripe.com/v3/",
+            "STRIPE_SUBSCRIPTION_PRICE_ID": "price_fuzz",
+        }
+    if "zoom" in vendors:
+        zoom = serve(_router(ZOOM_ROUTES, b'{"code": 3001, "message": "Meeting does not exist."}'))
+        environment |= {
+            "ZOOM_ACCOUNT_ID": "fuzz-account",
+            "ZOOM_CLIENT_ID": "fuzz-client",
+            "ZOOM_CLIENT_SECRET": "fuzz-secret",
+            "ZOOM_OAUTH_URL": f"{zoom}/oauth/token",
+            "ZOOM_API_URL": f"{zoom}/v2",
+        }
+    if "openalex" in vendors:
+        environment |= {
+            "OPENALEX_BASE_URL": serve(_router(OPENALEX_ROUTES, b'{"error": "Not found"}')),
+            "OPENALEX_MAILTO": "fuzz@magnetiq.local",
+        }
+    if "odoo" in vendors:
+        odoo_not_found = b'{"name": "werkzeug.exceptions.NotFound", "message": "Not Found"}'
+        environment |= {
+            "ODOO_URL": serve(_router(ODOO_ROUTES, odoo_not_found)),
+            "ODOO_DATABASE": "magnetiq-fuzz",
+            "ODOO_API_KEY": "fuzz-api-key",
+        }
+    if "paypal" in vendors:
+        environment |= {
+            "PAYPAL_API_BASE": serve(_paypal),
+            "PAYPAL_CLIENT_ID": "fuzz-client",
+            "PAYPAL_CLIENT_SECRET": "fuzz-secret",
+            "PAYPAL_WEBHOOK_ID": "WH-FUZZ",
+        }
+    return environment
+
+
+def unconfigured(vendors: tuple[str, ...], dotenv: Path) -> tuple[str, ...]:
+    """The ``vendors`` whose :data:`CONFIGURED_BY` variable is set neither in the environment nor
+    in ``dotenv`` (the project's ``.env``): a real configuration is never replaced by a stand-in."""
+    configured = set(os.environ)
+    if dotenv.exists():
+        configured |= {
+            line.split("=", 1)[0].strip()
+            for line in dotenv.read_text().splitlines()
+            if "=" in line and not line.lstrip().startswith("#") and line.split("=", 1)[1].strip()
+        }
+    return tuple(vendor for vendor in vendors if CONFIGURED_BY.get(vendor) not in configured)
+
+
+def main() -> None:
+    """``python -m fuzz.standins --localstripe URL --env-file PATH``: serve the development
+    stand-ins (:data:`DEV_VENDORS` not configured in the environment or ``.env``) until stopped, after
+    writing the variables that point the app at them to PATH (``KEY=value`` lines for ``set -a; .``).
+    ``make run`` starts it beside localstripe."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--localstripe", required=True, help="localstripe's base URL")
+    parser.add_argument("--env-file", required=True, type=Path)
+    options = parser.parse_args()
+    stopped = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopped.set())
+    with ExitStack() as stack:
+        vendors = unconfigured(DEV_VENDORS, ROOT / ".env")
+        environment = start(stack, options.localstripe.rstrip("/"), vendors)
+        partial = options.env_file.with_suffix(".partial")
+        partial.write_text("".join(f"{name}={shlex.quote(value)}\n" for name, value in environment.items()))
+        partial.replace(options.env_file)  # whole or absent: make run waits for it
+        print(f"Stand-ins for {', '.join(vendors) or 'no vendor'} on loopback.", flush=True)
+        stopped.wait()
+
+
+if __name__ == "__main__":
+    main()
