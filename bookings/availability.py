@@ -1,6 +1,6 @@
 """Free slots of a consultant, computed in UTC from the weekly schedule in the consultant's zone.
 
-The rules (issue 3 "Availability"), in order:
+The rules, in order:
 
 1. the weekly :class:`~bookings.models.AvailabilityRule` intervals of each local date of the
    consultant, plus ``extra`` overrides, minus ``unavailable`` overrides (whole day or a window);

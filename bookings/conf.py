@@ -2,7 +2,7 @@
 
 Keys (all optional):
 
-- ``MIN_NOTICE_HOURS`` (12): the earliest slot starts this long after now (issue 3 "Availability").
+- ``MIN_NOTICE_HOURS`` (12): the earliest slot starts this long after now.
 - ``WINDOW_DAYS`` (60): the latest slot starts within this many days of now.
 - ``HOLD_MINUTES`` (15): how long a ``pending_payment`` booking holds its slot.
 - ``GUEST_CHANGE_CUTOFF_HOURS`` (24): guests may cancel or reschedule until this long before the

@@ -1,4 +1,4 @@
-"""Meeting links of bookings, through a small provider interface (issue 3 "Meetings").
+"""Meeting links of bookings, through a small provider interface.
 
 Providers:
 

@@ -7,7 +7,7 @@ rows; ``Consultant.availability_schedule`` (JSON) is not read.
 
 One consultant, one time: :class:`ConsultationBooking` has a partial unique constraint on
 ``(consultant, start)`` for the active statuses, the last line behind the locked re-check in
-``bookings.services`` (shared/RELIABILITY.md C-1, C-3). On PostgreSQL an exclusion constraint
+``bookings.services`` (RELIABILITY C-1, C-3 in docs/reliability.md). On PostgreSQL an exclusion constraint
 ``booking_no_active_overlap`` (migration 0004, raw SQL, not in the model state) also refuses active
 bookings of one consultant whose ``[start, end)`` ranges overlap with different starts (C-5).
 """

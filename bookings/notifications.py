@@ -1,8 +1,8 @@
 """The e-mails (and other after-commit side effects) of bookings, each done at most once.
 
 Receivers of ``bookings.signals`` (sent after commit) only enqueue django-tasks tasks that take ids;
-every task is idempotent because it claims its work before doing it (issue 3 "Notifications",
-STYLE.md §11):
+every task is idempotent because it claims its work before doing it (side effects after
+commit; tasks take ids):
 
 - the confirmation and the reminders by a conditional UPDATE of the booking's ``*_sent_at`` field
   from NULL (``filter(pk=…, confirmation_sent_at__isnull=True).update(…) == 1``);

@@ -1,6 +1,6 @@
 """Every write to bookings: create, confirm, cancel, reschedule, complete, no-show, staff status.
 
-One consultant, one time (issue 3, shared/RELIABILITY.md C-1…C-4): every service that takes a time
+One consultant, one time (RELIABILITY C-1…C-4, docs/reliability.md): every service that takes a time
 runs inside ``transaction.atomic()``, first locks the consultant row (``select_for_update``: real on
 PostgreSQL; on SQLite the IMMEDIATE transaction already serialises writers), frees expired holds of
 that consultant, re-checks the time with :func:`bookings.availability.consultant_has_free_slot` and
@@ -330,7 +330,7 @@ def booking_confirm(
     Re-checks the time under the consultant lock: an unexpired hold still owns it; an expired one
     (not yet released) is confirmed only if the time is still free. A hold already released by
     expiry (cancelled by ``system``, unpaid) is revived the same way when ``payment_intent_id`` is
-    given — a succeeded payment that arrived late (issue 4: "confirms the booking if the time is
+    given — a succeeded payment that arrived late ("confirms the booking if the time is
     still free"). Confirming a confirmed booking returns it unchanged (idempotent). Raises
     :class:`BookingStateConflict` (cancelled by a person, completed, …, or an expired hold without a
     payment: payments must refund) or :class:`BookingUnavailable` (the time is taken meanwhile).

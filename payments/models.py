@@ -1,5 +1,5 @@
 """Money: payments (Stripe PaymentIntents), the webhook inbox, refunds, disputes, the ledger and
-subscriptions (spec 000 "Payment Processing", spec 004 "Payment Integration"; issue 4).
+subscriptions (spec 000 "Payment Processing", spec 004 "Payment Integration").
 
 Amounts are ``Decimal`` in major units (``150.00``) with an ISO currency code; the conversion to
 Stripe's minor units happens in :mod:`payments.stripe_gateway` only.

@@ -1,4 +1,4 @@
-"""The automatic refund policy on cancellation (issue 4 "Refunds, disputes, reports").
+"""The automatic refund policy on cancellation.
 
 A cancelled booking's succeeded payments are refunded in FULL automatically when
 

@@ -576,7 +576,7 @@ def get_gateway() -> StripeGateway:
 
 
 # --- Stripe Connect (payouts app): Express accounts, account links, transfers -------------------
-# Appended for ``payouts`` (issue 4 "Consultant payment set-up and payouts"). localstripe has no
+# For ``payouts`` (Connect accounts, account links, transfers). localstripe has no
 # Connect: these calls are tested against recorded Stripe responses (payouts/tests/fixtures/stripe).
 
 

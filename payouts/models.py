@@ -1,4 +1,4 @@
-"""Consultant payouts (spec 000 ``ConsultantPayout``) and the bookings each one pays (issue 4).
+"""Consultant payouts (spec 000 ``ConsultantPayout``) and the bookings each one pays.
 
 The consultant's payment set-up and KYC state live on :class:`consultants.models.Consultant`
 (``payment_setup_status``, ``kyc_status``, ``stripe_account_id``); :class:`ConsultantPaymentAccount`

@@ -1,5 +1,4 @@
-"""Keep each consultant's totals (sessions held, revenue) in step with bookings and refunds
-(issue 4: "Consultant totals stay in step"): every change that can move them enqueues a recount
+"""Keep each consultant's totals (sessions held, revenue) in step with bookings and refunds: every change that can move them enqueues a recount
 after the transaction commits."""
 
 from django.db import transaction

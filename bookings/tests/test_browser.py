@@ -1,4 +1,4 @@
-"""Must show (issue 3): a visitor books a consultant through the pages in headless Chromium, gets the
+"""A visitor books a consultant through the pages in headless Chromium, gets the
 confirmation e-mail with its calendar invite, then reschedules and cancels from the manage page.
 
 The schedule is made relative to the real clock (the live server runs in another thread): the

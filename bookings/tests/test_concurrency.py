@@ -1,4 +1,4 @@
-"""C-1 and C-2 of shared/RELIABILITY.md with real parallel HTTP requests against the live server.
+"""RELIABILITY C-1 and C-2 (docs/reliability.md) with real parallel HTTP requests against the live server.
 
 The test database is a SQLite file (WAL, IMMEDIATE transactions) or PostgreSQL (``DATABASE_URL``);
 ``transaction=True`` so each request commits for real and the threads race on the same rows.

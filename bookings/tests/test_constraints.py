@@ -1,4 +1,4 @@
-"""C-5 of shared/RELIABILITY.md: one consultant, no overlapping active bookings, even with different starts.
+"""RELIABILITY C-5 (docs/reliability.md): one consultant, no overlapping active bookings, even with different starts.
 
 On PostgreSQL the exclusion constraint ``booking_no_active_overlap`` (migration 0004) refuses them in
 the database; on SQLite that migration does nothing and the locked re-check of ``bookings.services``

@@ -298,7 +298,7 @@ class SessionListCreateView(generics.ListAPIView):
     """``GET``: the caller's sessions (see module docstring), latest start first, paginated.
     ``POST``: book a session (spec 004 "Create Session") → 201 with the session; 409
     ``BOOKING_UNAVAILABLE`` when the time is not free, 404 for an unknown researcher or paper, 422 for
-    bad fields. Priced sessions wait in ``pending_payment`` (payment is issue 4)."""
+    bad fields. Priced sessions wait in ``pending_payment`` (see payments.services.checkout)."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = SessionSerializer

@@ -101,7 +101,7 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-# SQLite in WAL mode with IMMEDIATE transactions and a busy timeout (shared/RELIABILITY.md:
+# SQLite in WAL mode with IMMEDIATE transactions and a busy timeout (docs/decisions.md:
 # DEFERRED transactions fail with "database is locked" under concurrent writers).
 # DATABASE_URL switches to PostgreSQL.
 SQLITE_OPTIONS = {

@@ -1,4 +1,4 @@
-"""GDPR erasure across apps (issue 5 Must-show): a lead who downloaded a whitepaper and registered
+"""GDPR erasure across apps: a lead who downloaded a whitepaper and registered
 for a webinar is erased; afterwards no table in the database holds their e-mail, name, company,
 phone or IP. Each app erases its own copies through ``leads.signals.lead_erased``."""
 

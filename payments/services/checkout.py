@@ -1,6 +1,6 @@
 """Paying a booking: create the PaymentIntent with the hold, confirm a card, apply Stripe's state.
 
-Flow (issue 4 "Stripe, for real"): a priced booking is held (``pending_payment`` until
+Flow: a priced booking is held (``pending_payment`` until
 ``hold_expires_at``) → :func:`payment_create_for_booking` creates one PaymentIntent (idempotency key
 ``booking-<reference>-pi-v<attempt>``) and returns the :class:`Payment` with its ``client_secret`` →
 the card is confirmed (Stripe.js, or :func:`payment_confirm_card` server-side) → whoever learns of

@@ -67,7 +67,7 @@ def dispute_resolve(*, dispute: Dispute, resolution: str, notes: str = "", actor
 
 def bookings_with_open_disputes() -> models.QuerySet[ConsultationBooking]:
     """Bookings one of whose payments has a dispute Stripe still has open (the payouts skip these,
-    issue 4: "an open dispute holds back the consultant's payout for that booking")."""
+    the rule: "an open dispute holds back the consultant's payout for that booking")."""
     return ConsultationBooking.objects.filter(
         pk__in=Dispute.objects.open().filter(payment__booking__isnull=False).values("payment__booking_id")
     )

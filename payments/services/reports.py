@@ -1,5 +1,4 @@
-"""Financial reports read from the ledger only (spec 000 "Financial Reporting"; issue 4 "Refunds,
-disputes, reports").
+"""Financial reports read from the ledger only (spec 000 "Financial Reporting").
 
 Every figure is a sum of :class:`payments.models.LedgerEntry` rows, never of payments or refunds,
 so the daily, monthly and tax reports add up to the same totals by construction:

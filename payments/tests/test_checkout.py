@@ -1,4 +1,4 @@
-"""Paying a booking with the real stripe SDK against localstripe (issue 4 Must-show)."""
+"""Paying a booking with the real stripe SDK against localstripe."""
 
 from datetime import timedelta
 from decimal import Decimal

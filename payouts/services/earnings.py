@@ -13,8 +13,8 @@ Per session (amounts rounded ROUND_HALF_UP to cents, spec 000 ``ConsultantPayout
     net       = collected − fee − tax
 
 A session is *payable* when its booking is ``completed`` with a ``succeeded`` payment and it is not
-held back. It is held back while a dispute on it is open (issue 4: "an open dispute holds back the
-consultant's payout for that booking"), while a refund of it is still in flight (its amount is not
+held back. It is held back while a dispute on it is open (an open dispute holds back the
+consultant's payout for that booking), while a refund of it is still in flight (its amount is not
 known yet), or when the ledger has no payment row for it yet.
 """
 

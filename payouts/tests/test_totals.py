@@ -1,4 +1,4 @@
-"""Consultant totals stay in step (issue 4): completing a paid session and refunding it move
+"""Consultant totals stay in step: completing a paid session and refunding it move
 ``total_consultations`` and ``total_revenue`` at once, without waiting for a payout run."""
 
 from datetime import UTC, datetime

@@ -1,4 +1,4 @@
-"""``manage.py run_payouts --period 2026-11 [--execute] [--consultant SLUG]`` (issue 4, cron monthly).
+"""``manage.py run_payouts --period 2026-11 [--execute] [--consultant SLUG]`` (cron, monthly).
 
 Builds one pending payout per consultant and currency for the month (idempotent: a second run
 prints ``unchanged``); with ``--execute`` sends every pending Stripe payout of the period as a
