@@ -1,5 +1,5 @@
-"""Keep each consultant's totals (sessions held, revenue) in step with bookings and refunds: every change that can move them enqueues a recount
-after the transaction commits."""
+"""Keep each consultant's totals (sessions held, revenue) in step with bookings and refunds: every
+change that can move them enqueues a recount after the transaction commits."""
 
 from django.db import transaction
 from django.db.models.signals import post_save
