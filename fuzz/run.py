@@ -45,15 +45,18 @@ OUT = ROOT / "var" / "fuzz"
 PYTHON = sys.executable
 ST = str(Path(sys.executable).with_name("st"))
 IDENTITIES = ("anonymous", "client", "super_admin")
-#: Checks of every response: no 5xx, and the response matches the schema (status code documented,
-#: content type, headers, body). Schemathesis' other checks (negative_data_rejection etc.) judge
-#: the API design, not crashes, and are left to a separate review.
+#: Checks of every response: no 5xx, the response matches the schema (status code documented,
+#: content type, headers, body), and an operation that declares authentication refuses a request
+#: without it or with a broken token (``ignored_auth``, RELIABILITY A-16). Schemathesis' other
+#: checks (negative_data_rejection etc.) judge the API design, not crashes, and are left to a
+#: separate review.
 CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
     "content_type_conformance",
     "response_headers_conformance",
     "response_schema_conformance",
+    "ignored_auth",
 )
 #: Schemathesis' phases by default. The coverage phase (every boundary and invalid value the schema
 #: allows: 100-600 requests per operation, over 20 000 per identity) takes far longer than CI's
