@@ -30,6 +30,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
+from bookings.access import check_may_change
 from bookings.availability import day_slots
 from bookings.models import BookingType, ConsultationBooking
 from bookings.services import booking_cancel
@@ -359,9 +360,7 @@ class SessionCancelView(APIView):
     def post(self, request, reference: str):
         booking = _session(request.user, reference)
         user = request.user
-        own = booking.client_user_id == user.pk or booking.consultant.user_id == user.pk
-        if not own and not user.has_perm("bookings.change_consultationbooking"):
-            raise PermissionDenied("Only the client, the researcher or booking staff may cancel this session.")
+        check_may_change(booking, user=user, token=None)
         payload = SessionCancelInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         booking = booking_cancel(booking=booking, actor=user, reason=payload.validated_data["reason"])

@@ -191,6 +191,8 @@ def test_view_only_staff_cannot_cancel(api_client, sessions):
     staff = make_user("desk@magnetiq.example", Role.VIEWER, "bookings.view_consultationbooking")
     response = auth(api_client, staff).post(f"{SESSIONS}/{sessions['mine']}/cancel")
     assert response.status_code == 403
+    assert response.json()["error"]["code"] == "BOOKING_CHANGE_FORBIDDEN"
+    assert ConsultationBooking.objects.get(reference=sessions["mine"]).status == "confirmed"
     editor = make_user(
         "boss@magnetiq.example",
         Role.VIEWER,
