@@ -5,12 +5,11 @@ Labels follow the page language (``language="en"|"de"``). The picker never raise
 are shown as field errors and the view falls back to defaults (``SlotPickerForm.choice``).
 """
 
-import re
-import zoneinfo
 from datetime import UTC, date, datetime
-from functools import lru_cache
 
 from django import forms
+
+from magnetiq.timezones import selectable_timezones
 
 from .availability import MAX_DURATION, MIN_DURATION
 from .models import BookingType
@@ -72,15 +71,6 @@ FIELD_LABELS = {
     },
 }
 
-_ZONE_PATTERN = re.compile(r"^(Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|Pacific)/")
-
-
-@lru_cache(maxsize=1)
-def time_zone_names() -> tuple[str, ...]:
-    """The IANA zones a visitor can pick: the regional names (no legacy aliases) and UTC, sorted."""
-    names = {name for name in zoneinfo.available_timezones() if _ZONE_PATTERN.match(name)}
-    return ("UTC", *sorted(names))
-
 
 def offered_types(consultant) -> list[str]:
     """The booking types this consultant can be booked for: 30-for-30 always, then the others they
@@ -137,7 +127,7 @@ class SlotPickerForm(_Localised, forms.Form):
         labels = self._label(language)
         self.fields["type"].choices = type_choices(types, language)
         self.fields["duration"].choices = [(m, f"{m} {labels['minutes']}") for m in DURATIONS]
-        self.fields["tz"].choices = [(name, name.replace("_", " ")) for name in time_zone_names()]
+        self.fields["tz"].choices = [(name, name.replace("_", " ")) for name in selectable_timezones()]
         self.types = types
 
     def choice(self, *, default_zone: str) -> dict:
@@ -179,7 +169,7 @@ class BookingDetailsForm(_Localised, forms.Form):
         self.labels = self._label(language)
         self.fields["type"].choices = type_choices(types, language)
         self.fields["duration"].choices = [(m, m) for m in DURATIONS]
-        self.fields["tz"].choices = [(name, name) for name in time_zone_names()]
+        self.fields["tz"].choices = [(name, name) for name in selectable_timezones()]
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_http_methods
 
 from consultants.models import Consultant
 from magnetiq.exceptions import ApplicationError, InvalidInput
+from magnetiq.timezones import selectable_timezones
 from payments.models import PaymentStatus as ChargeStatus
 
 from . import conf
@@ -53,7 +54,6 @@ from .forms import (
     offered_types,
     parse_start,
     slot_value,
-    time_zone_names,
 )
 from .models import BookingStatus, BookingType, CancelledBy, ConsultationBooking, PaymentStatus
 from .services import booking_can_change, booking_cancel, booking_create, booking_price, booking_reschedule
@@ -259,7 +259,7 @@ def pay_url(booking: ConsultationBooking) -> str:
 
 
 def _zone(name: str | None, fallback: str) -> str:
-    return name if name in time_zone_names() else fallback
+    return name if name in selectable_timezones() else fallback
 
 
 def _price(consultant: Consultant, booking_type: str, duration: int | None, labels: dict) -> str:
@@ -736,7 +736,7 @@ def reschedule(request, reference: str):
         token=token,
         step="pick",
         picker=picker,
-        zones=time_zone_names(),
+        zones=selectable_timezones(),
         manage_url=manage_url(booking),
     )
     return render(request, "bookings/reschedule.html", context, status=status)

@@ -24,3 +24,14 @@ def known_timezones() -> frozenset[str]:
 def is_known_timezone(name: object) -> bool:
     """``True`` for a known IANA zone name; ``False`` for anything else, never an exception."""
     return isinstance(name, str) and name in known_timezones()
+
+
+_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
+
+
+@cache
+def selectable_timezones() -> tuple[str, ...]:
+    """The zones a person picks from: UTC, then every regional name (``"Europe/Berlin"``), sorted.
+    Legacy aliases (``"US/Eastern"``, ``"CET"``) are left out of pickers but still accepted by
+    :func:`is_known_timezone`."""
+    return ("UTC", *sorted(name for name in known_timezones() if name.split("/", 1)[0] in _REGIONS and "/" in name))
