@@ -407,7 +407,10 @@ def booking_expire_hold(*, booking: ConsultationBooking, now: datetime | None = 
     now = now or timezone.now()
     with transaction.atomic():
         booking = _lock_booking(booking)
-        if booking.status != BookingStatus.PENDING_PAYMENT or booking.hold_expires_at > now:
+        # ``booking_pending_has_hold`` gives every pending booking a hold expiry; the None test narrows the type.
+        if booking.status != BookingStatus.PENDING_PAYMENT or booking.hold_expires_at is None:
+            return False
+        if booking.hold_expires_at > now:
             return False
         _expire(booking, now)
         return True

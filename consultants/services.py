@@ -121,7 +121,10 @@ def email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
 def consultant_unique_slug(first_name: str, last_name: str, *, exclude_pk: int | None = None) -> str:
     """``anna-schmidt``, or ``anna-schmidt-2``, ``-3``… when taken (soft-deleted ones keep theirs)."""
     base = slugify(f"{first_name} {last_name}")[:240].strip("-") or "consultant"
-    taken = set(Consultant.objects.filter(slug__startswith=base).exclude(pk=exclude_pk).values_list("slug", flat=True))
+    qs = Consultant.objects.filter(slug__startswith=base)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    taken = set(qs.values_list("slug", flat=True))
     if base not in taken:
         return base
     counter = 2

@@ -508,7 +508,7 @@ def researcher_upsert_from_openalex(
         if profile is None and author.orcid:
             profile = ResearcherProfile.objects.select_for_update().filter(orcid=author.orcid).first()
         created = profile is None
-        if created:
+        if profile is None:
             first_name, last_name = _split_name(author.name)
             consultant = consultant_create(
                 first_name=first_name,

@@ -92,7 +92,7 @@ def vendor_request(
             try:
                 response = client.request(method, url, headers=headers, params=params, json=json, content=content)
             except (httpx.ConnectError, httpx.ConnectTimeout) as error:
-                failure: Exception = error
+                failure: Exception | None = error
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as error:
                 if not idempotent or attempt >= retries:
                     raise VendorUnreachable(vendor, str(error) or type(error).__name__) from error

@@ -33,6 +33,7 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+from stripe.params import TransferCreateParams
 
 from magnetiq.vendors import assert_no_transaction
 
@@ -729,7 +730,7 @@ class StripeConnectGateway(StripeGateway):
         Raises :class:`TransferFailed` when Stripe refuses it (4xx: the outcome is final for this
         key) and :class:`PaymentProviderUnavailable` when Stripe cannot be reached (outcome unknown:
         retry with the same key)."""
-        params: dict[str, Any] = {
+        params: TransferCreateParams = {
             "amount": to_minor(amount, currency),
             "currency": currency.lower(),
             "destination": destination,

@@ -17,6 +17,7 @@ Every state change is written to the audit trail with ``log_action``.
 
 import logging
 from datetime import datetime
+from functools import partial, wraps
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -117,6 +118,7 @@ def _lock_webinar(pk: int) -> Webinar:
 def _atomic_or_busy(func):
     """Run ``func`` in its own transaction; a write lock that cannot be had becomes :class:`Busy`."""
 
+    @wraps(func)
     def wrapper(*args, **kwargs):
         try:
             with transaction.atomic():
@@ -126,9 +128,6 @@ def _atomic_or_busy(func):
                 raise Busy() from exc
             raise
 
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    wrapper.__wrapped__ = func
     return wrapper
 
 
@@ -138,7 +137,10 @@ def _atomic_or_busy(func):
 def webinar_unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
     """``ai-in-manufacturing``, or ``…-2``, ``-3``… when taken (deleted webinars keep theirs)."""
     base = slugify(title)[:240].strip("-") or "webinar"
-    taken = set(Webinar.objects.filter(slug__startswith=base).exclude(pk=exclude_pk).values_list("slug", flat=True))
+    qs = Webinar.objects.filter(slug__startswith=base)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    taken = set(qs.values_list("slug", flat=True))
     if base not in taken:
         return base
     counter = 2
@@ -230,7 +232,7 @@ def webinar_update(*, webinar: Webinar, data: dict[str, Any], actor=None, now: d
         registered_ids = list(locked.registrations.registered().values_list("pk", flat=True))
         sequence = locked.sequence
         for pk in registered_ids:
-            transaction.on_commit(lambda pk=pk: notifications.enqueue_reschedule(pk, sequence))
+            transaction.on_commit(partial(notifications.enqueue_reschedule, pk, sequence))
         log_action(locked, "webinars.webinar.rescheduled", actor=actor, data={"sequence": sequence})
     if locked.capacity > before["capacity"]:
         _fill_free_seats(locked, actor=actor, now=now)
@@ -255,7 +257,11 @@ def webinar_update(*, webinar: Webinar, data: dict[str, Any], actor=None, now: d
 
 def _rearm_reminders(webinar: Webinar, now: datetime) -> None:
     """After a time change, a reminder whose moment is still ahead must go out again."""
-    fields = {f"{kind.field}": None for kind in notifications.REMINDERS if webinar.starts_at - kind.before > now}
+    fields = {
+        f"{kind.field}": None
+        for kind in notifications.REMINDERS
+        if kind.before is not None and webinar.starts_at - kind.before > now
+    }
     if fields:
         webinar.registrations.update(**fields)
 
@@ -289,7 +295,7 @@ def webinar_cancel(*, webinar: Webinar, actor=None, now: datetime | None = None)
     locked.save(update_fields=["status", "cancelled_at", "updated_at"])
     ids = list(locked.registrations.active().values_list("pk", flat=True))
     for pk in ids:
-        transaction.on_commit(lambda pk=pk: notifications.enqueue(pk, "webinar_cancelled"))
+        transaction.on_commit(partial(notifications.enqueue, pk, "webinar_cancelled"))
     log_action(locked, "webinars.webinar.cancelled", actor=actor, data={"notified": len(ids)})
     logger.info("webinar.cancelled id=%s notified=%s", locked.pk, len(ids))
     return locked
@@ -496,7 +502,7 @@ def _fill_free_seats(webinar: Webinar, *, actor, now: datetime) -> list[WebinarR
         registration.promoted_at = now
         registration.save(update_fields=["status", "promoted_at", "updated_at"])
         log_action(registration, "webinars.registration.promoted", actor=actor, data={"webinar_id": webinar.pk})
-        transaction.on_commit(lambda pk=registration.pk: notifications.enqueue(pk, "promotion"))
+        transaction.on_commit(partial(notifications.enqueue, registration.pk, "promotion"))
     return promoted
 
 

@@ -190,8 +190,12 @@ def test_has_free_slot_needs_a_slot_start_and_ignores_the_excluded_booking(consu
         consultant=consultant, start=utc(2026, 6, 1, 7, 10), duration_minutes=30, now=now
     )
     assert not consultant_has_free_slot(consultant=consultant, start=utc(2026, 6, 1, 5), duration_minutes=30, now=now)
+    # A naive start is the input under test: the check refuses it rather than guess its zone.
     assert not consultant_has_free_slot(
-        consultant=consultant, start=datetime(2026, 6, 1, 7), duration_minutes=30, now=now
+        consultant=consultant,
+        start=datetime(2026, 6, 1, 7),  # noqa: DTZ001
+        duration_minutes=30,
+        now=now,
     )
     booking = BookingFactory(consultant=consultant, start=utc(2026, 6, 1, 7))
     assert not consultant_has_free_slot(consultant=consultant, start=utc(2026, 6, 1, 7), duration_minutes=30, now=now)

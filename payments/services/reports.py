@@ -70,9 +70,9 @@ class Totals:
         self.payments_count += other.payments_count
         self.refunds_count += other.refunds_count
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str | int]:
         """JSON shape: amounts as strings with two decimals (``"150.00"``), counts as integers."""
-        data = {"currency": self.currency}
+        data: dict[str, str | int] = {"currency": self.currency}
         data |= {column: f"{getattr(self, column):.2f}" for column in COLUMNS}
         data |= {"payments_count": self.payments_count, "refunds_count": self.refunds_count}
         return data

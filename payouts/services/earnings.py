@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Q, Sum
 
@@ -196,7 +197,7 @@ def consultant_earnings(*, consultant, now: datetime) -> list[dict]:
         currencies.add(item.payout.currency)
     summary = []
     for currency in sorted(currencies):
-        row = {
+        row: dict[str, Any] = {
             "currency": currency,
             "completed_paid_sessions": 0,
             "held_back_sessions": 0,

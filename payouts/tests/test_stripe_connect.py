@@ -1,7 +1,7 @@
 """Connect set-up, status mapping and transfers through the real ``stripe`` SDK against recorded
 Stripe responses served on 127.0.0.1; ``run_payouts --execute``; ledger agreement."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import StringIO
 
@@ -303,7 +303,7 @@ def test_reports_payouts_and_ledger_of_a_test_month_agree_to_the_cent(fake_strip
         return Decimal(total).quantize(Decimal("0.01"))
 
     payout = ConsultantPayout.objects.get(status=PayoutStatus.COMPLETED)
-    (both,) = report_daily(first=datetime(2026, 11, 1).date(), last=datetime(2026, 12, 31).date())["totals"]
+    (both,) = report_daily(first=date(2026, 11, 1), last=date(2026, 12, 31))["totals"]
     (november,) = report_monthly(year=2026, month=11)["totals"]
     (december,) = report_monthly(year=2026, month=12)["totals"]
 
