@@ -13,7 +13,7 @@ bookings of one consultant whose ``[start, end)`` ranges overlap with different 
 """
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,6 +24,8 @@ from django.utils import timezone
 
 from consultants.models import Consultant
 from consultants.validators import validate_timezone
+
+from . import conf
 
 
 class Weekday(models.IntegerChoices):
@@ -328,6 +330,20 @@ class ConsultationBooking(models.Model):
         return self.status == BookingStatus.PENDING_PAYMENT and bool(
             self.hold_expires_at and self.hold_expires_at > timezone.now()
         )
+
+    @property
+    def guest_change_deadline(self) -> datetime:
+        """The last moment a guest (the client, or anyone with the manage link) may cancel or
+        reschedule: ``BOOKINGS["GUEST_CHANGE_CUTOFF_HOURS"]`` (24) hours before the start (spec 004
+        "Cancel Session"). Later only staff or the consultant may change the booking."""
+        return self.start - timedelta(hours=conf.get("GUEST_CHANGE_CUTOFF_HOURS"))
+
+    def guest_may_change_at(self, moment: datetime) -> bool:
+        """Whether ``moment`` (aware) is within the guests' change window, the deadline included.
+
+        The one definition of the window: the services refuse a guest's change after it, and the
+        automatic refund policy refunds a client's cancellation made within it."""
+        return moment <= self.guest_change_deadline
 
     @property
     def ics_uid(self) -> str:

@@ -34,8 +34,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, timezone, translation
 from django_tasks import task
 
+from leads.models import CONSENT_WORDING_VERSION
 from leads.services import lead_capture, lead_record_action
 from magnetiq.exceptions import ApplicationError
+from magnetiq.links import absolute_url
 from magnetiq.mail import send_templated_mail
 
 from . import conf, ics, meetings, signals
@@ -62,10 +64,6 @@ FOLLOW_UP_MAX_AGE = timedelta(days=14)
 
 
 # --- presentation -------------------------------------------------------------------------------
-
-
-def absolute_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def manage_url(booking: ConsultationBooking, language: str | None = None) -> str:
@@ -466,6 +464,7 @@ def record_lead(booking_id: int) -> bool:
                 language=booking.language,
                 source="booking",
                 consent_terms=True,
+                consent_version=CONSENT_WORDING_VERSION,
             )
             lead_record_action(lead=lead, action="booking", data={"booking_reference": booking.reference})
     except ApplicationError as error:

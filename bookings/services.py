@@ -158,15 +158,13 @@ def booking_can_change(booking: ConsultationBooking, *, actor=None, now: datetim
         return False
     if actor_is_privileged(actor, booking):
         return True
-    now = now or timezone.now()
-    return now <= booking.start - timedelta(hours=conf.get("GUEST_CHANGE_CUTOFF_HOURS"))
+    return booking.guest_may_change_at(now or timezone.now())
 
 
 def _check_guest_window(booking: ConsultationBooking, actor, now: datetime) -> None:
     if actor_is_privileged(actor, booking):
         return
-    cutoff = booking.start - timedelta(hours=conf.get("GUEST_CHANGE_CUTOFF_HOURS"))
-    if now > cutoff:
+    if not booking.guest_may_change_at(now):
         raise BookingPolicyWindowClosed()
 
 
@@ -407,10 +405,7 @@ def booking_expire_hold(*, booking: ConsultationBooking, now: datetime | None = 
     now = now or timezone.now()
     with transaction.atomic():
         booking = _lock_booking(booking)
-        # ``booking_pending_has_hold`` gives every pending booking a hold expiry; the None test narrows the type.
-        if booking.status != BookingStatus.PENDING_PAYMENT or booking.hold_expires_at is None:
-            return False
-        if booking.hold_expires_at > now:
+        if booking.status != BookingStatus.PENDING_PAYMENT or booking.hold_expires_at > now:
             return False
         _expire(booking, now)
         return True

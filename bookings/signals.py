@@ -1,4 +1,4 @@
-"""Extension points of the bookings app (STYLE.md §13): sent after the transaction commits.
+"""Extension points of the bookings app, so it never imports its listeners: sent after the transaction commits.
 
 Every signal is sent with ``sender=ConsultationBooking`` through ``transaction.on_commit`` (so a
 receiver never sees a change that was rolled back) and ``send_robust`` (a failing receiver is logged

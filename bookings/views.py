@@ -34,6 +34,7 @@ from django.views.decorators.http import require_http_methods
 from consultants.models import Consultant
 from magnetiq.exceptions import ApplicationError, InvalidInput
 from magnetiq.timezones import selectable_timezones
+from magnetiq.translation import request_language
 from payments.models import PaymentStatus as ChargeStatus
 
 from . import conf
@@ -226,11 +227,6 @@ STATUS_LABELS = {
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _language(request) -> str:
-    lang = getattr(request, "LANGUAGE_CODE", "en")
-    return lang if lang in LABELS else "en"
-
-
 def _offset(local: datetime) -> str:
     """``UTC+02:00`` for an aware local datetime."""
     raw = local.strftime("%z") or "+0000"
@@ -415,7 +411,7 @@ def book(request, slug: str):
     (409 ``BOOKING_UNAVAILABLE``) shows the picker again with the message and fresh slots.
     """
     consultant = get_object_or_404(Consultant.objects.public(), slug=slug)
-    lang = _language(request)
+    lang = request_language(request)
     labels = LABELS[lang]
     types = offered_types(consultant)
 
@@ -608,7 +604,7 @@ def manage(request, reference: str):
     hold expired (released or not) the page says so and links to booking again — unless a payment
     is still being processed, which then decides (a late success confirms if the time is free)."""
     booking, token = _booking_to_read(request, reference)
-    lang = _language(request)
+    lang = request_language(request)
     labels = LABELS[lang]
     context = _booking_context(booking, lang)
     pending = booking.status == BookingStatus.PENDING_PAYMENT
@@ -660,7 +656,7 @@ def reschedule(request, reference: str):
     (GET with ``new_start``), move the booking (POST → :func:`booking_reschedule`) and redirect to
     the manage page's new address (the old token stops working)."""
     booking, token = _booking_for(request, reference)
-    lang = _language(request)
+    lang = request_language(request)
     labels = LABELS[lang]
     actor = _actor(request)
     if not booking_can_change(booking, actor=actor):
@@ -747,7 +743,7 @@ def cancel(request, reference: str):
     """``/bookings/<reference>/cancel/?token=``: a confirmation step (GET) and the cancellation
     (POST → :func:`booking_cancel`, optional reason), then back to the manage page."""
     booking, token = _booking_for(request, reference)
-    lang = _language(request)
+    lang = request_language(request)
     labels = LABELS[lang]
     actor = _actor(request)
     if not booking_can_change(booking, actor=actor):
@@ -779,7 +775,7 @@ def cancel(request, reference: str):
 def account(request):
     """``/account/bookings/``: the signed-in client's bookings (``client_user``), upcoming first
     (soonest first), then past ones (latest first), each with its manage link."""
-    lang = _language(request)
+    lang = request_language(request)
     labels = LABELS[lang]
     now = timezone.now()
     rows = []

@@ -1,4 +1,4 @@
-"""The only module that talks to Zoom (DESIGN.md: one small module per outside service).
+"""The only module that talks to Zoom: one small module per outside service, so tests replace one thing.
 
 Server-to-server OAuth: ``POST {ZOOM_OAUTH_URL}?grant_type=account_credentials&account_id=<id>``
 with ``Authorization: Basic base64(client_id:client_secret)`` answers ``{"access_token",

@@ -1,6 +1,6 @@
 """Back-office screens for consultants and scraping jobs.
 
-Saves and every action call ``consultants.services`` (STYLE.md §3), so the admin behaves exactly
+Saves and every action call ``consultants.services``, so the admin behaves exactly
 like the API: the same validation, the same soft delete, the same status rules.
 """
 

@@ -224,7 +224,7 @@ class Consultant(models.Model):
         return self.full_name
 
     def save(self, *args, **kwargs):
-        # Normalisation only (STYLE.md "logic in save()"): e-mails compare case-insensitively.
+        # Normalisation only, no rules (those live in the services): e-mails compare case-insensitively.
         self.email = (self.email or "").strip().lower()
         super().save(*args, **kwargs)
 

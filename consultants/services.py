@@ -1,4 +1,4 @@
-"""Every write to a consultant goes through here (STYLE.md §2–3).
+"""Every write to a consultant goes through here (the services room of ``docs/architecture.md``).
 
 The admin, the ``/api/v1/admin/consultants`` endpoints and ``manage.py import_consultants`` call
 these functions, so the rules hold whichever door a change comes through: field rules live on the
@@ -121,10 +121,7 @@ def email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
 def consultant_unique_slug(first_name: str, last_name: str, *, exclude_pk: int | None = None) -> str:
     """``anna-schmidt``, or ``anna-schmidt-2``, ``-3``… when taken (soft-deleted ones keep theirs)."""
     base = slugify(f"{first_name} {last_name}")[:240].strip("-") or "consultant"
-    qs = Consultant.objects.filter(slug__startswith=base)
-    if exclude_pk is not None:
-        qs = qs.exclude(pk=exclude_pk)
-    taken = set(qs.values_list("slug", flat=True))
+    taken = set(Consultant.objects.filter(slug__startswith=base).exclude(pk=exclude_pk).values_list("slug", flat=True))
     if base not in taken:
         return base
     counter = 2

@@ -1,4 +1,4 @@
-"""Field rules for consultants, written once (STYLE.md §4).
+"""Field rules for consultants, written once so every way in (admin, API, importer) applies the same rule.
 
 The model fields carry these validators, so ``Consultant.full_clean()`` applies them; the admin
 form, the API serializers (DRF copies model field validators) and the importer all go through it.

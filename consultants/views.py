@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.text import Truncator
 
 from content.portable_text import to_html, to_plain_text
-from magnetiq.translation import pick_language
+from magnetiq.translation import pick_language, request_language
 
 from . import selectors
 from .forms import DirectoryFilterForm
@@ -72,17 +72,12 @@ LABELS = {
 }
 
 
-def _language(request) -> str:
-    lang = getattr(request, "LANGUAGE_CODE", "en")
-    return lang if lang in LABELS else "en"
-
-
 def consultant_directory(request):
     """``/consultants/``: search (``q``), expertise filter, sort and pagination (``page``), 12 per page.
 
     Invalid filter values (an unknown expertise or sort) are shown as form errors and ignored.
     """
-    lang = _language(request)
+    lang = request_language(request)
     categories = selectors.expertise_categories()
     form = DirectoryFilterForm(
         request.GET or None, expertise_names=[category.name for category in categories], language=lang
@@ -111,7 +106,7 @@ def consultant_directory(request):
 def consultant_detail(request, slug: str):
     """``/consultants/<slug>/``: a public profile with its bio in the visitor's language, else 404."""
     consultant = get_object_or_404(Consultant.objects.public(), slug=slug)
-    lang = _language(request)
+    lang = request_language(request)
     blocks = pick_language(consultant.bio, lang) or []
     description = pick_language(consultant.meta_description, lang) or Truncator(to_plain_text(blocks)).chars(160)
     headline = " · ".join(part for part in (consultant.title, consultant.company) if part)

@@ -16,6 +16,8 @@
 
 from django.conf import settings
 
+from magnetiq.links import absolute_url
+
 DEFAULTS = {
     "OPENALEX_BASE_URL": "https://api.openalex.org",
     "OPENALEX_MAILTO": "",
@@ -36,5 +38,5 @@ def get(name: str):
     if value in (None, ""):
         value = DEFAULTS[name]
     if name == "CONSULTING_INVITATION_URL" and not value:
-        value = settings.SITE_URL.rstrip("/") + "/researchers/register/?token={token}"
+        value = absolute_url("/researchers/register/?token={token}")
     return value

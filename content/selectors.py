@@ -1,9 +1,9 @@
 """Reads shared by the API, the rendered pages and the admin: a page in one language, rendered."""
 
-from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
 from magnetiq.exceptions import InvalidInput
+from magnetiq.links import absolute_url
 from magnetiq.translation import LANGUAGE_CODES, pick_language
 
 from .models import Page
@@ -60,7 +60,6 @@ def page_rendered(page: Page, *, language: str, fmt: str) -> dict:
 def page_seo(page: Page, language: str) -> dict:
     """SEO fields for one language: ``{"title", "description", "keywords": [str], "canonical",
     "alternates": {lang: absolute url}, "structured_data": {...} | None}`` (all with English fallback)."""
-    site = settings.SITE_URL.rstrip("/")
     description = pick_language(page.meta_description, language)
     if not description:
         description = render_blocks(page.blocks_for("excerpt", language), "plain_text").strip()[:300]
@@ -68,7 +67,7 @@ def page_seo(page: Page, language: str) -> dict:
         "title": pick_language(page.seo_title, language) or page.title_for(language),
         "description": description,
         "keywords": pick_language(page.seo_keywords, language) or [],
-        "canonical": f"{site}{page.get_absolute_url(language)}",
-        "alternates": {lang: f"{site}{page.get_absolute_url(lang)}" for lang in LANGUAGE_CODES},
+        "canonical": absolute_url(page.get_absolute_url(language)),
+        "alternates": {lang: absolute_url(page.get_absolute_url(lang)) for lang in LANGUAGE_CODES},
         "structured_data": pick_language(page.structured_data, language) or None,
     }

@@ -1,4 +1,4 @@
-"""Every write to pages and media assets (STYLE.md §2): the API, the admin and ``import_pages`` call these.
+"""Every write to pages and media assets: the API, the admin and ``import_pages`` call these.
 
 Errors: :class:`PageSlugTaken` (409), :class:`PageContentInvalid` (422, ``details`` name the
 failing block as ``content.en.3``), Django ``ValidationError`` from ``full_clean`` (422), and
@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from magnetiq.exceptions import Conflict, InvalidInput, NotFound
+from magnetiq.links import absolute_url
 from magnetiq.translation import LANGUAGE_CODES, pick_language
 
 from .media import MediaTooLarge, Sniffed, sniff
@@ -59,7 +60,7 @@ class PageContentInvalid(InvalidInput):
 
 
 def _audit(action: str, *, actor, obj, **payload) -> None:
-    """Who did what (STYLE.md §12), as one structured log line per change."""
+    """Who did what, as one structured log line per change, so staff can trace an edit to a person."""
     logger.info(
         "%s %s#%s by %s %s",
         action,
@@ -77,13 +78,12 @@ def page_structured_data(page: Page) -> dict:
     Returns ``{"en": {...}, "de": {...}}``; German entries exist only when the page has German
     content or a German title. Dates are ISO 8601 in UTC.
     """
-    site = settings.SITE_URL.rstrip("/")
-    organization = {"@type": "Organization", "name": "Magnetiq", "url": f"{site}/"}
+    organization = {"@type": "Organization", "name": "Magnetiq", "url": absolute_url("/")}
     data = {}
     for lang in LANGUAGE_CODES:
         if lang != "en" and not ((page.content or {}).get(lang) or (page.title or {}).get(lang)):
             continue
-        url = f"{site}{page.get_absolute_url(lang)}"
+        url = absolute_url(page.get_absolute_url(lang))
         entry: dict[str, Any] = {
             "@context": "https://schema.org",
             "@type": "WebSite" if page.is_home else "WebPage",

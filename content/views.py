@@ -7,15 +7,14 @@ English has no prefix, German lives under ``/de/``: the URLs are ``i18n_patterns
 
 import json
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from magnetiq.translation import LANGUAGE_CODES
+from magnetiq.links import absolute_url
+from magnetiq.translation import LANGUAGE_CODES, request_language
 
 from .models import HOME_SLUG, Page
 from .selectors import page_html, page_seo
@@ -48,7 +47,7 @@ def json_ld(data: dict | None) -> str:
 
 
 def _render_page(request: HttpRequest, slug: str) -> HttpResponse:
-    language = _language(request)
+    language = request_language(request)
     page = Page.objects.published().filter(slug=slug).first()
     if page is None and slug != HOME_SLUG:
         raise Http404("No published page with this slug.")
@@ -56,11 +55,6 @@ def _render_page(request: HttpRequest, slug: str) -> HttpResponse:
         return _default_home(request, language)
     template = "content/home.html" if page.is_home else "content/page.html"
     return render(request, template, _page_context(page, language))
-
-
-def _language(request: HttpRequest) -> str:
-    language = getattr(request, "LANGUAGE_CODE", None) or translation.get_language()
-    return language if language in LANGUAGE_CODES else "en"
 
 
 def _page_context(page: Page, language: str) -> dict:
@@ -81,7 +75,6 @@ def _page_context(page: Page, language: str) -> dict:
 
 
 def _default_home(request: HttpRequest, language: str) -> HttpResponse:
-    site = settings.SITE_URL.rstrip("/")
     copy = DEFAULT_HOME[language]
     context = {
         "page": None,
@@ -92,8 +85,8 @@ def _default_home(request: HttpRequest, language: str) -> HttpResponse:
             "title": copy["title"],
             "description": copy["lead"],
             "keywords": [],
-            "canonical": f"{site}{'/' if language == 'en' else '/de/'}",
-            "alternates": {"en": f"{site}/", "de": f"{site}/de/"},
+            "canonical": absolute_url("/" if language == "en" else "/de/"),
+            "alternates": {"en": absolute_url("/"), "de": absolute_url("/de/")},
         },
         "og_locale": OG_LOCALES,
         "json_ld": "",
@@ -119,14 +112,13 @@ def page_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     """Allow the public site, keep crawlers out of the admin and the API, point to the sitemap."""
-    site = settings.SITE_URL.rstrip("/")
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
         "Disallow: /api/",
         "Allow: /",
         "",
-        f"Sitemap: {site}{reverse('django.contrib.sitemaps.views.sitemap')}",
+        f"Sitemap: {absolute_url(reverse('django.contrib.sitemaps.views.sitemap'))}",
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

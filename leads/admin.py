@@ -1,6 +1,6 @@
 """Back-office screens for leads.
 
-Saves and every action call ``leads.services`` (STYLE.md §3), so the admin behaves like the API.
+Saves and every action call ``leads.services``, so the admin behaves like the API.
 Leads are never added or deleted here: they come from captures, and "deleting" one is the GDPR
 erasure action (needs ``leads.delete_lead``), which keeps the anonymous row and its counts.
 """

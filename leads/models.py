@@ -131,6 +131,12 @@ class Lead(models.Model):
         return self.erased_at is not None
 
 
+#: The version of the consent wording every capture form shows (whitepaper download, webinar
+#: registration, booking). Each :class:`LeadConsent` keeps the version it was given under, so change
+#: this together with the wording: a consent proves only what the person was shown.
+CONSENT_WORDING_VERSION = "2026-11"
+
+
 class LeadConsent(models.Model):
     """One consent (or refusal) as it was given: which wording version, when and on which form."""
 

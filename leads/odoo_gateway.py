@@ -1,4 +1,4 @@
-"""The only module that talks to Odoo (DESIGN.md: one small module per outside service).
+"""The only module that talks to Odoo: one small module per outside service, so tests replace one thing.
 
 Odoo 19's external JSON-2 API: ``POST {ODOO_URL}/json/2/<model>/<method>`` with
 ``Authorization: bearer <API key>``, ``X-Odoo-Database`` and a JSON object of the method's named

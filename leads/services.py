@@ -1,4 +1,4 @@
-"""Every write to a lead goes through here (STYLE.md §2–3).
+"""Every write to a lead goes through here (the services room of ``docs/architecture.md``).
 
 The interface other apps call:
 
@@ -29,7 +29,7 @@ from magnetiq.exceptions import Conflict, InvalidInput, NotFound
 
 from . import conf, odoo_gateway
 from .conf import OdooNotConfigured
-from .models import ConsentKind, Lead, LeadAction, LeadConsent, LeadEvent, OdooStatus
+from .models import CONSENT_WORDING_VERSION, ConsentKind, Lead, LeadAction, LeadConsent, LeadEvent, OdooStatus
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def _invalid(field: str, message: str, code: str = "invalid") -> InvalidInput:
 
 
 def _validation_to_invalid(error: ValidationError) -> InvalidInput:
-    details: list[dict[str, str | None]] = []
+    details = []
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
             details.extend({"field": field, "message": message, "code": "invalid"} for message in errors)
@@ -101,7 +101,7 @@ def lead_capture(
     source: str,
     consent_terms: bool,
     consent_marketing: bool = False,
-    consent_version: str = "2026-11",
+    consent_version: str = CONSENT_WORDING_VERSION,
     actor=None,
 ) -> Lead:
     """Create or update the one lead of ``email`` and record the consents given with it.

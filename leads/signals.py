@@ -1,4 +1,4 @@
-"""Signals other apps may listen to (STYLE.md §13: documented extension points only)."""
+"""Signals other apps may listen to: the documented extension points, so leads never imports its listeners."""
 
 from django.dispatch import Signal
 

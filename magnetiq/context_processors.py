@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.urls import translate_url
 
+from .links import site_url
+
 
 def site(request) -> dict:
     """``SITE_NAME``, ``SITE_URL``, the language prefix (``""`` or ``"/de"``) and ``language_urls``:
@@ -12,7 +14,7 @@ def site(request) -> dict:
     path = request.get_full_path()
     return {
         "SITE_NAME": "Magnetiq",
-        "SITE_URL": settings.SITE_URL.rstrip("/"),
+        "SITE_URL": site_url(),
         "lang_prefix": "" if lang == "en" else f"/{lang}",
         "language_urls": {code: translate_url(path, code) for code, _ in settings.LANGUAGES},
     }

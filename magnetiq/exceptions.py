@@ -1,4 +1,4 @@
-"""The base of every domain exception (STYLE.md §5).
+"""The base of every domain exception: one small hierarchy per app, mapped once to the API's error shape.
 
 Each app defines a few subclasses (``BookingUnavailable``, ``CouponExpired``, …) with a stable
 ``code``, a default human ``message`` and the HTTP status the API answers with. The API exception

@@ -1,4 +1,4 @@
-"""The audit trail every service writes (STYLE.md §12, pretix ``log_action``)."""
+"""The audit trail every service writes, so staff can answer "who did this?" without reading logs."""
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey

@@ -1,15 +1,28 @@
-"""Translatable text stored as JSON ``{"en": …, "de": …}`` (DESIGN.md "Data conventions").
+"""The site's languages: translatable text stored as JSON ``{"en": …, "de": …}``, and the language of a request.
 
-``en`` is required; other languages fall back to English when missing or empty.
+Content is edited in English first and translated later, so ``en`` is required and every other
+language falls back to English when missing or empty (the content conventions of
+``docs/architecture.md``). Rich text is Portable Text inside the same shape.
 """
 
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 LANGUAGE_CODES = tuple(code for code, _ in settings.LANGUAGES)
 DEFAULT_LANGUAGE = "en"
+
+
+def request_language(request) -> str:
+    """The language a page is rendered in: one of :data:`LANGUAGE_CODES` (``"en"``, ``"de"``).
+
+    ``request.LANGUAGE_CODE``, which ``LocaleMiddleware`` sets from the URL prefix (``/de/…``), else the
+    active language; anything the site does not offer falls back to ``"en"``.
+    """
+    language = getattr(request, "LANGUAGE_CODE", None) or translation.get_language()
+    return language if language in LANGUAGE_CODES else DEFAULT_LANGUAGE
 
 
 def pick_language(value: Any, lang: str | None) -> Any:

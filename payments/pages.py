@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from bookings.models import BookingStatus
-from bookings.views import LABELS, _booking_for, _language, format_when, manage_url
+from bookings.views import LABELS, _booking_for, format_when, manage_url
 from magnetiq.exceptions import ApplicationError
+from magnetiq.translation import request_language
 from payments.csp import csp_allow_stripe_js
 from payments.services import payment_create_for_booking
 
@@ -46,7 +47,7 @@ TEXT = {
 def pay(request, reference: str):
     """Show the card form for a held, priced booking; anything else goes to the booking page."""
     booking, token = _booking_for(request, reference)
-    lang = _language(request)
+    lang = request_language(request)
     if booking.status != BookingStatus.PENDING_PAYMENT or not booking.is_active:
         return redirect(manage_url(booking))
     try:

@@ -20,12 +20,10 @@ key ``refund-<payment id>-cancellation``, so a repeated signal or task run finds
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.dispatch import receiver
 from django_tasks import task
 
-from bookings import conf as bookings_conf
 from bookings.models import BookingStatus, CancelledBy, ConsultationBooking
 from bookings.signals import booking_cancelled
 from payments.models import Payment, Refund, RefundReason, RefundStatus
@@ -44,8 +42,7 @@ def cancellation_refund_due(booking: ConsultationBooking) -> bool:
     if booking.cancelled_by in ALWAYS_REFUNDED:
         return True
     if booking.cancelled_by == CancelledBy.CLIENT:
-        cutoff = timedelta(hours=bookings_conf.get("GUEST_CHANGE_CUTOFF_HOURS"))
-        return booking.start - booking.cancelled_at >= cutoff
+        return booking.guest_may_change_at(booking.cancelled_at)
     return False
 
 

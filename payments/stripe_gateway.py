@@ -1,5 +1,5 @@
 """The payment provider interface and its Stripe implementation: the ONLY module importing ``stripe``
-(ruff ``banned-api``; STYLE.md §8, DESIGN.md "Apps").
+(ruff ``banned-api``), so amounts, idempotency keys and timeouts are handled in one place.
 
 :class:`PaymentProvider` lists one method per step; each docstring says what it may and may not do.
 :class:`StripeGateway` implements it with the official SDK (``stripe.StripeClient``), configured from

@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class PayoutsConfig(AppConfig):
     """Consultant payment set-up (Stripe Connect, KYC) and payouts. Its own app rather than part of
-    ``consultants`` (DESIGN.md) so the directory does not depend on payments and bookings."""
+    ``consultants`` so the directory does not depend on payments and bookings (``docs/architecture.md``)."""
 
     name = "payouts"
 

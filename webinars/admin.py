@@ -1,6 +1,6 @@
 """Back-office screens for webinars and their registrations.
 
-Saves and actions call ``webinars.services`` (STYLE.md §3), so the admin behaves like the API:
+Saves and actions call ``webinars.services``, so the admin behaves like the API:
 a time change re-sends invites, a cancelled registration frees its seat for the waiting list,
 attendance scores the lead. Registrations are created by visitors (or the API), never typed in here.
 """

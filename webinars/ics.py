@@ -13,6 +13,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from content.portable_text import to_plain_text
+from magnetiq.links import absolute_url
 from magnetiq.translation import pick_language
 
 from .models import WebinarRegistration
@@ -20,10 +21,6 @@ from .models import WebinarRegistration
 
 def invite_uid(registration: WebinarRegistration) -> str:
     return f"webinar-{registration.webinar_id}-{registration.reference}@magnetiq"
-
-
-def absolute_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def registration_ics(

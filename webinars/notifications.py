@@ -1,4 +1,4 @@
-"""The e-mails of a registration, each sent at most once (DESIGN.md "background work", STYLE.md §11).
+"""The e-mails of a registration, each sent at most once, by a task that takes ids after the commit.
 
 Every e-mail kind has a ``*_sent_at`` field on the registration. :func:`deliver` checks that the
 e-mail still makes sense (a confirmation only for someone holding a seat, a reminder only for a

@@ -1,4 +1,4 @@
-"""Receivers of other apps' documented signals (STYLE.md §13)."""
+"""Receivers of other apps' documented signals, so those apps need not import webinars."""
 
 from django.dispatch import receiver
 

@@ -1,4 +1,4 @@
-"""Every write to webinars and registrations goes through here (STYLE.md §2–3, §10–12).
+"""Every write to webinars and registrations goes through here (the services room of ``docs/architecture.md``).
 
 The admin, the public/business/admin API, the pages and the commands call these functions, so the
 rules hold whichever door a change comes through:
@@ -25,6 +25,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from leads.models import CONSENT_WORDING_VERSION
 from leads.services import lead_capture, lead_record_action
 from magnetiq.audit import log_action
 from magnetiq.exceptions import ApplicationError, Busy, Conflict, InvalidInput, NotFound
@@ -33,9 +34,6 @@ from . import notifications
 from .models import RegistrationStatus, Webinar, WebinarRegistration, WebinarStatus
 
 logger = logging.getLogger(__name__)
-
-#: Version of the consent wording shown next to the checkboxes (kept with every consent).
-CONSENT_VERSION = "2026-11"
 
 #: Fields a caller may set through create/update. ``sequence``, timestamps and counters are ours.
 EDITABLE_FIELDS = frozenset(
@@ -336,7 +334,7 @@ def webinar_register(
     website: str = "",
     questions: str = "",
     language: str = "en",
-    consent_version: str = CONSENT_VERSION,
+    consent_version: str = CONSENT_WORDING_VERSION,
     actor=None,
     now: datetime | None = None,
 ) -> WebinarRegistration:

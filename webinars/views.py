@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from content.portable_text import to_html, to_plain_text
 from magnetiq.exceptions import ApplicationError
-from magnetiq.translation import pick_language
+from magnetiq.translation import pick_language, request_language
 
 from . import selectors, services
 from .forms import WebinarFilterForm, WebinarRegistrationForm
@@ -108,11 +108,6 @@ LABELS = {
 }
 
 
-def _language(request) -> str:
-    lang = getattr(request, "LANGUAGE_CODE", "en")
-    return lang if lang in LABELS else "en"
-
-
 def _card(webinar: Webinar, lang: str) -> dict:
     return {
         "webinar": webinar,
@@ -125,7 +120,7 @@ def _card(webinar: Webinar, lang: str) -> dict:
 
 def webinar_list(request):
     """``/webinars/``: upcoming by default; ``when``, ``q``, ``topic``, ``language`` and ``page``, 9 per page."""
-    lang = _language(request)
+    lang = request_language(request)
     topics = selectors.public_topics()
     form = WebinarFilterForm(request.GET or None, topics=topics, language=lang)
     chosen = form.selection()
@@ -156,7 +151,7 @@ def webinar_detail(request, slug: str):
     position); service errors (already registered, closed) are shown on the form.
     """
     webinar = get_object_or_404(Webinar.objects.visible().select_related("speaker").with_counts(), slug=slug)
-    lang = _language(request)
+    lang = request_language(request)
     labels = LABELS[lang]
     form = WebinarRegistrationForm(request.POST or None, language=lang)
     if request.method == "POST" and webinar.is_open_for_registration():
@@ -217,7 +212,7 @@ def registration_cancel(request, reference: str):
         registration = services.registration_get_by_reference(reference=reference)
     except services.RegistrationNotFound:
         raise Http404("No such registration.") from None
-    lang = _language(request)
+    lang = request_language(request)
     labels = LABELS[lang]
     if request.method == "POST":
         if registration.status != RegistrationStatus.CANCELLED:

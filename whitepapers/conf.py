@@ -10,7 +10,6 @@
 - ``WHITEPAPER_MAX_FILE_BYTES``: largest PDF upload or e-mail attachment (default 20 MiB).
 - ``WHITEPAPER_MAX_UNZIPPED_BYTES``: largest declared uncompressed size of a DOCX (default 50 MiB).
 - ``WHITEPAPER_IMAP_URL``: ``imaps://user:password@host/INBOX`` to import author e-mails over IMAP.
-- ``WHITEPAPER_CONSENT_VERSION``: wording version of the consent checkboxes (default ``"2026-11"``).
 """
 
 from datetime import timedelta
@@ -49,7 +48,3 @@ def max_unzipped_bytes() -> int:
 
 def imap_url() -> str:
     return getattr(settings, "WHITEPAPER_IMAP_URL", "") or ""
-
-
-def consent_version() -> str:
-    return getattr(settings, "WHITEPAPER_CONSENT_VERSION", "2026-11")

@@ -1,4 +1,4 @@
-"""Every write of the whitepapers app (STYLE.md §2–3): whitepapers, PDFs, download links, e-mail submissions.
+"""Every write of the whitepapers app: whitepapers, PDFs, download links, e-mail submissions.
 
 The admin, the API, the pages, the tasks and the commands all call these functions. Each runs in
 ``transaction.atomic``, calls ``full_clean()`` before saving and logs state changes to the audit trail.
@@ -22,10 +22,11 @@ from django.utils.text import slugify
 
 from consultants.models import Consultant
 from content.portable_text import to_plain_text
-from leads.models import Lead
+from leads.models import CONSENT_WORDING_VERSION, Lead
 from leads.services import lead_capture, lead_record_action, truncate_ip
 from magnetiq.audit import log_action
 from magnetiq.exceptions import InvalidInput
+from magnetiq.links import absolute_url
 from magnetiq.mail import send_templated_mail
 
 from . import conf, inbox
@@ -328,9 +329,7 @@ def token_digest(raw: str) -> str:
 
 def download_url(raw_token: str) -> str:
     """Absolute URL of ``GET /api/v1/public/whitepapers/download/{token}``."""
-    from django.conf import settings
-
-    return settings.SITE_URL.rstrip("/") + reverse("api:public-whitepaper-download", args=[raw_token])
+    return absolute_url(reverse("api:public-whitepaper-download", args=[raw_token]))
 
 
 def clean_utm(values: dict | None) -> dict:
@@ -381,7 +380,7 @@ def download_request(
             source="whitepaper",
             consent_terms=consent_terms,
             consent_marketing=consent_marketing,
-            consent_version=conf.consent_version(),
+            consent_version=CONSENT_WORDING_VERSION,
             actor=actor,
         )
         nonce = secrets.token_hex(16)
@@ -550,9 +549,7 @@ def download_consume(*, raw_token: str, ip: str = "", referrer: str = "", now: d
 
 
 def download_landing_url(whitepaper: Whitepaper, language: str = "en") -> str:
-    from django.conf import settings
-
-    return settings.SITE_URL.rstrip("/") + whitepaper.get_absolute_url(language)
+    return absolute_url(whitepaper.get_absolute_url(language))
 
 
 # --- e-mail submissions ------------------------------------------------------------------------

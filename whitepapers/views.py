@@ -10,9 +10,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from leads.models import CONSENT_WORDING_VERSION
 from magnetiq.exceptions import ApplicationError
+from magnetiq.translation import request_language
 
-from . import conf, selectors, services
+from . import selectors, services
 from .forms import UTM_FIELDS, CatalogueFilterForm, LeadForm
 from .models import DownloadToken, Whitepaper
 from .pdf import body_html
@@ -68,14 +70,9 @@ TEXT = {
 }
 
 
-def _language(request) -> str:
-    lang = getattr(request, "LANGUAGE_CODE", "en")
-    return lang if lang in TEXT else "en"
-
-
 def whitepaper_list(request):
     """``/whitepapers/``: search (``q``), ``category`` and ``tag`` filters, 12 cards a page."""
-    lang = _language(request)
+    lang = request_language(request)
     form = CatalogueFilterForm(
         request.GET or None, language=lang, categories=selectors.categories(), tags=selectors.tags()
     )
@@ -104,7 +101,7 @@ def whitepaper_detail(request, slug: str):
     """``/whitepapers/<slug>/``: landing page with the lead form; a valid POST redirects to the
     thank-you page carrying the raw token (``?t=…``). A filled honeypot is redirected there too,
     without a token, and nothing is stored."""
-    lang = _language(request)
+    lang = request_language(request)
     whitepaper = get_object_or_404(Whitepaper.objects.published().select_related("author", "cover_image"), slug=slug)
     text = TEXT[lang]
     if request.method == "POST":
@@ -155,7 +152,7 @@ def whitepaper_detail(request, slug: str):
         "cover_url": whitepaper.cover_image.file.url if whitepaper.cover_image_id else "",
         "form": form,
         "text": text,
-        "consent_version": conf.consent_version(),
+        "consent_version": CONSENT_WORDING_VERSION,
         "canonical": request.build_absolute_uri(whitepaper.get_absolute_url(lang)),
     }
     return render(request, "whitepapers/detail.html", context, status=status)
@@ -164,7 +161,7 @@ def whitepaper_detail(request, slug: str):
 def whitepaper_thanks(request, slug: str):
     """``/whitepapers/<slug>/thanks/?t=<token>``: the download button when ``t`` is this
     whitepaper's live link, else only the "check your e-mail" note."""
-    lang = _language(request)
+    lang = request_language(request)
     whitepaper = get_object_or_404(Whitepaper.objects.published(), slug=slug)
     raw = request.GET.get("t", "")[:200]
     token = None

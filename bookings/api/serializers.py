@@ -1,4 +1,4 @@
-"""Input and output serializers of the booking API, one per action (STYLE.md §6).
+"""Input and output serializers of the booking API, one per action: each says exactly what it takes.
 
 Times leave in UTC (``…Z``) and, for visitors, also in the visitor's zone with its offset
 (``start_local``). Public outputs never carry the sequential id, only the unguessable ``reference``.

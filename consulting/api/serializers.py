@@ -1,4 +1,4 @@
-"""Input and output serializers of the spec 004 consulting API, one per action (STYLE.md §6).
+"""Input and output serializers of the spec 004 consulting API, one per action: each says exactly what it takes.
 
 Sessions leave with their booking ``reference`` as ``id`` (never the sequential booking id) and the
 spec 004 status mapping of :func:`session_status`. Times are UTC (``…Z``); availability also in the

@@ -1,6 +1,6 @@
 """Portable Text: validation and rendering of the rich text stored in pages and other content.
 
-Public API (DESIGN.md "Data conventions": rich text is Portable Text, translatable as ``{"en", "de"}``):
+Public API (rich text is stored as Portable Text, translatable as ``{"en", "de"}``):
 
 - ``validate_blocks(blocks, field="content")`` and ``validate_localized(value)`` raise
   ``PortableTextError`` (422 ``INVALID_PORTABLE_TEXT``, with ``.index`` and ``.reason``);

@@ -1,4 +1,4 @@
-"""The response envelope of DESIGN.md "API conventions", built in one place.
+"""The response envelope of every ``/api/v1`` answer, built in one place so no endpoint can drift from it.
 
 Success: ``{"success": true, "data": …, "message": "…", "metadata": {…}}``.
 Error:   ``{"success": false, "error": {"code", "message", "details": [{"field", "message", "code"}]},

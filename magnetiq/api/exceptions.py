@@ -2,9 +2,9 @@
 
 Maps DRF exceptions, Django's ``ValidationError``/``Http404``/``PermissionDenied``,
 ``IntegrityError`` (a constraint that lost a race → 409) and :class:`ApplicationError` to
-``{"success": false, "error": {"code", "message", "details"}}`` with the status codes of
-DESIGN.md: 400 broken rule, 401 no or bad token, 403 not allowed, 404 absent, 409 conflict,
-422 field validation, 429 throttled (with ``Retry-After``).
+``{"success": false, "error": {"code", "message", "details"}}`` with one meaning per status
+code, so a client can act on the status alone: 400 broken rule, 401 no or bad token, 403 not
+allowed, 404 absent, 409 conflict, 422 field validation, 429 throttled (with ``Retry-After``).
 """
 
 import logging

@@ -1,4 +1,4 @@
-"""Page-number pagination in the shape of DESIGN.md.
+"""Page-number pagination inside the API's response envelope (``magnetiq.api.envelope``).
 
 ``data`` = ``{"<resources>": [...], "pagination": {"page", "limit", "total", "pages"}}``, with the
 query parameters ``page`` (from 1) and ``limit`` (1–100, default 20). The list key is the view's

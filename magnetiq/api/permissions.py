@@ -1,6 +1,6 @@
 """Permissions shared by every API view.
 
-Roles are Django groups holding model and custom permissions (DESIGN.md "Roles"), so the API asks
+Roles are Django groups holding model and custom permissions (``accounts/roles.py``), so the API asks
 Django's ``user.has_perms`` exactly as the admin does.
 """
 

@@ -6,7 +6,7 @@ from .throttling import PublicThrottle
 
 
 class PublicAPIMixin:
-    """No token needed, throttled per IP (DESIGN.md: public endpoints need none and are throttled)."""
+    """No token needed, so throttled per IP instead: the only limit an anonymous caller meets."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]

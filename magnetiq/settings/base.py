@@ -142,7 +142,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 
-# django-allauth: visitor and consultant accounts sign up and log in by e-mail (DESIGN.md "Stack").
+# django-allauth: visitor and consultant accounts sign up and log in by e-mail (no usernames).
 # New accounts get the client role through the adapter; staff accounts are made by staff.
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

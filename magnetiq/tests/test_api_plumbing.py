@@ -1,4 +1,4 @@
-"""The envelope, error shape, status codes, pagination and X-Request-ID of DESIGN.md."""
+"""The API's envelope, error shape, status codes, pagination and X-Request-ID (``magnetiq/api/``)."""
 
 import pytest
 from django.contrib.auth.models import Permission

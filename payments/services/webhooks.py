@@ -4,7 +4,7 @@
 ``(provider, event_id)`` — a duplicate finds the stored row — and enqueues :func:`webhook_process`
 after commit. Processing claims the event (a lease, under its row lock) unless it is already
 ``processed``/``ignored`` or another worker holds it, runs the handler of its type
-(:data:`STRIPE_HANDLERS`, STYLE.md §9) with NO transaction open — handlers call Stripe, and no
+(:data:`STRIPE_HANDLERS`, a dispatch table) with NO transaction open — handlers call Stripe, and no
 vendor is called while a transaction holds locks (``magnetiq.vendors``) — and then marks it. A
 handler that fails (a lock timeout, Stripe unreachable) makes the row ``failed`` and the provider's
 redelivery — or :func:`webhook_events_retry` (``manage.py process_webhook_events``, cron) —

@@ -6,12 +6,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Role, User
+from bookings.exceptions import BookingPolicyWindowClosed
 from bookings.models import BookingStatus, CancelledBy, ConsultationBooking
 from bookings.models import PaymentStatus as BookingPaymentStatus
-from bookings.services import booking_cancel
+from bookings.services import booking_can_change, booking_cancel
 from bookings.signals import booking_cancelled
+from bookings.tests.factories import BookingFactory
 from payments.models import Payment, Refund, RefundReason, RefundStatus
 from payments.policies import booking_refund_on_cancellation, cancellation_refund_due, refund_cancelled_booking_task
 from payments.services import refund_create
@@ -128,3 +131,22 @@ def test_nothing_to_refund_for_an_unpaid_or_active_booking(localstripe, consulta
     assert refund_cancelled_booking_task.call(999_999) == 0
     assert Refund.objects.count() == 0
     assert Payment.objects.count() == 0
+
+
+def test_a_longer_guest_window_moves_the_cancel_rule_and_the_refund_policy_together(consultant, settings):
+    settings.BOOKINGS = {"GUEST_CHANGE_CUTOFF_HOURS": 48}
+    start = timezone.now() + timedelta(days=5)
+    late = start - timedelta(hours=47, minutes=59)
+    booking = BookingFactory(consultant=consultant, start=start)
+
+    assert booking_can_change(booking, now=late) is False
+    with pytest.raises(BookingPolicyWindowClosed):
+        booking_cancel(booking=booking, actor=None, now=late)
+
+    cancelled = booking_cancel(booking=booking, actor=None, now=start - timedelta(hours=48))
+    assert (cancelled.status, cancelled.cancelled_by) == (BookingStatus.CANCELLED, CancelledBy.CLIENT)
+    assert cancellation_refund_due(cancelled) is True
+    # The same client cancellation one minute later (only staff can let it happen) is not refunded.
+    ConsultationBooking.objects.filter(pk=booking.pk).update(cancelled_at=late)
+    booking.refresh_from_db()
+    assert cancellation_refund_due(booking) is False

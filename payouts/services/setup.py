@@ -27,12 +27,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from consultants.models import Consultant, KYCStatus, PaymentSetupStatus
 from magnetiq.audit import log_action
+from magnetiq.links import absolute_url
 from payments.stripe_gateway import ConnectAccountInfo
 from payouts.conf import payouts_setting
 from payouts.connect import connect_gateway
@@ -55,10 +55,6 @@ class SetupStart:
     onboarding_url: str
     expires_at: datetime | None
     account_created: bool
-
-
-def _site_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
 
 
 def connect_account_key(consultant: Consultant) -> str:
@@ -89,8 +85,8 @@ def consultant_payment_setup_start(*, consultant_id: int, actor=None, country: s
         account_id, created = account.id, True
     link = gateway.create_account_link(
         account_id=account_id,
-        refresh_url=_site_url(payouts_setting("CONNECT_REFRESH_PATH")),
-        return_url=_site_url(payouts_setting("CONNECT_RETURN_PATH")),
+        refresh_url=absolute_url(payouts_setting("CONNECT_REFRESH_PATH")),
+        return_url=absolute_url(payouts_setting("CONNECT_RETURN_PATH")),
     )
     with transaction.atomic():
         consultant = _get(consultant_id, lock=True)

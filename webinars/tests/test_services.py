@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from leads.models import Lead, LeadEvent
+from leads.models import CONSENT_WORDING_VERSION, Lead, LeadEvent
 from magnetiq.exceptions import InvalidInput
 from magnetiq.models import AuditLogEntry
 from webinars import services
@@ -128,7 +128,7 @@ def test_registration_creates_a_lead_with_consent_and_attendance_scores():
     lead = Lead.objects.get(email="lead@example.com")
     assert (registration.lead, lead.source, lead.company, lead.language) == (lead, "webinar", "ACME", "de")
     assert registration.consent_marketing_at is not None
-    assert registration.consent_version == services.CONSENT_VERSION
+    assert registration.consent_version == CONSENT_WORDING_VERSION
     services.webinar_mark_attended(registration=registration)
     services.webinar_mark_attended(registration=registration)
     actions = list(LeadEvent.objects.filter(lead=lead).order_by("id").values_list("action", flat=True))
