@@ -405,7 +405,10 @@ def booking_expire_hold(*, booking: ConsultationBooking, now: datetime | None = 
     now = now or timezone.now()
     with transaction.atomic():
         booking = _lock_booking(booking)
-        if booking.status != BookingStatus.PENDING_PAYMENT or booking.hold_expires_at > now:
+        # ``booking_pending_has_hold`` gives every pending booking a hold expiry; the None test narrows the type.
+        if booking.status != BookingStatus.PENDING_PAYMENT or booking.hold_expires_at is None:
+            return False
+        if booking.hold_expires_at > now:
             return False
         _expire(booking, now)
         return True
@@ -621,6 +624,66 @@ def booking_confirm_attendance(*, booking: ConsultationBooking, now: datetime | 
             booking.save(update_fields=["attendance_confirmed_at", "updated_at"])
             log_action(booking, "bookings.booking.attendance_confirmed", data={"reference": booking.reference})
     return booking
+
+
+def booking_mark_accepted(*, booking: ConsultationBooking, actor=None, now: datetime | None = None) -> bool:
+    """Record that the consultant accepted ``booking`` (``accepted_at``, an aware UTC datetime), once:
+    an accepted booking keeps its first time. Whether a booking may be accepted is the caller's rule
+    (spec 004 "Accept Session": ``consulting.services.session_accept``). Returns ``True`` when this
+    call set it. Runs in the caller's transaction if there is one; locks the booking row."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock_booking(booking)
+        if booking.accepted_at is not None:
+            return False
+        booking.accepted_at = now
+        booking.save(update_fields=["accepted_at", "updated_at"])
+        log_action(booking, "bookings.booking.accepted", actor=actor, data={"reference": booking.reference})
+    return True
+
+
+def _set_payment_status(booking_id: int, status: str, *, when: dict[str, Any]) -> bool:
+    with transaction.atomic():
+        booking = ConsultationBooking.objects.select_for_update().filter(pk=booking_id, **when).first()
+        if booking is None or booking.payment_status == status:
+            return False
+        old = booking.payment_status
+        booking.payment_status = status
+        booking.save(update_fields=["payment_status", "updated_at"])
+        log_action(
+            booking,
+            "bookings.booking.payment_status_changed",
+            data={"reference": booking.reference, "from": old, "to": status},
+        )
+    return True
+
+
+def booking_mark_payment_failed(*, booking_id: int) -> bool:
+    """A payment attempt of a held booking failed (a declined card): ``payment_status`` →
+    ``failed`` while the booking still waits for payment (``pending_payment``); the hold stays, so the
+    visitor may try another card. Any other booking is left alone. Returns ``True`` when it changed."""
+    return _set_payment_status(booking_id, PaymentStatus.FAILED, when={"status": BookingStatus.PENDING_PAYMENT})
+
+
+def booking_record_refund(*, booking_id: int, fully_refunded: bool) -> bool:
+    """Keep ``payment_status`` in step with the succeeded refunds of the booking's payment (the
+    payments app's ledger): fully refunded → ``refunded`` (from ``completed``, ``refunded`` or a
+    still ``pending`` one whose late payment was refunded at once); partly → ``completed`` (a paid
+    booking whose refund was reversed). Free or failed bookings are left alone. Returns ``True``
+    when it changed."""
+    if fully_refunded:
+        paid = [PaymentStatus.COMPLETED, PaymentStatus.REFUNDED, PaymentStatus.PENDING]
+        return _set_payment_status(booking_id, PaymentStatus.REFUNDED, when={"payment_status__in": paid})
+    paid = [PaymentStatus.COMPLETED, PaymentStatus.REFUNDED]
+    return _set_payment_status(booking_id, PaymentStatus.COMPLETED, when={"payment_status__in": paid})
+
+
+def booking_set_payment_intent(*, booking_id: int, payment_intent_id: str) -> None:
+    """Remember the Stripe PaymentIntent (``pi_…``) the booking is being paid with, so its page and
+    the webhooks find it. The payments app keeps the payment itself; this is the booking's pointer."""
+    ConsultationBooking.objects.filter(pk=booking_id).exclude(payment_intent_id=payment_intent_id).update(
+        payment_intent_id=payment_intent_id, updated_at=timezone.now()
+    )
 
 
 def booking_update_status(

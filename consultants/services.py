@@ -9,6 +9,7 @@ generated from the name and de-duplicated.
 
 import logging
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -121,7 +122,10 @@ def email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
 def consultant_unique_slug(first_name: str, last_name: str, *, exclude_pk: int | None = None) -> str:
     """``anna-schmidt``, or ``anna-schmidt-2``, ``-3``… when taken (soft-deleted ones keep theirs)."""
     base = slugify(f"{first_name} {last_name}")[:240].strip("-") or "consultant"
-    taken = set(Consultant.objects.filter(slug__startswith=base).exclude(pk=exclude_pk).values_list("slug", flat=True))
+    qs = Consultant.objects.filter(slug__startswith=base)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    taken = set(qs.values_list("slug", flat=True))
     if base not in taken:
         return base
     counter = 2
@@ -237,6 +241,54 @@ def consultant_delete(*, consultant: Consultant, now=None) -> Consultant:
         consultant.save(update_fields=["deleted_at", "status", "is_featured", "updated_at"])
         logger.info("consultant.deleted id=%s", consultant.pk)
     return consultant
+
+
+_UNSET: Any = object()
+
+
+def consultant_set_payout_state(
+    *,
+    consultant: Consultant,
+    stripe_account_id: str = _UNSET,
+    payment_setup_status: str = _UNSET,
+    kyc_status: str = _UNSET,
+    bank_account_verified: bool = _UNSET,
+    verification_notes: str = _UNSET,
+) -> list[str]:
+    """Write the payout state the payouts app keeps on a consultant (the Stripe Connect account id,
+    ``PaymentSetupStatus``, ``KYCStatus``, whether the bank account is verified, the KYC notes).
+
+    Only the arguments given are written, and only when they differ; the caller holds the row lock
+    and decides the transitions (``payouts.services.setup``). Returns the changed field names (empty
+    when nothing changed). Raises ``ValidationError`` for a value outside the field's choices.
+    """
+    given = {
+        "stripe_account_id": stripe_account_id,
+        "payment_setup_status": payment_setup_status,
+        "kyc_status": kyc_status,
+        "bank_account_verified": bank_account_verified,
+        "verification_notes": verification_notes,
+    }
+    changed = [name for name, value in given.items() if value is not _UNSET and getattr(consultant, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(consultant, name, given[name])
+    consultant.clean_fields(exclude=[f.name for f in consultant._meta.fields if f.name not in changed])
+    consultant.save(update_fields=[*changed, "updated_at"])
+    logger.info("consultant.payout_state_changed id=%s fields=%s", consultant.pk, ",".join(changed))
+    return changed
+
+
+def consultant_set_totals(*, consultant: Consultant, total_consultations: int, total_revenue: Decimal) -> bool:
+    """Store the consultant's figures as recounted from the rows by the payouts app: completed, paid
+    sessions (a count) and their revenue (Decimal, the consultant's currency, payments minus
+    refunds). Written only when they differ; returns ``True`` when they did."""
+    if (consultant.total_consultations, consultant.total_revenue) == (total_consultations, total_revenue):
+        return False
+    consultant.total_consultations, consultant.total_revenue = total_consultations, total_revenue
+    consultant.save(update_fields=["total_consultations", "total_revenue", "updated_at"])
+    return True
 
 
 def consultant_get_alive(*, pk: int) -> Consultant:

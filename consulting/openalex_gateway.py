@@ -156,7 +156,7 @@ def parse_author(data: dict) -> AuthorRecord:
     institution = next((r for r in (parse_institution(i) for i in institutions if isinstance(i, dict)) if r), None)
     stats = data.get("summary_stats") or {}
     topics = [t.get("display_name", "").strip() for t in data.get("topics") or [] if isinstance(t, dict)]
-    areas = []
+    areas: list[str] = []
     for topic in topics:
         if topic and len(topic) <= 60 and topic.lower() not in {a.lower() for a in areas}:
             areas.append(topic)

@@ -25,7 +25,7 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.services import user_create
 from bookings.models import BookingType, ConsultationBooking
-from bookings.services import availability_set_weekly, booking_create, message_to_blocks
+from bookings.services import availability_set_weekly, booking_create, booking_mark_accepted, message_to_blocks
 from consultants.models import Consultant, ConsultantStatus
 from consultants.services import consultant_create, consultant_update
 from magnetiq.audit import log_action
@@ -156,8 +156,8 @@ def session_accept(*, booking: ConsultationBooking, actor, now: datetime | None 
             return booking
         if not booking.is_active or booking.start <= now:
             raise SessionNotAcceptable()
-        booking.accepted_at = now
-        booking.save(update_fields=["accepted_at", "updated_at"])
+        booking_mark_accepted(booking=booking, actor=actor, now=now)
+        booking.refresh_from_db(fields=["accepted_at", "updated_at"])
         log_action(booking, "consulting.session.accepted", actor=actor, data={"reference": booking.reference})
     return booking
 

@@ -52,7 +52,7 @@ def _invalid(field: str, message: str, code: str = "invalid") -> InvalidInput:
 
 
 def _validation_to_invalid(error: ValidationError) -> InvalidInput:
-    details = []
+    details: list[dict[str, str | None]] = []
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
             details.extend({"field": field, "message": message, "code": "invalid"} for message in errors)

@@ -27,8 +27,12 @@ from django.utils import timezone
 
 from bookings.exceptions import BookingStateConflict, BookingUnavailable
 from bookings.models import BookingStatus, ConsultationBooking
-from bookings.models import PaymentStatus as BookingPaymentStatus
-from bookings.services import booking_confirm, booking_revivable_by_payment
+from bookings.services import (
+    booking_confirm,
+    booking_mark_payment_failed,
+    booking_revivable_by_payment,
+    booking_set_payment_intent,
+)
 from magnetiq.audit import log_action
 from payments.exceptions import (
     PaymentDeclined,
@@ -157,7 +161,7 @@ def payment_create_for_booking(*, booking: ConsultationBooking, now: datetime | 
             )
             payment.full_clean()
             payment.save()
-            ConsultationBooking.objects.filter(pk=plan.booking_id).update(payment_intent_id=info.id)
+            booking_set_payment_intent(booking_id=plan.booking_id, payment_intent_id=info.id)
             log_action(
                 payment,
                 "payments.payment.created",
@@ -205,9 +209,7 @@ def _record_decline(payment: Payment, exc: PaymentDeclined) -> None:
         locked.last_error_message = exc.message[:500]
         locked.save(update_fields=["last_error_code", "last_error_message", "updated_at"])
         if locked.booking_id:
-            ConsultationBooking.objects.filter(pk=locked.booking_id, status=BookingStatus.PENDING_PAYMENT).update(
-                payment_status=BookingPaymentStatus.FAILED
-            )
+            booking_mark_payment_failed(booking_id=locked.booking_id)
         log_action(locked, "payments.payment.declined", data={"code": locked.last_error_code})
 
 
@@ -282,9 +284,7 @@ def payment_apply_intent(*, info: IntentInfo, event_created: datetime | None = N
         if payment.status != old:
             log_action(payment, f"payments.payment.{payment.status}", data={"from": old})
             if payment.booking_id and payment.status == PaymentStatus.REQUIRES_PAYMENT_METHOD and info.last_error_code:
-                ConsultationBooking.objects.filter(pk=payment.booking_id, status=BookingStatus.PENDING_PAYMENT).update(
-                    payment_status=BookingPaymentStatus.FAILED
-                )
+                booking_mark_payment_failed(booking_id=payment.booking_id)
         if payment.status == PaymentStatus.SUCCEEDED:
             refund_due = _fulfil(payment, charge_fee)
     if refund_due:

@@ -16,8 +16,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from bookings.models import ConsultationBooking
-from bookings.models import PaymentStatus as BookingPaymentStatus
+from bookings.services import booking_record_refund
 from magnetiq.audit import log_action
 from magnetiq.exceptions import Conflict, InvalidInput
 from payments.exceptions import PaymentDeclined, PaymentError, PaymentNotFound, PaymentProviderUnavailable
@@ -174,15 +173,7 @@ def _sync_payment_refunded(payment: Payment) -> None:
     total = payment.refunds.filter(status=RefundStatus.SUCCEEDED).aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
     Payment.objects.filter(pk=payment.pk).update(amount_refunded=total, updated_at=timezone.now())
     if payment.booking_id:
-        status = BookingPaymentStatus.REFUNDED if total >= payment.amount else BookingPaymentStatus.COMPLETED
-        ConsultationBooking.objects.filter(
-            pk=payment.booking_id,
-            payment_status__in=[BookingPaymentStatus.COMPLETED, BookingPaymentStatus.REFUNDED],
-        ).update(payment_status=status)
-        if total >= payment.amount:
-            ConsultationBooking.objects.filter(
-                pk=payment.booking_id, payment_status=BookingPaymentStatus.PENDING
-            ).update(payment_status=BookingPaymentStatus.REFUNDED)
+        booking_record_refund(booking_id=payment.booking_id, fully_refunded=total >= payment.amount)
 
 
 def refund_apply_stripe(*, info: RefundInfo) -> Refund:

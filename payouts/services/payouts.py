@@ -16,6 +16,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from consultants.models import Consultant, PaymentSetupStatus
+from consultants.services import consultant_set_totals
 from magnetiq.audit import log_action
 from payments.exceptions import PaymentProviderUnavailable
 from payments.models import LedgerKind, Payment, PaymentStatus
@@ -357,7 +358,5 @@ def consultant_totals_refresh(*, consultant_id: int) -> Consultant:
         ).aggregate(total=Sum(F("amount") - F("amount_refunded")))["total"]
         or ZERO
     )
-    if (consultant.total_consultations, consultant.total_revenue) != (count, revenue):
-        Consultant.objects.filter(pk=consultant_id).update(total_consultations=count, total_revenue=revenue)
-        consultant.total_consultations, consultant.total_revenue = count, revenue
+    consultant_set_totals(consultant=consultant, total_consultations=count, total_revenue=revenue)
     return consultant

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from consultants.models import Consultant, KYCStatus, PaymentSetupStatus
+from consultants.services import consultant_set_payout_state
 from magnetiq.audit import log_action
 from magnetiq.links import absolute_url
 from payments.stripe_gateway import ConnectAccountInfo
@@ -91,15 +92,13 @@ def consultant_payment_setup_start(*, consultant_id: int, actor=None, country: s
     with transaction.atomic():
         consultant = _get(consultant_id, lock=True)
         old = consultant.payment_setup_status
-        fields = []
-        if not consultant.stripe_account_id:
-            consultant.stripe_account_id = account_id
-            fields.append("stripe_account_id")
-        if old in (PaymentSetupStatus.NOT_STARTED, PaymentSetupStatus.FAILED):
-            consultant.payment_setup_status = PaymentSetupStatus.IN_PROGRESS
-            fields.append("payment_setup_status")
-        if fields:
-            consultant.save(update_fields=[*fields, "updated_at"])
+        consultant_set_payout_state(
+            consultant=consultant,
+            stripe_account_id=consultant.stripe_account_id or account_id,
+            payment_setup_status=PaymentSetupStatus.IN_PROGRESS
+            if old in (PaymentSetupStatus.NOT_STARTED, PaymentSetupStatus.FAILED)
+            else old,
+        )
         log_action(
             consultant,
             "payouts.payment_setup.started",
@@ -159,9 +158,7 @@ def consultant_payment_status_refresh(
         new = {"payment_setup_status": setup, "kyc_status": kyc, "bank_account_verified": account.payouts_enabled}
         old = {name: getattr(consultant, name) for name in new}
         if old != new:
-            for name, value in new.items():
-                setattr(consultant, name, value)
-            consultant.save(update_fields=[*new, "updated_at"])
+            consultant_set_payout_state(consultant=consultant, **new)
             log_action(
                 consultant,
                 "payouts.payment_setup.status_changed",
@@ -198,17 +195,17 @@ def consultant_kyc_update(
         old = consultant.kyc_status
         if status not in KYC_TRANSITIONS.get(old, set()):
             raise KYCTransitionNotAllowed(f"The KYC status cannot move from {old} to {status}.")
-        consultant.kyc_status = status
-        fields = ["kyc_status"]
-        if status == KYCStatus.REJECTED:
-            consultant.payment_setup_status = PaymentSetupStatus.FAILED
-            fields.append("payment_setup_status")
         line = f"[{timezone.now():%Y-%m-%d %H:%M} UTC] KYC {old} → {status}" + (
             f": {notes.strip()}" if notes.strip() else ""
         )
-        consultant.verification_notes = "\n".join(filter(None, [consultant.verification_notes, line]))
-        fields.append("verification_notes")
-        consultant.save(update_fields=[*fields, "updated_at"])
+        consultant_set_payout_state(
+            consultant=consultant,
+            kyc_status=status,
+            payment_setup_status=PaymentSetupStatus.FAILED
+            if status == KYCStatus.REJECTED
+            else consultant.payment_setup_status,
+            verification_notes="\n".join(filter(None, [consultant.verification_notes, line])),
+        )
         log_action(
             consultant,
             "payouts.kyc.updated",
