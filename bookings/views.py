@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,13 +34,11 @@ from consultants.models import Consultant
 from magnetiq.exceptions import ApplicationError, InvalidInput
 from magnetiq.timezones import selectable_timezones
 from magnetiq.translation import request_language
-from payments.models import PaymentStatus as ChargeStatus
 
 from . import conf
-from .access import BookingAccess, booking_for_change, booking_for_reading
+from .access import BookingAccess, booking_for_reading
 from .availability import available_slots
 from .exceptions import (
-    BookingChangeForbidden,
     BookingLinkExpired,
     BookingNotFound,
     BookingPolicyWindowClosed,
@@ -56,6 +53,7 @@ from .forms import (
     parse_start,
     slot_value,
 )
+from .links import booking_for_page_change, format_when, given_token, manage_url, pay_url, utc_offset
 from .models import BookingStatus, BookingType, CancelledBy, ConsultationBooking, PaymentStatus
 from .services import booking_can_change, booking_cancel, booking_create, booking_price, booking_reschedule
 from .tokens import manage_token
@@ -227,31 +225,8 @@ STATUS_LABELS = {
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _offset(local: datetime) -> str:
-    """``UTC+02:00`` for an aware local datetime."""
-    raw = local.strftime("%z") or "+0000"
-    return f"UTC{raw[:3]}:{raw[3:]}"
-
-
-def format_when(moment: datetime, zone: str, lang: str) -> str:
-    """``Wednesday, 3 June 2026, 10:00 (UTC+02:00)`` in ``zone`` (German: ``Mittwoch, 3. Juni 2026, …``)."""
-    local = moment.astimezone(ZoneInfo(zone))
-    pattern = "l, j. F Y, H:i" if lang == "de" else "l, j F Y, H:i"
-    return f"{date_format(local, pattern)} ({_offset(local)})"
-
-
 def _contact_email() -> str:
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
-
-
-def manage_url(booking: ConsultationBooking) -> str:
-    """The visitor's link to ``booking`` with its current manage token (in the active language)."""
-    return f"{reverse('bookings:manage', args=[booking.reference])}?{urlencode({'token': manage_token(booking)})}"
-
-
-def pay_url(booking: ConsultationBooking) -> str:
-    """The payment step of a held booking (``payments.pages.pay``) with its current manage token."""
-    return f"{reverse('bookings:pay', args=[booking.reference])}?{urlencode({'token': manage_token(booking)})}"
 
 
 def _zone(name: str | None, fallback: str) -> str:
@@ -336,8 +311,8 @@ def slot_picker(
     slots = []
     for slot in free(day):
         local = slot.start.astimezone(tz)
-        slots.append({"value": slot_value(slot.start), "label": f"{local:%H:%M}", "offset": _offset(local)})
-    zone_offset = _offset(datetime.combine(day, datetime.min.time(), tzinfo=tz) + timedelta(hours=12))
+        slots.append({"value": slot_value(slot.start), "label": f"{local:%H:%M}", "offset": utc_offset(local)})
+    zone_offset = utc_offset(datetime.combine(day, datetime.min.time(), tzinfo=tz) + timedelta(hours=12))
     previous_week = max(week_start - timedelta(days=7), today) if week_start > today else None
     next_week = week_start + timedelta(days=7) if week_start + timedelta(days=7) <= last else None
     return {
@@ -355,10 +330,6 @@ def slot_picker(
     }
 
 
-def _given_token(request) -> str:
-    return request.POST.get("token") or request.GET.get("token") or ""
-
-
 def _booking_to_read(request, reference: str) -> tuple[ConsultationBooking, str]:
     """The booking of ``reference`` if the request may see it (:mod:`bookings.access`: the current
     manage token, ``token`` in the query or the form, or the signed-in owner, consultant or staff
@@ -367,23 +338,10 @@ def _booking_to_read(request, reference: str) -> tuple[ConsultationBooking, str]
     is a 404, an outdated link of a rescheduled booking included, so a replaced link reveals nothing.
     """
     try:
-        booking, access = booking_for_reading(reference=reference, user=request.user, token=_given_token(request))
+        booking, access = booking_for_reading(reference=reference, user=request.user, token=given_token(request))
     except (BookingNotFound, BookingLinkExpired):
         raise Http404("No such booking.") from None
     return booking, manage_token(booking) if access >= BookingAccess.CHANGE else ""
-
-
-def _booking_for(request, reference: str) -> tuple[ConsultationBooking, str]:
-    """The booking of ``reference`` if the request may change it (:mod:`bookings.access`), with its
-    current manage token for the next links. Staff who may only read it → 403; anyone else → 404
-    (as :func:`_booking_to_read`)."""
-    try:
-        booking = booking_for_change(reference=reference, user=request.user, token=_given_token(request))
-    except (BookingNotFound, BookingLinkExpired):
-        raise Http404("No such booking.") from None
-    except BookingChangeForbidden as exc:
-        raise PermissionDenied(exc.message) from None
-    return booking, manage_token(booking)
 
 
 def _actor(request):
@@ -592,7 +550,9 @@ def _booking_context(booking: ConsultationBooking, lang: str) -> dict:
 def _payment_processing(booking: ConsultationBooking) -> bool:
     """Whether a payment of ``booking`` is still being processed at Stripe (the payments app's record):
     its outcome, not the hold, decides then, so the page must not tell the visitor to book again."""
-    return booking.payments.filter(status=ChargeStatus.PROCESSING).exists()
+    # "processing" is Stripe's PaymentIntent status, as the payments app stores it; payments sits above
+    # bookings in the app layers, so its enum is not imported here.
+    return booking.payments.filter(status="processing").exists()
 
 
 @require_http_methods(["GET"])
@@ -635,7 +595,7 @@ def manage(request, reference: str):
         policy_text=_policy_text(booking, labels) if may_change and booking.is_active and not can_change else "",
         reschedule_url=reverse("bookings:reschedule", args=[booking.reference]) + query,
         cancel_url=reverse("bookings:cancel", args=[booking.reference]) + query,
-        pay_url=reverse("bookings:pay", args=[booking.reference]) + query if payable else "",
+        pay_url=reverse("payments:pay", args=[booking.reference]) + query if payable else "",
     )
     return render(request, "bookings/manage.html", context)
 
@@ -655,7 +615,7 @@ def reschedule(request, reference: str):
     """``/bookings/<reference>/reschedule/?token=``: pick a new slot (``date``, ``tz``), confirm it
     (GET with ``new_start``), move the booking (POST → :func:`booking_reschedule`) and redirect to
     the manage page's new address (the old token stops working)."""
-    booking, token = _booking_for(request, reference)
+    booking, token = booking_for_page_change(request, reference)
     lang = request_language(request)
     labels = LABELS[lang]
     actor = _actor(request)
@@ -742,7 +702,7 @@ def reschedule(request, reference: str):
 def cancel(request, reference: str):
     """``/bookings/<reference>/cancel/?token=``: a confirmation step (GET) and the cancellation
     (POST → :func:`booking_cancel`, optional reason), then back to the manage page."""
-    booking, token = _booking_for(request, reference)
+    booking, token = booking_for_page_change(request, reference)
     lang = request_language(request)
     labels = LABELS[lang]
     actor = _actor(request)

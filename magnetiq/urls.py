@@ -51,6 +51,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("consultants/", include("consultants.urls")),
     path("", include("bookings.urls")),
+    path("", include("payments.urls")),
     path("whitepapers/", include("whitepapers.urls")),
     path("webinars/", include("webinars.urls")),
     path("", include("content.urls")),

@@ -1,5 +1,5 @@
-"""The payment step of the booking pages: ``/bookings/<reference>/pay/?token=`` (mounted by
-``bookings/urls.py``). Stripe.js (``STRIPE_JS_URL``: Stripe's in production, localstripe's stand-in
+"""The payment step of the booking pages: ``/bookings/<reference>/pay/?token=`` (``payments:pay``,
+mounted by ``payments/urls.py``). Stripe.js (``STRIPE_JS_URL``: Stripe's in production, localstripe's stand-in
 in development and tests) turns the card into a token in the browser; the page posts it to
 ``/api/v1/public/payment/confirm``, which confirms at Stripe, re-fetches and applies the result, so a
 declined card shows Stripe's message (English pages; others show their own text) and a paid booking
@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from bookings.links import booking_for_page_change, format_when, manage_url
 from bookings.models import BookingStatus
-from bookings.views import LABELS, _booking_for, format_when, manage_url
 from magnetiq.exceptions import ApplicationError
 from magnetiq.translation import request_language
 from payments.csp import csp_allow_stripe_js
@@ -22,6 +22,7 @@ TEXT = {
     "en": {
         "title": "Pay for your consultation",
         "amount": "Amount",
+        "reference": "Reference",
         "held": "This time is held for you until {until}; pay before then to keep it.",
         "card": "Card",
         "pay": "Pay {amount}",
@@ -32,6 +33,7 @@ TEXT = {
     "de": {
         "title": "Beratung bezahlen",
         "amount": "Betrag",
+        "reference": "Referenz",
         "held": "Dieser Termin ist bis {until} für Sie reserviert; bezahlen Sie bis dahin, um ihn zu behalten.",
         "card": "Karte",
         "pay": "{amount} bezahlen",
@@ -46,7 +48,7 @@ TEXT = {
 @csp_allow_stripe_js
 def pay(request, reference: str):
     """Show the card form for a held, priced booking; anything else goes to the booking page."""
-    booking, token = _booking_for(request, reference)
+    booking, token = booking_for_page_change(request, reference)
     lang = request_language(request)
     if booking.status != BookingStatus.PENDING_PAYMENT or not booking.is_active:
         return redirect(manage_url(booking))
@@ -73,7 +75,6 @@ def pay(request, reference: str):
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
             "confirm_url": reverse("api:payment-confirm"),
             "done_url": manage_url(booking),
-            "labels": LABELS[lang],
             # Stripe words its decline reasons in English: shown as they are on English pages only.
             "provider_messages": lang == "en",
         },

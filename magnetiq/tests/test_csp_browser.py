@@ -87,7 +87,7 @@ def test_payment_page_mounts_stripe_js_without_a_violation(localstripe, page):
         client_name="Clara Client",
         client_email="clara@example.com",
     )
-    from bookings.views import manage_url
+    from bookings.links import manage_url
 
     page.goto(manage_url(booking))
     page.click("#pay-link")

@@ -8,8 +8,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings.access import booking_for_change
+from bookings.links import manage_url
 from bookings.models import ConsultationBooking
-from bookings.views import manage_url
 from magnetiq.api.responses import created, ok
 from magnetiq.api.views import PublicAPIMixin
 from payments import paypal_gateway

@@ -2,9 +2,9 @@
 
 import pytest
 
+from bookings.links import manage_url
 from bookings.models import BookingStatus, ConsultationBooking
 from bookings.tokens import manage_token
-from bookings.views import manage_url
 from payments.models import LedgerEntry, Payment, PaymentStatus
 
 from .conftest import hold, next_slot
