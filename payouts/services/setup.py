@@ -158,7 +158,12 @@ def consultant_payment_status_refresh(
         new = {"payment_setup_status": setup, "kyc_status": kyc, "bank_account_verified": account.payouts_enabled}
         old = {name: getattr(consultant, name) for name in new}
         if old != new:
-            consultant_set_payout_state(consultant=consultant, **new)
+            consultant_set_payout_state(
+                consultant=consultant,
+                payment_setup_status=setup,
+                kyc_status=kyc,
+                bank_account_verified=account.payouts_enabled,
+            )
             log_action(
                 consultant,
                 "payouts.payment_setup.status_changed",
