@@ -159,12 +159,6 @@ class Payment(models.Model):
         return f"{self.payment_intent_id} {self.amount} {self.currency} ({self.status})"
 
     @property
-    def refundable_amount(self) -> Decimal:
-        if self.status != PaymentStatus.SUCCEEDED:
-            return Decimal("0.00")
-        return self.amount - self.amount_refunded
-
-    @property
     def is_fully_refunded(self) -> bool:
         return self.amount_refunded >= self.amount
 

@@ -12,6 +12,7 @@ from magnetiq.api import fields
 from payments.models import Dispute, LedgerEntry, Payment, PaymentStatus, Refund, RefundReason
 from payments.services.disputes_admin import DisputeResolution
 from payments.services.reconciliation import MAX_PAGE
+from payments.services.refunds import payment_refundable
 
 
 class RefundSerializer(serializers.ModelSerializer):
@@ -106,11 +107,22 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RefundableAmountField(serializers.DecimalField):
+    """What may still be refunded of the payment, by the one rule
+    :func:`payments.services.refunds.payment_refundable` (pending refunds count against it)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=12, decimal_places=2, read_only=True, source="*", **kwargs)
+
+    def get_attribute(self, instance: Payment) -> Decimal:
+        return payment_refundable(instance)
+
+
 class TransactionSerializer(serializers.ModelSerializer):
     booking_reference = serializers.CharField(source="booking.reference", read_only=True, default=None)
     consultant_id = serializers.IntegerField(source="booking.consultant_id", read_only=True, default=None)
     client_email = serializers.SerializerMethodField()
-    refundable_amount = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    refundable_amount = RefundableAmountField()
 
     class Meta:
         model = Payment

@@ -46,7 +46,11 @@ class RefundNotAllowed(Conflict):
 
 
 def payment_refundable(payment: Payment) -> Decimal:
-    """What may still be refunded: the amount minus every pending or succeeded refund."""
+    """What may still be refunded of ``payment`` (Decimal, the payment's currency): its amount minus
+    every refund Stripe has or may still pay out (:data:`COMMITTED_REFUND_STATUSES`: pending, requires
+    action, succeeded), so two staff refunds in flight cannot together exceed the charge; ``0.00``
+    for a payment that has not succeeded. The one definition: the admin, the staff API's
+    ``refundable_amount`` and :func:`refund_create` all use it."""
     if payment.status != PaymentStatus.SUCCEEDED:
         return Decimal("0.00")
     committed = payment.refunds.filter(status__in=COMMITTED_REFUND_STATUSES).aggregate(s=Sum("amount"))["s"]

@@ -230,6 +230,28 @@ def test_transaction_filters(manager, consultant, other):
     assert manager.get(f"{URL}/transactions", {"min_amount": "lots"}).status_code == 422
 
 
+def test_refundable_amount_counts_pending_refunds_in_list_and_detail(manager, consultant):
+    """One rule (``payment_refundable``): a refund Stripe may still pay out reduces what is refundable
+    before it succeeds; a failed one does not."""
+    payment = local_payment(confirmed_booking(consultant), amount="100.00", amount_refunded=Decimal("10.00"))
+    Refund.objects.create(
+        payment=payment, amount=Decimal("10.00"), currency="USD", refund_id="re_ok", status=RefundStatus.SUCCEEDED
+    )
+    Refund.objects.create(
+        payment=payment, amount=Decimal("30.00"), currency="USD", refund_id="re_wait", status=RefundStatus.PENDING
+    )
+    Refund.objects.create(
+        payment=payment, amount=Decimal("50.00"), currency="USD", refund_id="re_no", status=RefundStatus.FAILED
+    )
+    unpaid = local_payment(None, amount="40.00", status=PaymentStatus.PROCESSING)
+
+    listed = manager.get(f"{URL}/transactions").json()["data"]["transactions"]
+    detail = manager.get(f"{URL}/transactions/{payment.pk}").json()["data"]
+
+    assert {t["id"]: t["refundable_amount"] for t in listed} == {payment.pk: "60.00", unpaid.pk: "0.00"}
+    assert (detail["amount_refunded"], detail["refundable_amount"]) == ("10.00", "60.00")
+
+
 def test_transaction_detail_has_refunds_disputes_and_ledger(manager, consultant):
     booking = confirmed_booking(consultant)
     payment = local_payment(booking, charge_id="ch_1")
