@@ -26,8 +26,12 @@ from bookings.services import (
     booking_confirm,
     booking_confirm_attendance,
     booking_create,
+    booking_mark_accepted,
     booking_mark_no_show,
+    booking_mark_payment_failed,
+    booking_record_refund,
     booking_reschedule,
+    booking_set_payment_intent,
     booking_update_status,
     bookings_release_expired_holds,
 )
@@ -388,3 +392,63 @@ def test_complete_no_show_and_staff_status(consultant):
     updated = booking_update_status(booking=third, status="cancelled", actor=staff, reason="Ill", now=SLOT)
     assert (updated.status, updated.cancelled_by, updated.cancellation_reason) == ("cancelled", "staff", "Ill")
     assert AuditLogEntry.objects.for_object(updated).first().actor == staff
+
+
+# --- writes other apps ask for (payments, consulting) ---------------------------------------------
+
+
+def _payment_audit(booking) -> list[tuple[str, str]]:
+    return [
+        (e.data["from"], e.data["to"])
+        for e in AuditLogEntry.objects.for_object(booking)
+        .filter(action="bookings.booking.payment_status_changed")
+        .order_by("pk")
+    ]
+
+
+def test_a_failed_payment_marks_only_a_held_booking(consultant):
+    hold = book(consultant)
+    paid = BookingFactory(consultant=consultant, start=SLOT + timedelta(hours=1))
+
+    assert booking_mark_payment_failed(booking_id=hold.pk) is True
+    assert booking_mark_payment_failed(booking_id=hold.pk) is False
+    assert booking_mark_payment_failed(booking_id=paid.pk) is False
+
+    hold.refresh_from_db()
+    paid.refresh_from_db()
+    assert (hold.payment_status, paid.payment_status) == (PaymentStatus.FAILED, PaymentStatus.COMPLETED)
+    assert _payment_audit(hold) == [(PaymentStatus.PENDING, PaymentStatus.FAILED)]
+    assert _payment_audit(paid) == []
+
+
+def test_refunds_keep_the_payment_status_in_step(consultant):
+    paid = BookingFactory(consultant=consultant, start=SLOT + timedelta(hours=1))
+    free = BookingFactory(
+        consultant=consultant, start=SLOT + timedelta(hours=2), payment_status=PaymentStatus.NOT_REQUIRED
+    )
+
+    assert booking_record_refund(booking_id=paid.pk, fully_refunded=False) is False
+    assert booking_record_refund(booking_id=paid.pk, fully_refunded=True) is True
+    assert booking_record_refund(booking_id=paid.pk, fully_refunded=False) is True
+    assert booking_record_refund(booking_id=free.pk, fully_refunded=True) is False
+
+    paid.refresh_from_db()
+    free.refresh_from_db()
+    assert (paid.payment_status, free.payment_status) == (PaymentStatus.COMPLETED, PaymentStatus.NOT_REQUIRED)
+    assert _payment_audit(paid) == [
+        (PaymentStatus.COMPLETED, PaymentStatus.REFUNDED),
+        (PaymentStatus.REFUNDED, PaymentStatus.COMPLETED),
+    ]
+
+
+def test_payment_intent_pointer_and_acceptance_are_written_once(consultant):
+    booking = BookingFactory(consultant=consultant, start=SLOT + timedelta(hours=1))
+    first = datetime.now(UTC)
+
+    booking_set_payment_intent(booking_id=booking.pk, payment_intent_id="pi_123")
+    assert booking_mark_accepted(booking=booking, now=first) is True
+    assert booking_mark_accepted(booking=booking, now=first + timedelta(minutes=5)) is False
+
+    booking.refresh_from_db()
+    assert (booking.payment_intent_id, booking.accepted_at) == ("pi_123", first)
+    assert AuditLogEntry.objects.for_object(booking).filter(action="bookings.booking.accepted").count() == 1
