@@ -272,9 +272,10 @@ def consultant_set_payout_state(
     changed = [name for name, value in given.items() if value is not _UNSET and getattr(consultant, name) != value]
     if not changed:
         return []
-    for name in changed:
-        setattr(consultant, name, given[name])
-    consultant.clean_fields(exclude=[f.name for f in consultant._meta.fields if f.name not in changed])
+    # Validate every value before touching the instance, so a refused call leaves it as it was.
+    values = {name: Consultant._meta.get_field(name).clean(given[name], consultant) for name in changed}
+    for name, value in values.items():
+        setattr(consultant, name, value)
     consultant.save(update_fields=[*changed, "updated_at"])
     logger.info("consultant.payout_state_changed id=%s fields=%s", consultant.pk, ",".join(changed))
     return changed

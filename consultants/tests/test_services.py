@@ -158,3 +158,37 @@ def test_queryset_public_search_and_expertise():
     assert list(Consultant.objects.public().with_expertise("ai")) == [visible]
     # a whole tag, not a substring of another one
     assert list(Consultant.objects.public().with_expertise("learning")) == []
+
+
+def test_payout_state_writes_only_the_given_changed_fields():
+    consultant = ConsultantFactory(stripe_account_id="acct_1", kyc_status="not_submitted")
+    before = consultant.updated_at
+
+    assert services.consultant_set_payout_state(consultant=consultant, stripe_account_id="acct_1") == []
+    changed = services.consultant_set_payout_state(
+        consultant=consultant, kyc_status="approved", bank_account_verified=True
+    )
+
+    consultant.refresh_from_db()
+    assert changed == ["kyc_status", "bank_account_verified"]
+    assert (consultant.stripe_account_id, consultant.kyc_status, consultant.bank_account_verified) == (
+        "acct_1",
+        "approved",
+        True,
+    )
+    assert consultant.updated_at > before
+    with pytest.raises(ValidationError):
+        services.consultant_set_payout_state(consultant=consultant, kyc_status="maybe")
+    assert consultant.kyc_status == "approved"
+
+
+def test_totals_are_stored_only_when_they_differ():
+    consultant = ConsultantFactory()
+
+    assert services.consultant_set_totals(consultant=consultant, total_consultations=3, total_revenue=Decimal("90.00"))
+    assert not services.consultant_set_totals(
+        consultant=consultant, total_consultations=3, total_revenue=Decimal("90.00")
+    )
+
+    consultant.refresh_from_db()
+    assert (consultant.total_consultations, consultant.total_revenue) == (3, Decimal("90.00"))
