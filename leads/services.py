@@ -114,7 +114,7 @@ def lead_capture(
     give one lead: the database's unique constraint refuses the second insert, which then reads
     the first one's row. Raises :class:`InvalidInput` (422) for a malformed e-mail (field
     ``email``), a missing terms consent (field ``consent_terms``), an empty ``source`` or a value
-    too long for its field. Issue 5 "Leads and gated downloads".
+    too long for its field.
     """
     email = normalize_email(email)
     try:

@@ -282,7 +282,7 @@ def test_month_payouts_and_ledger_agree_to_the_cent(fake_stripe, ready):
 
 
 def test_reports_payouts_and_ledger_of_a_test_month_agree_to_the_cent(fake_stripe, ready):
-    """Issue 4 Must-show: the money of a test month (sessions in November 2026, paid out on
+    """The money of a test month (sessions in November 2026, paid out on
     2 December) seen three ways — the ledger rows, the payouts, and the financial reports built from
     the ledger (daily, monthly, the November–December range) — agrees to the cent."""
     from payments.services.reports import report_daily, report_monthly
