@@ -1,7 +1,7 @@
 """Reading author e-mails: parse one message, check its attachments, walk a maildir, ``.eml`` files or IMAP.
 
 Spec 000 "Email Submission Processing". Nothing here writes to the database
-(``whitepapers.services.email_submission_import`` does). Attachments are judged by their bytes,
+(``whitepapers.services.submissions.email_submission_import`` does). Attachments are judged by their bytes,
 never by the sender's file name or MIME type: a PDF starts with ``%PDF-``; a DOCX is a ZIP holding
 ``word/document.xml`` whose *declared* uncompressed size and compression ratio are checked before
 anything is decompressed (zip bombs are refused unread).

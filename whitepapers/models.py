@@ -82,7 +82,7 @@ class Whitepaper(models.Model):
     ``{"en": [Portable Text blocks], "de": [...]}``; ``body_markdown``: ``{"en": str, "de": str}``
     (used for a language whose Portable Text is empty). ``file``: an uploaded PDF; without one,
     ``generated_file`` holds the PDF made from the body, and ``body_hash`` is the hash of the
-    content it was made from (:func:`whitepapers.services.whitepaper_content_hash`). ``language``:
+    content it was made from (:func:`whitepapers.services.whitepapers.whitepaper_content_hash`). ``language``:
     the main language (the generated PDF's). ``search_text``: titles, summaries and bodies as plain
     text, kept by the services for search.
     """

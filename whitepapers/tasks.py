@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 def generate_whitepaper_pdf(whitepaper_id: int) -> None:
     """(Re)generate the PDF when the body changed since the last one (``body_hash``)."""
     from .exceptions import WhitepaperNotFound, WhitepaperUnavailable
-    from .services import whitepaper_generate_pdf
+    from .services.pdfs import whitepaper_generate_pdf
 
     try:
         whitepaper_generate_pdf(whitepaper_id=whitepaper_id)

@@ -18,6 +18,7 @@ from django.urls import reverse
 from leads.models import Lead
 from whitepapers import services
 from whitepapers.models import DownloadLinkEmail, DownloadToken
+from whitepapers.services import downloads
 
 from .factories import PDF_BYTES, WhitepaperFactory
 
@@ -50,7 +51,7 @@ def test_fourth_email_within_the_hour_is_suppressed_then_the_hour_rolls(
     django_capture_on_commit_callbacks, settings, caplog
 ):
     settings.WHITEPAPER_MAX_EMAILS_PER_RECIPIENT_PER_HOUR = 3
-    caplog.set_level(logging.INFO, logger="whitepapers.services")
+    caplog.set_level(logging.INFO, logger="whitepapers.services.downloads")
     with time_machine.travel(START, tick=False) as traveller:
         papers = WhitepaperFactory.create_batch(6)  # published a day before START, on the test's clock
         tokens = []
@@ -138,13 +139,13 @@ def test_concurrent_sends_cannot_both_pass_the_cap(settings, monkeypatch):
     DownloadToken.objects.update(email_sent_at=None, email_suppressed_at=None)
     DownloadLinkEmail.objects.all().delete()
     mail.outbox.clear()
-    real_send = services.send_templated_mail
+    real_send = downloads.send_templated_mail
 
     def slow_send(**kwargs):
         time.sleep(0.3)  # without the lock, the other worker would count zero meanwhile
         return real_send(**kwargs)
 
-    monkeypatch.setattr(services, "send_templated_mail", slow_send)
+    monkeypatch.setattr(downloads, "send_templated_mail", slow_send)
     start, outcomes = threading.Barrier(2), []
 
     def worker(token_id: int) -> None:

@@ -90,7 +90,7 @@ def test_body_change_enqueues_generation_after_commit(monkeypatch, django_captur
     whitepaper = WhitepaperFactory(file="")
     generated = []
     monkeypatch.setattr(
-        "whitepapers.services.whitepaper_generate_pdf",
+        "whitepapers.services.pdfs.whitepaper_generate_pdf",
         lambda whitepaper_id, force=False: generated.append(whitepaper_id),
     )
     with django_capture_on_commit_callbacks(execute=True):
