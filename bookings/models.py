@@ -158,7 +158,11 @@ class BookingStatus(models.TextChoices):
 ACTIVE_STATUSES = (BookingStatus.PENDING_PAYMENT, BookingStatus.CONFIRMED)
 
 
-class PaymentStatus(models.TextChoices):
+class BookingPaymentStatus(models.TextChoices):
+    """Where the booking stands with its money, whatever the provider: ``not_required`` for a free
+    booking, ``pending`` while the hold waits for payment, then ``completed``, ``failed`` or
+    ``refunded``. The Stripe PaymentIntent's own state is ``payments.models.PaymentIntentStatus``."""
+
     NOT_REQUIRED = "not_required", "Not required (free)"
     PENDING = "pending", "Pending"
     COMPLETED = "completed", "Completed"
@@ -249,7 +253,9 @@ class ConsultationBooking(models.Model):
 
     payment_amount = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
     payment_currency = models.CharField(max_length=3, default="USD", validators=[RegexValidator(r"^[A-Z]{3}$")])
-    payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    payment_status = models.CharField(
+        max_length=20, choices=BookingPaymentStatus.choices, default=BookingPaymentStatus.PENDING
+    )
     payment_intent_id = models.CharField(max_length=100, blank=True)
 
     meeting_link = models.URLField(max_length=500, blank=True)

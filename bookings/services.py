@@ -47,11 +47,11 @@ from .models import (
     BookingChange,
     BookingChangeKind,
     BookingLanguage,
+    BookingPaymentStatus,
     BookingStatus,
     CancelledBy,
     ConsultationBooking,
     MeetingPlatform,
-    PaymentStatus,
     Weekday,
 )
 
@@ -295,7 +295,7 @@ def booking_create(
                 meeting_platform=meeting_platform,
                 payment_amount=amount,
                 payment_currency=locked.currency,
-                payment_status=PaymentStatus.NOT_REQUIRED if free else PaymentStatus.PENDING,
+                payment_status=BookingPaymentStatus.NOT_REQUIRED if free else BookingPaymentStatus.PENDING,
                 status=BookingStatus.CONFIRMED if free else BookingStatus.PENDING_PAYMENT,
                 confirmed_at=now if free else None,
                 hold_expires_at=None if free else now + timedelta(minutes=conf.get("HOLD_MINUTES")),
@@ -365,7 +365,9 @@ def booking_confirm(
                 booking.cancellation_reason = ""
             if payment_intent_id:
                 booking.payment_intent_id = payment_intent_id
-            booking.payment_status = PaymentStatus.COMPLETED if booking.payment_amount else PaymentStatus.NOT_REQUIRED
+            booking.payment_status = (
+                BookingPaymentStatus.COMPLETED if booking.payment_amount else BookingPaymentStatus.NOT_REQUIRED
+            )
             booking.sequence += 1
             booking.save()
             _record(
@@ -396,7 +398,7 @@ def booking_revivable_by_payment(booking: ConsultationBooking) -> bool:
         booking.status == BookingStatus.CANCELLED
         and booking.cancelled_by == CancelledBy.SYSTEM
         and booking.payment_amount > 0
-        and booking.payment_status in (PaymentStatus.PENDING, PaymentStatus.FAILED)
+        and booking.payment_status in (BookingPaymentStatus.PENDING, BookingPaymentStatus.FAILED)
     )
 
 
@@ -662,7 +664,7 @@ def booking_mark_payment_failed(*, booking_id: int) -> bool:
     """A payment attempt of a held booking failed (a declined card): ``payment_status`` →
     ``failed`` while the booking still waits for payment (``pending_payment``); the hold stays, so the
     visitor may try another card. Any other booking is left alone. Returns ``True`` when it changed."""
-    return _set_payment_status(booking_id, PaymentStatus.FAILED, when={"status": BookingStatus.PENDING_PAYMENT})
+    return _set_payment_status(booking_id, BookingPaymentStatus.FAILED, when={"status": BookingStatus.PENDING_PAYMENT})
 
 
 def booking_record_refund(*, booking_id: int, fully_refunded: bool) -> bool:
@@ -672,10 +674,10 @@ def booking_record_refund(*, booking_id: int, fully_refunded: bool) -> bool:
     booking whose refund was reversed). Free or failed bookings are left alone. Returns ``True``
     when it changed."""
     if fully_refunded:
-        paid = [PaymentStatus.COMPLETED, PaymentStatus.REFUNDED, PaymentStatus.PENDING]
-        return _set_payment_status(booking_id, PaymentStatus.REFUNDED, when={"payment_status__in": paid})
-    paid = [PaymentStatus.COMPLETED, PaymentStatus.REFUNDED]
-    return _set_payment_status(booking_id, PaymentStatus.COMPLETED, when={"payment_status__in": paid})
+        paid = [BookingPaymentStatus.COMPLETED, BookingPaymentStatus.REFUNDED, BookingPaymentStatus.PENDING]
+        return _set_payment_status(booking_id, BookingPaymentStatus.REFUNDED, when={"payment_status__in": paid})
+    paid = [BookingPaymentStatus.COMPLETED, BookingPaymentStatus.REFUNDED]
+    return _set_payment_status(booking_id, BookingPaymentStatus.COMPLETED, when={"payment_status__in": paid})
 
 
 def booking_set_payment_intent(*, booking_id: int, payment_intent_id: str) -> None:

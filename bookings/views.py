@@ -54,7 +54,7 @@ from .forms import (
     slot_value,
 )
 from .links import booking_for_page_change, format_when, given_token, manage_url, pay_url, utc_offset
-from .models import BookingStatus, BookingType, CancelledBy, ConsultationBooking, PaymentStatus
+from .models import BookingPaymentStatus, BookingStatus, BookingType, CancelledBy, ConsultationBooking
 from .services import booking_can_change, booking_cancel, booking_create, booking_price, booking_reschedule
 from .tokens import manage_token
 
@@ -588,7 +588,7 @@ def manage(request, reference: str):
         else "",
         hold_expired=expired and not processing,
         payment_processing=processing,
-        payment_refunded=booking.payment_status == PaymentStatus.REFUNDED,
+        payment_refunded=booking.payment_status == BookingPaymentStatus.REFUNDED,
         book_again_url=reverse("bookings:book", args=[booking.consultant.slug]) if expired else "",
         amount=f"{booking.payment_amount} {booking.payment_currency}" if booking.payment_amount else "",
         can_change=can_change,

@@ -35,7 +35,7 @@ class Provider(models.TextChoices):
 # --- payments -----------------------------------------------------------------------------------
 
 
-class PaymentStatus(models.TextChoices):
+class PaymentIntentStatus(models.TextChoices):
     """Mirrors Stripe's PaymentIntent ``status``. ``succeeded`` and ``canceled`` are terminal;
     refunds and disputes are tracked beside it (``amount_refunded``, :class:`Refund`, :class:`Dispute`)."""
 
@@ -49,33 +49,33 @@ class PaymentStatus(models.TextChoices):
 
 
 _ALL_STATUSES = {
-    PaymentStatus.REQUIRES_PAYMENT_METHOD,
-    PaymentStatus.REQUIRES_CONFIRMATION,
-    PaymentStatus.REQUIRES_ACTION,
-    PaymentStatus.PROCESSING,
-    PaymentStatus.REQUIRES_CAPTURE,
-    PaymentStatus.SUCCEEDED,
-    PaymentStatus.CANCELED,
+    PaymentIntentStatus.REQUIRES_PAYMENT_METHOD,
+    PaymentIntentStatus.REQUIRES_CONFIRMATION,
+    PaymentIntentStatus.REQUIRES_ACTION,
+    PaymentIntentStatus.PROCESSING,
+    PaymentIntentStatus.REQUIRES_CAPTURE,
+    PaymentIntentStatus.SUCCEEDED,
+    PaymentIntentStatus.CANCELED,
 }
 
 #: Which status may follow which. Stripe moves a PaymentIntent back to ``requires_payment_method``
 #: after a failed attempt (also from ``processing``); nothing leaves ``succeeded`` or ``canceled``.
 PAYMENT_TRANSITIONS: dict[str, set[str]] = {
-    PaymentStatus.REQUIRES_PAYMENT_METHOD: _ALL_STATUSES - {PaymentStatus.REQUIRES_PAYMENT_METHOD},
-    PaymentStatus.REQUIRES_CONFIRMATION: _ALL_STATUSES - {PaymentStatus.REQUIRES_CONFIRMATION},
-    PaymentStatus.REQUIRES_ACTION: _ALL_STATUSES - {PaymentStatus.REQUIRES_ACTION},
-    PaymentStatus.PROCESSING: {
-        PaymentStatus.REQUIRES_PAYMENT_METHOD,
-        PaymentStatus.REQUIRES_CAPTURE,
-        PaymentStatus.SUCCEEDED,
-        PaymentStatus.CANCELED,
+    PaymentIntentStatus.REQUIRES_PAYMENT_METHOD: _ALL_STATUSES - {PaymentIntentStatus.REQUIRES_PAYMENT_METHOD},
+    PaymentIntentStatus.REQUIRES_CONFIRMATION: _ALL_STATUSES - {PaymentIntentStatus.REQUIRES_CONFIRMATION},
+    PaymentIntentStatus.REQUIRES_ACTION: _ALL_STATUSES - {PaymentIntentStatus.REQUIRES_ACTION},
+    PaymentIntentStatus.PROCESSING: {
+        PaymentIntentStatus.REQUIRES_PAYMENT_METHOD,
+        PaymentIntentStatus.REQUIRES_CAPTURE,
+        PaymentIntentStatus.SUCCEEDED,
+        PaymentIntentStatus.CANCELED,
     },
-    PaymentStatus.REQUIRES_CAPTURE: {PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED},
-    PaymentStatus.SUCCEEDED: set(),
-    PaymentStatus.CANCELED: set(),
+    PaymentIntentStatus.REQUIRES_CAPTURE: {PaymentIntentStatus.SUCCEEDED, PaymentIntentStatus.CANCELED},
+    PaymentIntentStatus.SUCCEEDED: set(),
+    PaymentIntentStatus.CANCELED: set(),
 }
 
-TERMINAL_PAYMENT_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED)
+TERMINAL_PAYMENT_STATUSES = (PaymentIntentStatus.SUCCEEDED, PaymentIntentStatus.CANCELED)
 
 
 def payment_can_move(old: str, new: str) -> bool:
@@ -85,7 +85,7 @@ def payment_can_move(old: str, new: str) -> bool:
 
 class PaymentQuerySet(models.QuerySet):
     def succeeded(self):
-        return self.filter(status=PaymentStatus.SUCCEEDED)
+        return self.filter(status=PaymentIntentStatus.SUCCEEDED)
 
     def open(self):
         """Not yet succeeded or canceled (a PaymentIntent that may still be paid or canceled)."""
@@ -119,7 +119,7 @@ class Payment(models.Model):
     amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
     currency = models.CharField(max_length=3, validators=[currency_validator])
     status = models.CharField(
-        max_length=30, choices=PaymentStatus.choices, default=PaymentStatus.REQUIRES_PAYMENT_METHOD
+        max_length=30, choices=PaymentIntentStatus.choices, default=PaymentIntentStatus.REQUIRES_PAYMENT_METHOD
     )
     idempotency_key = models.CharField(max_length=150, unique=True)
     amount_refunded = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))

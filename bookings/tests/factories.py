@@ -8,10 +8,10 @@ import factory
 from bookings.models import (
     AvailabilityOverride,
     AvailabilityRule,
+    BookingPaymentStatus,
     BookingStatus,
     ConsultationBooking,
     OverrideKind,
-    PaymentStatus,
 )
 from consultants.tests.factories import ConsultantFactory
 
@@ -59,5 +59,5 @@ class BookingFactory(factory.django.DjangoModelFactory):
     client_email = factory.Sequence(lambda n: f"client{n}@example.com")
     payment_amount = Decimal("100.00")
     payment_currency = "USD"
-    payment_status = PaymentStatus.COMPLETED
+    payment_status = BookingPaymentStatus.COMPLETED
     status = BookingStatus.CONFIRMED

@@ -14,7 +14,7 @@ import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
 from bookings.exceptions import BookingUnavailable
-from bookings.models import BookingChange, BookingStatus, CancelledBy, ConsultationBooking, PaymentStatus
+from bookings.models import BookingChange, BookingPaymentStatus, BookingStatus, CancelledBy, ConsultationBooking
 from bookings.services import booking_confirm, booking_create, booking_reschedule
 from bookings.tests.conftest import NOW
 from bookings.tests.factories import BookingFactory, weekday_rules
@@ -44,7 +44,7 @@ def booking(consultant, start: datetime, minutes: int, status=BookingStatus.CONF
     """A row written straight through the ORM (no service, no re-check)."""
     if status == BookingStatus.PENDING_PAYMENT:
         fields.setdefault("hold_expires_at", NOW + timedelta(minutes=15))
-        fields.setdefault("payment_status", PaymentStatus.PENDING)
+        fields.setdefault("payment_status", BookingPaymentStatus.PENDING)
     return BookingFactory(
         consultant=consultant,
         booking_type="strategy",
@@ -239,7 +239,7 @@ def test_exclusion_violation_in_booking_confirm_of_a_late_payment_is_a_409(skip_
         30,
         status=BookingStatus.CANCELLED,
         cancelled_by=CancelledBy.SYSTEM,
-        payment_status=PaymentStatus.PENDING,
+        payment_status=BookingPaymentStatus.PENDING,
     )
 
     with pytest.raises(BookingUnavailable):

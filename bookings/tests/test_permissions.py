@@ -21,7 +21,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
-from bookings.models import BookingChange, BookingStatus, ConsultationBooking, PaymentStatus
+from bookings.models import BookingChange, BookingPaymentStatus, BookingStatus, ConsultationBooking
 from bookings.tests.conftest import NOW
 from bookings.tests.factories import BookingFactory
 from bookings.tokens import manage_token
@@ -70,7 +70,7 @@ def booking(consultant) -> ConsultationBooking:
         start=START,
         client_user=UserFactory(role=Role.CLIENT, email="owner@example.com"),
         payment_amount=0,
-        payment_status=PaymentStatus.NOT_REQUIRED,
+        payment_status=BookingPaymentStatus.NOT_REQUIRED,
     )
 
 

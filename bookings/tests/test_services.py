@@ -19,7 +19,7 @@ from bookings.exceptions import (
     BookingStateConflict,
     BookingUnavailable,
 )
-from bookings.models import BookingChange, BookingStatus, ConsultationBooking, PaymentStatus
+from bookings.models import BookingChange, BookingPaymentStatus, BookingStatus, ConsultationBooking
 from bookings.services import (
     booking_cancel,
     booking_complete,
@@ -60,7 +60,7 @@ def test_priced_booking_is_a_hold_with_amount_in_the_consultants_currency(consul
     assert booking.status == BookingStatus.PENDING_PAYMENT
     assert booking.hold_expires_at == NOW + timedelta(minutes=15)
     assert (booking.payment_amount, booking.payment_currency) == (Decimal("112.50"), "EUR")
-    assert booking.payment_status == PaymentStatus.PENDING
+    assert booking.payment_status == BookingPaymentStatus.PENDING
     assert booking.end == SLOT + timedelta(minutes=45)
     assert booking.client_email == "clara@example.com"
     assert [b["children"][0]["text"] for b in booking.client_message] == ["Hello", "Second"]
@@ -367,7 +367,7 @@ def test_only_a_payment_revives_and_only_a_hold_released_by_expiry(consultant):
         booking.refresh_from_db()
         assert (booking.status, booking.cancelled_by) == ("cancelled", ["client", "staff"][index])
     # An expired hold already refunded is not revived either.
-    ConsultationBooking.objects.filter(pk=expired.pk).update(payment_status=PaymentStatus.REFUNDED)
+    ConsultationBooking.objects.filter(pk=expired.pk).update(payment_status=BookingPaymentStatus.REFUNDED)
     with pytest.raises(BookingStateConflict):
         booking_confirm(booking=expired, payment_intent_id="pi_late", now=NOW + timedelta(minutes=20))
 
@@ -416,15 +416,15 @@ def test_a_failed_payment_marks_only_a_held_booking(consultant):
 
     hold.refresh_from_db()
     paid.refresh_from_db()
-    assert (hold.payment_status, paid.payment_status) == (PaymentStatus.FAILED, PaymentStatus.COMPLETED)
-    assert _payment_audit(hold) == [(PaymentStatus.PENDING, PaymentStatus.FAILED)]
+    assert (hold.payment_status, paid.payment_status) == (BookingPaymentStatus.FAILED, BookingPaymentStatus.COMPLETED)
+    assert _payment_audit(hold) == [(BookingPaymentStatus.PENDING, BookingPaymentStatus.FAILED)]
     assert _payment_audit(paid) == []
 
 
 def test_refunds_keep_the_payment_status_in_step(consultant):
     paid = BookingFactory(consultant=consultant, start=SLOT + timedelta(hours=1))
     free = BookingFactory(
-        consultant=consultant, start=SLOT + timedelta(hours=2), payment_status=PaymentStatus.NOT_REQUIRED
+        consultant=consultant, start=SLOT + timedelta(hours=2), payment_status=BookingPaymentStatus.NOT_REQUIRED
     )
 
     assert booking_record_refund(booking_id=paid.pk, fully_refunded=False) is False
@@ -434,10 +434,13 @@ def test_refunds_keep_the_payment_status_in_step(consultant):
 
     paid.refresh_from_db()
     free.refresh_from_db()
-    assert (paid.payment_status, free.payment_status) == (PaymentStatus.COMPLETED, PaymentStatus.NOT_REQUIRED)
+    assert (paid.payment_status, free.payment_status) == (
+        BookingPaymentStatus.COMPLETED,
+        BookingPaymentStatus.NOT_REQUIRED,
+    )
     assert _payment_audit(paid) == [
-        (PaymentStatus.COMPLETED, PaymentStatus.REFUNDED),
-        (PaymentStatus.REFUNDED, PaymentStatus.COMPLETED),
+        (BookingPaymentStatus.COMPLETED, BookingPaymentStatus.REFUNDED),
+        (BookingPaymentStatus.REFUNDED, BookingPaymentStatus.COMPLETED),
     ]
 
 

@@ -13,14 +13,13 @@ import time_machine
 from django.urls import reverse
 
 from accounts.models import Role, User
-from bookings.models import BookingStatus, ConsultationBooking, PaymentStatus
+from bookings.models import BookingPaymentStatus, BookingStatus, ConsultationBooking
 from bookings.services import booking_create, booking_reschedule, bookings_release_expired_holds
 from bookings.tests.conftest import NOW
 from bookings.tests.factories import BookingFactory, weekday_rules
 from bookings.tokens import manage_token
 from consultants.tests.factories import ConsultantFactory
-from payments.models import Payment
-from payments.models import PaymentStatus as ChargeStatus
+from payments.models import Payment, PaymentIntentStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -241,7 +240,7 @@ def test_manage_page_after_expiry_with_a_refunded_late_payment(client, consultan
     booking = make_booking(consultant)
     clock.move_to(NOW + timedelta(minutes=16))
     bookings_release_expired_holds()
-    ConsultationBooking.objects.filter(pk=booking.pk).update(payment_status=PaymentStatus.REFUNDED)
+    ConsultationBooking.objects.filter(pk=booking.pk).update(payment_status=BookingPaymentStatus.REFUNDED)
 
     page = client.get(f"/bookings/{booking.reference}/?token={manage_token(booking)}")
 
@@ -255,7 +254,7 @@ def test_manage_page_while_a_payment_is_processing_after_expiry(client, consulta
         payment_intent_id="pi_processing",
         amount=booking.payment_amount,
         currency=booking.payment_currency,
-        status=ChargeStatus.PROCESSING,
+        status=PaymentIntentStatus.PROCESSING,
         idempotency_key="k-processing",
     )
     clock.move_to(NOW + timedelta(minutes=16))

@@ -268,7 +268,7 @@ SPECTACULAR_SETTINGS = {
         "BookingStatusEnum": "bookings.models.BookingStatus",
         "BookingLanguageEnum": "bookings.models.BookingLanguage",
         "BookingStaffStatusEnum": ["confirmed", "completed", "cancelled", "no_show"],
-        "PaymentIntentStatusEnum": "payments.models.PaymentStatus",
+        "PaymentIntentStatusEnum": "payments.models.PaymentIntentStatus",
         "RefundStatusEnum": "payments.models.RefundStatus",
         "DisputeStatusEnum": "payments.models.DisputeStatus",
     },

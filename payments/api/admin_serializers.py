@@ -9,7 +9,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from magnetiq.api import fields
-from payments.models import Dispute, LedgerEntry, Payment, PaymentStatus, Refund, RefundReason
+from payments.models import Dispute, LedgerEntry, Payment, PaymentIntentStatus, Refund, RefundReason
 from payments.services.disputes_admin import DisputeResolution
 from payments.services.reconciliation import MAX_PAGE
 from payments.services.refunds import payment_refundable
@@ -179,7 +179,7 @@ class TransactionDetailSerializer(TransactionSerializer):
 class TransactionStatusSerializer(serializers.Serializer):
     """``status`` (optional): the status staff expect after re-fetching from Stripe; ``note``: why."""
 
-    status = serializers.ChoiceField(choices=PaymentStatus.choices, required=False, allow_blank=True, default="")
+    status = serializers.ChoiceField(choices=PaymentIntentStatus.choices, required=False, allow_blank=True, default="")
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 

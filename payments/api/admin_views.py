@@ -29,7 +29,7 @@ from payments.models import (
     Dispute,
     DisputeStatus,
     Payment,
-    PaymentStatus,
+    PaymentIntentStatus,
     Provider,
     Refund,
     RefundReason,
@@ -52,7 +52,7 @@ class TransactionFilter(FilterSet):
     inclusive), ``consultant`` (id), ``booking`` (reference), ``min_amount``/``max_amount`` (major
     units, inclusive) and ``search`` (PaymentIntent or charge id, client e-mail)."""
 
-    status = django_filters.ChoiceFilter(choices=PaymentStatus.choices)
+    status = django_filters.ChoiceFilter(choices=PaymentIntentStatus.choices)
     provider = django_filters.ChoiceFilter(choices=Provider.choices)
     currency = django_filters.CharFilter(method="filter_currency", max_length=3)
     date_from = DateFilter(field_name="created_at", lookup_expr="date__gte")

@@ -41,7 +41,15 @@ from payments.exceptions import (
     PaymentNotFound,
     PaymentNotRequired,
 )
-from payments.models import LedgerEntry, LedgerKind, Payment, PaymentStatus, Provider, RefundReason, payment_can_move
+from payments.models import (
+    LedgerEntry,
+    LedgerKind,
+    Payment,
+    PaymentIntentStatus,
+    Provider,
+    RefundReason,
+    payment_can_move,
+)
 from payments.stripe_gateway import IntentInfo, get_gateway
 
 from .ledger import ledger_record
@@ -77,9 +85,9 @@ def _payment_open_or_plan(booking_id: int, now: datetime) -> Payment | _IntentRe
     """Under the booking lock: the Payment to hand back, or what to ask Stripe for. Raises
     :class:`PaymentNotRequired`. Must run inside a transaction."""
     booking = _lock_booking(booking_id)
-    existing = booking.payments.exclude(status=PaymentStatus.CANCELED).order_by("-created_at").first()
+    existing = booking.payments.exclude(status=PaymentIntentStatus.CANCELED).order_by("-created_at").first()
     if existing is not None and (
-        existing.status == PaymentStatus.SUCCEEDED or booking.status == BookingStatus.PENDING_PAYMENT
+        existing.status == PaymentIntentStatus.SUCCEEDED or booking.status == BookingStatus.PENDING_PAYMENT
     ):
         return existing
     if booking.payment_amount <= 0 or booking.status != BookingStatus.PENDING_PAYMENT:
@@ -183,8 +191,8 @@ def payment_confirm_card(*, payment: Payment, card_token: str = "", payment_meth
     Raises :class:`PaymentDeclined` (402; the payment records the decline and the booking stays held)
     and :class:`PaymentNotRequired` when the payment is no longer open.
     """
-    if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED):
-        if payment.status == PaymentStatus.SUCCEEDED:
+    if payment.status in (PaymentIntentStatus.SUCCEEDED, PaymentIntentStatus.CANCELED):
+        if payment.status == PaymentIntentStatus.SUCCEEDED:
             return payment_refresh(payment_intent_id=payment.payment_intent_id)
         raise PaymentNotRequired("This payment was canceled.")
     gateway = get_gateway()
@@ -249,7 +257,7 @@ def payment_apply_intent(*, info: IntentInfo, event_created: datetime | None = N
     Raises :class:`payments.exceptions.PaymentNotFound` for a PaymentIntent we never created.
     """
     now = timezone.now()
-    charge_fee = _stripe_fee(info.charge_id) if info.status == PaymentStatus.SUCCEEDED else None
+    charge_fee = _stripe_fee(info.charge_id) if info.status == PaymentIntentStatus.SUCCEEDED else None
     refund_due = False
     with transaction.atomic():
         payment = Payment.objects.select_for_update().filter(payment_intent_id=info.id).first()
@@ -263,13 +271,13 @@ def payment_apply_intent(*, info: IntentInfo, event_created: datetime | None = N
         if info.status != old and payment_can_move(old, info.status):
             payment.status = info.status
             changed.append("status")
-            if info.status == PaymentStatus.SUCCEEDED:
+            if info.status == PaymentIntentStatus.SUCCEEDED:
                 payment.succeeded_at = now
                 changed.append("succeeded_at")
-            elif info.status == PaymentStatus.CANCELED:
+            elif info.status == PaymentIntentStatus.CANCELED:
                 payment.canceled_at = now
                 changed.append("canceled_at")
-        if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED):
+        if payment.status not in (PaymentIntentStatus.SUCCEEDED, PaymentIntentStatus.CANCELED):
             payment.last_error_code = info.last_error_code[:100]
             payment.last_error_message = info.last_error_message[:500]
             changed += ["last_error_code", "last_error_message"]
@@ -283,9 +291,13 @@ def payment_apply_intent(*, info: IntentInfo, event_created: datetime | None = N
             payment.save(update_fields=[*set(changed), "updated_at"])
         if payment.status != old:
             log_action(payment, f"payments.payment.{payment.status}", data={"from": old})
-            if payment.booking_id and payment.status == PaymentStatus.REQUIRES_PAYMENT_METHOD and info.last_error_code:
+            if (
+                payment.booking_id
+                and payment.status == PaymentIntentStatus.REQUIRES_PAYMENT_METHOD
+                and info.last_error_code
+            ):
                 booking_mark_payment_failed(booking_id=payment.booking_id)
-        if payment.status == PaymentStatus.SUCCEEDED:
+        if payment.status == PaymentIntentStatus.SUCCEEDED:
             refund_due = _fulfil(payment, charge_fee)
     if refund_due:
         _refund_unfulfillable(payment)
@@ -311,7 +323,7 @@ def payment_confirm_paid(*, payment: Payment) -> Payment:
             "The payment does not match the booking; our staff will look into it.",
             details=[{"field": "payment_intent_id", "message": payment.flagged_reason, "code": "mismatch"}],
         )
-    if payment.status != PaymentStatus.SUCCEEDED:
+    if payment.status != PaymentIntentStatus.SUCCEEDED:
         raise PaymentNotCompleted(
             f"The payment has not been completed (status {payment.status}).",
             details=[{"field": "payment_intent_id", "message": payment.status, "code": payment.status}],

@@ -30,7 +30,7 @@ from django.db.models import Sum
 
 from magnetiq.exceptions import InvalidInput
 from payments.exceptions import PaymentError, PaymentNotConfigured, PaymentProviderUnavailable
-from payments.models import LedgerKind, Payment, PaymentStatus, Provider, RefundStatus
+from payments.models import LedgerKind, Payment, PaymentIntentStatus, Provider, RefundStatus
 from payments.stripe_gateway import get_gateway
 
 from .reports import ZERO, _check_range, _day_start
@@ -79,7 +79,7 @@ def _check_payment(payment: Payment, gateway) -> tuple[list[dict], Decimal, Deci
     for refund_id in sorted(ours_by_id.keys() & stripe_by_id.keys()):
         if ours_by_id[refund_id].status != stripe_by_id[refund_id].status:
             mismatch("refund_status", ours_by_id[refund_id].status, stripe_by_id[refund_id].status, refund_id)
-    stripe_ledger = (intent.amount if intent.status == PaymentStatus.SUCCEEDED else ZERO) - stripe_refunded
+    stripe_ledger = (intent.amount if intent.status == PaymentIntentStatus.SUCCEEDED else ZERO) - stripe_refunded
     if stripe_ledger != ours_ledger:
         mismatch("ledger", _money(ours_ledger), _money(stripe_ledger))
     return found, ours_ledger, stripe_ledger

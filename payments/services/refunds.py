@@ -24,7 +24,7 @@ from payments.models import (
     LedgerEntry,
     LedgerKind,
     Payment,
-    PaymentStatus,
+    PaymentIntentStatus,
     Refund,
     RefundReason,
     RefundStatus,
@@ -51,7 +51,7 @@ def payment_refundable(payment: Payment) -> Decimal:
     action, succeeded), so two staff refunds in flight cannot together exceed the charge; ``0.00``
     for a payment that has not succeeded. The one definition: the admin, the staff API's
     ``refundable_amount`` and :func:`refund_create` all use it."""
-    if payment.status != PaymentStatus.SUCCEEDED:
+    if payment.status != PaymentIntentStatus.SUCCEEDED:
         return Decimal("0.00")
     committed = payment.refunds.filter(status__in=COMMITTED_REFUND_STATUSES).aggregate(s=Sum("amount"))["s"]
     return payment.amount - (committed or Decimal("0.00"))
@@ -83,7 +83,7 @@ def refund_create(
             existing = Refund.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:
                 return existing
-        if payment.status != PaymentStatus.SUCCEEDED:
+        if payment.status != PaymentIntentStatus.SUCCEEDED:
             raise RefundNotAllowed("Only a succeeded payment can be refunded.")
         left = payment_refundable(payment)
         if left <= 0:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from magnetiq.audit import log_action
 from magnetiq.exceptions import Conflict, InvalidInput
 from payments.exceptions import PaymentNotFound
-from payments.models import Payment, PaymentStatus, Provider, Refund, RefundReason, payment_can_move
+from payments.models import Payment, PaymentIntentStatus, Provider, Refund, RefundReason, payment_can_move
 
 from .checkout import payment_refresh
 from .refunds import RefundNotAllowed, payment_refundable, refund_create
@@ -53,7 +53,7 @@ def payment_for_refund(
         payments = list(Payment.objects.filter(booking__reference=booking_reference))
         if not payments:
             raise PaymentNotFound("That booking has no payment.")
-        succeeded = [p for p in payments if p.status == PaymentStatus.SUCCEEDED]
+        succeeded = [p for p in payments if p.status == PaymentIntentStatus.SUCCEEDED]
         if not succeeded:
             raise RefundNotAllowed("That booking has no succeeded payment.")
         payment = max(succeeded, key=lambda p: (payment_refundable(p), p.pk))
@@ -94,7 +94,7 @@ def payment_status_correct(*, payment: Payment, expected_status: str = "", note:
     refresh itself is kept: it is Stripe's truth). :class:`PaymentNotRefreshable` (409) for a
     payment of another provider; the gateway's errors (503 unreachable) pass through.
     """
-    if expected_status and expected_status not in PaymentStatus.values:
+    if expected_status and expected_status not in PaymentIntentStatus.values:
         raise InvalidInput(
             f"Unknown status {expected_status!r}.",
             details=[{"field": "status", "message": "Not a valid choice.", "code": "invalid_choice"}],

@@ -6,9 +6,8 @@ from decimal import Decimal
 from django.contrib.auth.models import Group, Permission
 
 from accounts.models import Role, User
-from bookings.models import BookingStatus, ConsultationBooking
-from bookings.models import PaymentStatus as BookingPaymentStatus
-from payments.models import LedgerEntry, Payment, PaymentStatus
+from bookings.models import BookingPaymentStatus, BookingStatus, ConsultationBooking
+from payments.models import LedgerEntry, Payment, PaymentIntentStatus
 from payments.services import payment_confirm_card, payment_create_for_booking
 
 from .conftest import hold, next_slot
@@ -32,7 +31,7 @@ def paid_booking(consultant, *, days: int = 3, hour: int = 10, email: str = "cla
     payment = payment_confirm_card(
         payment=payment_create_for_booking(booking=booking), payment_method_id="pm_card_visa"
     )
-    assert payment.status == PaymentStatus.SUCCEEDED
+    assert payment.status == PaymentIntentStatus.SUCCEEDED
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
     return booking, payment
@@ -41,7 +40,9 @@ def paid_booking(consultant, *, days: int = 3, hour: int = 10, email: str = "cla
 _counter = iter(range(1, 1_000_000))
 
 
-def local_payment(booking=None, *, amount="100.00", currency="USD", status=PaymentStatus.SUCCEEDED, **extra) -> Payment:
+def local_payment(
+    booking=None, *, amount="100.00", currency="USD", status=PaymentIntentStatus.SUCCEEDED, **extra
+) -> Payment:
     """A payment row made without Stripe (for lists, filters and the admin)."""
     n = next(_counter)
     return Payment.objects.create(

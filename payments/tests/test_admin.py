@@ -12,7 +12,7 @@ from payments.models import (
     DisputeStatus,
     LedgerEntry,
     Payment,
-    PaymentStatus,
+    PaymentIntentStatus,
     Refund,
     RefundStatus,
     Subscription,
@@ -146,13 +146,13 @@ def test_refund_action_errors_are_messages_not_500s(localstripe, consultant, adm
 
 def test_refresh_actions_apply_stripes_state(localstripe, consultant, admin_client):
     _booking, payment = paid_booking(consultant)
-    Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.PROCESSING)
-    ghost = local_payment(None, payment_intent_id="pi_ghost", status=PaymentStatus.PROCESSING)
+    Payment.objects.filter(pk=payment.pk).update(status=PaymentIntentStatus.PROCESSING)
+    ghost = local_payment(None, payment_intent_id="pi_ghost", status=PaymentIntentStatus.PROCESSING)
 
     response = _action(admin_client, "payment", "refresh_from_stripe", [payment.pk, ghost.pk])
 
     payment.refresh_from_db()
-    assert payment.status == PaymentStatus.SUCCEEDED
+    assert payment.status == PaymentIntentStatus.SUCCEEDED
     messages = [str(m) for m in response.context["messages"]]
     assert "1 payment(s) refreshed from Stripe." in messages
     assert any(m.startswith(f"{ghost}: ") for m in messages)

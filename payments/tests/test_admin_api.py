@@ -6,12 +6,20 @@ from decimal import Decimal
 
 import pytest
 
-from bookings.models import ConsultationBooking
-from bookings.models import PaymentStatus as BookingPaymentStatus
+from bookings.models import BookingPaymentStatus, ConsultationBooking
 from bookings.tests.factories import weekday_rules
 from consultants.tests.factories import ConsultantFactory
 from magnetiq.models import AuditLogEntry
-from payments.models import Dispute, DisputeStatus, LedgerEntry, Payment, PaymentStatus, Provider, Refund, RefundStatus
+from payments.models import (
+    Dispute,
+    DisputeStatus,
+    LedgerEntry,
+    Payment,
+    PaymentIntentStatus,
+    Provider,
+    Refund,
+    RefundStatus,
+)
 from payments.services import payment_create_for_booking, refund_create
 from payments.services.disputes_admin import bookings_with_open_disputes
 
@@ -209,7 +217,7 @@ def test_resolve_errors(manager, consultant):
 def test_transaction_filters(manager, consultant, other):
     a = local_payment(confirmed_booking(consultant), amount="100.00")
     b = local_payment(confirmed_booking(other, email="bo@example.com"), amount="250.00", currency="EUR")
-    c = local_payment(None, amount="40.00", status=PaymentStatus.CANCELED, provider=Provider.PAYPAL)
+    c = local_payment(None, amount="40.00", status=PaymentIntentStatus.CANCELED, provider=Provider.PAYPAL)
 
     def ids(**params):
         response = manager.get(f"{URL}/transactions", params)
@@ -243,7 +251,7 @@ def test_refundable_amount_counts_pending_refunds_in_list_and_detail(manager, co
     Refund.objects.create(
         payment=payment, amount=Decimal("50.00"), currency="USD", refund_id="re_no", status=RefundStatus.FAILED
     )
-    unpaid = local_payment(None, amount="40.00", status=PaymentStatus.PROCESSING)
+    unpaid = local_payment(None, amount="40.00", status=PaymentIntentStatus.PROCESSING)
 
     listed = manager.get(f"{URL}/transactions").json()["data"]["transactions"]
     detail = manager.get(f"{URL}/transactions/{payment.pk}").json()["data"]
@@ -280,7 +288,7 @@ def test_status_correction_refreshes_from_stripe(localstripe, consultant, manage
     booking = hold(consultant, start=next_slot())
     payment = payment_create_for_booking(booking=booking)
     # Our row fell behind (say a lost webhook): Stripe has it requires_payment_method, we say processing.
-    Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.PROCESSING)
+    Payment.objects.filter(pk=payment.pk).update(status=PaymentIntentStatus.PROCESSING)
 
     response = manager.put(f"{URL}/transactions/{payment.pk}/status", {"note": "webhook lost"})
     assert response.status_code == 200, response.content
@@ -316,7 +324,7 @@ def test_reconciliation_lists_only_mismatches(localstripe, consultant, manager):
     _b2, drifted = paid_booking(consultant, hour=11, email="dora@example.com")
     refund_create(payment=drifted, amount=Decimal("10.00"))
     # Our records drift from Stripe's: the status, the refunded amount, a refund we never heard of.
-    Payment.objects.filter(pk=drifted.pk).update(status=PaymentStatus.PROCESSING, amount_refunded=Decimal("0.00"))
+    Payment.objects.filter(pk=drifted.pk).update(status=PaymentIntentStatus.PROCESSING, amount_refunded=Decimal("0.00"))
     Refund.objects.filter(payment=drifted).delete()
     LedgerEntry.objects.filter(payment=drifted, kind="refund").delete()
     ghost = local_payment(confirmed_booking(consultant, hour=12, email="eve@example.com"), payment_intent_id="pi_ghost")

@@ -13,7 +13,7 @@ from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from bookings.models import BookingStatus
 from bookings.tokens import manage_token
-from payments.models import LedgerEntry, Payment, PaymentStatus, Subscription, WebhookEvent, WebhookStatus
+from payments.models import LedgerEntry, Payment, PaymentIntentStatus, Subscription, WebhookEvent, WebhookStatus
 from payments.stripe_gateway import get_gateway
 
 from .conftest import event_body, hold, sign
@@ -214,7 +214,7 @@ class TestAmountMismatch:
         held_booking.refresh_from_db()
         assert (held_booking.status, held_booking.payment_status) == (BookingStatus.PENDING_PAYMENT, "pending")
         payment = Payment.objects.get()
-        assert payment.status == PaymentStatus.REQUIRES_PAYMENT_METHOD
+        assert payment.status == PaymentIntentStatus.REQUIRES_PAYMENT_METHOD
         assert payment.flagged_reason == expected
         assert LedgerEntry.objects.count() == 0
         alerts = [r for r in caplog.records if r.name == "payments.alerts"]

@@ -5,7 +5,7 @@ import pytest
 from bookings.links import manage_url
 from bookings.models import BookingStatus, ConsultationBooking
 from bookings.tokens import manage_token
-from payments.models import LedgerEntry, Payment, PaymentStatus
+from payments.models import LedgerEntry, Payment, PaymentIntentStatus
 
 from .conftest import hold, next_slot
 
@@ -41,7 +41,7 @@ def test_pay_a_held_booking_with_a_test_card(localstripe, consultant, page):
     assert page.inner_text("#booking-status") == "Confirmed"
     booking.refresh_from_db()
     assert (booking.status, booking.payment_status) == (BookingStatus.CONFIRMED, "completed")
-    assert Payment.objects.get().status == PaymentStatus.SUCCEEDED
+    assert Payment.objects.get().status == PaymentIntentStatus.SUCCEEDED
     assert LedgerEntry.objects.filter(kind="payment").count() == 1
 
 

@@ -9,11 +9,10 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from bookings.models import BookingStatus, ConsultationBooking
-from bookings.models import PaymentStatus as BookingPaymentStatus
+from bookings.models import BookingPaymentStatus, BookingStatus, ConsultationBooking
 from bookings.services import bookings_release_expired_holds
 from payments.exceptions import PaymentDeclined, PaymentNotCompleted, PaymentNotRequired
-from payments.models import LedgerEntry, Payment, PaymentStatus, Refund, RefundReason, RefundStatus
+from payments.models import LedgerEntry, Payment, PaymentIntentStatus, Refund, RefundReason, RefundStatus
 from payments.services import payment_confirm_card, payment_confirm_paid, payment_create_for_booking
 from payments.stripe_gateway import StripeGateway, get_gateway
 
@@ -31,7 +30,7 @@ def test_create_is_idempotent_and_stores_one_intent(localstripe, held_booking):
     assert first.idempotency_key == f"booking-{held_booking.reference}-pi-v1"
     assert first.amount == Decimal("100.00")
     assert first.currency == "USD"
-    assert first.status == PaymentStatus.REQUIRES_PAYMENT_METHOD
+    assert first.status == PaymentIntentStatus.REQUIRES_PAYMENT_METHOD
     assert first.client_secret.startswith(f"{first.payment_intent_id}_secret_")
     info = get_gateway().retrieve_payment_intent(first.payment_intent_id)
     assert (info.amount, info.currency, info.metadata["booking_reference"]) == (
@@ -48,7 +47,7 @@ def test_pay_confirms_the_booking_and_records_the_ledger(localstripe, held_booki
 
     payment = payment_confirm_card(payment=payment, payment_method_id="pm_card_visa")
 
-    assert payment.status == PaymentStatus.SUCCEEDED
+    assert payment.status == PaymentIntentStatus.SUCCEEDED
     assert payment.charge_id.startswith("ch_")
     held_booking.refresh_from_db()
     assert held_booking.status == BookingStatus.CONFIRMED
@@ -93,7 +92,7 @@ def test_declined_card_gives_a_clear_error_and_keeps_the_hold(localstripe, held_
     assert held_booking.status == BookingStatus.PENDING_PAYMENT
     assert held_booking.payment_status == BookingPaymentStatus.FAILED
     payment.refresh_from_db()
-    assert (payment.status, payment.last_error_code) == (PaymentStatus.REQUIRES_PAYMENT_METHOD, "card_declined")
+    assert (payment.status, payment.last_error_code) == (PaymentIntentStatus.REQUIRES_PAYMENT_METHOD, "card_declined")
     assert LedgerEntry.objects.count() == 0
 
     # Another card on the same PaymentIntent still pays.
@@ -130,7 +129,7 @@ def test_hold_expiry_cancels_the_payment_intent(localstripe, held_booking, djang
         assert bookings_release_expired_holds(now=held_booking.hold_expires_at + timedelta(seconds=1)) == 1
 
     payment.refresh_from_db()
-    assert payment.status == PaymentStatus.CANCELED
+    assert payment.status == PaymentIntentStatus.CANCELED
     assert get_gateway().retrieve_payment_intent(payment.payment_intent_id).status == "canceled"
     with pytest.raises(PaymentNotRequired):
         payment_create_for_booking(booking=held_booking)
@@ -228,7 +227,7 @@ def test_late_payment_after_the_hold_was_released_confirms_when_the_time_is_stil
         "hold_expired",
         "confirmed",
     ]
-    assert payment.status == PaymentStatus.SUCCEEDED
+    assert payment.status == PaymentIntentStatus.SUCCEEDED
     assert Refund.objects.count() == 0
     assert sorted(LedgerEntry.objects.values_list("kind", "amount")) == [
         ("fee", Decimal("0.00")),

@@ -7,15 +7,14 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from bookings.models import BookingStatus
-from bookings.models import PaymentStatus as BookingPaymentStatus
+from bookings.models import BookingPaymentStatus, BookingStatus
 from bookings.services import booking_confirm
 from payments.models import (
     Dispute,
     DisputeStatus,
     LedgerEntry,
     Payment,
-    PaymentStatus,
+    PaymentIntentStatus,
     Refund,
     RefundStatus,
     WebhookEvent,
@@ -53,7 +52,7 @@ def paid(consultant, *, payment_intent_id: str, charge_id: str) -> Payment:
         charge_id=charge_id,
         amount=Decimal("100.00"),
         currency="USD",
-        status=PaymentStatus.SUCCEEDED,
+        status=PaymentIntentStatus.SUCCEEDED,
         idempotency_key=f"booking-{booking.reference}-pi-v1",
         succeeded_at=timezone.now(),
     )

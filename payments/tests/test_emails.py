@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 
 from bookings.services import booking_create
-from payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus
+from payments.models import Payment, PaymentIntentStatus, Refund, RefundReason, RefundStatus
 from payments.tasks import send_refund_notice_task
 
 from .conftest import next_slot
@@ -28,7 +28,7 @@ def refund_for(consultant, language: str) -> Refund:
         payment_intent_id=f"pi_mail_{language}",
         amount=Decimal("100.00"),
         currency="EUR",
-        status=PaymentStatus.SUCCEEDED,
+        status=PaymentIntentStatus.SUCCEEDED,
         idempotency_key=f"booking-{booking.reference}-pi-v1",
     )
     return Refund.objects.create(

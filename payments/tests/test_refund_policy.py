@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from bookings.exceptions import BookingPolicyWindowClosed
-from bookings.models import BookingStatus, CancelledBy, ConsultationBooking
-from bookings.models import PaymentStatus as BookingPaymentStatus
+from bookings.models import BookingPaymentStatus, BookingStatus, CancelledBy, ConsultationBooking
 from bookings.services import booking_can_change, booking_cancel
 from bookings.signals import booking_cancelled
 from bookings.tests.factories import BookingFactory

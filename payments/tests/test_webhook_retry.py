@@ -14,7 +14,7 @@ from django.test import TestCase
 from django.utils import timezone
 
 from bookings.models import BookingStatus
-from payments.models import LedgerEntry, Payment, PaymentStatus, WebhookEvent, WebhookStatus
+from payments.models import LedgerEntry, Payment, PaymentIntentStatus, WebhookEvent, WebhookStatus
 from payments.services import payment_create_for_booking
 from payments.services.webhooks import webhook_event_claim, webhook_process, webhook_receive
 from payments.tasks import process_webhook_events_task
@@ -53,7 +53,7 @@ def receive_failing(payment, *, event_id="evt_s"):
 
 def assert_nothing_applied(payment):
     payment.refresh_from_db()
-    assert payment.status == PaymentStatus.REQUIRES_PAYMENT_METHOD
+    assert payment.status == PaymentIntentStatus.REQUIRES_PAYMENT_METHOD
     assert LedgerEntry.objects.count() == 0
     payment.booking.refresh_from_db()
     assert payment.booking.status == BookingStatus.PENDING_PAYMENT
@@ -61,7 +61,7 @@ def assert_nothing_applied(payment):
 
 def assert_applied_once(payment):
     payment.refresh_from_db()
-    assert payment.status == PaymentStatus.SUCCEEDED
+    assert payment.status == PaymentIntentStatus.SUCCEEDED
     assert sorted(LedgerEntry.objects.values_list("kind", flat=True)) == ["fee", "payment"]
     booking = payment.booking
     booking.refresh_from_db()
@@ -211,5 +211,5 @@ def test_two_commands_racing_apply_the_event_once(localstripe, consultant):
     assert processed == [0, 1]
     event = WebhookEvent.objects.get()
     assert (event.status, event.attempts) == (WebhookStatus.PROCESSED, 2)
-    assert Payment.objects.get().status == PaymentStatus.SUCCEEDED
+    assert Payment.objects.get().status == PaymentIntentStatus.SUCCEEDED
     assert_applied_once(payment)

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from bookings.models import BookingStatus
-from payments.models import LedgerEntry, Payment, PaymentStatus, Refund, WebhookEvent, WebhookStatus
+from payments.models import LedgerEntry, Payment, PaymentIntentStatus, Refund, WebhookEvent, WebhookStatus
 from payments.services import payment_create_for_booking
 from payments.stripe_gateway import get_gateway
 
@@ -140,7 +140,7 @@ class TestIdempotence:
         for body in bodies:
             assert deliver(body, sign(body)).status_code == 200
         payment = Payment.objects.get()
-        assert payment.status == PaymentStatus.SUCCEEDED
+        assert payment.status == PaymentIntentStatus.SUCCEEDED
         held_booking.refresh_from_db()
         assert held_booking.status == BookingStatus.CONFIRMED
         assert held_booking.payment_status == "completed"
@@ -160,7 +160,7 @@ class TestIdempotence:
         succeeded = succeeded_body(paid_at_stripe, event_id="evt_s")
         assert deliver(succeeded, sign(succeeded)).status_code == 200
         payment = Payment.objects.get()
-        assert (payment.status, payment.amount_refunded) == (PaymentStatus.SUCCEEDED, Decimal("40.00"))
+        assert (payment.status, payment.amount_refunded) == (PaymentIntentStatus.SUCCEEDED, Decimal("40.00"))
         assert Refund.objects.get().refund_id == refund.id
         assert sorted(LedgerEntry.objects.values_list("kind", "amount")) == [
             ("fee", Decimal("0.00")),

@@ -29,7 +29,7 @@ from typing import Any
 from django.db.models import Q, Sum
 
 from bookings.models import BookingStatus, ConsultationBooking
-from payments.models import Dispute, LedgerEntry, LedgerKind, PaymentStatus, Refund, RefundStatus
+from payments.models import Dispute, LedgerEntry, LedgerKind, PaymentIntentStatus, Refund, RefundStatus
 from payouts.conf import payouts_setting
 from payouts.exceptions import InvalidPeriod
 from payouts.models import ZERO, ConsultantPayout, PayoutItem
@@ -76,7 +76,9 @@ class SessionEarning:
 def paid_sessions():
     """Completed bookings with a succeeded payment (the sessions a consultant earns from)."""
     return (
-        ConsultationBooking.objects.filter(status=BookingStatus.COMPLETED, payments__status=PaymentStatus.SUCCEEDED)
+        ConsultationBooking.objects.filter(
+            status=BookingStatus.COMPLETED, payments__status=PaymentIntentStatus.SUCCEEDED
+        )
         .select_related("consultant")
         .distinct()
     )

@@ -19,7 +19,7 @@ from consultants.models import Consultant, PaymentSetupStatus
 from consultants.services import consultant_set_totals
 from magnetiq.audit import log_action
 from payments.exceptions import PaymentProviderUnavailable
-from payments.models import LedgerKind, Payment, PaymentStatus
+from payments.models import LedgerKind, Payment, PaymentIntentStatus
 from payments.services.ledger import ledger_record
 from payments.stripe_gateway import TransferFailed
 from payouts.connect import connect_gateway
@@ -354,7 +354,7 @@ def consultant_totals_refresh(*, consultant_id: int) -> Consultant:
     count = sessions.count()
     revenue = (
         Payment.objects.filter(
-            booking__in=sessions.values("pk"), status=PaymentStatus.SUCCEEDED, currency=consultant.currency
+            booking__in=sessions.values("pk"), status=PaymentIntentStatus.SUCCEEDED, currency=consultant.currency
         ).aggregate(total=Sum(F("amount") - F("amount_refunded")))["total"]
         or ZERO
     )

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from bookings.models import BookingStatus
 from bookings.tests.factories import BookingFactory
-from payments.models import Dispute, LedgerKind, Payment, PaymentStatus, Refund, RefundStatus
+from payments.models import Dispute, LedgerKind, Payment, PaymentIntentStatus, Refund, RefundStatus
 from payments.services.ledger import ledger_record
 
 _seq = itertools.count(1)
@@ -28,7 +28,7 @@ def paid_session(consultant, *, start=None, amount="100.00", currency="USD", str
         charge_id=f"ch_test{n}",
         amount=Decimal(amount),
         currency=currency,
-        status=PaymentStatus.SUCCEEDED,
+        status=PaymentIntentStatus.SUCCEEDED,
         idempotency_key=f"booking-{booking.reference}-pi-v1",
         succeeded_at=booking.start,
     )

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from bookings.models import BookingStatus
 from consultants.models import Consultant
 from magnetiq.exceptions import ApplicationError
-from payments.models import PaymentStatus
+from payments.models import PaymentIntentStatus
 from payouts.exceptions import InvalidPeriod
 from payouts.models import ConsultantPayout, PayoutKind
 from payouts.services import parse_period, payout_execute, payouts_build_for_period
@@ -37,7 +37,7 @@ class Command(BaseCommand):
         candidates = Consultant.objects.filter(
             Q(
                 bookings__status=BookingStatus.COMPLETED,
-                bookings__payments__status=PaymentStatus.SUCCEEDED,
+                bookings__payments__status=PaymentIntentStatus.SUCCEEDED,
                 bookings__start__lt=end,
             )
             & (Q(bookings__start__gte=start) | Q(bookings__payout_item__isnull=True))
