@@ -478,7 +478,7 @@ class RegisterResearcherView(PublicAPIMixin, APIView):
         payload = RegisterResearcherSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        registration = services.register_researcher(
+        registration = services.researcher_register(
             token=data["token"],
             password=data["password"],
             name=data["name"],

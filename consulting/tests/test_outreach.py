@@ -253,7 +253,7 @@ def test_registration_links_the_collected_researcher_of_the_paper(client_user, d
     paper = collected.papers.create(title="Paper", openalex_id="W55")
     with django_capture_on_commit_callbacks(execute=True):
         outreach = services.outreach_create(researcher_email="c@uni.example", paper=paper, actor=client_user)
-    result = services.register_researcher(
+    result = services.researcher_register(
         token=invitation_token(outreach), password="Str0ng-Passw0rd!", name="Cora Collected"
     )
     assert result.profile.pk == collected.pk
