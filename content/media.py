@@ -9,7 +9,7 @@ import re
 import struct
 from dataclasses import dataclass
 
-from magnetiq.exceptions import InvalidInput
+from .exceptions import UnsupportedMediaType
 
 # MIME type → file extension used for the server-generated name.
 EXTENSIONS = {
@@ -26,17 +26,6 @@ PORTABLE_TYPES = IMAGE_TYPES | {"video/mp4"}
 
 # Markup a browser would execute if it ever sniffed the file as HTML/SVG.
 _MARKUP = re.compile(rb"<\s*(?:!doctype|html|script|svg|body|iframe|object|embed|\?xml)\b", re.IGNORECASE)
-
-
-class UnsupportedMediaType(InvalidInput):
-    code = "UNSUPPORTED_MEDIA_TYPE"
-    message = "This kind of file is not accepted."
-
-
-class MediaTooLarge(InvalidInput):
-    code = "FILE_TOO_LARGE"
-    status = 413
-    message = "The file is too large."
 
 
 @dataclass(frozen=True)

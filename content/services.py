@@ -2,7 +2,7 @@
 
 Errors: :class:`PageSlugTaken` (409), :class:`PageContentInvalid` (422, ``details`` name the
 failing block as ``content.en.3``), Django ``ValidationError`` from ``full_clean`` (422), and
-``content.media.UnsupportedMediaType`` (422) / ``MediaTooLarge`` (413) for uploads.
+``content.exceptions.UnsupportedMediaType`` (422) / ``MediaTooLarge`` (413) for uploads.
 """
 
 import hashlib
@@ -16,11 +16,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from magnetiq.exceptions import Conflict, InvalidInput, NotFound
+from magnetiq.exceptions import InvalidInput
 from magnetiq.links import absolute_url
 from magnetiq.translation import LANGUAGE_CODES, pick_language
 
-from .media import MediaTooLarge, Sniffed, sniff
+from .exceptions import MediaAssetNotFound, MediaTooLarge, PageContentInvalid, PageNotFound, PageSlugTaken
+from .media import Sniffed, sniff
 from .models import MediaAsset, MediaKind, Page, PageStatus, portable_text_errors
 
 logger = logging.getLogger("content.audit")
@@ -37,26 +38,6 @@ PAGE_FIELDS = (
     "seo_title",
     "seo_keywords",
 )
-
-
-class PageNotFound(NotFound):
-    code = "PAGE_NOT_FOUND"
-    message = "Page not found."
-
-
-class MediaAssetNotFound(NotFound):
-    code = "MEDIA_NOT_FOUND"
-    message = "Media asset not found."
-
-
-class PageSlugTaken(Conflict):
-    code = "PAGE_SLUG_TAKEN"
-    message = "Another page already uses this slug."
-
-
-class PageContentInvalid(InvalidInput):
-    code = "INVALID_PORTABLE_TEXT"
-    message = "The Portable Text content is not valid."
 
 
 def _audit(action: str, *, actor, obj, **payload) -> None:

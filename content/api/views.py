@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from content import services
+from content.exceptions import MediaAssetNotFound
 from content.media import EXTENSIONS, PORTABLE_TYPES
 from content.models import MediaAsset, MediaKind, Page, PageStatus
 from content.selectors import page_html, page_rendered, page_seo, parse_language, render_blocks
@@ -303,7 +304,7 @@ class MediaFileView(APIView):
     def get(self, request, pk: int) -> FileResponse:
         asset = MediaAsset.objects.alive().filter(pk=pk).first()
         if asset is None or not asset.file or not asset.file.storage.exists(asset.file.name):
-            raise services.MediaAssetNotFound()
+            raise MediaAssetNotFound()
         response = FileResponse(
             asset.file.open("rb"),
             content_type=asset.mime_type,

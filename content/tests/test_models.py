@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
-from content.media import UnsupportedMediaType, sniff
+from content.exceptions import UnsupportedMediaType
+from content.media import sniff
 from content.models import MediaAsset, Page, PageStatus
 
 from .factories import MediaAssetFactory, PageFactory, paragraph, png_bytes

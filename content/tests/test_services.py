@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from content import services
-from content.media import MediaTooLarge, UnsupportedMediaType
+from content.exceptions import MediaTooLarge, PageContentInvalid, PageNotFound, PageSlugTaken, UnsupportedMediaType
 from content.models import MediaKind, Page, PageStatus
 
 from .factories import PageFactory, paragraph, png_bytes
@@ -48,7 +48,7 @@ def test_home_page_is_website():
 
 def test_invalid_portable_text_names_block():
     content = {"en": [paragraph("a"), paragraph("b"), paragraph("c"), {"_type": "block", "children": "x"}]}
-    with pytest.raises(services.PageContentInvalid) as info:
+    with pytest.raises(PageContentInvalid) as info:
         create(content=content)
     assert info.value.details[0]["field"] == "content.en.3"
     assert info.value.status == 422
@@ -56,16 +56,16 @@ def test_invalid_portable_text_names_block():
 
 
 def test_german_block_error_and_excerpt_error():
-    with pytest.raises(services.PageContentInvalid) as info:
+    with pytest.raises(PageContentInvalid) as info:
         create(content={"en": [paragraph("a")], "de": [{"_type": "cta", "text": "x", "url": "javascript:alert(1)"}]})
     assert info.value.details[0]["field"] == "content.de.0"
-    with pytest.raises(services.PageContentInvalid) as info:
+    with pytest.raises(PageContentInvalid) as info:
         create(excerpt={"en": [paragraph("ok"), {"_type": "bogus"}]})
     assert info.value.details[0]["field"] == "excerpt.en.1"
 
 
 def test_english_content_required():
-    with pytest.raises(services.PageContentInvalid) as info:
+    with pytest.raises(PageContentInvalid) as info:
         create(content={"de": [paragraph("nur deutsch")]})
     assert info.value.details[0]["field"] == "content.en"
 
@@ -76,7 +76,7 @@ def test_empty_excerpt_is_fine():
 
 def test_duplicate_slug_conflict_and_reserved_slug():
     create()
-    with pytest.raises(services.PageSlugTaken):
+    with pytest.raises(PageSlugTaken):
         create(title={"en": "Again"})
     with pytest.raises(ValidationError) as info:
         create(slug="admin")
@@ -102,7 +102,7 @@ def test_page_update_refuses_unknown_fields_and_deleted_pages():
     with pytest.raises(services.InvalidInput):
         services.page_update(page=page, data={"structured_data": {}})
     services.page_delete(page=page)
-    with pytest.raises(services.PageNotFound):
+    with pytest.raises(PageNotFound):
         services.page_update(page=page, data={"title": {"en": "x"}})
 
 
