@@ -17,8 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from magnetiq.exceptions import ApplicationError
-
+from .exceptions import OdooNotConfigured
 from .models import LeadAction
 
 DEFAULT_SCORE_POINTS: dict[str, int] = {
@@ -54,12 +53,6 @@ def odoo_max_attempts() -> int:
 
 def odoo_retry_delay_seconds() -> int:
     return int(_leads_settings().get("ODOO_RETRY_DELAY_SECONDS", 60))
-
-
-class OdooNotConfigured(ApplicationError):
-    code = "ODOO_NOT_CONFIGURED"
-    status = 503
-    message = "The Odoo export is disabled: set ODOO_URL, ODOO_DATABASE and ODOO_API_KEY."
 
 
 @dataclass(frozen=True)

@@ -15,33 +15,19 @@ inside a database transaction. Settings come from :func:`leads.conf.odoo_config`
 
 import json
 
-from magnetiq.exceptions import ApplicationError
 from magnetiq.http import VendorUnreachable, vendor_request
 
 from .conf import odoo_config
+from .exceptions import OdooError
 
 USER_AGENT = "Magnetiq lead export"
-
-
-class OdooError(ApplicationError):
-    """A call to Odoo failed. ``transient``: worth retrying later (network error, timeout, 5xx,
-    429); a refusal (bad key, access rights, invalid values) is not."""
-
-    code = "ODOO_ERROR"
-    status = 502
-    message = "Odoo refused or did not answer the request."
-
-    def __init__(self, message: str | None = None, *, transient: bool, http_status: int | None = None):
-        super().__init__(message)
-        self.transient = transient
-        self.http_status = http_status
 
 
 def call(model: str, method: str, payload: dict, *, idempotent: bool = False):
     """POST ``payload`` to ``/json/2/<model>/<method>`` and return the decoded JSON result.
 
     ``idempotent``: repeating the call cannot do anything twice (then a timeout, 5xx or 429 is
-    retried at once, see :mod:`magnetiq.http`). Raises :class:`leads.conf.OdooNotConfigured` when
+    retried at once, see :mod:`magnetiq.http`). Raises :class:`leads.exceptions.OdooNotConfigured` when
     the settings are missing and :class:`OdooError` for a network failure, a timeout, an error
     status or a body that is not JSON.
     """

@@ -25,26 +25,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from magnetiq.audit import log_action
-from magnetiq.exceptions import Conflict, InvalidInput, NotFound
+from magnetiq.exceptions import InvalidInput
 
 from . import conf, odoo_gateway
-from .conf import OdooNotConfigured
+from .exceptions import LeadErased, LeadNotFound, OdooError, OdooExportInProgress, OdooNotConfigured
 from .models import CONSENT_WORDING_VERSION, ConsentKind, Lead, LeadAction, LeadConsent, LeadEvent, OdooStatus
 
 logger = logging.getLogger(__name__)
 
 #: Contact fields a capture may fill in; an empty value never overwrites a known one.
 CONTACT_FIELDS = ("first_name", "last_name", "company", "website", "phone", "job_title")
-
-
-class LeadNotFound(NotFound):
-    code = "LEAD_NOT_FOUND"
-    message = "Lead not found."
-
-
-class LeadErased(Conflict):
-    code = "LEAD_ERASED"
-    message = "This lead's personal data has been erased; it cannot be changed."
 
 
 def _invalid(field: str, message: str, code: str = "invalid") -> InvalidInput:
@@ -457,11 +447,6 @@ def lead_export_personal_data(*, lead: Lead) -> dict:
 ODOO_EXPORT_CLAIM_TIMEOUT = timedelta(minutes=5)
 
 
-class OdooExportInProgress(Conflict):
-    code = "ODOO_EXPORT_IN_PROGRESS"
-    message = "This lead is being exported to Odoo right now; try again in a moment."
-
-
 def odoo_lead_values(lead: Lead) -> dict:
     """The ``crm.lead`` values for ``lead`` (empty fields left out, so Odoo keeps what it has)."""
     values = {
@@ -498,8 +483,8 @@ def lead_export_odoo(*, lead: Lead, actor=None) -> Lead:
     outside it, so no row lock is held while Odoo answers; a second export meanwhile gets
     :class:`OdooExportInProgress` (409). Success stores ``odoo_id``, status ``exported`` and
     ``odoo_synced_at`` and resets ``odoo_attempts``; a failure stores status ``failed``, the error
-    text and increments ``odoo_attempts``, then raises :class:`leads.odoo_gateway.OdooError` (502,
-    ``.transient`` says whether a retry may help) or :class:`leads.conf.OdooNotConfigured` (503).
+    text and increments ``odoo_attempts``, then raises :class:`leads.exceptions.OdooError` (502,
+    ``.transient`` says whether a retry may help) or :class:`leads.exceptions.OdooNotConfigured` (503).
     Raises :class:`LeadErased` for an erased lead. Returns the refreshed lead.
     """
     now = timezone.now()
@@ -521,7 +506,7 @@ def lead_export_odoo(*, lead: Lead, actor=None) -> Lead:
             odoo_gateway.update_lead(odoo_id, values)
         else:
             odoo_id = odoo_gateway.create_lead(values)
-    except (odoo_gateway.OdooError, OdooNotConfigured) as error:
+    except (OdooError, OdooNotConfigured) as error:
         _record_odoo_failure(lead.pk, error, actor)
         lead.refresh_from_db()
         raise
@@ -544,7 +529,7 @@ def lead_export_odoo(*, lead: Lead, actor=None) -> Lead:
 def lead_enqueue_odoo_export(*, lead: Lead, actor=None) -> Lead:
     """Mark the lead ``queued`` and enqueue :func:`leads.tasks.export_lead_to_odoo` after commit.
     Raises :class:`LeadErased`, :class:`OdooExportInProgress` (already exporting) and
-    :class:`leads.conf.OdooNotConfigured` (nothing is queued while the export is disabled)."""
+    :class:`leads.exceptions.OdooNotConfigured` (nothing is queued while the export is disabled)."""
     from .tasks import export_lead_to_odoo
 
     conf.odoo_config()

@@ -7,10 +7,9 @@ from django.utils import timezone
 from django_tasks import task
 
 from . import conf
-from .conf import OdooNotConfigured
+from .exceptions import LeadErased, OdooError, OdooExportInProgress, OdooNotConfigured
 from .models import Lead
-from .odoo_gateway import OdooError
-from .services import LeadErased, OdooExportInProgress, lead_export_odoo
+from .services import lead_export_odoo
 
 logger = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.views import APIView
 
 from leads import exports, services
+from leads.exceptions import LeadNotFound, OdooExportInProgress
 from leads.models import Lead, LeadAction, LeadConsent, LeadEvent
 from magnetiq.api.permissions import HasRolePermissions
 from magnetiq.api.responses import ok
@@ -50,7 +51,7 @@ def detail_queryset():
 def get_lead(pk: int) -> Lead:
     lead = detail_queryset().filter(pk=pk).first()
     if lead is None:
-        raise services.LeadNotFound()
+        raise LeadNotFound()
     return lead
 
 
@@ -229,7 +230,7 @@ class LeadBulkExportView(APIView):
             found.add(lead.pk)
             try:
                 services.lead_enqueue_odoo_export(lead=lead, actor=request.user)
-            except services.OdooExportInProgress as error:
+            except OdooExportInProgress as error:
                 skipped.append({"id": lead.pk, "reason": error.code})
             else:
                 queued.append(lead.pk)

@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Sum
 
+from leads.exceptions import LeadErased
 from leads.models import Lead, LeadConsent, LeadEvent
 from leads.services import (
-    LeadErased,
     lead_capture,
     lead_erase,
     lead_export_personal_data,

@@ -3,10 +3,9 @@
 import pytest
 from django.test import override_settings
 
-from leads.conf import OdooNotConfigured
+from leads.exceptions import OdooError, OdooExportInProgress, OdooNotConfigured
 from leads.models import OdooStatus
-from leads.odoo_gateway import OdooError
-from leads.services import OdooExportInProgress, lead_enqueue_odoo_export, lead_export_odoo, lead_qualify
+from leads.services import lead_enqueue_odoo_export, lead_export_odoo, lead_qualify
 from leads.tasks import export_lead_to_odoo
 from leads.tests.factories import LeadFactory
 from magnetiq.models import AuditLogEntry

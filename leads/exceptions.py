@@ -1,0 +1,38 @@
+"""Domain errors of the leads app and its Odoo export (each with a stable ``code``; mapped once by the API handler)."""
+
+from magnetiq.exceptions import ApplicationError, Conflict, NotFound
+
+
+class LeadNotFound(NotFound):
+    code = "LEAD_NOT_FOUND"
+    message = "Lead not found."
+
+
+class LeadErased(Conflict):
+    code = "LEAD_ERASED"
+    message = "This lead's personal data has been erased; it cannot be changed."
+
+
+class OdooExportInProgress(Conflict):
+    code = "ODOO_EXPORT_IN_PROGRESS"
+    message = "This lead is being exported to Odoo right now; try again in a moment."
+
+
+class OdooNotConfigured(ApplicationError):
+    code = "ODOO_NOT_CONFIGURED"
+    status = 503
+    message = "The Odoo export is disabled: set ODOO_URL, ODOO_DATABASE and ODOO_API_KEY."
+
+
+class OdooError(ApplicationError):
+    """A call to Odoo failed. ``transient``: worth retrying later (network error, timeout, 5xx,
+    429); a refusal (bad key, access rights, invalid values) is not."""
+
+    code = "ODOO_ERROR"
+    status = 502
+    message = "Odoo refused or did not answer the request."
+
+    def __init__(self, message: str | None = None, *, transient: bool, http_status: int | None = None):
+        super().__init__(message)
+        self.transient = transient
+        self.http_status = http_status
