@@ -28,9 +28,17 @@ from django.utils.text import slugify
 from leads.models import CONSENT_WORDING_VERSION
 from leads.services import lead_capture, lead_record_action
 from magnetiq.audit import log_action
-from magnetiq.exceptions import ApplicationError, Busy, Conflict, InvalidInput, NotFound
+from magnetiq.exceptions import Busy, InvalidInput
 
 from . import notifications
+from .exceptions import (
+    AlreadyRegistered,
+    InvalidRegistrationState,
+    RegistrationNotFound,
+    WebinarClosed,
+    WebinarDeleted,
+    WebinarNotFound,
+)
 from .models import RegistrationStatus, Webinar, WebinarRegistration, WebinarStatus
 
 logger = logging.getLogger(__name__)
@@ -56,39 +64,6 @@ EDITABLE_FIELDS = frozenset(
     }
 )
 TIME_FIELDS = ("starts_at", "duration_minutes")
-
-
-class WebinarNotFound(NotFound):
-    code = "WEBINAR_NOT_FOUND"
-    message = "Webinar not found."
-
-
-class RegistrationNotFound(NotFound):
-    code = "REGISTRATION_NOT_FOUND"
-    message = "Registration not found."
-
-
-class AlreadyRegistered(Conflict):
-    code = "ALREADY_REGISTERED"
-    message = "This e-mail address is already registered for this webinar."
-
-
-class WebinarClosed(ApplicationError):
-    """The webinar takes no registrations: cancelled, finished, started or not published (400)."""
-
-    code = "WEBINAR_CLOSED"
-    message = "This webinar does not take registrations."
-
-
-class InvalidRegistrationState(ApplicationError):
-    code = "INVALID_REGISTRATION_STATE"
-    message = "This registration cannot be changed that way."
-
-
-class WebinarDeleted(ApplicationError):
-    code = "WEBINAR_DELETED"
-    message = "This webinar has been deleted and cannot be changed."
-
 
 # --- locking ----------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from magnetiq.exceptions import ApplicationError
 from magnetiq.translation import pick_language, request_language
 
 from . import selectors, services
+from .exceptions import RegistrationNotFound
 from .forms import WebinarFilterForm, WebinarRegistrationForm
 from .models import RegistrationStatus, Webinar
 from .notifications import format_start
@@ -210,7 +211,7 @@ def registration_cancel(request, reference: str):
     """``/webinars/registrations/<reference>/cancel/``: a confirm page; POST cancels (idempotent)."""
     try:
         registration = services.registration_get_by_reference(reference=reference)
-    except services.RegistrationNotFound:
+    except RegistrationNotFound:
         raise Http404("No such registration.") from None
     lang = request_language(request)
     labels = LABELS[lang]

@@ -33,9 +33,9 @@ from magnetiq.api.renderers import EnvelopeJSONRenderer
 from magnetiq.api.responses import created, ok
 from magnetiq.api.throttling import CounterRateThrottle
 from magnetiq.api.views import PublicAPIMixin
-from magnetiq.exceptions import ApplicationError
 from magnetiq.translation import pick_language
 from webinars import selectors, services
+from webinars.exceptions import SpamRejected
 from webinars.models import RegistrationStatus, Webinar, WebinarRegistration, WebinarStatus
 
 from .serializers import (
@@ -60,11 +60,6 @@ class RegistrationThrottle(CounterRateThrottle):
     (``THROTTLE_WEBINAR_REGISTER``, default 10/min, spec 001 "Rate Limiting")."""
 
     scope = "webinar_register"
-
-
-class SpamRejected(ApplicationError):
-    code = "REGISTRATION_REJECTED"
-    message = "Your registration could not be processed."
 
 
 class PublicWebinarPagination(PagePagination):

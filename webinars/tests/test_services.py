@@ -10,6 +10,7 @@ from leads.models import CONSENT_WORDING_VERSION, Lead, LeadEvent
 from magnetiq.exceptions import InvalidInput
 from magnetiq.models import AuditLogEntry
 from webinars import services
+from webinars.exceptions import AlreadyRegistered, InvalidRegistrationState, WebinarClosed
 from webinars.models import RegistrationStatus, Webinar, WebinarRegistration, WebinarStatus
 from webinars.tests.factories import RegistrationFactory, WebinarFactory
 
@@ -79,7 +80,7 @@ def test_cancelling_from_the_waiting_list_promotes_nobody_and_is_idempotent(on_c
 def test_duplicate_email_is_409_even_in_another_case_but_allowed_after_cancel():
     webinar = WebinarFactory()
     first = register(webinar, "Ada@Example.com")
-    with pytest.raises(services.AlreadyRegistered) as exc:
+    with pytest.raises(AlreadyRegistered) as exc:
         register(webinar, "ada@example.COM")
     assert (exc.value.status, exc.value.code) == (409, "ALREADY_REGISTERED")
     services.webinar_registration_cancel(registration=first)
@@ -101,7 +102,7 @@ def test_closed_webinars_refuse_with_400(changes, code):
     if delta is not None:
         changes["starts_at"] = timezone.now() + delta
     webinar = WebinarFactory(**changes)
-    with pytest.raises(services.WebinarClosed) as exc:
+    with pytest.raises(WebinarClosed) as exc:
         register(webinar, "late@example.com")
     assert (exc.value.status, exc.value.code) == (400, code)
     assert not WebinarRegistration.objects.exists()
@@ -139,7 +140,7 @@ def test_registration_creates_a_lead_with_consent_and_attendance_scores():
 
 def test_only_registered_people_can_attend():
     waiting = RegistrationFactory(status=RegistrationStatus.WAITLISTED)
-    with pytest.raises(services.InvalidRegistrationState):
+    with pytest.raises(InvalidRegistrationState):
         services.webinar_mark_attended(registration=waiting)
 
 
@@ -183,7 +184,7 @@ def test_cancel_webinar_notifies_everyone_and_blocks_registration(on_commit):
     assert seat_mail.subject == f"Cancelled: {webinar.title['en']}"
     assert "METHOD:CANCEL" in seat_mail.attachments[0][1]
     assert wait_mail.attachments == []
-    with pytest.raises(services.WebinarClosed):
+    with pytest.raises(WebinarClosed):
         register(webinar, "new@example.com")
 
 
