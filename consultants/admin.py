@@ -18,6 +18,7 @@ from content.portable_text import to_html
 from magnetiq.exceptions import ApplicationError
 
 from . import services
+from .exceptions import ConsultantEmailTaken
 from .models import Consultant, ConsultantStatus, ScrapingJob
 
 
@@ -84,7 +85,7 @@ class ConsultantAdminForm(forms.ModelForm):
         # so Django skips it here: ask the service's rule directly.
         email = self.cleaned_data["email"]
         if services.email_taken(email, exclude_pk=self.instance.pk):
-            raise ValidationError(services.ConsultantEmailTaken.message, code="email_taken")
+            raise ValidationError(ConsultantEmailTaken.message, code="email_taken")
         return email
 
     def clean(self):

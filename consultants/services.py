@@ -10,15 +10,15 @@ generated from the name and de-duplicated.
 import logging
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.text import slugify
 
-from magnetiq.exceptions import ApplicationError, Conflict, NotFound
-
+from .exceptions import ConsultantDeleted, ConsultantEmailTaken, ConsultantNotFound
 from .models import Consultant, ConsultantStatus
 
 logger = logging.getLogger(__name__)
@@ -63,21 +63,6 @@ EDITABLE_FIELDS = frozenset(
         "keywords",
     }
 )
-
-
-class ConsultantEmailTaken(Conflict):
-    code = "CONSULTANT_EMAIL_TAKEN"
-    message = "Another consultant already uses this e-mail address."
-
-
-class ConsultantNotFound(NotFound):
-    code = "CONSULTANT_NOT_FOUND"
-    message = "Consultant not found."
-
-
-class ConsultantDeleted(ApplicationError):
-    code = "CONSULTANT_DELETED"
-    message = "This consultant has been deleted and cannot be changed."
 
 
 def _check_fields(data: dict[str, Any]) -> None:
@@ -273,7 +258,9 @@ def consultant_set_payout_state(
     if not changed:
         return []
     # Validate every value before touching the instance, so a refused call leaves it as it was.
-    values = {name: Consultant._meta.get_field(name).clean(given[name], consultant) for name in changed}
+    # These are concrete columns, never reverse relations (which have no ``clean``).
+    fields = {name: cast("Field[Any, Any]", Consultant._meta.get_field(name)) for name in changed}
+    values = {name: field.clean(given[name], consultant) for name, field in fields.items()}
     for name, value in values.items():
         setattr(consultant, name, value)
     consultant.save(update_fields=[*changed, "updated_at"])

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from consultants import services
+from consultants.exceptions import ConsultantDeleted, ConsultantEmailTaken
 from consultants.models import Consultant, ConsultantStatus
 from consultants.tests.factories import ConsultantFactory, bio_blocks
 
@@ -40,7 +41,7 @@ def test_slug_from_non_ascii_name():
 
 def test_email_taken_case_insensitively():
     create(email="anna@example.com")
-    with pytest.raises(services.ConsultantEmailTaken) as info:
+    with pytest.raises(ConsultantEmailTaken) as info:
         create(first_name="Other", email="ANNA@example.com")
     assert info.value.status == 409
     assert info.value.code == "CONSULTANT_EMAIL_TAKEN"
@@ -49,7 +50,7 @@ def test_email_taken_case_insensitively():
 def test_update_to_taken_email_is_conflict():
     create(email="anna@example.com")
     other = create(first_name="Ben", email="ben@example.com")
-    with pytest.raises(services.ConsultantEmailTaken):
+    with pytest.raises(ConsultantEmailTaken):
         services.consultant_update(consultant=other, data={"email": "Anna@example.com"})
 
 
@@ -140,7 +141,7 @@ def test_soft_delete_hides_and_blocks_changes():
     assert (consultant.deleted_at, consultant.status, consultant.is_featured) == (when, "inactive", False)
     assert not Consultant.objects.alive().filter(pk=consultant.pk).exists()
     assert Consultant.objects.filter(pk=consultant.pk).exists()
-    with pytest.raises(services.ConsultantDeleted):
+    with pytest.raises(ConsultantDeleted):
         services.consultant_update(consultant=consultant, data={"title": "x"})
     services.consultant_delete(consultant=consultant)  # idempotent
     consultant.refresh_from_db()
