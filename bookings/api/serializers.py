@@ -54,7 +54,11 @@ class AvailabilityQuerySerializer(serializers.Serializer):
     duration_minutes = serializers.IntegerField(required=False, min_value=15, max_value=240)
 
 
-class Spec001AvailabilityQuerySerializer(AvailabilityQuerySerializer):
+class AvailabilityByConsultantQuerySerializer(AvailabilityQuerySerializer):
+    """Query of ``GET /public/availability`` (spec 001 "Booking API"): the day query of
+    :class:`AvailabilityQuerySerializer` with the consultant named by ``consultant_id`` instead of the path.
+    A malformed id is a 422 like any other bad field; an unknown consultant is the view's 404."""
+
     consultant_id = fields.IdField()
 
 
@@ -164,7 +168,10 @@ class BookingRequestSerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=BookingLanguage.choices, default="en")
 
 
-class Spec001ClientSerializer(serializers.Serializer):
+class ClientDetailsSerializer(serializers.Serializer):
+    """The visitor who books, as the nested ``client`` object of spec 001 "Booking API": ``first_name``
+    and ``email`` required; ``last_name``, ``phone`` and ``company`` optional (blank by default)."""
+
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     email = serializers.EmailField(max_length=255)
@@ -182,15 +189,19 @@ MEETING_TYPES = {
 }
 
 
-class Spec001BookingRequestSerializer(serializers.Serializer):
-    """Spec 001 ``POST /public/bookings`` request."""
+class BookingCreateSerializer(serializers.Serializer):
+    """Body of ``POST /public/bookings`` (spec 001 "Booking API"): ``consultant_id``, ``datetime`` (aware,
+    ISO 8601), ``duration`` in minutes (15–240, default 30), ``timezone``, the visitor as ``client``,
+    ``meeting_type`` (``video`` — the consultant's own room —, ``phone``, ``zoom``, ``teams`` or ``meet``),
+    ``message``, ``questions`` and ``language``. Without ``booking_type``, 30 minutes is a 30-for-30 and any other
+    length a custom booking."""
 
     consultant_id = fields.IdField()
     datetime = AwareDateTimeField(help_text="Start, ISO 8601 with offset or Z.")
     duration = serializers.IntegerField(required=False, min_value=15, max_value=240, default=30)
     booking_type = serializers.ChoiceField(choices=BookingType.choices, required=False)
     timezone = serializers.CharField(max_length=50, default="UTC", validators=[_known_zone])
-    client = Spec001ClientSerializer()
+    client = ClientDetailsSerializer()
     meeting_type = serializers.ChoiceField(choices=sorted(MEETING_TYPES), default="video")
     message = serializers.JSONField(required=False, allow_null=True)
     questions = serializers.ListField(

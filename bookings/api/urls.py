@@ -26,10 +26,10 @@ urlpatterns = [
         views.ConsultantCalendarFeedView.as_view(),
         name="public-consultant-calendar",
     ),
-    path("public/availability", views.Spec001AvailabilityView.as_view(), name="public-availability"),
+    path("public/availability", views.AvailabilityView.as_view(), name="public-availability"),
     # public: booking
     path("public/consultants/<id:pk>/book-30for30", views.Book30For30View.as_view(), name="public-book-30for30"),
-    path("public/bookings", views.Spec001BookingCreateView.as_view(), name="public-bookings"),
+    path("public/bookings", views.BookingCreateView.as_view(), name="public-bookings"),
     path("public/bookings/<str:reference>", views.PublicBookingDetailView.as_view(), name="public-booking"),
     path(
         "public/bookings/<str:reference>/reschedule",

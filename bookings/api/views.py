@@ -52,8 +52,10 @@ from magnetiq.exceptions import NotFound
 
 from .serializers import (
     MEETING_TYPES,
+    AvailabilityByConsultantQuerySerializer,
     AvailabilityQuerySerializer,
     AvailabilityResponseSerializer,
+    BookingCreateSerializer,
     BookingRequestSerializer,
     CalendarSyncResponseSerializer,
     CancelInputSerializer,
@@ -61,8 +63,6 @@ from .serializers import (
     PublicBookingSerializer,
     PublicBookingWithTokenSerializer,
     RescheduleInputSerializer,
-    Spec001AvailabilityQuerySerializer,
-    Spec001BookingRequestSerializer,
     StaffBookingSerializer,
     StaffStatusInputSerializer,
     TimeSlotsQuerySerializer,
@@ -125,17 +125,18 @@ class ConsultantAvailabilityView(PublicAPIMixin, APIView):
 
 
 @extend_schema(tags=["public-bookings"])
-class Spec001AvailabilityView(PublicAPIMixin, APIView):
-    """Spec 001 ``GET /public/availability?consultant_id=&date=&timezone=``: as the consultant's
-    availability endpoint."""
+class AvailabilityView(PublicAPIMixin, APIView):
+    """``GET /public/availability?consultant_id=&date=&timezone=`` (spec 001 "Booking API"): the slots
+    of one day, answered exactly as ``GET /public/consultants/{id}/availability`` answers.
+    An unknown or non-public consultant → 404; a bad date, zone or id → 422."""
 
     @extend_schema(
         summary="Availability (spec 001)",
-        parameters=[Spec001AvailabilityQuerySerializer],
+        parameters=[AvailabilityByConsultantQuerySerializer],
         responses=AvailabilityResponseSerializer,
     )
     def get(self, request):
-        params = Spec001AvailabilityQuerySerializer(data=request.query_params)
+        params = AvailabilityByConsultantQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         return Response(
             _availability(_public_consultant(params.validated_data["consultant_id"]), params.validated_data)
@@ -295,18 +296,22 @@ class Book30For30View(PublicAPIMixin, APIView):
 
 
 @extend_schema(tags=["public-bookings"])
-class Spec001BookingCreateView(PublicAPIMixin, APIView):
-    """Spec 001 ``POST /public/bookings``: the same booking with the spec 001 request shape."""
+class BookingCreateView(PublicAPIMixin, APIView):
+    """``POST /public/bookings`` (spec 001 "Booking API"): books a consultant from the nested ``client``
+    request shape, with the same answers as ``POST /public/consultants/{id}/book-30for30``: 201 with the
+    booking and its ``manage_token`` (``confirmed`` when free, else ``pending_payment`` with
+    ``hold_expires_at``), 409 ``BOOKING_UNAVAILABLE`` when the time is not free, 404 for an unknown
+    consultant, 422 for bad fields."""
 
     authentication_classes = [JWTAuthentication]
 
     @extend_schema(
         summary="Book a consultation (spec 001)",
-        request=Spec001BookingRequestSerializer,
+        request=BookingCreateSerializer,
         responses={201: PublicBookingWithTokenSerializer},
     )
     def post(self, request):
-        payload = Spec001BookingRequestSerializer(data=request.data)
+        payload = BookingCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         client = data["client"]
