@@ -29,35 +29,13 @@ import re
 import urllib.parse
 from dataclasses import dataclass, field
 
-from magnetiq.exceptions import ApplicationError
 from magnetiq.http import VendorUnreachable, vendor_request
 
 from . import conf
+from .exceptions import OpenAlexError, OpenAlexNotFound
 
 USER_AGENT = "Magnetiq researcher collection"
 MAX_PER_PAGE = 200
-
-
-class OpenAlexError(ApplicationError):
-    """A call to OpenAlex failed. ``transient``: network error, timeout, 429 or 5xx (worth a retry);
-    otherwise OpenAlex refused the request or answered with something that is not its JSON."""
-
-    code = "OPENALEX_ERROR"
-    status = 502
-    message = "OpenAlex refused or did not answer the request."
-
-    def __init__(self, message: str | None = None, *, transient: bool, http_status: int | None = None):
-        super().__init__(message)
-        self.transient = transient
-        self.http_status = http_status
-
-
-class OpenAlexNotFound(OpenAlexError):
-    code = "OPENALEX_NOT_FOUND"
-    status = 404
-
-    def __init__(self, message: str | None = None):
-        super().__init__(message or "OpenAlex has no such record.", transient=False, http_status=404)
 
 
 # --- records ------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from consulting import conf
 from consulting import openalex_gateway as openalex
 from consulting.exceptions import (
     CollectionJobNotRetryable,
+    OpenAlexError,
+    OpenAlexNotFound,
 )
 from consulting.models import (
     CollectionJob,
@@ -81,7 +83,7 @@ def _authors_for(job: CollectionJob) -> list[openalex.AuthorRecord]:
             key=lambda a: not (a.institution and affiliation in a.institution.name.lower()),
         )
     if not candidates:
-        raise openalex.OpenAlexNotFound(f"OpenAlex knows no author matching “{job.query}”.")
+        raise OpenAlexNotFound(f"OpenAlex knows no author matching “{job.query}”.")
     return candidates[:limit]
 
 
@@ -132,7 +134,7 @@ def collection_job_run(*, job_id: int, now: datetime | None = None) -> Collectio
             created += was_created
             updated += not was_created
             papers += saved
-    except openalex.OpenAlexError as error:
+    except OpenAlexError as error:
         job.researchers_found, job.researchers_created = found, created
         job.researchers_updated, job.papers_saved = updated, papers
         job.save(update_fields=["researchers_found", "researchers_created", "researchers_updated", "papers_saved"])
