@@ -5,7 +5,8 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Webinar
+from .exceptions import RegistrationNotFound
+from .models import Webinar, WebinarRegistration
 
 #: The ``filter`` values of spec 001 ``GET /public/webinars`` (default ``upcoming``).
 WHEN_FILTERS = ("upcoming", "this-week", "this-month", "all")
@@ -59,3 +60,15 @@ def seats_left(webinar: Webinar) -> int:
     if registered is None:
         registered = webinar.registrations.registered().count()
     return max(0, webinar.capacity - registered)
+
+
+def registration_get_by_reference(*, reference: str) -> WebinarRegistration:
+    """The registration behind a visitor's link, or :class:`RegistrationNotFound` (404)."""
+    registration = (
+        WebinarRegistration.objects.select_related("webinar", "webinar__speaker")
+        .filter(reference=reference, webinar__deleted_at__isnull=True)
+        .first()
+    )
+    if registration is None:
+        raise RegistrationNotFound()
+    return registration

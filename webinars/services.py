@@ -34,7 +34,6 @@ from . import notifications
 from .exceptions import (
     AlreadyRegistered,
     InvalidRegistrationState,
-    RegistrationNotFound,
     WebinarClosed,
     WebinarDeleted,
     WebinarNotFound,
@@ -512,18 +511,6 @@ def webinar_mark_attended(
         data={"webinar_id": current.webinar_id},
     )
     return current
-
-
-def registration_get_by_reference(*, reference: str) -> WebinarRegistration:
-    """The registration behind a visitor's link, or :class:`RegistrationNotFound` (404)."""
-    registration = (
-        WebinarRegistration.objects.select_related("webinar", "webinar__speaker")
-        .filter(reference=reference, webinar__deleted_at__isnull=True)
-        .first()
-    )
-    if registration is None:
-        raise RegistrationNotFound()
-    return registration
 
 
 # --- reminders --------------------------------------------------------------------------------

@@ -210,7 +210,7 @@ def _form_errors(form: WebinarRegistrationForm, exc: ApplicationError) -> None:
 def registration_cancel(request, reference: str):
     """``/webinars/registrations/<reference>/cancel/``: a confirm page; POST cancels (idempotent)."""
     try:
-        registration = services.registration_get_by_reference(reference=reference)
+        registration = selectors.registration_get_by_reference(reference=reference)
     except RegistrationNotFound:
         raise Http404("No such registration.") from None
     lang = request_language(request)

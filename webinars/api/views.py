@@ -167,7 +167,7 @@ class PublicRegistrationCancelView(PublicAPIMixin, APIView):
 
     @extend_schema(summary="Cancel my registration", request=None, responses={200: RegistrationResultSerializer})
     def post(self, request, reference: str):
-        registration = services.registration_get_by_reference(reference=reference)
+        registration = selectors.registration_get_by_reference(reference=reference)
         registration = services.webinar_registration_cancel(registration=registration)
         return ok(RegistrationResultSerializer(registration).data, message="Your registration is cancelled.")
 
