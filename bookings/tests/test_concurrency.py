@@ -6,17 +6,17 @@ The test database is a SQLite file (WAL, IMMEDIATE transactions) or PostgreSQL (
 
 import http.client
 import json
-import threading
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from urllib.parse import urlsplit
 
 import pytest
-from django.db import connections
 
 from bookings.models import ConsultationBooking
 from bookings.tests.factories import weekday_rules
 from consultants.tests.factories import ConsultantFactory
 from magnetiq.api.throttling import PublicThrottle
+from magnetiq.tests.parallel import run_together
 
 
 def _post(url: str, payload: dict) -> tuple[int, dict]:
@@ -35,24 +35,8 @@ def _post(url: str, payload: dict) -> tuple[int, dict]:
 
 
 def _race(url: str, payloads: list[dict]) -> list[tuple[int, dict]]:
-    barrier = threading.Barrier(len(payloads))
-    results: list = [None] * len(payloads)
-
-    def attempt(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = _post(url, payloads[index])
-        except Exception as error:  # noqa: BLE001 — recorded and asserted below, never lost in a thread
-            results[index] = (-1, {"exception": repr(error)})
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(payloads))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    results = run_together([partial(_post, url, payload) for payload in payloads])
+    return [(-1, {"exception": repr(r)}) if isinstance(r, Exception) else r for r in results]
 
 
 def _payload(start: datetime, n: int) -> dict:

@@ -6,12 +6,11 @@ is the guard. The service tests run on both vendors; the constraint tests only o
 (``DATABASE_URL=postgres://…``).
 """
 
-import threading
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 
 from bookings.exceptions import BookingUnavailable
 from bookings.models import BookingChange, BookingPaymentStatus, BookingStatus, CancelledBy, ConsultationBooking
@@ -19,6 +18,7 @@ from bookings.services import booking_confirm, booking_create, booking_reschedul
 from bookings.tests.conftest import NOW
 from bookings.tests.factories import BookingFactory, weekday_rules
 from consultants.tests.factories import ConsultantFactory
+from magnetiq.tests.parallel import run_together
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="exclusion constraints exist on PostgreSQL only"
@@ -102,27 +102,10 @@ def test_service_refuses_an_overlap_with_a_different_start_and_allows_back_to_ba
 
 def _race(calls) -> list[str]:
     """Run ``calls`` in threads released together; each result is ``"ok"``, ``"unavailable"`` or the error."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def attempt(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            calls[index]()
-            results[index] = "ok"
-        except BookingUnavailable:
-            results[index] = "unavailable"
-        except Exception as error:  # noqa: BLE001 — recorded and asserted, never lost in a thread
-            results[index] = repr(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return [
+        "unavailable" if isinstance(r, BookingUnavailable) else repr(r) if isinstance(r, Exception) else "ok"
+        for r in run_together(calls)
+    ]
 
 
 def _overlapping_calls(consultant) -> list:

@@ -1,14 +1,20 @@
-"""Real parallel HTTP requests for the rate-limit tests: one thread per request, all released at
-once by a ``threading.Barrier``, against pytest-django's ``live_server``."""
+"""Work started at the same instant for the concurrency tests: :func:`run_together` runs calls in
+threads released by one ``threading.Barrier``; :func:`post_in_parallel` sends real HTTP requests
+that way to pytest-django's ``live_server``."""
 
 import http.client
 import json
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from django.db import connections
+
+T = TypeVar("T")
 
 
 def _post(url: str, body: dict, headers: dict) -> int:
@@ -34,31 +40,41 @@ def widen_backlog(live_server, connections_at_once: int = 64) -> str:
     return live_server.url
 
 
-def post_in_parallel(url: str, bodies: list[dict], headers: list[dict] | None = None) -> list[int]:
-    """POST ``bodies[i]`` (JSON, with ``headers[i]``) to ``url`` from one thread each, all at once.
+def run_together(calls: list[Callable[[], T]]) -> list[T | Exception]:
+    """Run each of ``calls`` in a thread of its own, all released at once by a ``threading.Barrier``.
 
-    Returns the status codes in the order of ``bodies``; a request that raised is ``-1`` (so the
-    caller's exact assertion fails instead of the error vanishing in a thread).
+    Returns, in the order of ``calls``, what each returned or the exception it raised (so the
+    caller's exact assertion sees it instead of the error vanishing in a thread). Each thread
+    closes its database connections when done.
     """
-    headers = headers or [{} for _ in bodies]
-    barrier = threading.Barrier(len(bodies))
-    statuses = [-1] * len(bodies)
+    barrier = threading.Barrier(len(calls))
+    results: list[T | Exception] = [RuntimeError("did not finish")] * len(calls)
 
-    def send(index: int) -> None:
+    def attempt(index: int) -> None:
         try:
             barrier.wait(timeout=30)
-            statuses[index] = _post(url, bodies[index], headers[index])
-        except Exception:  # noqa: BLE001 - recorded as -1 and asserted by the caller
-            statuses[index] = -1
+            results[index] = calls[index]()
+        except Exception as error:  # noqa: BLE001 - returned to the caller, which asserts on it
+            results[index] = error
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(bodies))]
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(calls))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    return statuses
+    return results
+
+
+def post_in_parallel(url: str, bodies: list[dict], headers: list[dict] | None = None) -> list[int]:
+    """POST ``bodies[i]`` (JSON, with ``headers[i]``) to ``url`` from one thread each, all at once.
+
+    Returns the status codes in the order of ``bodies``; a request that raised is ``-1``.
+    """
+    headers = headers or [{} for _ in bodies]
+    calls = [partial(_post, url, body, header) for body, header in zip(bodies, headers, strict=True)]
+    return [result if isinstance(result, int) else -1 for result in run_together(calls)]
 
 
 def window_start(period: int = 60, offset: float = 1.0) -> datetime:
