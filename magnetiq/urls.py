@@ -17,6 +17,7 @@ from content import views as content_views
 from content.sitemaps import PageSitemap
 from magnetiq.api.docs import DOCS_VIEW_OPTIONS
 from magnetiq.csp import REDOC_POLICY
+from magnetiq.metrics import metrics_view
 
 SITEMAPS = {"pages": PageSitemap, "consultants": ConsultantSitemap}
 
@@ -40,6 +41,8 @@ urlpatterns = [
         csp_replace(REDOC_POLICY)(SpectacularRedocView.as_view(url_name="schema", **DOCS_VIEW_OPTIONS)),
         name="redoc",
     ),
+    # Prometheus: staff or the scraper's METRICS_TOKEN only (magnetiq.metrics).
+    path("metrics", metrics_view, name="metrics"),
     path("robots.txt", content_views.robots_txt, name="robots-txt"),
     path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
 ]

@@ -24,3 +24,34 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+
+# --- Logs: one JSON object per line on stderr, one access line per request (magnetiq/logging.py) --
+MIDDLEWARE = [*MIDDLEWARE]  # noqa: F405
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("magnetiq.api.middleware.RequestIDMiddleware") + 1, "magnetiq.logging.RequestLogMiddleware"
+)
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_context": {"()": "magnetiq.logging.RequestContextFilter"}},
+    "formatters": {"json": {"()": "magnetiq.logging.JSONFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_context"]},
+    },
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The access line of magnetiq.request replaces runserver's own.
+        "django.server": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
+}
+
+# --- Metrics: Prometheus at /metrics for staff and the scraper (magnetiq/metrics.py) --------------
+# Outermost and innermost, so the latency covers every other middleware.
+MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+# Prometheus sends it as `Authorization: Bearer …`; empty = staff sessions only.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
