@@ -1,31 +1,32 @@
-"""Forms of the public webinar pages: the list's filters and the registration form."""
+"""Forms of the public webinar pages: the list's filters and the registration form.
+
+Labels and choices are lazy translations, rendered in the language the request activated.
+"""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-FILTER_CHOICES = {
-    "en": [("upcoming", "Upcoming"), ("this-week", "This week"), ("this-month", "This month"), ("all", "All")],
-    "de": [("upcoming", "Demnächst"), ("this-week", "Diese Woche"), ("this-month", "Diesen Monat"), ("all", "Alle")],
-}
-LANGUAGE_CHOICES = {
-    "en": [("", "Any language"), ("en", "English"), ("de", "German")],
-    "de": [("", "Alle Sprachen"), ("en", "Englisch"), ("de", "Deutsch")],
-}
+FILTER_CHOICES = [
+    ("upcoming", _("Upcoming")),
+    ("this-week", _("This week")),
+    ("this-month", _("This month")),
+    ("all", pgettext_lazy("webinar period filter", "All")),
+]
+LANGUAGE_CHOICES = [("", _("Any language")), ("en", _("English")), ("de", _("German"))]
 
 
 class WebinarFilterForm(forms.Form):
     """``when`` (upcoming / this-week / this-month / all), ``q``, ``topic`` and ``language``."""
 
-    when = forms.ChoiceField(required=False)
-    q = forms.CharField(required=False, max_length=200)
-    topic = forms.ChoiceField(required=False)
-    language = forms.ChoiceField(required=False)
+    when = forms.ChoiceField(required=False, choices=FILTER_CHOICES, label=_("When"))
+    q = forms.CharField(required=False, max_length=200, label=_("Search"))
+    topic = forms.ChoiceField(required=False, label=_("Topic"))
+    language = forms.ChoiceField(required=False, choices=LANGUAGE_CHOICES, label=_("Language"))
 
-    def __init__(self, *args, topics: list[str], language: str = "en", **kwargs):
+    def __init__(self, *args, topics: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["when"].choices = FILTER_CHOICES.get(language, FILTER_CHOICES["en"])
-        everything = "Alle Themen" if language == "de" else "All topics"
-        self.fields["topic"].choices = [("", everything)] + [(topic, topic) for topic in topics]
-        self.fields["language"].choices = LANGUAGE_CHOICES.get(language, LANGUAGE_CHOICES["en"])
+        self.fields["topic"].choices = [("", _("All topics"))] + [(topic, topic) for topic in topics]
 
     def selection(self) -> dict:
         """The valid filter values (invalid ones are shown as errors and ignored)."""
@@ -38,56 +39,33 @@ class WebinarFilterForm(forms.Form):
         }
 
 
-LABELS = {
-    "en": {
-        "first_name": "First name",
-        "last_name": "Last name",
-        "email": "E-mail",
-        "company": "Company",
-        "job_title": "Job title",
-        "phone": "Phone",
-        "questions": "Questions for the speaker",
-        "consent_terms": "I accept the terms of use and the privacy policy.",
-        "consent_marketing": "Send me news about webinars and whitepapers (optional, revocable at any time).",
-        "terms_required": "Please accept the terms to register.",
-    },
-    "de": {
-        "first_name": "Vorname",
-        "last_name": "Nachname",
-        "email": "E-Mail",
-        "company": "Firma",
-        "job_title": "Position",
-        "phone": "Telefon",
-        "questions": "Fragen an den Referenten",
-        "consent_terms": "Ich akzeptiere die Nutzungsbedingungen und die Datenschutzerklärung.",
-        "consent_marketing": "Informieren Sie mich über Webinare und Whitepaper (optional, jederzeit widerrufbar).",
-        "terms_required": "Bitte akzeptieren Sie die Bedingungen, um sich anzumelden.",
-    },
-}
-
-
 class WebinarRegistrationForm(forms.Form):
     """The attendee fields of spec 001, both consents and a honeypot (``nickname``, hidden by CSS)."""
 
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100)
-    email = forms.EmailField(max_length=255)
-    company = forms.CharField(max_length=200, required=False)
-    job_title = forms.CharField(max_length=200, required=False)
-    phone = forms.CharField(max_length=40, required=False)
-    questions = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    consent_terms = forms.BooleanField(required=True)
-    consent_marketing = forms.BooleanField(required=False)
-    nickname = forms.CharField(required=False, max_length=100)
-
-    def __init__(self, *args, language: str = "en", **kwargs):
-        super().__init__(*args, **kwargs)
-        labels = LABELS.get(language, LABELS["en"])
-        for name, field in self.fields.items():
-            if name in labels:
-                field.label = labels[name]
-        self.fields["consent_terms"].error_messages["required"] = labels["terms_required"]
-        self.fields["nickname"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
+    first_name = forms.CharField(max_length=100, label=_("First name"))
+    last_name = forms.CharField(max_length=100, label=_("Last name"))
+    email = forms.EmailField(max_length=255, label=_("E-mail"))
+    company = forms.CharField(max_length=200, required=False, label=_("Company"))
+    job_title = forms.CharField(max_length=200, required=False, label=_("Job title"))
+    phone = forms.CharField(max_length=40, required=False, label=_("Phone"))
+    questions = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Questions for the speaker"),
+    )
+    consent_terms = forms.BooleanField(
+        required=True,
+        label=_("I accept the terms of use and the privacy policy."),
+        error_messages={"required": _("Please accept the terms to register.")},
+    )
+    consent_marketing = forms.BooleanField(
+        required=False,
+        label=_("Send me news about webinars and whitepapers (optional, revocable at any time)."),
+    )
+    nickname = forms.CharField(
+        required=False, max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"})
+    )
 
     @property
     def is_bot(self) -> bool:

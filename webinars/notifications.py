@@ -5,7 +5,8 @@ e-mail still makes sense (a confirmation only for someone holding a seat, a remi
 published webinar still ahead…), claims the field by a conditional UPDATE from NULL — so two
 workers or two cron runs cannot both send it — and sends; a failed send releases the claim so a
 retry can succeed. Services call :func:`enqueue` after commit; ``webinars.tasks`` runs
-:func:`deliver`. Texts are en/de by the registration's language, HTML + plain text.
+:func:`deliver`. Texts are in the registration's language (``translation.override`` around rendering,
+in :func:`magnetiq.mail.send_templated_mail`), HTML + plain text.
 """
 
 import logging
@@ -16,6 +17,7 @@ from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
+from django.utils.translation import pgettext, pgettext_lazy
 
 from content.portable_text import to_html, to_plain_text
 from magnetiq.mail import send_templated_mail
@@ -180,26 +182,33 @@ def _applies(registration: WebinarRegistration, kind: MailKind, now: datetime) -
 
 
 def format_start(webinar, language: str) -> str:
-    """``Thursday, 15 January 2026, 15:00 (Europe/Berlin, UTC+01:00)`` in ``language``."""
+    """``Thursday, 15 January 2026, 15:00 (Europe/Berlin, UTC+01:00)`` in ``language``: the webinar's own
+    zone and its offset, the date written by the language's translated format."""
     local = webinar.local_start()
     offset = local.strftime("%z")
     offset = f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
     with translation.override(language):
-        pattern = "l, j. F Y, H:i" if language == "de" else "l, j F Y, H:i"
+        pattern = pgettext("webinar start date format", "l, j F Y, H:i")
         return f"{dateformat.format(local, pattern)} ({webinar.timezone}, {offset})"
 
 
+#: What a reminder's subject and text say about the start, by reminder kind.
+REMINDER_WHEN = {
+    "reminder_7d": pgettext_lazy("webinar starts …", "in one week"),
+    "reminder_1d": pgettext_lazy("webinar starts …", "tomorrow"),
+    "reminder_1h": pgettext_lazy("webinar starts …", "in one hour"),
+}
+
+
 def mail_context(registration: WebinarRegistration, *, kind: str = "") -> dict:
+    """The context of every registration e-mail, its texts in the registration's language."""
     webinar = registration.webinar
     lang = registration.language
+    blocks = pick_language(webinar.description, lang) or []
     with translation.override(lang):
         webinar_path = webinar.get_absolute_url()
         cancel_path = reverse("webinars:registration-cancel", kwargs={"reference": registration.reference})
-    blocks = pick_language(webinar.description, lang) or []
-    reminder_labels = {
-        "en": {"reminder_7d": "in one week", "reminder_1d": "tomorrow", "reminder_1h": "in one hour"},
-        "de": {"reminder_7d": "in einer Woche", "reminder_1d": "morgen", "reminder_1h": "in einer Stunde"},
-    }
+        when = str(REMINDER_WHEN.get(kind, ""))
     return {
         "registration": registration,
         "webinar": webinar,
@@ -213,7 +222,7 @@ def mail_context(registration: WebinarRegistration, *, kind: str = "") -> dict:
         "description_html": to_html(blocks),
         "description_text": to_plain_text(blocks),
         "waitlist_position": registration.waitlist_position,
-        "when": reminder_labels.get(lang, reminder_labels["en"]).get(kind, ""),
+        "when": when,
     }
 
 

@@ -11,6 +11,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from content.portable_text import to_html, to_plain_text
@@ -24,89 +26,8 @@ from .models import RegistrationStatus, Webinar
 from .notifications import format_start
 
 PAGE_SIZE = 9
-
-LABELS = {
-    "en": {
-        "heading": "Webinars",
-        "intro": "Live sessions with our consultants: practical, free of sales talk, with time for your questions.",
-        "search": "Search",
-        "search_placeholder": "Topic, title…",
-        "when": "When",
-        "topic": "Topic",
-        "language": "Language",
-        "apply": "Show webinars",
-        "results": "webinars",
-        "none": "No webinar matches these filters.",
-        "previous": "Previous",
-        "next": "Next",
-        "page": "Page",
-        "of": "of",
-        "minutes": "minutes",
-        "free": "Free",
-        "seats_left": "seats left",
-        "full": "Fully booked — join the waiting list",
-        "speaker": "Speaker",
-        "back": "All webinars",
-        "register": "Register",
-        "register_heading": "Register now",
-        "waitlist_heading": "Join the waiting list",
-        "closed": "Registration for this webinar is closed.",
-        "cancelled": "This webinar has been cancelled.",
-        "registered": "You are registered. The confirmation with the calendar invite is on its way to {email}.",
-        "waitlisted": "The webinar is full: you are number {position} on the waiting list. We will e-mail {email} "
-        "as soon as a seat is yours.",
-        "bot": "Your registration could not be processed.",
-        "cancel_heading": "Cancel your registration",
-        "cancel_text": "Do you want to cancel your registration for this webinar? Your seat goes to the next person "
-        "on the waiting list.",
-        "cancel_button": "Yes, cancel my registration",
-        "cancel_done": "Your registration is cancelled.",
-        "already_cancelled": "This registration is already cancelled.",
-        "price": "Price",
-        "duration": "Duration",
-        "date": "Date",
-    },
-    "de": {
-        "heading": "Webinare",
-        "intro": "Live-Sessions mit unseren Beratern: praxisnah, ohne Verkaufsgespräch, mit Zeit für Ihre Fragen.",
-        "search": "Suche",
-        "search_placeholder": "Thema, Titel…",
-        "when": "Zeitraum",
-        "topic": "Thema",
-        "language": "Sprache",
-        "apply": "Webinare anzeigen",
-        "results": "Webinare",
-        "none": "Kein Webinar passt zu diesen Filtern.",
-        "previous": "Zurück",
-        "next": "Weiter",
-        "page": "Seite",
-        "of": "von",
-        "minutes": "Minuten",
-        "free": "Kostenlos",
-        "seats_left": "Plätze frei",
-        "full": "Ausgebucht — Warteliste möglich",
-        "speaker": "Referent",
-        "back": "Alle Webinare",
-        "register": "Anmelden",
-        "register_heading": "Jetzt anmelden",
-        "waitlist_heading": "Auf die Warteliste",
-        "closed": "Die Anmeldung für dieses Webinar ist geschlossen.",
-        "cancelled": "Dieses Webinar wurde abgesagt.",
-        "registered": "Sie sind angemeldet. Die Bestätigung mit der Kalendereinladung geht an {email}.",
-        "waitlisted": "Das Webinar ist ausgebucht: Sie stehen auf Platz {position} der Warteliste. Wir schreiben "
-        "an {email}, sobald ein Platz frei ist.",
-        "bot": "Ihre Anmeldung konnte nicht verarbeitet werden.",
-        "cancel_heading": "Anmeldung stornieren",
-        "cancel_text": "Möchten Sie Ihre Anmeldung für dieses Webinar stornieren? Ihr Platz geht an die nächste "
-        "Person auf der Warteliste.",
-        "cancel_button": "Ja, Anmeldung stornieren",
-        "cancel_done": "Ihre Anmeldung ist storniert.",
-        "already_cancelled": "Diese Anmeldung ist bereits storniert.",
-        "price": "Preis",
-        "duration": "Dauer",
-        "date": "Termin",
-    },
-}
+#: The list page's introduction, also the description of a webinar page without one.
+INTRO = gettext_noop("Live sessions with our consultants: practical, free of sales talk, with time for your questions.")
 
 
 def _card(webinar: Webinar, lang: str) -> dict:
@@ -123,7 +44,7 @@ def webinar_list(request):
     """``/webinars/``: upcoming by default; ``when``, ``q``, ``topic``, ``language`` and ``page``, 9 per page."""
     lang = request_language(request)
     topics = selectors.public_topics()
-    form = WebinarFilterForm(request.GET or None, topics=topics, language=lang)
+    form = WebinarFilterForm(request.GET or None, topics=topics)
     chosen = form.selection()
     webinars = selectors.public_webinars(
         when=chosen["when"], q=chosen["q"], topic=chosen["topic"], language=chosen["language"]
@@ -139,7 +60,7 @@ def webinar_list(request):
             "page": page,
             "cards": [_card(webinar, lang) for webinar in page.object_list],
             "query_string": query.urlencode(),
-            "labels": LABELS[lang],
+            "intro": _(INTRO),
         },
     )
 
@@ -153,11 +74,10 @@ def webinar_detail(request, slug: str):
     """
     webinar = get_object_or_404(Webinar.objects.visible().select_related("speaker").with_counts(), slug=slug)
     lang = request_language(request)
-    labels = LABELS[lang]
-    form = WebinarRegistrationForm(request.POST or None, language=lang)
+    form = WebinarRegistrationForm(request.POST or None)
     if request.method == "POST" and webinar.is_open_for_registration():
         if form.is_bot:
-            form.add_error(None, labels["bot"])
+            form.add_error(None, _("Your registration could not be processed."))
         elif form.is_valid():
             data = {name: value for name, value in form.cleaned_data.items() if name != "nickname"}
             try:
@@ -166,11 +86,14 @@ def webinar_detail(request, slug: str):
                 _form_errors(form, exc)
             else:
                 if registration.status == RegistrationStatus.WAITLISTED:
-                    text = labels["waitlisted"].format(
-                        position=registration.waitlist_position, email=registration.email
-                    )
+                    text = _(
+                        "The webinar is full: you are number %(position)s on the waiting list. We will e-mail "
+                        "%(email)s as soon as a seat is yours."
+                    ) % {"position": registration.waitlist_position, "email": registration.email}
                 else:
-                    text = labels["registered"].format(email=registration.email)
+                    text = _(
+                        "You are registered. The confirmation with the calendar invite is on its way to %(email)s."
+                    ) % {"email": registration.email}
                 messages.success(request, text)
                 return redirect(webinar.get_absolute_url())
     blocks = pick_language(webinar.description, lang) or []
@@ -183,13 +106,12 @@ def webinar_detail(request, slug: str):
             "webinar": webinar,
             "title": title,
             "description_html": to_html(blocks),
-            "seo_description": Truncator(to_plain_text(blocks)).chars(160) or labels["intro"],
+            "seo_description": Truncator(to_plain_text(blocks)).chars(160) or _(INTRO),
             "start": format_start(webinar, lang),
             "local_iso": local.isoformat(),
             "seats_left": selectors.seats_left(webinar),
             "open": webinar.is_open_for_registration(),
             "form": form,
-            "labels": labels,
         },
         status=422 if request.method == "POST" and form.errors else 200,
     )
@@ -214,11 +136,10 @@ def registration_cancel(request, reference: str):
     except RegistrationNotFound:
         raise Http404("No such registration.") from None
     lang = request_language(request)
-    labels = LABELS[lang]
     if request.method == "POST":
         if registration.status != RegistrationStatus.CANCELLED:
             services.webinar_registration_cancel(registration=registration)
-            messages.success(request, labels["cancel_done"])
+            messages.success(request, _("Your registration is cancelled."))
         return redirect(request.path)
     webinar = registration.webinar
     return render(
@@ -229,6 +150,5 @@ def registration_cancel(request, reference: str):
             "webinar": webinar,
             "title": pick_language(webinar.title, lang),
             "start": format_start(webinar, lang),
-            "labels": labels,
         },
     )

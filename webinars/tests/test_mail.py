@@ -169,3 +169,154 @@ def test_a_task_sends_each_mail_once(on_commit):
     assert tasks.send_registration_email.enqueue(registration.pk, "confirmation").return_value is False
     assert tasks.send_registration_email.enqueue(registration.pk, "waitlist").return_value is False
     assert len(mail.outbox) == 1
+
+
+WORDING = [
+    # (template, kind, language, subject, a sentence of the text body, a sentence of the HTML body)
+    (
+        "registration_confirmation",
+        "confirmation",
+        "de",
+        "Anmeldung bestätigt: Cloud-Kosten",
+        "Termin: Montag, 15. Juni 2026, 16:00 (Europe/Berlin, UTC+02:00) (90 Minuten)",
+        "Ihre Anmeldung für <strong>Cloud-Kosten</strong> mit Grace Hopper ist bestätigt.",
+    ),
+    (
+        "registration_confirmation",
+        "confirmation",
+        "en",
+        "You're registered: Cloud Costs",
+        "When: Monday, 15 June 2026, 16:00 (Europe/Berlin, UTC+02:00) (90 minutes)",
+        "your registration for <strong>Cloud Costs</strong> with Grace Hopper is confirmed.",
+    ),
+    (
+        "waitlist_notice",
+        "waitlist",
+        "de",
+        "Warteliste: Cloud-Kosten",
+        "„Cloud-Kosten“ (Montag, 15. Juni 2026, 16:00 (Europe/Berlin, UTC+02:00)) ist ausgebucht. "
+        "Sie stehen auf Platz 3 der Warteliste.",
+        "Sie stehen auf <strong>Platz 3</strong> der Warteliste.",
+    ),
+    (
+        "waitlist_notice",
+        "waitlist",
+        "en",
+        "Waiting list: Cloud Costs",
+        '"Cloud Costs" (Monday, 15 June 2026, 16:00 (Europe/Berlin, UTC+02:00)) is full. '
+        "You are number 3 on the waiting list.",
+        "You are <strong>number 3</strong> on the waiting list.",
+    ),
+    (
+        "promotion_notice",
+        "promotion",
+        "de",
+        "Ein Platz ist frei geworden: Cloud-Kosten",
+        "gute Nachricht: Ein Platz ist frei geworden. Ihre Anmeldung für „Cloud-Kosten“ ist jetzt bestätigt.",
+        "Die Kalendereinladung ist angehängt.",
+    ),
+    (
+        "promotion_notice",
+        "promotion",
+        "en",
+        "A seat is yours: Cloud Costs",
+        'good news: a seat has freed up. Your registration for "Cloud Costs" is now confirmed.',
+        "The calendar invite is attached.",
+    ),
+    (
+        "registration_cancelled",
+        "cancellation",
+        "de",
+        "Abmeldung bestätigt: Cloud-Kosten",
+        "Schade, dass Sie nicht dabei sein können.",
+        ">Zum Webinar</a>",
+    ),
+    (
+        "registration_cancelled",
+        "cancellation",
+        "en",
+        "Registration cancelled: Cloud Costs",
+        "Sorry you cannot make it.",
+        ">The webinar</a>",
+    ),
+    (
+        "webinar_cancelled",
+        "webinar_cancelled",
+        "de",
+        "Abgesagt: Cloud-Kosten",
+        "leider müssen wir das Webinar „Cloud-Kosten“ am Montag, 15. Juni 2026, 16:00 (Europe/Berlin, UTC+02:00) "
+        "absagen. Wir bitten um Entschuldigung.",
+        "Ihre Anmeldung ist damit hinfällig; Sie müssen nichts weiter tun.",
+    ),
+    (
+        "webinar_cancelled",
+        "webinar_cancelled",
+        "en",
+        "Cancelled: Cloud Costs",
+        'we are sorry: the webinar "Cloud Costs" on Monday, 15 June 2026, 16:00 (Europe/Berlin, UTC+02:00) '
+        "has been cancelled.",
+        "Your registration lapses with it; there is nothing you need to do.",
+    ),
+    (
+        "reminder",
+        "reminder_1d",
+        "de",
+        "Erinnerung: Cloud-Kosten morgen",
+        "„Cloud-Kosten“ mit Grace Hopper beginnt morgen: Montag, 15. Juni 2026, 16:00 (Europe/Berlin, UTC+02:00).",
+        ">Platz freigeben</a>",
+    ),
+    (
+        "reminder",
+        "reminder_1d",
+        "en",
+        "Reminder: Cloud Costs tomorrow",
+        '"Cloud Costs" with Grace Hopper starts tomorrow: Monday, 15 June 2026, 16:00 (Europe/Berlin, UTC+02:00).',
+        ">Free my seat</a>",
+    ),
+    (
+        "webinar_rescheduled",
+        "",
+        "de",
+        "Neuer Termin: Cloud-Kosten",
+        "das Webinar „Cloud-Kosten“ findet zu einem neuen Termin statt: Montag, 15. Juni 2026, 16:00 "
+        "(Europe/Berlin, UTC+02:00) (90 Minuten).",
+        "Ihr Platz bleibt reserviert; die angehängte Einladung aktualisiert Ihren Kalender.",
+    ),
+    (
+        "webinar_rescheduled",
+        "",
+        "en",
+        "New time: Cloud Costs",
+        'the webinar "Cloud Costs" has moved to a new time: Monday, 15 June 2026, 16:00 '
+        "(Europe/Berlin, UTC+02:00) (90 minutes).",
+        "Your seat stays reserved; the attached invite updates your calendar.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("template", "kind", "language", "subject", "text_line", "html_line"), WORDING)
+def test_each_email_in_the_registrations_language(template, kind, language, subject, text_line, html_line):
+    from magnetiq.mail import render_templated_mail
+
+    webinar = WebinarFactory(
+        starts_at=START,
+        duration_minutes=90,
+        title={"en": "Cloud Costs", "de": "Cloud-Kosten"},
+        speaker__first_name="Grace",
+        speaker__last_name="Hopper",
+    )
+    RegistrationFactory.create_batch(2, webinar=webinar, status=RegistrationStatus.WAITLISTED)
+    status = RegistrationStatus.WAITLISTED if kind == "waitlist" else RegistrationStatus.REGISTERED
+    registration = RegistrationFactory(webinar=webinar, first_name="Jörg", language=language, status=status)
+    rendered_subject, text, html = render_templated_mail(
+        template=f"webinars/email/{template}",
+        context=notifications.mail_context(registration, kind=kind),
+        language=language,
+    )
+    greeting = "Hallo Jörg," if language == "de" else "Hello Jörg,"
+    assert rendered_subject == subject
+    assert text.startswith(greeting)
+    assert text_line in text
+    assert f"<p>{greeting}</p>" in html
+    assert html_line in html
+    assert f'<html lang="{language}">' in html

@@ -1,6 +1,7 @@
 """Public pages: list with filters and pagination, detail with the form, cancel page, German."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -35,9 +36,9 @@ def test_list_shows_upcoming_published_with_filters_and_pagination(client):
     assert 'rel="next"' in content
     assert 'property="og:title"' in content
     filtered = client.get("/webinars/", {"topic": "Cloud"}).content.decode()
-    assert "1 webinars" in filtered and "Cloud Costs" in filtered
+    assert 'id="result-count">1 webinar</p>' in filtered and "Cloud Costs" in filtered
     searched = client.get("/webinars/", {"q": "cloud"}).content.decode()
-    assert "1 webinars" in searched
+    assert 'id="result-count">1 webinar</p>' in searched
     bad = client.get("/webinars/", {"when": "yesterday"})
     assert bad.status_code == 200 and "message error" in bad.content.decode()
 
@@ -90,6 +91,57 @@ def test_german_page_and_registration_language(client):
     client.post(f"/de/webinars/{webinar.slug}/", form())
     assert WebinarRegistration.objects.get().language == "de"
     assert "Webinare" in client.get("/de/webinars/").content.decode()
+
+
+def test_german_list_counts_seats_and_prices(client):
+    WebinarFactory(title={"en": "Cloud Costs", "de": "Cloud-Kosten"}, price=Decimal("180.00"), capacity=1)
+    WebinarFactory(duration_minutes=1, capacity=3)
+    content = client.get("/de/webinars/").content.decode()
+    assert 'id="result-count">2 Webinare</p>' in content
+    assert "<strong>180,00\xa0€</strong>" in content
+    assert "1 Platz frei" in content and "3 Plätze frei" in content
+    assert "· 1 Minute</p>" in content and "· 60 Minuten</p>" in content
+    assert '<option value="" selected>Alle Themen</option>' in content
+    assert '<option value="this-week">Diese Woche</option>' in content
+    assert "Live-Sessions mit unseren Beratern: praxisnah, ohne Verkaufsgespräch, mit Zeit für Ihre Fragen." in content
+    english = client.get("/webinars/").content.decode()
+    assert 'id="result-count">2 webinars</p>' in english
+    assert "<strong>€180.00</strong>" in english
+    assert "1 seat left" in english and "· 1 minute</p>" in english
+
+
+def test_german_registration_messages_and_form_errors(client):
+    webinar = WebinarFactory(capacity=1)
+    url = f"/de/webinars/{webinar.slug}/"
+    response = client.post(url, form(email="first@example.com"), follow=True)
+    assert (
+        "Sie sind angemeldet. Die Bestätigung mit der Kalendereinladung geht an first@example.com."
+        in response.content.decode()
+    )
+    response = client.post(url, form(email="second@example.com"), follow=True)
+    assert (
+        "Das Webinar ist ausgebucht: Sie stehen auf Platz 1 der Warteliste. Wir schreiben an second@example.com, "
+        "sobald ein Platz frei ist." in response.content.decode()
+    )
+    response = client.post(url, {"first_name": "Ada"})
+    content = response.content.decode()
+    assert response.status_code == 422
+    assert "Bitte akzeptieren Sie die Bedingungen, um sich anzumelden." in content
+    assert '<label for="id_first_name">Vorname *</label>' in content
+    assert "Fragen an den Referenten" in content
+
+
+def test_german_detail_and_cancel_page(client):
+    webinar = WebinarFactory(starts_at=datetime(2030, 1, 15, 14, 0, tzinfo=UTC), capacity=3)
+    content = client.get(f"/de/webinars/{webinar.slug}/").content.decode()
+    assert "Dienstag, 15. Januar 2030, 15:00 (Europe/Berlin, UTC+01:00)" in content
+    assert "<dt>Termin</dt>" in content and "<dd>60 Minuten</dd>" in content and "<dd>Kostenlos</dd>" in content
+    assert "3 Plätze frei" in content and "← Alle Webinare" in content
+    registration = RegistrationFactory(webinar=webinar)
+    url = f"/de/webinars/registrations/{registration.reference}/cancel/"
+    assert "Möchten Sie Ihre Anmeldung für dieses Webinar stornieren?" in client.get(url).content.decode()
+    content = client.post(url, follow=True).content.decode()
+    assert "Ihre Anmeldung ist storniert." in content and "Diese Anmeldung ist bereits storniert." in content
 
 
 def test_closed_and_cancelled_pages_have_no_form(client):
