@@ -1,9 +1,16 @@
 """Health endpoints (spec 000 "Health Check Endpoint")."""
 
+import socket
+import threading
+
 import pytest
+from django.db import transaction
+from django.test import override_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
+from magnetiq import health
+from magnetiq.vendors import VendorCallInTransaction
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +31,7 @@ def test_live_and_ready(api_client):
 
 def test_detailed_reports_every_service(api_client):
     data = api_client.get("/api/v1/health/detailed").json()["data"]
-    assert set(data["services"]) == {"database", "migrations", "filesystem", "tasks"}
+    assert set(data["services"]) == {"database", "migrations", "filesystem", "tasks", "cache", "email", "vendors"}
     assert data["services"]["database"]["status"] == "healthy"
     assert data["status"] == "healthy"
 
@@ -66,3 +73,157 @@ def test_system_health_is_staff_only(api_client):
     response = api_client.get("/api/v1/admin/system-health", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200
     assert response.json()["data"]["counts"]["users"] == 2
+
+
+# --- cache, SMTP, vendors -----------------------------------------------------------------------------
+
+NO_VENDORS = {
+    "STRIPE_SECRET_KEY": "",
+    "PAYPAL_CLIENT_ID": "",
+    "ZOOM_ACCOUNT_ID": "",
+    "ODOO_URL": "",
+    "OPENALEX_MAILTO": "",
+}
+
+
+class _Listener:
+    """A loopback TCP server answering each connection with ``greeting`` then ``221`` to anything;
+    counts the connections it accepted."""
+
+    def __init__(self, greeting: bytes = b"220 test ESMTP\r\n"):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.greeting = greeting
+        self.accepted = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            with conn:
+                conn.sendall(self.greeting)
+                conn.settimeout(2)
+                try:
+                    while conn.recv(1024):
+                        conn.sendall(b"221 bye\r\n")
+                except OSError:
+                    pass
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def listener():
+    server = _Listener()
+    yield server
+    server.close()
+
+
+def _closed_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        return sock.getsockname()[1]
+
+
+def test_the_cache_check_writes_and_reads_back():
+    assert health.check_cache() == {"status": "healthy", "backend": "LocMemCache"}
+
+
+def test_a_failing_cache_is_unhealthy_and_degrades_the_report(api_client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("Redis went away")
+
+    monkeypatch.setattr(health.cache, "set", broken)
+
+    data = api_client.get("/api/v1/health/detailed").json()["data"]
+
+    assert data["services"]["cache"] == {"status": "unhealthy", "backend": "LocMemCache", "error": "Redis went away"}
+    assert data["status"] == "degraded"
+
+
+def test_a_local_email_backend_is_not_configured():
+    assert health.check_email() == {"status": "healthy", "configured": False, "backend": "locmem"}
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend"):
+        assert health.check_email() == {"status": "healthy", "configured": False, "backend": "console"}
+
+
+def test_an_smtp_server_that_greets_is_healthy_and_probed_once_per_cache_period(listener):
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=listener.port
+    ):
+        first = health.check_email()
+        second = health.check_email()
+
+    expected = {"status": "healthy", "configured": True, "backend": "smtp", "host": "127.0.0.1", "port": listener.port}
+    assert first == second == expected
+    assert listener.accepted == 1
+
+
+def test_an_smtp_server_that_refuses_is_unhealthy():
+    port = _closed_port()
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=port
+    ):
+        report = health.check_email()
+
+    assert report["status"] == "unhealthy"
+    assert report["configured"] is True
+    assert "refused" in report["error"].lower()
+
+
+@override_settings(**NO_VENDORS)
+def test_vendors_without_settings_are_not_configured_and_not_contacted(monkeypatch):
+    monkeypatch.setattr(health, "_tcp_probe", lambda url: pytest.fail(f"probed {url}"))
+
+    report = health.check_vendors()
+
+    assert report == {
+        "status": "healthy",
+        "vendors": {
+            name: {"configured": False, "status": "healthy"}
+            for name in ("stripe", "paypal", "zoom", "odoo", "openalex")
+        },
+    }
+
+
+def test_configured_vendors_are_probed_reachable_or_not(listener):
+    closed = _closed_port()
+    with override_settings(
+        **{**NO_VENDORS, "STRIPE_SECRET_KEY": "sk_test_123", "ODOO_URL": f"http://127.0.0.1:{closed}"},
+        STRIPE_API_BASE=f"http://127.0.0.1:{listener.port}",
+        ODOO_DATABASE="acme",
+        ODOO_API_KEY="key",
+    ):
+        report = health.check_vendors()
+        again = health.check_vendors()
+
+    assert report["vendors"]["stripe"] == {
+        "configured": True,
+        "host": "127.0.0.1",
+        "status": "healthy",
+        "reachable": True,
+    }
+    odoo = report["vendors"]["odoo"]
+    assert (odoo["configured"], odoo["status"], odoo["reachable"]) == (True, "warning", False)
+    assert report["vendors"]["zoom"] == {"configured": False, "status": "healthy"}
+    # An unreachable vendor is a warning: the report is not degraded by it.
+    assert report["status"] == "warning"
+    assert again == report
+    assert listener.accepted == 1
+
+
+def test_vendor_probes_refuse_to_run_inside_a_transaction(listener):
+    with (
+        override_settings(
+            **{**NO_VENDORS, "STRIPE_SECRET_KEY": "sk_test_123"}, STRIPE_API_BASE=f"http://127.0.0.1:{listener.port}"
+        ),
+        pytest.raises(VendorCallInTransaction),
+        transaction.atomic(),
+    ):
+        health.check_vendors()
+    assert listener.accepted == 0
