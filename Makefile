@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 3036
 PT_DIR := tests/portabletext
 
-.PHONY: run test test-clock test-postgres install install-dev setup lint format migrate demo serve worker bench fuzz clean
+.PHONY: run test test-clock test-postgres install install-dev setup lint format migrate demo serve worker bench fuzz clean messages check-translations
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,17 @@ $(CHROMIUM):
 
 install-dev: $(VENV)/.installed-dev $(PT_DIR)/node_modules/.installed $(CHROMIUM)
 
+## messages: compile the committed .po files (<app>/locale/, locale/) into the .mo files Django reads.
+messages: install
+	$(PY) manage.py compilemessages --ignore=.venv --ignore='*/node_modules/*' --verbosity 0
+
+## check-translations: every translatable string in the code is in the .po files, and every language
+# but English translates all of them (no empty or fuzzy entry): manage.py check_translations.
+check-translations: install-dev
+	$(PY) manage.py check_translations
+
 ## setup: migrate, load the demo data and make sure a super admin exists (idempotent).
-setup: install
+setup: install messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput --verbosity 0
@@ -85,23 +94,23 @@ format: install-dev
 	$(VENV)/bin/ruff check --fix .
 
 ## test: install what tests need, check style and migrations, run the whole suite (warnings are errors).
-test: install-dev lint
+test: install-dev lint check-translations messages
 	DJANGO_SETTINGS_MODULE=magnetiq.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 
 ## test-clock: the suite with the clock a year ahead, then a year back (no test may depend on the day).
-test-clock: install-dev
+test-clock: install-dev messages
 	$(VENV)/bin/pytest -n 2 --clock-shift=365 $(PYTEST_ARGS)
 	$(VENV)/bin/pytest -n 2 --clock-shift=-365 $(PYTEST_ARGS)
 
 ## test-postgres: the suite again on PostgreSQL (DATABASE_URL; needs a server, e.g. the local one).
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
-test-postgres: install-dev
+test-postgres: install-dev messages
 	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 
 ## fuzz: schemathesis over every API operation as anonymous, client and super admin, against a live
 # server on a fresh SQLite database with localstripe and recorded vendor stand-ins (fuzz/run.py).
-fuzz: $(VENV)/.installed-dev
+fuzz: $(VENV)/.installed-dev messages
 	$(PY) -m fuzz.run $(FUZZ_ARGS)
 
 bench: install-dev

@@ -5,13 +5,46 @@ language falls back to English when missing or empty (the content conventions of
 ``docs/architecture.md``). Rich text is Portable Text inside the same shape.
 """
 
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, overload
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-LANGUAGE_CODES = tuple(code for code, _ in settings.LANGUAGES)
+
+def language_codes() -> tuple[str, ...]:
+    """The codes of ``settings.LANGUAGES`` (``("en", "de")``), read now rather than at import."""
+    return tuple(code for code, _ in settings.LANGUAGES)
+
+
+class _LanguageCodes(Sequence[str]):
+    """A read-only view of :func:`language_codes`: iterating, ``in`` and ``len`` read the settings on
+    every use, so a language added to ``LANGUAGES`` (or a test's ``override_settings``) is seen by
+    every module that imported :data:`LANGUAGE_CODES`."""
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+    def __getitem__(self, index):
+        return language_codes()[index]
+
+    def __len__(self) -> int:
+        return len(settings.LANGUAGES)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(language_codes())
+
+    def __contains__(self, code: object) -> bool:
+        return code in language_codes()
+
+    def __repr__(self) -> str:
+        return repr(language_codes())
+
+
+LANGUAGE_CODES: Sequence[str] = _LanguageCodes()
+# The language content is written in first and falls back to; also the language of the msgids.
 DEFAULT_LANGUAGE = "en"
 
 

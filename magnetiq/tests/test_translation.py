@@ -1,10 +1,12 @@
-"""The language of a request (``magnetiq.translation.request_language``)."""
+"""The language of a request (``magnetiq.translation.request_language``) and the set of languages."""
 
+import polib
 import pytest
-from django.test import RequestFactory
+from django.conf import settings
+from django.test import RequestFactory, override_settings
 from django.utils import translation
 
-from magnetiq.translation import request_language
+from magnetiq.translation import LANGUAGE_CODES, request_language
 
 
 @pytest.mark.parametrize(("code", "expected"), [("en", "en"), ("de", "de"), ("fr", "en"), ("", "en")])
@@ -30,3 +32,44 @@ def test_the_url_prefix_decides_the_page_language(client, path, expected):
 
     assert response.status_code == 200
     assert request_language(response.wsgi_request) == expected
+
+
+@pytest.mark.django_db
+def test_a_third_language_takes_only_a_po_file_and_a_line_in_languages(client, tmp_path):
+    """French: a catalogue in a LOCALE_PATHS folder and ("fr", "Français") in LANGUAGES; no code changes."""
+    catalogue = polib.POFile()
+    catalogue.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "fr"}
+    catalogue.append(polib.POEntry(msgid="Consultants", msgstr="Conseillers"))
+    catalogue.append(polib.POEntry(msgid="Imprint", msgstr="Mentions légales"))
+    folder = tmp_path / "locale" / "fr" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    catalogue.save(str(folder / "django.po"))
+    catalogue.save_as_mofile(str(folder / "django.mo"))
+    languages = [*settings.LANGUAGES, ("fr", "Français")]
+
+    with override_settings(LANGUAGES=languages, LOCALE_PATHS=[tmp_path / "locale", *settings.LOCALE_PATHS]):
+        response = client.get("/fr/accounts/login/")
+        html = response.content.decode()
+
+        assert response.status_code == 200
+        assert response["Content-Language"] == "fr"
+        assert request_language(response.wsgi_request) == "fr"
+        assert '<html lang="fr">' in html
+        assert '<a href="/fr/consultants/">Conseillers</a>' in html
+        assert '<a href="/fr/imprint/">Mentions légales</a>' in html
+        assert 'href="/fr/accounts/login/" hreflang="fr" lang="fr" title="français" aria-current="true">FR</a>' in html
+        assert 'href="/de/accounts/login/" hreflang="de" lang="de" title="Deutsch">DE</a>' in html
+        assert tuple(LANGUAGE_CODES) == ("en", "de", "fr")
+        assert "fr" in LANGUAGE_CODES
+
+    assert "fr" not in LANGUAGE_CODES
+
+
+def test_language_codes_follow_the_settings():
+    assert tuple(LANGUAGE_CODES) == ("en", "de")
+    assert LANGUAGE_CODES[0] == "en"
+    assert len(LANGUAGE_CODES) == 2
+
+    with override_settings(LANGUAGES=[("en", "English")]):
+        assert list(LANGUAGE_CODES) == ["en"]
+        assert "de" not in LANGUAGE_CODES
