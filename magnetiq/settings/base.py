@@ -280,8 +280,12 @@ API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=True)
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
 
 # --- I18n, time -------------------------------------------------------------------------------
+# UI text is gettext: English msgids in the code, one .po file per app (<app>/locale/<lang>/) and one
+# for the project's templates and magnetiq/ (locale/ at the root). A language is a line here plus its
+# .po files; nothing else in the code names the languages (docs/operations.md, "Add a language").
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
