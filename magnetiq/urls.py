@@ -18,6 +18,7 @@ from content.sitemaps import PageSitemap
 from magnetiq.api.docs import DOCS_VIEW_OPTIONS
 from magnetiq.csp import REDOC_POLICY
 from magnetiq.metrics import metrics_view
+from magnetiq.views import set_time_format
 
 SITEMAPS = {"pages": PageSitemap, "consultants": ConsultantSitemap}
 
@@ -44,6 +45,8 @@ urlpatterns = [
     # Prometheus: staff or the scraper's METRICS_TOKEN only (magnetiq.metrics).
     path("metrics", metrics_view, name="metrics"),
     path("robots.txt", content_views.robots_txt, name="robots-txt"),
+    # The visitor's 12/24-hour clock: one address for every language, like Django's set_language.
+    path("time-format/", set_time_format, name="set_time_format"),
     path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
 ]
 # The public pages: English without a prefix, German under /de/ (LocaleMiddleware activates the
