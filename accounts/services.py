@@ -25,40 +25,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
 
-from magnetiq.exceptions import ApplicationError, Conflict, InvalidInput
+from magnetiq.exceptions import InvalidInput
 
+from .exceptions import CannotDeactivateSelf, EmailTaken, InvalidResetLink, LastSuperAdmin, UserInactive
 from .models import STAFF_ROLES, Role, User
 from .roles import assign_role_group
 from .tokens import tokens_revoke_for_user
 
 logger = logging.getLogger(__name__)
-
-
-class EmailTaken(Conflict):
-    code = "EMAIL_TAKEN"
-    message = "A user with this e-mail address already exists."
-
-
-class LastSuperAdmin(Conflict):
-    code = "LAST_SUPER_ADMIN"
-    message = "The last active super admin cannot be demoted or deactivated."
-
-
-class CannotDeactivateSelf(Conflict):
-    code = "CANNOT_DEACTIVATE_SELF"
-    message = "You cannot deactivate your own account."
-
-
-class UserInactive(Conflict):
-    code = "USER_INACTIVE"
-    message = "This account is deactivated; reactivate it first."
-
-
-class InvalidResetLink(ApplicationError):
-    code = "INVALID_RESET_TOKEN"
-    status = 400
-    message = "This password link is invalid or has expired. Request a new one."
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -270,13 +246,13 @@ def user_change_password(*, user: User, current_password: str, new_password: str
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.check_password(current_password):
         raise InvalidInput(
-            "The current password is not correct.",
-            details=[{"field": "current_password", "message": "Not correct.", "code": "invalid"}],
+            _("The current password is not correct."),
+            details=[{"field": "current_password", "message": _("Not correct."), "code": "invalid"}],
         )
     if current_password == new_password:
         raise InvalidInput(
-            "The new password must differ from the current one.",
-            details=[{"field": "new_password", "message": "Same as the current password.", "code": "invalid"}],
+            _("The new password must differ from the current one."),
+            details=[{"field": "new_password", "message": _("Same as the current password."), "code": "invalid"}],
         )
     return user_set_password(user=user, new_password=new_password)
 

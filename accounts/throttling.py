@@ -46,18 +46,11 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
 from magnetiq import ratelimit
 
-
-class LoginRateLimited(Throttled):
-    """429 ``RATE_LIMITED``; ``wait`` (seconds) becomes ``Retry-After``."""
-
-    default_detail = _("Too many login attempts. Try again later.")
-    default_code = "rate_limited"
+from .exceptions import LoginRateLimited
 
 
 def _rate(scope: str) -> ratelimit.Rate:

@@ -38,7 +38,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import update_last_login
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import AuthenticationFailed
+from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -48,6 +48,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 from magnetiq.audit import log_action
 
 from . import mfa
+from .exceptions import InvalidCredentials, TokenRejected
 from .models import RefreshTokenFamily, RefreshTokenFamilyToken, User
 from .throttling import LoginGuard
 
@@ -55,15 +56,6 @@ logger = logging.getLogger(__name__)
 
 #: The claim carrying the family id (a UUID string) in refresh and access tokens.
 FAMILY_CLAIM = "fam"
-
-
-class TokenRejected(AuthenticationFailed):
-    """A refresh token that is malformed, expired, signed by another key, already used or revoked,
-    or whose user may no longer log in. Always 401; ``code`` says which (``token_not_valid``,
-    ``token_used``, ``token_reused``, ``token_revoked``, ``user_inactive``, ``password_changed``)."""
-
-    default_detail = "The token is invalid, expired or revoked."
-    default_code = "token_not_valid"
 
 
 def token_pair_for(user: User, *, family: RefreshTokenFamily | None = None) -> dict:
@@ -94,11 +86,11 @@ def token_pair_for(user: User, *, family: RefreshTokenFamily | None = None) -> d
 def _user_of(token: RefreshToken) -> User:
     user = User.objects.filter(pk=token.payload.get(api_settings.USER_ID_CLAIM)).first()
     if user is None or not user.is_active or user.deleted_at is not None:
-        raise TokenRejected("This account can no longer log in.", code="user_inactive")
+        raise TokenRejected(_("This account can no longer log in."), code="user_inactive")
     if api_settings.CHECK_REVOKE_TOKEN and token.payload.get(api_settings.REVOKE_TOKEN_CLAIM) != (
         get_md5_hash_password(user.password)
     ):
-        raise TokenRejected("The password has changed since this token was issued.", code="password_changed")
+        raise TokenRejected(_("The password has changed since this token was issued."), code="password_changed")
     return user
 
 
@@ -143,7 +135,7 @@ def _blacklist_once(outstanding: OutstandingToken) -> None:
         with transaction.atomic():
             BlacklistedToken.objects.create(token=outstanding)
     except IntegrityError as exc:
-        raise TokenRejected("This refresh token has already been used.", code="token_used") from exc
+        raise TokenRejected(_("This refresh token has already been used."), code="token_used") from exc
 
 
 def _family_revoke(family: RefreshTokenFamily, *, reason: str, now: datetime) -> int:
@@ -175,14 +167,14 @@ def token_refresh(*, refresh: str) -> tuple[User, dict]:
         outstanding = _outstanding(token, user)
         family = _family_of(token, outstanding, user)
         if family.revoked_at is not None:
-            raise TokenRejected("This login has ended; log in again.", code="token_revoked")
+            raise TokenRejected(_("This login has ended; log in again."), code="token_revoked")
         rotated = BlacklistedToken.objects.filter(token=outstanding).values_list("blacklisted_at", flat=True).first()
         if rotated is None:
             _blacklist_once(outstanding)
             return user, token_pair_for(user, family=family)
         now = timezone.now()
         if now - rotated <= settings.JWT_REFRESH_REUSE_LEEWAY:
-            raise TokenRejected("This refresh token has already been used.", code="token_used")
+            raise TokenRejected(_("This refresh token has already been used."), code="token_used")
         revoked = _family_revoke(family, reason=RefreshTokenFamily.RevokedReason.REUSE, now=now)
         log_action(
             family,
@@ -197,7 +189,7 @@ def token_refresh(*, refresh: str) -> tuple[User, dict]:
     # Outside the transaction: the revocation above must be committed, not rolled back by the raise.
     logger.warning("refresh_token.reuse_detected user=%s family=%s tokens_revoked=%s", user.pk, family.pk, revoked)
     raise TokenRejected(
-        "This refresh token was used before; every session of this login has ended. Log in again.",
+        _("This refresh token was used before; every session of this login has ended. Log in again."),
         code="token_reused",
     )
 
@@ -246,11 +238,6 @@ def tokens_revoke_for_user(user: User) -> int:
         pending = list(OutstandingToken.objects.filter(user=user, expires_at__gt=now, blacklistedtoken__isnull=True))
         BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in pending], ignore_conflicts=True)
         return len(pending)
-
-
-class InvalidCredentials(AuthenticationFailed):
-    default_detail = "The e-mail address or the password is not correct."
-    default_code = "invalid_credentials"
 
 
 @dataclass(frozen=True)

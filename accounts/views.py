@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts import services
+from accounts.exceptions import InvalidResetLink
 from accounts.forms import SetPasswordForm
 from accounts.models import User
 
@@ -52,7 +53,7 @@ class ResetPasswordPageView(View):
             user = services.user_reset_password(
                 uid=uidb64, token=token, new_password=form.cleaned_data["new_password1"]
             )
-        except services.InvalidResetLink:
+        except InvalidResetLink:
             return render(request, TEMPLATE, {"invalid": True}, status=400)
         except ValidationError as exc:
             form.add_error("new_password1", exc.message_dict.get("new_password", exc.messages))

@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import conf
 from .exceptions import BookingInvalid
@@ -67,11 +68,11 @@ def duration_for(booking_type: str, duration_minutes: int | None = None) -> int:
     """
     if booking_type not in BookingType.values:
         raise BookingInvalid(
-            "Unknown booking type.",
+            _("Unknown booking type."),
             details=[
                 {
                     "field": "booking_type",
-                    "message": f"Use one of {', '.join(BookingType.values)}.",
+                    "message": _("Use one of %(values)s.") % {"values": ", ".join(BookingType.values)},
                     "code": "invalid_choice",
                 }
             ],
@@ -80,18 +81,25 @@ def duration_for(booking_type: str, duration_minutes: int | None = None) -> int:
     if fixed is not None:
         if duration_minutes not in (None, fixed):
             raise BookingInvalid(
-                f"A {booking_type} booking lasts {fixed} minutes.",
-                details=[{"field": "duration_minutes", "message": f"Must be {fixed}.", "code": "invalid"}],
+                _("A %(booking_type)s booking lasts %(fixed)s minutes.")
+                % {"booking_type": booking_type, "fixed": fixed},
+                details=[
+                    {
+                        "field": "duration_minutes",
+                        "message": _("Must be %(fixed)s.") % {"fixed": fixed},
+                        "code": "invalid",
+                    }
+                ],
             )
         return fixed
     minutes = DEFAULT_DURATION if duration_minutes is None else duration_minutes
     if not isinstance(minutes, int) or not MIN_DURATION <= minutes <= MAX_DURATION:
         raise BookingInvalid(
-            f"The duration must be {MIN_DURATION}–{MAX_DURATION} minutes.",
+            _("The duration must be %(min)s–%(max)s minutes.") % {"min": MIN_DURATION, "max": MAX_DURATION},
             details=[
                 {
                     "field": "duration_minutes",
-                    "message": f"Between {MIN_DURATION} and {MAX_DURATION}.",
+                    "message": _("Between %(min)s and %(max)s.") % {"min": MIN_DURATION, "max": MAX_DURATION},
                     "code": "invalid",
                 }
             ],

@@ -10,7 +10,7 @@ class BookingUnavailable(Conflict):
     the schedule, too soon, too far ahead or the day is full. 409."""
 
     code = "BOOKING_UNAVAILABLE"
-    message = "This time is no longer available. Please pick another slot."
+    message = _("This time is no longer available. Please pick another slot.")
 
 
 class BookingPolicyWindowClosed(ApplicationError):
@@ -18,14 +18,14 @@ class BookingPolicyWindowClosed(ApplicationError):
 
     code = "BOOKING_POLICY_WINDOW_CLOSED"
     status = 400
-    message = "Bookings can be changed or cancelled by the client until 24 hours before the start."
+    message = _("Bookings can be changed or cancelled by the client until 24 hours before the start.")
 
 
 class BookingStateConflict(Conflict):
     """The booking's status does not allow the action (reschedule a cancelled booking, …). 409."""
 
     code = "BOOKING_INVALID_STATE"
-    message = "The booking's status does not allow this action."
+    message = _("The booking's status does not allow this action.")
 
 
 class BookingPaymentRequired(ApplicationError):
@@ -33,7 +33,7 @@ class BookingPaymentRequired(ApplicationError):
 
     code = "BOOKING_PAYMENT_REQUIRED"
     status = 400
-    message = "This booking is confirmed once it is paid."
+    message = _("This booking is confirmed once it is paid.")
 
 
 class BookingInvalid(InvalidInput):
@@ -44,7 +44,7 @@ class BookingInvalid(InvalidInput):
 
 class BookingNotFound(NotFound):
     code = "BOOKING_NOT_FOUND"
-    message = "No such booking."
+    message = _("No such booking.")
 
 
 class BookingChangeForbidden(ApplicationError):
@@ -61,4 +61,18 @@ class BookingLinkExpired(ApplicationError):
 
     code = "BOOKING_LINK_EXPIRED"
     status = 410
-    message = "This link belongs to an earlier time of the booking; use the link from the latest e-mail."
+    message = _("This link belongs to an earlier time of the booking; use the link from the latest e-mail.")
+
+
+class ZoomError(ApplicationError):
+    """A call to Zoom failed (not configured, network error, timeout, error status, odd body).
+    ``http_status``: Zoom's answer, ``None`` when there was none; ``zoom_code``: Zoom's error code. 502."""
+
+    code = "ZOOM_ERROR"
+    status = 502
+    message = _("Zoom refused or did not answer the request.")
+
+    def __init__(self, message: str | None = None, *, http_status: int | None = None, zoom_code=None):
+        super().__init__(message)
+        self.http_status = http_status
+        self.zoom_code = zoom_code

@@ -28,9 +28,9 @@ from django.utils import timezone
 from magnetiq.audit import log_action
 
 from . import conf, zoom_gateway
+from .exceptions import ZoomError
 from .ics import summary
 from .models import BookingNotification, BookingNotificationKind, BookingStatus, ConsultationBooking, MeetingPlatform
-from .zoom_gateway import ZoomError
 
 logger = logging.getLogger(__name__)
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consultants.models import Consultant
 from content.portable_text import validate_blocks
@@ -79,7 +80,9 @@ def message_to_blocks(value: Any, *, language: str = "en") -> list[dict]:
         return []
     if isinstance(value, str):
         if len(value) > MAX_MESSAGE_CHARS:
-            raise _invalid("client_message", f"At most {MAX_MESSAGE_CHARS} characters.", "max_length")
+            raise _invalid(
+                "client_message", _("At most %(limit)s characters.") % {"limit": MAX_MESSAGE_CHARS}, "max_length"
+            )
         paragraphs = [part.strip() for part in value.replace("\r\n", "\n").split("\n\n") if part.strip()]
         return [
             {
@@ -98,7 +101,7 @@ def message_to_blocks(value: Any, *, language: str = "en") -> list[dict]:
 
 def _checked_blocks(value: Any) -> list[dict]:
     if not isinstance(value, list):
-        raise _invalid("client_message", "Send plain text or a list of Portable Text blocks.")
+        raise _invalid("client_message", _("Send plain text or a list of Portable Text blocks."))
     validate_blocks(value, field="client_message")
     return value
 
@@ -109,18 +112,24 @@ def _clean_questions(questions: Any) -> list[str]:
     if isinstance(questions, str):
         questions = [questions]
     if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
-        raise _invalid("questions", "Questions are a list of texts.")
+        raise _invalid("questions", _("Questions are a list of texts."))
     cleaned = [q.strip() for q in questions if q.strip()]
     if len(cleaned) > MAX_QUESTIONS:
-        raise _invalid("questions", f"At most {MAX_QUESTIONS} questions.", "max_length")
+        raise _invalid("questions", _("At most %(limit)s questions.") % {"limit": MAX_QUESTIONS}, "max_length")
     if any(len(q) > MAX_QUESTION_CHARS for q in cleaned):
-        raise _invalid("questions", f"A question has at most {MAX_QUESTION_CHARS} characters.", "max_length")
+        raise _invalid(
+            "questions",
+            _("A question has at most %(limit)s characters.") % {"limit": MAX_QUESTION_CHARS},
+            "max_length",
+        )
     return cleaned
 
 
 def _check_timezone(name: str) -> str:
     if not is_known_timezone(name):
-        raise _invalid("timezone", f"“{name}” is not a known time zone; use an IANA name like Europe/Berlin.")
+        raise _invalid(
+            "timezone", _("“%(name)s” is not a known time zone; use an IANA name like Europe/Berlin.") % {"name": name}
+        )
     return name
 
 
@@ -255,14 +264,16 @@ def booking_create(
     """
     now = now or timezone.now()
     if not consultant.is_public:
-        raise NotFound("No such consultant.")
+        raise NotFound(_("No such consultant."))
     minutes = duration_for(booking_type, duration_minutes)
     if start.tzinfo is None:
-        raise _invalid("scheduled_date", "Give the time with a UTC offset or Z.")
+        raise _invalid("scheduled_date", _("Give the time with a UTC offset or Z."))
     if language not in BookingLanguage.values:
-        raise _invalid("language", "Use en or de.")
+        raise _invalid("language", _("Use en or de."))
     if meeting_platform not in MeetingPlatform.values:
-        raise _invalid("meeting_platform", f"Use one of {', '.join(MeetingPlatform.values)}.")
+        raise _invalid(
+            "meeting_platform", _("Use one of %(choices)s.") % {"choices": ", ".join(MeetingPlatform.values)}
+        )
     _check_timezone(visitor_timezone)
     blocks = message_to_blocks(client_message, language=language)
     cleaned_questions = _clean_questions(questions)
@@ -343,7 +354,9 @@ def booking_confirm(
             if booking.status != BookingStatus.PENDING_PAYMENT and not (
                 payment_intent_id and booking_revivable_by_payment(booking)
             ):
-                raise BookingStateConflict(f"A {booking.get_status_display().lower()} booking cannot be confirmed.")
+                raise BookingStateConflict(
+                    _("A %(status)s booking cannot be confirmed.") % {"status": booking.get_status_display().lower()}
+                )
             _release_expired_for(booking.consultant_id, now, keep_pk=booking.pk)
             if not consultant_has_free_slot(
                 consultant=booking.consultant,
@@ -446,7 +459,9 @@ def booking_cancel(
     with transaction.atomic():
         booking = _lock_booking(booking)
         if booking.status not in (BookingStatus.PENDING_PAYMENT, BookingStatus.CONFIRMED):
-            raise BookingStateConflict(f"A {booking.get_status_display().lower()} booking cannot be cancelled.")
+            raise BookingStateConflict(
+                _("A %(status)s booking cannot be cancelled.") % {"status": booking.get_status_display().lower()}
+            )
         _check_guest_window(booking, actor, now)
         old_status = booking.status
         booking.status = BookingStatus.CANCELLED
@@ -493,19 +508,19 @@ def booking_reschedule(
     """
     now = now or timezone.now()
     if new_start.tzinfo is None:
-        raise _invalid("scheduled_date", "Give the time with a UTC offset or Z.")
+        raise _invalid("scheduled_date", _("Give the time with a UTC offset or Z."))
     try:
         with transaction.atomic():
             _lock_consultant(booking.consultant_id)
             booking = _lock_booking(booking)
             if not booking.is_active:
                 raise BookingStateConflict(
-                    f"A {booking.get_status_display().lower()} booking cannot be rescheduled.",
+                    _("A %(status)s booking cannot be rescheduled.") % {"status": booking.get_status_display().lower()},
                     code="BOOKING_NOT_RESCHEDULABLE",
                 )
             _check_guest_window(booking, actor, now)
             if new_start == booking.start:
-                raise _invalid("scheduled_date", "The booking is already at this time.", "unchanged")
+                raise _invalid("scheduled_date", _("The booking is already at this time."), "unchanged")
             _release_expired_for(booking.consultant_id, now, keep_pk=booking.pk)
             if not consultant_has_free_slot(
                 consultant=booking.consultant,
@@ -562,11 +577,11 @@ def _finish(booking, *, status, kind, action, actor, now, allow_before_start=Fal
             return booking
         if booking.status != BookingStatus.CONFIRMED:
             raise BookingStateConflict(
-                f"Only a confirmed booking can become {status.label.lower()}; this one is "
-                f"{booking.get_status_display().lower()}."
+                _("Only a confirmed booking can become %(label)s; this one is %(status)s.")
+                % {"label": status.label.lower(), "status": booking.get_status_display().lower()}
             )
         if not allow_before_start and now < booking.start:
-            raise BookingStateConflict("The meeting has not started yet.", code="BOOKING_NOT_STARTED")
+            raise BookingStateConflict(_("The meeting has not started yet."), code="BOOKING_NOT_STARTED")
         old_status = booking.status
         booking.status = status
         if status == BookingStatus.COMPLETED:
@@ -620,7 +635,9 @@ def booking_confirm_attendance(*, booking: ConsultationBooking, now: datetime | 
         if booking.status == BookingStatus.PENDING_PAYMENT:
             raise BookingPaymentRequired()
         if booking.status != BookingStatus.CONFIRMED:
-            raise BookingStateConflict(f"A {booking.get_status_display().lower()} booking cannot be confirmed.")
+            raise BookingStateConflict(
+                _("A %(status)s booking cannot be confirmed.") % {"status": booking.get_status_display().lower()}
+            )
         if booking.attendance_confirmed_at is None:
             booking.attendance_confirmed_at = now
             booking.save(update_fields=["attendance_confirmed_at", "updated_at"])
@@ -711,7 +728,7 @@ def booking_update_status(
         return booking_complete(booking=booking, actor=actor, now=now)
     if status == BookingStatus.NO_SHOW:
         return booking_mark_no_show(booking=booking, actor=actor, now=now)
-    raise _invalid("status", "Set confirmed, cancelled, completed or no_show.", "invalid_choice")
+    raise _invalid("status", _("Set confirmed, cancelled, completed or no_show."), "invalid_choice")
 
 
 # --- availability -------------------------------------------------------------------------------
@@ -746,26 +763,26 @@ def availability_set_weekly(
     names = {label.lower(): value for value, label in Weekday.choices}
     parsed: list[tuple[int, time, time]] = []
     if not isinstance(schedule, dict):
-        raise _invalid("schedule", 'Send {"monday": ["09:00-17:00"], …}.')
+        raise _invalid("schedule", _('Send {"monday": ["09:00-17:00"], …}.'))
     for day, ranges in schedule.items():
         if str(day).lower() not in names:
-            raise _invalid(f"schedule.{day}", "Unknown weekday; use monday … sunday.")
+            raise _invalid(f"schedule.{day}", _("Unknown weekday; use monday … sunday."))
         if not isinstance(ranges, list):
-            raise _invalid(f"schedule.{day}", "A list of HH:MM-HH:MM ranges.")
+            raise _invalid(f"schedule.{day}", _("A list of HH:MM-HH:MM ranges."))
         day_ranges = []
         for index, text in enumerate(ranges):
             try:
                 first, last = str(text).split("-")
                 start, end = time.fromisoformat(first.strip()), time.fromisoformat(last.strip())
             except ValueError:
-                raise _invalid(f"schedule.{day}.{index}", "Use HH:MM-HH:MM.") from None
+                raise _invalid(f"schedule.{day}.{index}", _("Use HH:MM-HH:MM.")) from None
             if end <= start:
-                raise _invalid(f"schedule.{day}.{index}", "The range must end after it starts.")
+                raise _invalid(f"schedule.{day}.{index}", _("The range must end after it starts."))
             day_ranges.append((start, end))
         day_ranges.sort()
-        for (_, previous_end), (next_start, _) in pairwise(day_ranges):
+        for (_start, previous_end), (next_start, _end) in pairwise(day_ranges):
             if next_start < previous_end:
-                raise _invalid(f"schedule.{day}", "Ranges of one day must not overlap.")
+                raise _invalid(f"schedule.{day}", _("Ranges of one day must not overlap."))
         parsed.extend((names[str(day).lower()], start, end) for start, end in day_ranges)
     with transaction.atomic():
         _lock_consultant(consultant.pk)

@@ -26,29 +26,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 
-from magnetiq.exceptions import ApplicationError
 from magnetiq.http import VendorUnreachable, vendor_request
 
 from .conf import ZoomConfig, zoom_config
+from .exceptions import ZoomError
 
 USER_AGENT = "Magnetiq bookings"
 #: Seconds before the token's announced expiry at which we stop using it.
 TOKEN_MARGIN_SECONDS = 60
-
-
-class ZoomError(ApplicationError):
-    """A call to Zoom failed (not configured, network error, timeout, error status, odd body).
-    ``http_status``: Zoom's answer, ``None`` when there was none; ``zoom_code``: Zoom's error code."""
-
-    code = "ZOOM_ERROR"
-    status = 502
-    message = "Zoom refused or did not answer the request."
-
-    def __init__(self, message: str | None = None, *, http_status: int | None = None, zoom_code=None):
-        super().__init__(message)
-        self.http_status = http_status
-        self.zoom_code = zoom_code
 
 
 @dataclass(frozen=True)
@@ -64,7 +51,7 @@ def is_configured() -> bool:
 def _config() -> ZoomConfig:
     config = zoom_config()
     if config is None:
-        raise ZoomError("Zoom is not configured: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET.")
+        raise ZoomError(_("Zoom is not configured: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET."))
     return config
 
 
@@ -82,7 +69,7 @@ def _open(
             method, url, vendor="Zoom", read_timeout=timeout, headers=headers, content=body, idempotent=idempotent
         )
     except VendorUnreachable as error:
-        raise ZoomError(f"Zoom did not answer: {error.reason}") from None
+        raise ZoomError(_("Zoom did not answer: %(reason)s") % {"reason": error.reason}) from None
     if response.status_code >= 400:
         try:
             data = json.loads(response.content or b"{}")
@@ -105,7 +92,7 @@ def access_token(*, refresh: bool = False) -> str:
             return cached
     query = urllib.parse.urlencode({"grant_type": "account_credentials", "account_id": config.account_id})
     credentials = base64.b64encode(f"{config.client_id}:{config.client_secret}".encode()).decode()
-    _, body = _open(
+    _status, body = _open(
         "POST",
         f"{config.oauth_url}?{query}",
         body=b"",
@@ -117,7 +104,7 @@ def access_token(*, refresh: bool = False) -> str:
         data = json.loads(body)
         token, expires_in = data["access_token"], int(data.get("expires_in", 3600))
     except (ValueError, KeyError, TypeError):
-        raise ZoomError("Zoom's token answer holds no access_token.") from None
+        raise ZoomError(_("Zoom's token answer holds no access_token.")) from None
     if expires_in > TOKEN_MARGIN_SECONDS:
         cache.set(key, token, expires_in - TOKEN_MARGIN_SECONDS)
     return token
@@ -166,14 +153,14 @@ def create_meeting(*, topic: str, start: datetime, duration_minutes: int, agenda
         "agenda": agenda[:2000],
         "settings": {"join_before_host": False, "waiting_room": True},
     }
-    _, body = _api("POST", "/users/me/meetings", payload)
+    _status, body = _api("POST", "/users/me/meetings", payload)
     try:
         data = json.loads(body)
         meeting = ZoomMeeting(id=int(data["id"]), join_url=str(data["join_url"]))
     except (ValueError, KeyError, TypeError):
-        raise ZoomError("Zoom's meeting answer holds no id or join_url.") from None
+        raise ZoomError(_("Zoom's meeting answer holds no id or join_url.")) from None
     if not meeting.join_url.startswith("https://"):
-        raise ZoomError("Zoom's join_url is not an https URL.")
+        raise ZoomError(_("Zoom's join_url is not an https URL."))
     return meeting
 
 

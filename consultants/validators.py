@@ -10,7 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from content.portable_text import PortableTextError, validate_localized
+from content.exceptions import PortableTextError
+from content.portable_text import validate_localized
 from magnetiq.timezones import is_known_timezone
 from magnetiq.translation import validate_translations
 

@@ -1,23 +1,25 @@
 """Consulting errors: each has a stable ``code`` and the HTTP status the API answers with."""
 
+from django.utils.translation import gettext_lazy as _
+
 from magnetiq.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
 
 
 class ResearcherNotFound(NotFound):
     code = "RESEARCHER_NOT_FOUND"
-    message = "No such researcher."
+    message = _("No such researcher.")
 
 
 class PaperNotFound(NotFound):
     code = "PAPER_NOT_FOUND"
-    message = "No paper with this DOI or OpenAlex id."
+    message = _("No paper with this DOI or OpenAlex id.")
 
 
 class SessionNotFound(NotFound):
     """Absent, or someone else's session (the same answer, so ids cannot be probed). 404."""
 
     code = "SESSION_NOT_FOUND"
-    message = "No such session."
+    message = _("No such session.")
 
 
 class SessionInvalid(InvalidInput):
@@ -28,47 +30,47 @@ class SessionNotAcceptable(Conflict):
     """Only an active (pending payment or confirmed) session can be accepted. 409."""
 
     code = "SESSION_NOT_ACCEPTABLE"
-    message = "Only an upcoming, active session can be accepted."
+    message = _("Only an upcoming, active session can be accepted.")
 
 
 class OutreachAlreadyOnPlatform(Conflict):
     code = "RESEARCHER_ALREADY_REGISTERED"
-    message = "Someone with this e-mail address already has an account; book them directly."
+    message = _("Someone with this e-mail address already has an account; book them directly.")
 
 
 class OutreachNotResendable(Conflict):
     code = "OUTREACH_NOT_RESENDABLE"
-    message = "Only a pending or failed invitation can be sent again."
+    message = _("Only a pending or failed invitation can be sent again.")
 
 
 class InvitationInvalid(NotFound):
     """The token is forged, malformed, or belongs to an invitation that was re-sent since. 404."""
 
     code = "INVITATION_INVALID"
-    message = "This invitation link is not valid."
+    message = _("This invitation link is not valid.")
 
 
 class InvitationExpired(ApplicationError):
     code = "INVITATION_EXPIRED"
     status = 410
-    message = "This invitation link has expired; ask for a new invitation."
+    message = _("This invitation link has expired; ask for a new invitation.")
 
 
 class InvitationUsed(ApplicationError):
     code = "INVITATION_USED"
     status = 400
-    message = "This invitation has already been used."
+    message = _("This invitation has already been used.")
 
 
 class InvitationDeclined(ApplicationError):
     code = "INVITATION_DECLINED"
     status = 400
-    message = "This invitation was declined."
+    message = _("This invitation was declined.")
 
 
 class CollectionJobNotRetryable(Conflict):
     code = "COLLECTION_JOB_NOT_RETRYABLE"
-    message = "Only a failed collection job can be retried."
+    message = _("Only a failed collection job can be retried.")
 
 
 class OpenAlexError(ApplicationError):
@@ -77,7 +79,7 @@ class OpenAlexError(ApplicationError):
 
     code = "OPENALEX_ERROR"
     status = 502
-    message = "OpenAlex refused or did not answer the request."
+    message = _("OpenAlex refused or did not answer the request.")
 
     def __init__(self, message: str | None = None, *, transient: bool, http_status: int | None = None):
         super().__init__(message)
@@ -90,4 +92,4 @@ class OpenAlexNotFound(OpenAlexError):
     status = 404
 
     def __init__(self, message: str | None = None):
-        super().__init__(message or "OpenAlex has no such record.", transient=False, http_status=404)
+        super().__init__(message or _("OpenAlex has no such record."), transient=False, http_status=404)

@@ -29,6 +29,8 @@ import re
 import urllib.parse
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
+
 from magnetiq.http import VendorUnreachable, vendor_request
 
 from . import conf
@@ -129,7 +131,7 @@ def parse_author(data: dict) -> AuthorRecord:
     openalex_id = short_id(data.get("id"), "A")
     name = (data.get("display_name") or "").strip()
     if not openalex_id or not name:
-        raise OpenAlexError("OpenAlex returned an author without id or name.", transient=False)
+        raise OpenAlexError(_("OpenAlex returned an author without id or name."), transient=False)
     institutions = data.get("last_known_institutions") or []
     institution = next((r for r in (parse_institution(i) for i in institutions if isinstance(i, dict)) if r), None)
     stats = data.get("summary_stats") or {}
@@ -192,7 +194,7 @@ def _get(path: str, params: dict | None = None) -> dict:
         query["api_key"] = conf.get("OPENALEX_API_KEY")
     base = str(conf.get("OPENALEX_BASE_URL")).rstrip("/")
     if not base.startswith(("http://", "https://")):
-        raise OpenAlexError("OPENALEX_BASE_URL must be an http(s) URL.", transient=False)
+        raise OpenAlexError(_("OPENALEX_BASE_URL must be an http(s) URL."), transient=False)
     url = f"{base}{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
     try:
         response = vendor_request(
@@ -203,27 +205,31 @@ def _get(path: str, params: dict | None = None) -> dict:
             headers={"Accept": "application/json", "User-Agent": USER_AGENT},
         )
     except VendorUnreachable as error:
-        raise OpenAlexError(f"OpenAlex could not be reached: {error.reason}", transient=True) from None
+        raise OpenAlexError(
+            _("OpenAlex could not be reached: %(reason)s") % {"reason": error.reason}, transient=True
+        ) from None
     status = response.status_code
     if status == 404:
         raise OpenAlexNotFound()
     if status >= 400:
         raise OpenAlexError(
-            f"OpenAlex answered {status} for {path}.", transient=status == 429 or status >= 500, http_status=status
+            _("OpenAlex answered %(status)s for %(path)s.") % {"status": status, "path": path},
+            transient=status == 429 or status >= 500,
+            http_status=status,
         )
     try:
         data = json.loads(response.content)
     except ValueError:
-        raise OpenAlexError("OpenAlex answered with a body that is not JSON.", transient=True) from None
+        raise OpenAlexError(_("OpenAlex answered with a body that is not JSON."), transient=True) from None
     if not isinstance(data, dict):
-        raise OpenAlexError("OpenAlex answered with an unexpected JSON shape.", transient=False)
+        raise OpenAlexError(_("OpenAlex answered with an unexpected JSON shape."), transient=False)
     return data
 
 
 def _results(data: dict) -> list[dict]:
     results = data.get("results")
     if not isinstance(results, list):
-        raise OpenAlexError("OpenAlex answered without a results list.", transient=False)
+        raise OpenAlexError(_("OpenAlex answered without a results list."), transient=False)
     return [r for r in results if isinstance(r, dict)]
 
 
@@ -246,11 +252,14 @@ def get_author(identifier: str) -> AuthorRecord:
     elif orcid:
         path = f"/authors/orcid:{orcid}"
     else:
-        raise OpenAlexError(f"“{identifier}” is neither an OpenAlex author id nor an ORCID iD.", transient=False)
+        raise OpenAlexError(
+            _("“%(identifier)s” is neither an OpenAlex author id nor an ORCID iD.") % {"identifier": identifier},
+            transient=False,
+        )
     try:
         return parse_author(_get(path))
     except OpenAlexNotFound:
-        raise OpenAlexNotFound(f"OpenAlex knows no author {openalex_id or orcid}.") from None
+        raise OpenAlexNotFound(_("OpenAlex knows no author %(value)s.") % {"value": openalex_id or orcid}) from None
 
 
 def author_works(openalex_id: str, *, limit: int) -> list[WorkRecord]:
@@ -284,7 +293,7 @@ def find_institution(query: str) -> InstitutionRecord:
     except OpenAlexNotFound:
         record = None
     if record is None:
-        raise OpenAlexNotFound(f"OpenAlex knows no institution matching “{query}”.")
+        raise OpenAlexNotFound(_("OpenAlex knows no institution matching “%(query)s”.") % {"query": query})
     return record
 
 

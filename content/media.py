@@ -9,6 +9,8 @@ import re
 import struct
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from .exceptions import UnsupportedMediaType
 
 # MIME type → file extension used for the server-generated name.
@@ -51,29 +53,36 @@ def sniff(data: bytes, *, allowed: frozenset[str] | None = None) -> Sniffed:
     if mime_type is None:
         if _MARKUP.search(data[:4096]):
             raise UnsupportedMediaType(
-                "HTML, SVG and XML files are not accepted, whatever their name.",
-                details=[{"field": "file", "message": "Markup files are refused.", "code": "markup_refused"}],
+                _("HTML, SVG and XML files are not accepted, whatever their name."),
+                details=[{"field": "file", "message": _("Markup files are refused."), "code": "markup_refused"}],
             )
         raise UnsupportedMediaType(
-            "Unrecognised file type: upload PNG, JPEG, GIF, WebP, PDF or MP4.",
-            details=[{"field": "file", "message": "Unrecognised file type.", "code": "unsupported_type"}],
+            _("Unrecognised file type: upload PNG, JPEG, GIF, WebP, PDF or MP4."),
+            details=[{"field": "file", "message": _("Unrecognised file type."), "code": "unsupported_type"}],
         )
     if allowed is not None and mime_type not in allowed:
         raise UnsupportedMediaType(
-            f"{mime_type} is not accepted here; use {', '.join(sorted(allowed))}.",
-            details=[{"field": "file", "message": f"{mime_type} is not accepted here.", "code": "unsupported_type"}],
+            _("%(mime_type)s is not accepted here; use %(allowed)s.")
+            % {"mime_type": mime_type, "allowed": ", ".join(sorted(allowed))},
+            details=[
+                {
+                    "field": "file",
+                    "message": _("%(mime_type)s is not accepted here.") % {"mime_type": mime_type},
+                    "code": "unsupported_type",
+                }
+            ],
         )
     if mime_type in IMAGE_TYPES:
         if _MARKUP.search(data):
             raise UnsupportedMediaType(
-                "The image contains HTML or script and was refused.",
-                details=[{"field": "file", "message": "Image with embedded markup.", "code": "markup_refused"}],
+                _("The image contains HTML or script and was refused."),
+                details=[{"field": "file", "message": _("Image with embedded markup."), "code": "markup_refused"}],
             )
         size = _image_size(mime_type, data)
         if size is None:
             raise UnsupportedMediaType(
-                f"The file starts like {mime_type} but is not a valid image.",
-                details=[{"field": "file", "message": "Broken image header.", "code": "invalid_image"}],
+                _("The file starts like %(mime_type)s but is not a valid image.") % {"mime_type": mime_type},
+                details=[{"field": "file", "message": _("Broken image header."), "code": "invalid_image"}],
             )
         return Sniffed(mime_type, *size)
     return Sniffed(mime_type)

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from magnetiq.translation import pick_language, validate_translations
 
-from .portable_text import PortableTextError, validate_localized
+from .exceptions import PortableTextError
+from .portable_text import validate_localized
 
 HOME_SLUG = "home"
 

@@ -1,6 +1,7 @@
 """Reads shared by the API, the rendered pages and the admin: a page in one language, rendered."""
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from magnetiq.exceptions import InvalidInput
 from magnetiq.links import absolute_url
@@ -19,8 +20,8 @@ def parse_language(raw: str | None) -> str:
     language = raw.strip().lower()
     if language not in LANGUAGE_CODES:
         raise InvalidInput(
-            f"Unknown language “{raw}”; use {', '.join(LANGUAGE_CODES)}.",
-            details=[{"field": "language", "message": "Unknown language.", "code": "invalid_choice"}],
+            _("Unknown language “%(raw)s”; use %(languages)s.") % {"raw": raw, "languages": ", ".join(LANGUAGE_CODES)},
+            details=[{"field": "language", "message": _("Unknown language."), "code": "invalid_choice"}],
         )
     return language
 

@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from magnetiq.exceptions import InvalidInput
 from magnetiq.links import absolute_url
@@ -92,15 +93,19 @@ def _check_portable_text(page: Page) -> None:
     problems += portable_text_errors("excerpt", page.excerpt, required=False)
     if problems:
         first = problems[0]
-        raise PageContentInvalid(f"Invalid Portable Text at {first['field']}: {first['message']}", details=problems)
+        raise PageContentInvalid(
+            _("Invalid Portable Text at %(field)s: %(message)s")
+            % {"field": first["field"], "message": first["message"]},
+            details=problems,
+        )
 
 
 def _check_slug_free(page: Page) -> None:
     taken = Page.objects.alive().filter(slug=page.slug).exclude(pk=page.pk).exists()
     if taken:
         raise PageSlugTaken(
-            f"Another page already uses the slug “{page.slug}”.",
-            details=[{"field": "slug", "message": "Already in use.", "code": "unique"}],
+            _("Another page already uses the slug “%(slug)s”.") % {"slug": page.slug},
+            details=[{"field": "slug", "message": _("Already in use."), "code": "unique"}],
         )
 
 
@@ -179,9 +184,9 @@ def page_update(*, page: Page, data: dict, actor=None, now: datetime | None = No
     unknown = set(data) - set(PAGE_FIELDS)
     if unknown:
         raise InvalidInput(
-            "Unknown page fields.",
+            _("Unknown page fields."),
             details=[
-                {"field": name, "message": "Not a page field.", "code": "unknown_field"} for name in sorted(unknown)
+                {"field": name, "message": _("Not a page field."), "code": "unknown_field"} for name in sorted(unknown)
             ],
         )
     now = now or timezone.now()
@@ -233,18 +238,24 @@ def _read_upload(upload: UploadedFile) -> bytes:
     limit = settings.MEDIA_MAX_UPLOAD_BYTES
     if upload.size is not None and upload.size > limit:
         raise MediaTooLarge(
-            f"The file is {upload.size} bytes; the limit is {limit} bytes.",
-            details=[{"field": "file", "message": f"At most {limit} bytes.", "code": "too_large"}],
+            _("The file is %(size)s bytes; the limit is %(limit)s bytes.") % {"size": upload.size, "limit": limit},
+            details=[
+                {"field": "file", "message": _("At most %(limit)s bytes.") % {"limit": limit}, "code": "too_large"}
+            ],
         )
     upload.seek(0)
     data = upload.read(limit + 1)
     if len(data) > limit:
         raise MediaTooLarge(
-            f"The file is larger than the limit of {limit} bytes.",
-            details=[{"field": "file", "message": f"At most {limit} bytes.", "code": "too_large"}],
+            _("The file is larger than the limit of %(limit)s bytes.") % {"limit": limit},
+            details=[
+                {"field": "file", "message": _("At most %(limit)s bytes.") % {"limit": limit}, "code": "too_large"}
+            ],
         )
     if not data:
-        raise InvalidInput("The file is empty.", details=[{"field": "file", "message": "Empty file.", "code": "empty"}])
+        raise InvalidInput(
+            _("The file is empty."), details=[{"field": "file", "message": _("Empty file."), "code": "empty"}]
+        )
     return data
 
 

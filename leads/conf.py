@@ -16,6 +16,7 @@ and ``settings.ODOO_API_KEY``. The export is disabled while any of them is empty
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from .exceptions import OdooNotConfigured
 from .models import LeadAction
@@ -70,9 +71,11 @@ def odoo_config() -> OdooConfig:
     }
     missing = [name for name, value in values.items() if not value]
     if missing:
-        raise OdooNotConfigured(f"The Odoo export is disabled: {', '.join(missing)} not set.")
+        raise OdooNotConfigured(
+            _("The Odoo export is disabled: %(missing)s not set.") % {"missing": ", ".join(missing)}
+        )
     if not values["ODOO_URL"].startswith(("https://", "http://")):
-        raise OdooNotConfigured("ODOO_URL must start with https:// (or http:// for a local server).")
+        raise OdooNotConfigured(_("ODOO_URL must start with https:// (or http:// for a local server)."))
     return OdooConfig(
         url=values["ODOO_URL"].rstrip("/"),
         database=values["ODOO_DATABASE"],

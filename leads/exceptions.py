@@ -1,27 +1,29 @@
 """Domain errors of the leads app and its Odoo export (each with a stable ``code``; mapped once by the API handler)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from magnetiq.exceptions import ApplicationError, Conflict, NotFound
 
 
 class LeadNotFound(NotFound):
     code = "LEAD_NOT_FOUND"
-    message = "Lead not found."
+    message = _("Lead not found.")
 
 
 class LeadErased(Conflict):
     code = "LEAD_ERASED"
-    message = "This lead's personal data has been erased; it cannot be changed."
+    message = _("This lead's personal data has been erased; it cannot be changed.")
 
 
 class OdooExportInProgress(Conflict):
     code = "ODOO_EXPORT_IN_PROGRESS"
-    message = "This lead is being exported to Odoo right now; try again in a moment."
+    message = _("This lead is being exported to Odoo right now; try again in a moment.")
 
 
 class OdooNotConfigured(ApplicationError):
     code = "ODOO_NOT_CONFIGURED"
     status = 503
-    message = "The Odoo export is disabled: set ODOO_URL, ODOO_DATABASE and ODOO_API_KEY."
+    message = _("The Odoo export is disabled: set ODOO_URL, ODOO_DATABASE and ODOO_API_KEY.")
 
 
 class OdooError(ApplicationError):
@@ -30,7 +32,7 @@ class OdooError(ApplicationError):
 
     code = "ODOO_ERROR"
     status = 502
-    message = "Odoo refused or did not answer the request."
+    message = _("Odoo refused or did not answer the request.")
 
     def __init__(self, message: str | None = None, *, transient: bool, http_status: int | None = None):
         super().__init__(message)

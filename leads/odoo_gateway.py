@@ -15,6 +15,8 @@ inside a database transaction. Settings come from :func:`leads.conf.odoo_config`
 
 import json
 
+from django.utils.translation import gettext_lazy as _
+
 from magnetiq.http import VendorUnreachable, vendor_request
 
 from .conf import odoo_config
@@ -49,13 +51,13 @@ def call(model: str, method: str, payload: dict, *, idempotent: bool = False):
             idempotent=idempotent,
         )
     except VendorUnreachable as error:
-        raise OdooError(f"Odoo did not answer: {error.reason}", transient=True) from None
+        raise OdooError(_("Odoo did not answer: %(reason)s") % {"reason": error.reason}, transient=True) from None
     if response.status_code >= 400:
         raise _http_error(response.status_code, response.content)
     try:
         return json.loads(response.content)
     except ValueError:
-        raise OdooError("Odoo answered with a body that is not JSON.", transient=True) from None
+        raise OdooError(_("Odoo answered with a body that is not JSON."), transient=True) from None
 
 
 def _http_error(status: int, content: bytes) -> OdooError:
@@ -81,11 +83,15 @@ def create_lead(values: dict) -> int:
         return result[0]
     if isinstance(result, int) and not isinstance(result, bool):
         return result
-    raise OdooError(f"Unexpected answer to crm.lead/create: {str(result)[:200]}", transient=False)
+    raise OdooError(
+        _("Unexpected answer to crm.lead/create: %(result)s") % {"result": str(result)[:200]}, transient=False
+    )
 
 
 def update_lead(odoo_id: int, values: dict) -> None:
     """Write ``values`` onto the existing ``crm.lead`` ``odoo_id``."""
     result = call("crm.lead", "write", {"ids": [odoo_id], "vals": values}, idempotent=True)
     if result is not True:
-        raise OdooError(f"Unexpected answer to crm.lead/write: {str(result)[:200]}", transient=False)
+        raise OdooError(
+            _("Unexpected answer to crm.lead/write: %(result)s") % {"result": str(result)[:200]}, transient=False
+        )

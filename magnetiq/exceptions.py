@@ -5,6 +5,8 @@ Each app defines a few subclasses (``BookingUnavailable``, ``CouponExpired``, â€
 handler maps them once; page views turn the same errors into ``messages``.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 
 class ApplicationError(Exception):
     """A broken business rule, shown to the caller as it is.
@@ -15,7 +17,7 @@ class ApplicationError(Exception):
 
     code = "APPLICATION_ERROR"
     status = 400
-    message = "The request could not be completed."
+    message = _("The request could not be completed.")
 
     def __init__(
         self,
@@ -37,13 +39,13 @@ class ApplicationError(Exception):
 class NotFound(ApplicationError):
     code = "NOT_FOUND"
     status = 404
-    message = "Not found."
+    message = _("Not found.")
 
 
 class Conflict(ApplicationError):
     code = "CONFLICT"
     status = 409
-    message = "The request conflicts with the current state."
+    message = _("The request conflicts with the current state.")
 
 
 class Busy(ApplicationError):
@@ -51,10 +53,10 @@ class Busy(ApplicationError):
 
     code = "BUSY"
     status = 409
-    message = "The resource is busy, please retry in a moment."
+    message = _("The resource is busy, please retry in a moment.")
 
 
 class InvalidInput(ApplicationError):
     code = "VALIDATION_ERROR"
     status = 422
-    message = "The input is not valid."
+    message = _("The input is not valid.")

@@ -4,6 +4,8 @@ The gateway turns every provider error into one of these (nothing outside
 ``payments/stripe_gateway.py`` sees a ``stripe`` exception).
 """
 
+from django.utils.translation import gettext_lazy as _
+
 from magnetiq.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
 
 
@@ -12,7 +14,7 @@ class PaymentError(ApplicationError):
 
     code = "PAYMENT_ERROR"
     status = 400
-    message = "The payment could not be processed."
+    message = _("The payment could not be processed.")
 
 
 class PaymentDeclined(PaymentError):
@@ -23,7 +25,7 @@ class PaymentDeclined(PaymentError):
 
     code = "CARD_DECLINED"
     status = 402
-    message = "Your card was declined. Please use another card or contact your bank."
+    message = _("Your card was declined. Please use another card or contact your bank.")
 
     def __init__(self, message: str | None = None, *, decline_code: str = "card_declined", **kwargs):
         self.decline_code = decline_code or "card_declined"
@@ -36,7 +38,7 @@ class PaymentProviderUnavailable(PaymentError):
 
     code = "PAYMENT_PROVIDER_UNAVAILABLE"
     status = 503
-    message = "The payment service is not reachable right now. Please try again in a moment."
+    message = _("The payment service is not reachable right now. Please try again in a moment.")
 
 
 class PaymentNotConfigured(PaymentError):
@@ -44,40 +46,40 @@ class PaymentNotConfigured(PaymentError):
 
     code = "PAYMENT_NOT_CONFIGURED"
     status = 503
-    message = "Payments are not configured on this server."
+    message = _("Payments are not configured on this server.")
 
 
 class PaymentInvalidAmount(InvalidInput):
     """An amount that the currency cannot carry (too many decimals, ≤ 0). 422."""
 
     code = "PAYMENT_INVALID_AMOUNT"
-    message = "The amount is not valid for this currency."
+    message = _("The amount is not valid for this currency.")
 
 
 class PaymentNotFound(NotFound):
     code = "PAYMENT_NOT_FOUND"
-    message = "No such payment."
+    message = _("No such payment.")
 
 
 class PaymentNotRequired(Conflict):
     """The booking is free or already paid / no longer waiting for payment. 409."""
 
     code = "PAYMENT_NOT_REQUIRED"
-    message = "This booking does not need a payment."
+    message = _("This booking does not need a payment.")
 
 
 class PaymentNotCompleted(Conflict):
     """``confirm`` for a PaymentIntent that has not succeeded at the provider (RELIABILITY C-12). 409."""
 
     code = "PAYMENT_NOT_COMPLETED"
-    message = "The payment has not been completed yet."
+    message = _("The payment has not been completed yet.")
 
 
 class PaymentMismatch(Conflict):
     """The PaymentIntent's amount, currency or booking differs from ours (RELIABILITY S-5). 409."""
 
     code = "PAYMENT_MISMATCH"
-    message = "The payment does not match the booking."
+    message = _("The payment does not match the booking.")
 
 
 class WebhookSignatureInvalid(ApplicationError):
@@ -85,7 +87,7 @@ class WebhookSignatureInvalid(ApplicationError):
 
     code = "WEBHOOK_SIGNATURE_INVALID"
     status = 400
-    message = "The webhook signature could not be verified."
+    message = _("The webhook signature could not be verified.")
 
 
 class WebhookBusy(ApplicationError):
@@ -93,4 +95,45 @@ class WebhookBusy(ApplicationError):
 
     code = "WEBHOOK_BUSY"
     status = 503
-    message = "Busy, please retry."
+    message = _("Busy, please retry.")
+
+
+class TransferFailed(PaymentError):
+    """Stripe refused a transfer (``balance_insufficient``, an account without the transfers
+    capability, …). ``stripe_code``: Stripe's error code; ``message``: Stripe's own text. 400."""
+
+    code = "TRANSFER_FAILED"
+    message = _("The transfer was refused.")
+
+    def __init__(self, message: str | None = None, *, stripe_code: str = "", **kwargs):
+        self.stripe_code = stripe_code
+        super().__init__(message, **kwargs)
+
+
+class RefundNotAllowed(Conflict):
+    """The payment has not succeeded, is refunded in full already, or the booking has no succeeded
+    payment. 409."""
+
+    code = "REFUND_NOT_ALLOWED"
+    message = _("This payment cannot be refunded.")
+
+
+class PaymentStatusBackwards(Conflict):
+    """A staff status correction names a status not reachable from the current one. 409."""
+
+    code = "PAYMENT_STATUS_BACKWARDS"
+    message = _("A payment's status cannot move backwards.")
+
+
+class PaymentStatusNotConfirmed(Conflict):
+    """A staff status correction names a status Stripe does not report after the refresh. 409."""
+
+    code = "PAYMENT_STATUS_NOT_CONFIRMED"
+    message = _("Stripe does not report that status for this payment.")
+
+
+class PaymentNotRefreshable(Conflict):
+    """A status correction of a payment that is not Stripe's (nothing to re-fetch). 409."""
+
+    code = "PAYMENT_NOT_REFRESHABLE"
+    message = _("Only Stripe payments can be refreshed from the provider.")

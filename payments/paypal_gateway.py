@@ -13,6 +13,7 @@ import base64
 import json
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from magnetiq.http import VendorUnreachable, vendor_request
 
@@ -51,9 +52,9 @@ def _post(path: str, body: bytes, headers: dict, *, credentials: bool = False) -
     if status >= 500 or status == 429:
         raise PaymentProviderUnavailable()
     if credentials and status in (401, 403):
-        raise PaymentNotConfigured("PayPal refused our API credentials.")
+        raise PaymentNotConfigured(_("PayPal refused our API credentials."))
     if status >= 400:
-        raise WebhookSignatureInvalid(f"PayPal refused the verification ({status}).")
+        raise WebhookSignatureInvalid(_("PayPal refused the verification (%(status)s).") % {"status": status})
     try:
         return json.loads(response.content or b"{}")
     except ValueError as exc:
@@ -74,7 +75,7 @@ def _token() -> str:
     )
     token = data.get("access_token")
     if not token:
-        raise PaymentProviderUnavailable("PayPal gave no access token.")
+        raise PaymentProviderUnavailable(_("PayPal gave no access token."))
     return token
 
 
@@ -86,11 +87,11 @@ def verify_webhook(*, headers: dict, event: dict) -> None:
     PayPal cannot be reached, :class:`PaymentNotConfigured` without credentials.
     """
     if not is_configured():
-        raise PaymentNotConfigured("PayPal webhooks are not configured.")
+        raise PaymentNotConfigured(_("PayPal webhooks are not configured."))
     lowered = {k.lower(): v for k, v in headers.items()}
     values = {field: lowered.get(name.lower(), "") for field, name in HEADER_FIELDS.items()}
     if not all(values.values()):
-        raise WebhookSignatureInvalid("PayPal transmission headers are missing.")
+        raise WebhookSignatureInvalid(_("PayPal transmission headers are missing."))
     body = json.dumps({**values, "webhook_id": settings.PAYPAL_WEBHOOK_ID, "webhook_event": event}).encode()
     verdict = _post(
         "/v1/notifications/verify-webhook-signature",
@@ -98,4 +99,4 @@ def verify_webhook(*, headers: dict, event: dict) -> None:
         {"Authorization": f"Bearer {_token()}", "Content-Type": "application/json", "Accept": "application/json"},
     )
     if verdict.get("verification_status") != "SUCCESS":
-        raise WebhookSignatureInvalid("PayPal could not verify the notification.")
+        raise WebhookSignatureInvalid(_("PayPal could not verify the notification."))

@@ -26,8 +26,9 @@ from django_tasks import task
 
 from bookings.models import BookingStatus, CancelledBy, ConsultationBooking
 from bookings.signals import booking_cancelled
+from payments.exceptions import RefundNotAllowed
 from payments.models import Payment, Refund, RefundReason, RefundStatus
-from payments.services import RefundNotAllowed, payment_refundable, refund_create, refund_submit
+from payments.services import payment_refundable, refund_create, refund_submit
 
 logger = logging.getLogger(__name__)
 

@@ -33,6 +33,7 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from stripe.params import TransferCreateParams
 
 from magnetiq.vendors import assert_no_transaction
@@ -43,6 +44,7 @@ from .exceptions import (
     PaymentInvalidAmount,
     PaymentNotConfigured,
     PaymentProviderUnavailable,
+    TransferFailed,
     WebhookSignatureInvalid,
 )
 
@@ -73,7 +75,9 @@ def to_minor(amount: Decimal, currency: str) -> int:
     exponent = currency_exponent(currency)
     minor = amount.scaleb(exponent)
     if amount <= 0 or minor != minor.to_integral_value():
-        raise PaymentInvalidAmount(f"{amount} is not a valid amount in {currency.upper()}.")
+        raise PaymentInvalidAmount(
+            _("%(amount)s is not a valid amount in %(currency)s.") % {"amount": amount, "currency": currency.upper()}
+        )
     return int(minor)
 
 
@@ -286,11 +290,14 @@ def _translate(exc: stripe.StripeError) -> PaymentError:
         error = getattr(exc, "error", None)
         decline_code = (getattr(error, "decline_code", None) if error else None) or exc.code or "card_declined"
         message = exc.user_message or "Your card was declined."
-        return PaymentDeclined(f"{message} Please use another card or contact your bank.", decline_code=decline_code)
+        return PaymentDeclined(
+            _("%(message)s Please use another card or contact your bank.") % {"message": message},
+            decline_code=decline_code,
+        )
     if isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError) or (exc.http_status or 0) >= 500:
         return PaymentProviderUnavailable()
     if isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
-        return PaymentNotConfigured("The payment service refused our credentials.")
+        return PaymentNotConfigured(_("The payment service refused our credentials."))
     return PaymentError(exc.user_message or str(exc.user_message or "The payment service refused the request."))
 
 
@@ -415,11 +422,11 @@ class StripeGateway(PaymentProvider):
         self, *, payment_intent_id, idempotency_key, customer_id="", card_token="", payment_method_id=""
     ):
         if not (card_token or payment_method_id):
-            raise PaymentError("Give a card token or a payment method.", code="PAYMENT_METHOD_REQUIRED")
+            raise PaymentError(_("Give a card token or a payment method."), code="PAYMENT_METHOD_REQUIRED")
         method = payment_method_id
         if card_token:
             if not customer_id:
-                raise PaymentError("A card token needs a customer.", code="PAYMENT_METHOD_REQUIRED")
+                raise PaymentError(_("A card token needs a customer."), code="PAYMENT_METHOD_REQUIRED")
             # The token becomes a card on the customer: Stripe checks the card here (a declined
             # card, e.g. 4000 0000 0000 0002, fails now with a card_error).
             card = self._call(
@@ -544,7 +551,7 @@ class StripeGateway(PaymentProvider):
 
     def construct_event(self, payload, signature_header):
         if not self.webhook_secret:
-            raise WebhookSignatureInvalid("No webhook secret is configured.")
+            raise WebhookSignatureInvalid(_("No webhook secret is configured."))
         try:
             stripe.WebhookSignature.verify_header(
                 payload, signature_header, self.webhook_secret, self.webhook_tolerance
@@ -553,7 +560,7 @@ class StripeGateway(PaymentProvider):
         except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError) as exc:
             raise WebhookSignatureInvalid() from exc
         if not isinstance(data, dict) or not data.get("id") or not data.get("type"):
-            raise WebhookSignatureInvalid("The event has no id or type.")
+            raise WebhookSignatureInvalid(_("The event has no id or type."))
         obj = (data.get("data") or {}).get("object") or {}
         return EventInfo(
             id=str(data["id"]),
@@ -619,18 +626,6 @@ class TransferInfo:
     transfer_group: str
     metadata: dict
     created: datetime | None
-
-
-class TransferFailed(PaymentError):
-    """Stripe refused a transfer (``balance_insufficient``, an account without the transfers
-    capability, …). ``stripe_code``: Stripe's error code; ``message``: Stripe's own text. 400."""
-
-    code = "TRANSFER_FAILED"
-    message = "The transfer was refused."
-
-    def __init__(self, message: str | None = None, *, stripe_code: str = "", **kwargs):
-        self.stripe_code = stripe_code
-        super().__init__(message, **kwargs)
 
 
 def _plain(value: Any) -> Any:

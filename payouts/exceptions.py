@@ -1,11 +1,13 @@
 """Errors of the payouts app, each with a stable ``code`` (spec 000 error codes where it has one)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from magnetiq.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
 
 
 class ConsultantNotFound(NotFound):
     code = "CONSULTANT_NOT_FOUND"
-    message = "Consultant profile not found."
+    message = _("Consultant profile not found.")
 
 
 class PaymentSetupIncomplete(ApplicationError):
@@ -13,24 +15,24 @@ class PaymentSetupIncomplete(ApplicationError):
 
     code = "PAYMENT_SETUP_INCOMPLETE"
     status = 400
-    message = "Payment account setup required."
+    message = _("Payment account setup required.")
 
 
 class KYCTransitionNotAllowed(Conflict):
     code = "KYC_TRANSITION_NOT_ALLOWED"
-    message = "This KYC status cannot follow the current one."
+    message = _("This KYC status cannot follow the current one.")
 
 
 class PayoutExceedsOwed(InvalidInput):
     code = "PAYOUT_EXCEEDS_OWED"
-    message = "The amount is more than the consultant is owed."
+    message = _("The amount is more than the consultant is owed.")
 
 
 class PayoutNotPending(Conflict):
     code = "PAYOUT_NOT_PENDING"
-    message = "This payout is no longer pending."
+    message = _("This payout is no longer pending.")
 
 
 class InvalidPeriod(InvalidInput):
     code = "INVALID_PERIOD"
-    message = "Give the period as YYYY-MM (e.g. 2026-11)."
+    message = _("Give the period as YYYY-MM (e.g. 2026-11).")

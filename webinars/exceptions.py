@@ -1,40 +1,42 @@
 """Domain errors of the webinars app (each with a stable ``code``; mapped once by the API handler)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from magnetiq.exceptions import ApplicationError, Conflict, NotFound
 
 
 class WebinarNotFound(NotFound):
     code = "WEBINAR_NOT_FOUND"
-    message = "Webinar not found."
+    message = _("Webinar not found.")
 
 
 class RegistrationNotFound(NotFound):
     code = "REGISTRATION_NOT_FOUND"
-    message = "Registration not found."
+    message = _("Registration not found.")
 
 
 class AlreadyRegistered(Conflict):
     code = "ALREADY_REGISTERED"
-    message = "This e-mail address is already registered for this webinar."
+    message = _("This e-mail address is already registered for this webinar.")
 
 
 class WebinarClosed(ApplicationError):
     """The webinar takes no registrations: cancelled, finished, started or not published (400)."""
 
     code = "WEBINAR_CLOSED"
-    message = "This webinar does not take registrations."
+    message = _("This webinar does not take registrations.")
 
 
 class InvalidRegistrationState(ApplicationError):
     code = "INVALID_REGISTRATION_STATE"
-    message = "This registration cannot be changed that way."
+    message = _("This registration cannot be changed that way.")
 
 
 class WebinarDeleted(ApplicationError):
     code = "WEBINAR_DELETED"
-    message = "This webinar has been deleted and cannot be changed."
+    message = _("This webinar has been deleted and cannot be changed.")
 
 
 class SpamRejected(ApplicationError):
     code = "REGISTRATION_REJECTED"
-    message = "Your registration could not be processed."
+    message = _("Your registration could not be processed.")

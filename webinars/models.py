@@ -23,7 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consultants.validators import validate_string_list, validate_timezone
-from content.portable_text import PortableTextError, validate_localized
+from content.exceptions import PortableTextError
+from content.portable_text import validate_localized
 from magnetiq.translation import validate_translations
 
 

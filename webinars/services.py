@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from leads.models import CONSENT_WORDING_VERSION
 from leads.services import lead_capture, lead_record_action
@@ -245,7 +246,7 @@ def webinar_publish(*, webinar: Webinar, actor=None, now: datetime | None = None
     if locked.deleted_at is not None:
         raise WebinarDeleted()
     if locked.status == WebinarStatus.CANCELLED:
-        raise WebinarClosed("A cancelled webinar cannot be published again.", code="WEBINAR_CANCELLED")
+        raise WebinarClosed(_("A cancelled webinar cannot be published again."), code="WEBINAR_CANCELLED")
     if locked.status != WebinarStatus.PUBLISHED:
         locked.status = WebinarStatus.PUBLISHED
         locked.published_at = locked.published_at or now or timezone.now()
@@ -410,11 +411,11 @@ def _ensure_open(webinar: Webinar, now: datetime) -> None:
     if webinar.deleted_at is not None:
         raise WebinarNotFound()
     if webinar.status == WebinarStatus.CANCELLED:
-        raise WebinarClosed("This webinar has been cancelled.", code="WEBINAR_CANCELLED")
+        raise WebinarClosed(_("This webinar has been cancelled."), code="WEBINAR_CANCELLED")
     if webinar.status != WebinarStatus.PUBLISHED:
-        raise WebinarClosed("This webinar is not open for registration.", code="WEBINAR_NOT_OPEN")
+        raise WebinarClosed(_("This webinar is not open for registration."), code="WEBINAR_NOT_OPEN")
     if webinar.starts_at <= now:
-        raise WebinarClosed("This webinar has already started or taken place.", code="WEBINAR_PAST")
+        raise WebinarClosed(_("This webinar has already started or taken place."), code="WEBINAR_PAST")
 
 
 def _as_invalid(exc: ValidationError) -> InvalidInput:
@@ -490,7 +491,7 @@ def webinar_mark_attended(
     now = now or timezone.now()
     current = WebinarRegistration.objects.select_for_update().get(pk=registration.pk)
     if current.status != RegistrationStatus.REGISTERED:
-        raise InvalidRegistrationState("Only registered people (not waitlisted or cancelled) can attend.")
+        raise InvalidRegistrationState(_("Only registered people (not waitlisted or cancelled) can attend."))
     if current.attended == attended:
         return current
     current.attended = attended

@@ -1,11 +1,13 @@
 """Domain errors of the whitepapers app (each with a stable ``code``; mapped once by the API handler)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from magnetiq.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
 
 
 class WhitepaperNotFound(NotFound):
     code = "WHITEPAPER_NOT_FOUND"
-    message = "Whitepaper not found."
+    message = _("Whitepaper not found.")
 
 
 class WhitepaperUnavailable(ApplicationError):
@@ -13,17 +15,17 @@ class WhitepaperUnavailable(ApplicationError):
 
     code = "WHITEPAPER_UNAVAILABLE"
     status = 400
-    message = "This whitepaper has no PDF yet: upload a file or write a body first."
+    message = _("This whitepaper has no PDF yet: upload a file or write a body first.")
 
 
 class InvalidPdf(InvalidInput):
     code = "INVALID_PDF"
-    message = "The file is not a PDF."
+    message = _("The file is not a PDF.")
 
 
 class DownloadLinkNotFound(NotFound):
     code = "DOWNLOAD_LINK_NOT_FOUND"
-    message = "This download link does not exist."
+    message = _("This download link does not exist.")
 
 
 class DownloadLinkGone(ApplicationError):
@@ -32,7 +34,7 @@ class DownloadLinkGone(ApplicationError):
 
     code = "DOWNLOAD_LINK_GONE"
     status = 410
-    message = "This download link is no longer valid."
+    message = _("This download link is no longer valid.")
 
     def __init__(self, message: str, *, code: str, landing_url: str):
         super().__init__(
@@ -45,9 +47,9 @@ class DownloadLinkGone(ApplicationError):
 
 class SubmissionStateError(Conflict):
     code = "SUBMISSION_STATE"
-    message = "This e-mail submission cannot change to that state."
+    message = _("This e-mail submission cannot change to that state.")
 
 
 class InvalidEmailMessage(InvalidInput):
     code = "INVALID_EMAIL"
-    message = "The file is not a readable e-mail message."
+    message = _("The file is not a readable e-mail message.")

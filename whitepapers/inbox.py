@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import conf
 from .exceptions import InvalidEmailMessage
@@ -139,13 +140,13 @@ def parse_email(raw: bytes) -> ParsedEmail:
     in ``problems``.
     """
     if not raw or not raw.strip():
-        raise InvalidEmailMessage("The message is empty.")
+        raise InvalidEmailMessage(_("The message is empty."))
     try:
         message = email.message_from_bytes(raw, policy=email.policy.default)
     except (TypeError, ValueError, IndexError) as exc:
-        raise InvalidEmailMessage(f"The message cannot be parsed: {exc}") from exc
+        raise InvalidEmailMessage(_("The message cannot be parsed: %(exc)s") % {"exc": exc}) from exc
     if not message.keys():
-        raise InvalidEmailMessage("The message has no headers.")
+        raise InvalidEmailMessage(_("The message has no headers."))
     problems = list(getattr(message, "defects", []))
     message_id = str(message.get("Message-ID", "") or "").strip()[:500]
     if not message_id:

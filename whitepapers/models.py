@@ -15,8 +15,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from content.exceptions import PortableTextError
 from content.models import slug_format
-from content.portable_text import PortableTextError, validate_blocks
+from content.portable_text import validate_blocks
 from magnetiq.translation import pick_language, validate_translations
 
 from .storage import private_storage

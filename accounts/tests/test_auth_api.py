@@ -1,12 +1,10 @@
 import re
-import threading
 from datetime import timedelta
 
 import jwt
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connections
 from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.settings import api_settings
@@ -15,6 +13,7 @@ from accounts import services
 from accounts.models import Role
 from accounts.tokens import token_pair_for
 from magnetiq.keys import generate_pem_pair
+from magnetiq.tests.parallel import run_together
 
 from .factories import PASSWORD, UserFactory
 
@@ -203,25 +202,10 @@ def test_concurrent_refresh_with_one_token_yields_one_pair():
     user = UserFactory()
     refresh = token_pair_for(user)["refresh_token"]
     threads_count = 5
-    barrier = threading.Barrier(threads_count)
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def worker():
-        try:
-            client = APIClient()
-            barrier.wait()
-            status = client.post(REFRESH, {"refresh_token": refresh}, format="json").status_code
-            with lock:
-                statuses.append(status)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_together(
+        [lambda: APIClient().post(REFRESH, {"refresh_token": refresh}, format="json").status_code] * threads_count
+    )
+    assert [type(status) for status in statuses] == [int] * threads_count, statuses
     assert sorted(statuses) == [200] + [401] * (threads_count - 1)
     from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
@@ -290,7 +274,8 @@ def test_second_blacklist_insert_is_rejected_by_the_unique_constraint():
     """The database decides a refresh race even where no lock serialises the two (PostgreSQL)."""
     from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-    from accounts.tokens import TokenRejected, _blacklist_once
+    from accounts.exceptions import TokenRejected
+    from accounts.tokens import _blacklist_once
 
     user = UserFactory()
     token_pair_for(user)

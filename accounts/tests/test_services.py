@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import services
+from accounts.exceptions import CannotDeactivateSelf, EmailTaken, InvalidResetLink, LastSuperAdmin
 from accounts.models import Role, User
 from accounts.tokens import token_pair_for
 from magnetiq.exceptions import InvalidInput
@@ -25,7 +26,7 @@ def test_user_create_normalises_email_and_refuses_duplicates():
     user = services.user_create(email="  Jane@Example.COM ", role=Role.EDITOR, password=PASSWORD)
     assert user.email == "jane@example.com"
     assert user.check_password(PASSWORD)
-    with pytest.raises(services.EmailTaken):
+    with pytest.raises(EmailTaken):
         services.user_create(email="JANE@example.com")
 
 
@@ -57,7 +58,7 @@ def test_invitation_sent_after_commit_and_link_sets_password(django_capture_on_c
     services.user_reset_password(uid=uid, token=token, new_password="A-New-Passphrase-42")
     user.refresh_from_db()
     assert user.check_password("A-New-Passphrase-42")
-    with pytest.raises(services.InvalidResetLink):
+    with pytest.raises(InvalidResetLink):
         services.user_reset_password(uid=uid, token=token, new_password="Another-Passphrase-43")
 
 
@@ -81,18 +82,18 @@ def test_role_change_moves_group_and_flags(admin_user):
 
 
 def test_last_super_admin_cannot_be_demoted_or_deactivated(super_admin):
-    with pytest.raises(services.LastSuperAdmin):
+    with pytest.raises(LastSuperAdmin):
         services.user_update(user=super_admin, role=Role.ADMIN)
-    with pytest.raises(services.LastSuperAdmin):
+    with pytest.raises(LastSuperAdmin):
         services.user_deactivate(user=super_admin)
     second = UserFactory(role=Role.SUPER_ADMIN)
     services.user_update(user=super_admin, role=Role.ADMIN)
-    with pytest.raises(services.LastSuperAdmin):
+    with pytest.raises(LastSuperAdmin):
         services.user_deactivate(user=second)
 
 
 def test_user_cannot_deactivate_themself(admin_user):
-    with pytest.raises(services.CannotDeactivateSelf):
+    with pytest.raises(CannotDeactivateSelf):
         services.user_deactivate(user=admin_user, actor=admin_user)
 
 
@@ -142,7 +143,7 @@ def test_request_password_reset_mails_only_known_active_users(django_capture_on_
 @pytest.mark.parametrize(("uid", "token"), [("!!", "x"), ("MTIzNDU2", "abc-def"), ("", "")])
 def test_reset_password_rejects_bad_links(uid, token):
     UserFactory()
-    with pytest.raises(services.InvalidResetLink):
+    with pytest.raises(InvalidResetLink):
         services.user_reset_password(uid=uid, token=token, new_password="Reset-Passphrase-77")
 
 

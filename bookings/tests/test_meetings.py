@@ -12,10 +12,10 @@ from django.core import mail
 from django.core.cache import cache
 
 from bookings import meetings, zoom_gateway
+from bookings.exceptions import ZoomError
 from bookings.models import BookingNotification, MeetingPlatform
 from bookings.services import booking_cancel, booking_reschedule
 from bookings.tests.notify_utils import NOW, START, Booker, event_of, invite_of, to
-from bookings.zoom_gateway import ZoomError
 from magnetiq.models import AuditLogEntry
 from magnetiq.testing import ReplayServer, Request
 

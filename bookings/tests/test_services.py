@@ -105,7 +105,7 @@ def test_taken_slot_outside_schedule_and_bad_input(consultant):
 
     with pytest.raises(BookingInvalid):
         book(consultant, start=SLOT + timedelta(hours=1), visitor_timezone="Mars/Olympus")
-    from content.portable_text import PortableTextError
+    from content.exceptions import PortableTextError
 
     with pytest.raises(PortableTextError):
         book(consultant, start=SLOT + timedelta(hours=1), client_message=[{"_type": "script"}])

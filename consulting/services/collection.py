@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consulting import conf
 from consulting import openalex_gateway as openalex
@@ -83,7 +84,7 @@ def _authors_for(job: CollectionJob) -> list[openalex.AuthorRecord]:
             key=lambda a: not (a.institution and affiliation in a.institution.name.lower()),
         )
     if not candidates:
-        raise OpenAlexNotFound(f"OpenAlex knows no author matching “{job.query}”.")
+        raise OpenAlexNotFound(_("OpenAlex knows no author matching “%(query)s”.") % {"query": job.query})
     return candidates[:limit]
 
 

@@ -23,9 +23,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
+from content.exceptions import PortableTextError
 from magnetiq.translation import DEFAULT_LANGUAGE, LANGUAGE_CODES
 
-from .errors import PortableTextError
 from .tree import js_trim, uri_looks_safe
 
 TEXT_BLOCK_TYPES = ("block", "heading")
@@ -66,20 +68,21 @@ def validate_localized(value: Any, *, field: str = "") -> None:
     prefix = f"{field}." if field else ""
     if not isinstance(value, dict):
         raise PortableTextError(
-            'expected an object of languages like {"en": [...], "de": [...]}',
+            _('expected an object of languages like {"en": [...], "de": [...]}'),
             field=field or "content",
             error_code="invalid",
         )
     unknown = sorted(str(key) for key in value if key not in LANGUAGE_CODES)
     if unknown:
         raise PortableTextError(
-            f"unknown language {', '.join(unknown)}; use {', '.join(LANGUAGE_CODES)}",
+            _("unknown language %(unknown)s; use %(languages)s")
+            % {"unknown": ", ".join(unknown), "languages": ", ".join(LANGUAGE_CODES)},
             field=f"{prefix}{unknown[0]}",
             error_code="invalid_language",
         )
     if not value.get(DEFAULT_LANGUAGE):
         raise PortableTextError(
-            "the English (en) content is required", field=f"{prefix}{DEFAULT_LANGUAGE}", error_code="required"
+            _("the English (en) content is required"), field=f"{prefix}{DEFAULT_LANGUAGE}", error_code="required"
         )
     for language, blocks in value.items():
         if blocks is None and language != DEFAULT_LANGUAGE:
@@ -89,7 +92,7 @@ def validate_localized(value: Any, *, field: str = "") -> None:
 
 def _validate(blocks: Any, *, field: str, language: str | None) -> None:
     if not isinstance(blocks, list):
-        raise PortableTextError("expected a list of blocks", field=field, language=language, error_code="invalid")
+        raise PortableTextError(_("expected a list of blocks"), field=field, language=language, error_code="invalid")
     seen_keys: set[str] = set()
     for index, block in enumerate(blocks):
         try:

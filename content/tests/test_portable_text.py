@@ -2,8 +2,8 @@
 
 import pytest
 
+from content.exceptions import PortableTextError
 from content.portable_text import (
-    PortableTextError,
     to_html,
     to_markdown,
     to_plain_text,

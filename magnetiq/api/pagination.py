@@ -7,6 +7,7 @@ query parameters ``page`` (from 1) and ``limit`` (1–100, default 20). The list
 
 import math
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
@@ -31,7 +32,7 @@ class PagePagination(PageNumberPagination):
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound:
-            raise NotFound("That page does not exist.") from None
+            raise NotFound(_("That page does not exist.")) from None
 
     def get_paginated_response(self, data):
         page = self.page

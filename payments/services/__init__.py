@@ -23,7 +23,6 @@ from .checkout import (
 from .disputes import dispute_apply_stripe, dispute_refresh
 from .ledger import ledger_record
 from .refunds import (
-    RefundNotAllowed,
     payment_refundable,
     refund_apply_stripe,
     refund_create,
@@ -35,7 +34,6 @@ from .webhooks import STRIPE_HANDLERS, webhook_event_claim, webhook_events_retry
 
 __all__ = [
     "STRIPE_HANDLERS",
-    "RefundNotAllowed",
     "dispute_apply_stripe",
     "dispute_refresh",
     "ledger_record",

@@ -24,6 +24,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bookings.exceptions import BookingStateConflict, BookingUnavailable
 from bookings.models import BookingStatus, ConsultationBooking
@@ -94,8 +95,8 @@ def _payment_open_or_plan(booking_id: int, now: datetime) -> Payment | _IntentRe
         raise PaymentNotRequired()
     if booking.hold_expires_at and booking.hold_expires_at <= now:
         raise PaymentNotRequired(
-            "The time was held for you until "
-            f"{booking.hold_expires_at:%H:%M} UTC; that hold expired. Please book again.",
+            _("The time was held for you until %(hold_expires_at)s UTC; that hold expired. Please book again.")
+            % {"hold_expires_at": format(booking.hold_expires_at, "%H:%M")},
             code="PAYMENT_HOLD_EXPIRED",
         )
     return _IntentRequest(
@@ -194,7 +195,7 @@ def payment_confirm_card(*, payment: Payment, card_token: str = "", payment_meth
     if payment.status in (PaymentIntentStatus.SUCCEEDED, PaymentIntentStatus.CANCELED):
         if payment.status == PaymentIntentStatus.SUCCEEDED:
             return payment_refresh(payment_intent_id=payment.payment_intent_id)
-        raise PaymentNotRequired("This payment was canceled.")
+        raise PaymentNotRequired(_("This payment was canceled."))
     gateway = get_gateway()
     try:
         gateway.confirm_payment_intent(
@@ -262,7 +263,7 @@ def payment_apply_intent(*, info: IntentInfo, event_created: datetime | None = N
     with transaction.atomic():
         payment = Payment.objects.select_for_update().filter(payment_intent_id=info.id).first()
         if payment is None:
-            raise PaymentNotFound(f"No payment for {info.id}.")
+            raise PaymentNotFound(_("No payment for %(id)s.") % {"id": info.id})
         if info.amount != payment.amount or info.currency != payment.currency.upper():
             _flag_mismatch(payment, info)
             return payment
@@ -320,12 +321,12 @@ def payment_confirm_paid(*, payment: Payment) -> Payment:
     payment = payment_refresh(payment_intent_id=payment.payment_intent_id)
     if payment.flagged_reason:
         raise PaymentMismatch(
-            "The payment does not match the booking; our staff will look into it.",
+            _("The payment does not match the booking; our staff will look into it."),
             details=[{"field": "payment_intent_id", "message": payment.flagged_reason, "code": "mismatch"}],
         )
     if payment.status != PaymentIntentStatus.SUCCEEDED:
         raise PaymentNotCompleted(
-            f"The payment has not been completed (status {payment.status}).",
+            _("The payment has not been completed (status %(status)s).") % {"status": payment.status},
             details=[{"field": "payment_intent_id", "message": payment.status, "code": payment.status}],
         )
     return payment

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from magnetiq.audit import log_action
 from payments.exceptions import PaymentNotFound
@@ -39,7 +40,7 @@ def dispute_apply_stripe(*, info: DisputeInfo) -> Dispute:
         if payment is None and info.charge_id:
             payment = Payment.objects.select_for_update().filter(charge_id=info.charge_id).first()
         if payment is None:
-            raise PaymentNotFound(f"No payment for dispute {info.id}.")
+            raise PaymentNotFound(_("No payment for dispute %(id)s.") % {"id": info.id})
         dispute = Dispute.objects.select_for_update().filter(dispute_id=info.id).first()
         old = dispute.status if dispute else ""
         if dispute is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bookings.models import ConsultationBooking
 from magnetiq.audit import log_action
@@ -41,8 +42,8 @@ def dispute_resolve(*, dispute: Dispute, resolution: str, notes: str = "", actor
     """
     if resolution not in DisputeResolution.values:
         raise InvalidInput(
-            f"Unknown resolution {resolution!r}.",
-            details=[{"field": "resolution", "message": "Not a valid choice.", "code": "invalid_choice"}],
+            _("Unknown resolution %(resolution)s.") % {"resolution": repr(resolution)},
+            details=[{"field": "resolution", "message": _("Not a valid choice."), "code": "invalid_choice"}],
         )
     now = timezone.now()
     author = getattr(actor, "email", "") if getattr(actor, "is_authenticated", False) else "system"

@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
 
 from magnetiq.exceptions import InvalidInput
 from payments.exceptions import PaymentError, PaymentNotConfigured, PaymentProviderUnavailable
@@ -110,8 +111,8 @@ def reconciliation_report(*, first: date, last: date, page: int = 1, limit: int 
     pages = max(1, math.ceil(total / limit))
     if page < 1 or page > pages:
         raise InvalidInput(
-            "That page does not exist.",
-            details=[{"field": "page", "message": f"Between 1 and {pages}.", "code": "invalid"}],
+            _("That page does not exist."),
+            details=[{"field": "page", "message": _("Between 1 and %(pages)s.") % {"pages": pages}, "code": "invalid"}],
         )
     checked = list(payments[(page - 1) * limit : page * limit])
     gateway = get_gateway() if checked else None

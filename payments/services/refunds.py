@@ -15,11 +15,18 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bookings.services import booking_record_refund
 from magnetiq.audit import log_action
-from magnetiq.exceptions import Conflict, InvalidInput
-from payments.exceptions import PaymentDeclined, PaymentError, PaymentNotFound, PaymentProviderUnavailable
+from magnetiq.exceptions import InvalidInput
+from payments.exceptions import (
+    PaymentDeclined,
+    PaymentError,
+    PaymentNotFound,
+    PaymentProviderUnavailable,
+    RefundNotAllowed,
+)
 from payments.models import (
     LedgerEntry,
     LedgerKind,
@@ -38,11 +45,6 @@ logger = logging.getLogger(__name__)
 
 #: Refunds that count against what is still refundable.
 COMMITTED_REFUND_STATUSES = (RefundStatus.PENDING, RefundStatus.REQUIRES_ACTION, RefundStatus.SUCCEEDED)
-
-
-class RefundNotAllowed(Conflict):
-    code = "REFUND_NOT_ALLOWED"
-    message = "This payment cannot be refunded."
 
 
 def payment_refundable(payment: Payment) -> Decimal:
@@ -84,20 +86,21 @@ def refund_create(
             if existing is not None:
                 return existing
         if payment.status != PaymentIntentStatus.SUCCEEDED:
-            raise RefundNotAllowed("Only a succeeded payment can be refunded.")
+            raise RefundNotAllowed(_("Only a succeeded payment can be refunded."))
         left = payment_refundable(payment)
         if left <= 0:
-            raise RefundNotAllowed("This payment is already refunded in full.")
+            raise RefundNotAllowed(_("This payment is already refunded in full."))
         amount = left if amount is None else Decimal(amount)
         if amount <= 0:
             raise InvalidInput(
-                "The refund must be more than 0.",
-                details=[{"field": "amount", "message": "Must be more than 0.", "code": "min_value"}],
+                _("The refund must be more than 0."),
+                details=[{"field": "amount", "message": _("Must be more than 0."), "code": "min_value"}],
             )
         if amount > left:
             raise InvalidInput(
-                f"At most {left} {payment.currency} can still be refunded.",
-                details=[{"field": "amount", "message": f"At most {left}.", "code": "max_value"}],
+                _("At most %(left)s %(currency)s can still be refunded.")
+                % {"left": left, "currency": payment.currency},
+                details=[{"field": "amount", "message": _("At most %(left)s.") % {"left": left}, "code": "max_value"}],
             )
         key = idempotency_key or f"refund-{payment.pk}-{payment.refunds.count() + 1}"
         refund = Refund(
@@ -195,7 +198,7 @@ def refund_apply_stripe(*, info: RefundInfo) -> Refund:
         if payment is None and info.charge_id:
             payment = Payment.objects.select_for_update().filter(charge_id=info.charge_id).first()
         if payment is None:
-            raise PaymentNotFound(f"No payment for refund {info.id}.")
+            raise PaymentNotFound(_("No payment for refund %(id)s.") % {"id": info.id})
         refund = _refund_for(info, payment)
         old = refund.status
         if not refund.refund_id:

@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
 
 from magnetiq.exceptions import InvalidInput
 from payments.models import LedgerEntry, LedgerKind
@@ -128,13 +129,19 @@ def entries_between(first: date, last: date) -> QuerySet[LedgerEntry]:
 def _check_range(first: date, last: date, *, max_days: int = MAX_RANGE_DAYS) -> None:
     if last < first:
         raise InvalidInput(
-            "The end date is before the start date.",
-            details=[{"field": "to", "message": "Must be on or after 'from'.", "code": "invalid"}],
+            _("The end date is before the start date."),
+            details=[{"field": "to", "message": _("Must be on or after 'from'."), "code": "invalid"}],
         )
     if (last - first).days + 1 > max_days:
         raise InvalidInput(
-            f"At most {max_days} days per request.",
-            details=[{"field": "to", "message": f"At most {max_days} days after 'from'.", "code": "max_value"}],
+            _("At most %(max_days)s days per request.") % {"max_days": max_days},
+            details=[
+                {
+                    "field": "to",
+                    "message": _("At most %(max_days)s days after 'from'.") % {"max_days": max_days},
+                    "code": "max_value",
+                }
+            ],
         )
 
 

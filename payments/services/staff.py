@@ -14,28 +14,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from magnetiq.audit import log_action
-from magnetiq.exceptions import Conflict, InvalidInput
-from payments.exceptions import PaymentNotFound
+from magnetiq.exceptions import InvalidInput
+from payments.exceptions import (
+    PaymentNotFound,
+    PaymentNotRefreshable,
+    PaymentStatusBackwards,
+    PaymentStatusNotConfirmed,
+    RefundNotAllowed,
+)
 from payments.models import Payment, PaymentIntentStatus, Provider, Refund, RefundReason, payment_can_move
 
 from .checkout import payment_refresh
-from .refunds import RefundNotAllowed, payment_refundable, refund_create
-
-
-class PaymentStatusBackwards(Conflict):
-    code = "PAYMENT_STATUS_BACKWARDS"
-    message = "A payment's status cannot move backwards."
-
-
-class PaymentStatusNotConfirmed(Conflict):
-    code = "PAYMENT_STATUS_NOT_CONFIRMED"
-    message = "Stripe does not report that status for this payment."
-
-
-class PaymentNotRefreshable(Conflict):
-    code = "PAYMENT_NOT_REFRESHABLE"
-    message = "Only Stripe payments can be refreshed from the provider."
+from .refunds import payment_refundable, refund_create
 
 
 def payment_for_refund(
@@ -52,15 +45,15 @@ def payment_for_refund(
     elif booking_reference:
         payments = list(Payment.objects.filter(booking__reference=booking_reference))
         if not payments:
-            raise PaymentNotFound("That booking has no payment.")
+            raise PaymentNotFound(_("That booking has no payment."))
         succeeded = [p for p in payments if p.status == PaymentIntentStatus.SUCCEEDED]
         if not succeeded:
-            raise RefundNotAllowed("That booking has no succeeded payment.")
+            raise RefundNotAllowed(_("That booking has no succeeded payment."))
         payment = max(succeeded, key=lambda p: (payment_refundable(p), p.pk))
     else:
         raise InvalidInput(
-            "Name the payment: payment_id, payment_intent_id or booking_reference.",
-            details=[{"field": "payment_id", "message": "One of these is required.", "code": "required"}],
+            _("Name the payment: payment_id, payment_intent_id or booking_reference."),
+            details=[{"field": "payment_id", "message": _("One of these is required."), "code": "required"}],
         )
     if payment is None:
         raise PaymentNotFound()
@@ -96,16 +89,23 @@ def payment_status_correct(*, payment: Payment, expected_status: str = "", note:
     """
     if expected_status and expected_status not in PaymentIntentStatus.values:
         raise InvalidInput(
-            f"Unknown status {expected_status!r}.",
-            details=[{"field": "status", "message": "Not a valid choice.", "code": "invalid_choice"}],
+            _("Unknown status %(expected_status)s.") % {"expected_status": repr(expected_status)},
+            details=[{"field": "status", "message": _("Not a valid choice."), "code": "invalid_choice"}],
         )
     if payment.provider != Provider.STRIPE:
         raise PaymentNotRefreshable()
     old = payment.status
     if expected_status and not payment_can_move(old, expected_status):
         raise PaymentStatusBackwards(
-            f"A {old} payment cannot become {expected_status}.",
-            details=[{"field": "status", "message": f"Not reachable from {old}.", "code": "invalid_transition"}],
+            _("A %(old)s payment cannot become %(expected_status)s.")
+            % {"old": old, "expected_status": expected_status},
+            details=[
+                {
+                    "field": "status",
+                    "message": _("Not reachable from %(old)s.") % {"old": old},
+                    "code": "invalid_transition",
+                }
+            ],
         )
     refreshed = payment_refresh(payment_intent_id=payment.payment_intent_id)
     log_action(
@@ -116,7 +116,14 @@ def payment_status_correct(*, payment: Payment, expected_status: str = "", note:
     )
     if expected_status and refreshed.status != expected_status:
         raise PaymentStatusNotConfirmed(
-            f"Stripe reports {refreshed.status}, not {expected_status}; the payment keeps Stripe's status.",
-            details=[{"field": "status", "message": f"Stripe reports {refreshed.status}.", "code": "not_confirmed"}],
+            _("Stripe reports %(status)s, not %(expected_status)s; the payment keeps Stripe's status.")
+            % {"status": refreshed.status, "expected_status": expected_status},
+            details=[
+                {
+                    "field": "status",
+                    "message": _("Stripe reports %(status)s.") % {"status": refreshed.status},
+                    "code": "not_confirmed",
+                }
+            ],
         )
     return refreshed

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from magnetiq.audit import log_action
 from magnetiq.exceptions import InvalidInput
@@ -22,9 +23,9 @@ def subscription_create(*, user, price_id: str = "") -> Subscription:
     """
     price_id = price_id or settings.STRIPE_SUBSCRIPTION_PRICE_ID
     if not price_id:
-        raise PaymentNotConfigured("No subscription price is configured (STRIPE_SUBSCRIPTION_PRICE_ID).")
+        raise PaymentNotConfigured(_("No subscription price is configured (STRIPE_SUBSCRIPTION_PRICE_ID)."))
     if not user.email:
-        raise InvalidInput("The account has no e-mail address.")
+        raise InvalidInput(_("The account has no e-mail address."))
     existing = (
         Subscription.objects.filter(user=user, price_id=price_id)
         .exclude(status__in=["canceled", "incomplete_expired"])

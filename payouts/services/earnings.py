@@ -27,6 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy as _
 
 from bookings.models import BookingStatus, ConsultationBooking
 from payments.models import Dispute, LedgerEntry, LedgerKind, PaymentIntentStatus, Refund, RefundStatus
@@ -53,7 +54,9 @@ def parse_period(value: str) -> tuple[datetime, datetime]:
             raise ValueError(text)
         start = datetime(int(year_text), int(month_text), 1, tzinfo=UTC)
     except ValueError as exc:
-        raise InvalidPeriod(f"{value!r} is not a period: give it as YYYY-MM (e.g. 2026-11).") from exc
+        raise InvalidPeriod(
+            _("%(value)s is not a period: give it as YYYY-MM (e.g. 2026-11).") % {"value": repr(value)}
+        ) from exc
     end = datetime(start.year + (start.month == 12), start.month % 12 + 1, 1, tzinfo=UTC)
     return start, end
 

@@ -14,14 +14,14 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consultants.models import Consultant, PaymentSetupStatus
 from consultants.services import consultant_set_totals
 from magnetiq.audit import log_action
-from payments.exceptions import PaymentProviderUnavailable
+from payments.exceptions import PaymentProviderUnavailable, TransferFailed
 from payments.models import LedgerKind, Payment, PaymentIntentStatus
 from payments.services.ledger import ledger_record
-from payments.stripe_gateway import TransferFailed
 from payouts.connect import connect_gateway
 from payouts.exceptions import PaymentSetupIncomplete, PayoutExceedsOwed, PayoutNotPending
 from payouts.models import (
@@ -188,15 +188,22 @@ def payout_create_manual(
     now = timezone.now()
     amount = Decimal(amount)
     if amount <= 0:
-        raise PayoutExceedsOwed("The amount must be more than zero.", code="PAYOUT_AMOUNT_INVALID")
+        raise PayoutExceedsOwed(_("The amount must be more than zero."), code="PAYOUT_AMOUNT_INVALID")
     with transaction.atomic():
         consultant = _lock_consultant(consultant_id)
         currency = (currency or consultant.currency).upper()
         owed = consultant_owed(consultant=consultant, currency=currency, now=now)
         if amount > owed:
             raise PayoutExceedsOwed(
-                f"The consultant is owed {owed} {currency}; {amount} {currency} is more than that.",
-                details=[{"field": "amount", "message": f"At most {owed} {currency}.", "code": "max_value"}],
+                _("The consultant is owed %(owed)s %(currency)s; %(amount)s %(currency)s is more than that.")
+                % {"owed": owed, "currency": currency, "amount": amount},
+                details=[
+                    {
+                        "field": "amount",
+                        "message": _("At most %(owed)s %(currency)s.") % {"owed": owed, "currency": currency},
+                        "code": "max_value",
+                    }
+                ],
             )
         advance = max(ZERO, -payout_balance(consultant=consultant, currency=currency))
         budget = amount + advance
@@ -260,15 +267,16 @@ def payout_execute(*, payout_id: int, actor=None) -> ConsultantPayout:
     with transaction.atomic():
         payout = ConsultantPayout.objects.select_for_update().select_related("consultant").get(pk=payout_id)
         if payout.status not in (PayoutStatus.PENDING, PayoutStatus.PROCESSING):
-            raise PayoutNotPending(f"Payout #{payout.pk} is {payout.status}.")
+            raise PayoutNotPending(_("Payout #%(pk)s is %(status)s.") % {"pk": payout.pk, "status": payout.status})
         if payout.payout_method != PayoutMethod.STRIPE:
             raise PayoutNotPending(
-                f"Payout #{payout.pk} is paid by {payout.payout_method}; only Stripe payouts are sent from here.",
+                _("Payout #%(pk)s is paid by %(payout_method)s; only Stripe payouts are sent from here.")
+                % {"pk": payout.pk, "payout_method": payout.payout_method},
                 code="PAYOUT_METHOD_NOT_AUTOMATED",
             )
         reason = consultant_can_receive_transfers(payout.consultant)
         if reason:
-            raise PaymentSetupIncomplete(f"Payment account setup required: {reason}.")
+            raise PaymentSetupIncomplete(_("Payment account setup required: %(reason)s.") % {"reason": reason})
         now = timezone.now()
         if payout.amount == 0:
             payout.status = PayoutStatus.COMPLETED
@@ -335,7 +343,8 @@ def payout_mark_failed(*, payout_id: int, reason: str, actor=None) -> Consultant
         payout = ConsultantPayout.objects.select_for_update().get(pk=payout_id)
         if payout.status != PayoutStatus.PENDING:
             raise PayoutNotPending(
-                f"Payout #{payout.pk} is {payout.status}; only a pending payout can be marked failed."
+                _("Payout #%(pk)s is %(status)s; only a pending payout can be marked failed.")
+                % {"pk": payout.pk, "status": payout.status}
             )
         payout.status = PayoutStatus.FAILED
         payout.failure_reason = reason or "Marked failed by staff."

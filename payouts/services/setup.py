@@ -29,6 +29,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consultants.models import Consultant, KYCStatus, PaymentSetupStatus
 from consultants.services import consultant_set_payout_state
@@ -194,12 +195,16 @@ def consultant_kyc_update(
     (no transfer goes out); approving a rejected consultant needs a review first.
     """
     if status not in KYCStatus.values:
-        raise KYCTransitionNotAllowed(f"Unknown KYC status {status!r}.", code="KYC_STATUS_UNKNOWN", status=422)
+        raise KYCTransitionNotAllowed(
+            _("Unknown KYC status %(status)s.") % {"status": repr(status)}, code="KYC_STATUS_UNKNOWN", status=422
+        )
     with transaction.atomic():
         consultant = _get(consultant_id, lock=True)
         old = consultant.kyc_status
         if status not in KYC_TRANSITIONS.get(old, set()):
-            raise KYCTransitionNotAllowed(f"The KYC status cannot move from {old} to {status}.")
+            raise KYCTransitionNotAllowed(
+                _("The KYC status cannot move from %(old)s to %(status)s.") % {"old": old, "status": status}
+            )
         line = f"[{timezone.now():%Y-%m-%d %H:%M} UTC] KYC {old} → {status}" + (
             f": {notes.strip()}" if notes.strip() else ""
         )

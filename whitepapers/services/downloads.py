@@ -10,6 +10,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 from leads.models import CONSENT_WORDING_VERSION, Lead
 from leads.services import lead_capture, lead_record_action, truncate_ip
@@ -235,7 +236,7 @@ def download_consume(*, raw_token: str, ip: str = "", referrer: str = "", now: d
         landing = download_landing_url(whitepaper, token.language)
         if token.expires_at <= now:
             raise DownloadLinkGone(
-                "This download link has expired. Request a new one on the whitepaper's page.",
+                _("This download link has expired. Request a new one on the whitepaper's page."),
                 code="DOWNLOAD_LINK_EXPIRED",
                 landing_url=landing,
             )
@@ -244,7 +245,7 @@ def download_consume(*, raw_token: str, ip: str = "", referrer: str = "", now: d
         )
         if not spent:
             raise DownloadLinkGone(
-                "This download link has been used up. Request a new one on the whitepaper's page.",
+                _("This download link has been used up. Request a new one on the whitepaper's page."),
                 code="DOWNLOAD_LIMIT_REACHED",
                 landing_url=landing,
             )

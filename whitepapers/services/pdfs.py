@@ -3,6 +3,7 @@
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from magnetiq.audit import log_action
 from whitepapers.exceptions import (
@@ -29,7 +30,7 @@ def whitepaper_generate_pdf(*, whitepaper_id: int, force: bool = False) -> White
     if whitepaper is None:
         raise WhitepaperNotFound()
     if not has_body(whitepaper):
-        raise WhitepaperUnavailable("There is no body to generate a PDF from.")
+        raise WhitepaperUnavailable(_("There is no body to generate a PDF from."))
     digest = whitepaper_content_hash(whitepaper)
     if not force and digest == whitepaper.body_hash and whitepaper.generated_file:
         return whitepaper

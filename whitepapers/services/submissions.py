@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from consultants.models import Consultant
 from magnetiq.audit import log_action
@@ -70,7 +71,9 @@ def email_submission_import(*, raw: bytes, source: str = "file", actor=None) -> 
         # A simultaneous import of the same Message-ID won the insert.
         return EmailSubmission.objects.get(message_id=parsed.message_id), False
     except ValidationError as exc:
-        raise InvalidInput(f"The e-mail cannot be stored: {'; '.join(exc.messages)}") from exc
+        raise InvalidInput(
+            _("The e-mail cannot be stored: %(messages)s") % {"messages": "; ".join(exc.messages)}
+        ) from exc
     return submission, True
 
 
@@ -87,7 +90,7 @@ def email_submission_process(*, submission: EmailSubmission, actor=None) -> Emai
     """
     submission = EmailSubmission.objects.select_for_update().get(pk=submission.pk)
     if submission.status in (SubmissionStatus.APPROVED, SubmissionStatus.REJECTED):
-        raise SubmissionStateError(f"The submission is already {submission.status}.")
+        raise SubmissionStateError(_("The submission is already %(status)s.") % {"status": submission.status})
     problems = []
     if not submission.sender_email:
         problems.append("No sender address (From).")
@@ -128,13 +131,13 @@ def email_submission_approve(*, submission: EmailSubmission, actor=None) -> Whit
     """
     submission = email_submission_process(submission=submission, actor=actor)
     if submission.status != SubmissionStatus.PROCESSING:
-        raise SubmissionStateError(f"Cannot publish this submission: {submission.error}")
+        raise SubmissionStateError(_("Cannot publish this submission: %(error)s") % {"error": submission.error})
     with transaction.atomic():
         submission = (
             EmailSubmission.objects.select_for_update(of=("self",)).select_related("author").get(pk=submission.pk)
         )
         if submission.status != SubmissionStatus.PROCESSING:
-            raise SubmissionStateError(f"The submission is already {submission.status}.")
+            raise SubmissionStateError(_("The submission is already %(status)s.") % {"status": submission.status})
         pdf = _pdf_attachment(submission)
         upload = None
         if pdf is not None:
@@ -166,7 +169,7 @@ def email_submission_reject(*, submission: EmailSubmission, actor=None, reason: 
     """Reject a submission that is not approved yet (:class:`SubmissionStateError`, 409, otherwise)."""
     submission = EmailSubmission.objects.select_for_update().get(pk=submission.pk)
     if submission.status == SubmissionStatus.APPROVED:
-        raise SubmissionStateError("An approved submission cannot be rejected.")
+        raise SubmissionStateError(_("An approved submission cannot be rejected."))
     submission.status = SubmissionStatus.REJECTED
     if reason:
         submission.error = reason[:2000]
