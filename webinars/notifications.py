@@ -20,6 +20,7 @@ from django.utils import dateformat, timezone, translation
 from django.utils.translation import pgettext, pgettext_lazy
 
 from content.portable_text import to_html, to_plain_text
+from magnetiq.formatting import format_clock_time
 from magnetiq.mail import send_templated_mail
 from magnetiq.translation import pick_language
 
@@ -182,14 +183,16 @@ def _applies(registration: WebinarRegistration, kind: MailKind, now: datetime) -
 
 
 def format_start(webinar, language: str) -> str:
-    """``Thursday, 15 January 2026, 15:00 (Europe/Berlin, UTC+01:00)`` in ``language``: the webinar's own
-    zone and its offset, the date written by the language's translated format."""
+    """``Thursday, 15 January 2026, 3:00 PM (Europe/Berlin, UTC+01:00)`` in ``language``: the
+    webinar's own zone and its offset, the day written by the language's translated date format,
+    the time on the visitor's clock (:func:`magnetiq.formatting.format_clock_time`; in an e-mail,
+    the language's own clock: 12-hour in English, 24-hour in German)."""
     local = webinar.local_start()
     offset = local.strftime("%z")
     offset = f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
     with translation.override(language):
-        pattern = pgettext("webinar start date format", "l, j F Y, H:i")
-        return f"{dateformat.format(local, pattern)} ({webinar.timezone}, {offset})"
+        day = dateformat.format(local, pgettext("webinar start date format", "l, j F Y"))
+        return f"{day}, {format_clock_time(local, language=language)} ({webinar.timezone}, {offset})"
 
 
 #: What a reminder's subject and text say about the start, by reminder kind.

@@ -116,7 +116,7 @@ def test_confirmation_ics_content(on_commit):
     assert str(event["SUMMARY"]) == "Cloud Costs"
     assert str(event["LOCATION"]) == webinar.meeting_link
     assert str(event["URL"]).endswith(f"/webinars/{webinar.slug}/")
-    assert "Monday, 15 June 2026, 16:00 (Europe/Berlin, UTC+02:00)" in message.body
+    assert "Monday, 15 June 2026, 4:00 PM (Europe/Berlin, UTC+02:00)" in message.body
     assert message.alternatives[0][1] == "text/html"
 
 
@@ -186,7 +186,7 @@ WORDING = [
         "confirmation",
         "en",
         "You're registered: Cloud Costs",
-        "When: Monday, 15 June 2026, 16:00 (Europe/Berlin, UTC+02:00) (90 minutes)",
+        "When: Monday, 15 June 2026, 4:00 PM (Europe/Berlin, UTC+02:00) (90 minutes)",
         "your registration for <strong>Cloud Costs</strong> with Grace Hopper is confirmed.",
     ),
     (
@@ -203,7 +203,7 @@ WORDING = [
         "waitlist",
         "en",
         "Waiting list: Cloud Costs",
-        '"Cloud Costs" (Monday, 15 June 2026, 16:00 (Europe/Berlin, UTC+02:00)) is full. '
+        '"Cloud Costs" (Monday, 15 June 2026, 4:00 PM (Europe/Berlin, UTC+02:00)) is full. '
         "You are number 3 on the waiting list.",
         "You are <strong>number 3</strong> on the waiting list.",
     ),
@@ -253,7 +253,7 @@ WORDING = [
         "webinar_cancelled",
         "en",
         "Cancelled: Cloud Costs",
-        'we are sorry: the webinar "Cloud Costs" on Monday, 15 June 2026, 16:00 (Europe/Berlin, UTC+02:00) '
+        'we are sorry: the webinar "Cloud Costs" on Monday, 15 June 2026, 4:00 PM (Europe/Berlin, UTC+02:00) '
         "has been cancelled.",
         "Your registration lapses with it; there is nothing you need to do.",
     ),
@@ -270,7 +270,7 @@ WORDING = [
         "reminder_1d",
         "en",
         "Reminder: Cloud Costs tomorrow",
-        '"Cloud Costs" with Grace Hopper starts tomorrow: Monday, 15 June 2026, 16:00 (Europe/Berlin, UTC+02:00).',
+        '"Cloud Costs" with Grace Hopper starts tomorrow: Monday, 15 June 2026, 4:00 PM (Europe/Berlin, UTC+02:00).',
         ">Free my seat</a>",
     ),
     (
@@ -287,7 +287,7 @@ WORDING = [
         "",
         "en",
         "New time: Cloud Costs",
-        'the webinar "Cloud Costs" has moved to a new time: Monday, 15 June 2026, 16:00 '
+        'the webinar "Cloud Costs" has moved to a new time: Monday, 15 June 2026, 4:00 PM '
         "(Europe/Berlin, UTC+02:00) (90 minutes).",
         "Your seat stays reserved; the attached invite updates your calendar.",
     ),

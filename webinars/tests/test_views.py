@@ -47,7 +47,10 @@ def test_detail_shows_local_time_with_offset_and_seats(client):
     webinar = WebinarFactory(starts_at=datetime(2030, 1, 15, 14, 0, tzinfo=UTC), capacity=3)
     RegistrationFactory(webinar=webinar)
     content = client.get(f"/webinars/{webinar.slug}/").content.decode()
-    assert "Tuesday, 15 January 2030, 15:00 (Europe/Berlin, UTC+01:00)" in content
+    assert "Tuesday, 15 January 2030, 3:00 PM (Europe/Berlin, UTC+01:00)" in content
+    client.cookies["time_format"] = "24h"
+    on_24_hours = client.get(f"/webinars/{webinar.slug}/").content.decode()
+    assert "Tuesday, 15 January 2030, 15:00 (Europe/Berlin, UTC+01:00)" in on_24_hours
     assert "2 seats left" in content
     assert 'name="nickname"' in content and 'name="consent_terms"' in content
     assert f'<link rel="canonical" href="http://127.0.0.1:3036/webinars/{webinar.slug}/">' in content
