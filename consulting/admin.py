@@ -3,6 +3,8 @@
 
 from django.contrib import admin, messages
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from magnetiq.exceptions import ApplicationError
 
@@ -39,7 +41,7 @@ class ResearcherProfileAdmin(admin.ModelAdmin):
     list_select_related = ["consultant"]
     inlines = [PaperInline]
 
-    @admin.display(description="Consultant status", ordering="consultant__status")
+    @admin.display(description=_("Consultant status"), ordering="consultant__status")
     def consultant_status(self, profile) -> str:
         return profile.consultant.get_status_display()
 
@@ -76,21 +78,39 @@ class OutreachRequestAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Resend the invitation e-mail", permissions=["change"])
+    @admin.action(description=_("Resend the invitation e-mail"), permissions=["change"])
     def resend_invitation(self, request, queryset):
         count = 0
         for outreach in queryset.filter(state__in=[OutreachState.PENDING, OutreachState.EMAIL_FAILED]):
             try:
                 services.outreach_resend(outreach=outreach, actor=request.user)
             except ApplicationError as error:
-                self.message_user(request, f"{outreach.researcher_email}: {error.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("%(email)s: %(error)s") % {"email": outreach.researcher_email, "error": error.message},
+                    messages.ERROR,
+                )
             else:
                 count += 1
         skipped = queryset.exclude(state__in=[OutreachState.PENDING, OutreachState.EMAIL_FAILED]).count()
         if count:
-            self.message_user(request, f"{count} invitation(s) queued again.", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("%(count)d invitation queued again.", "%(count)d invitations queued again.", count)
+                % {"count": count},
+                messages.SUCCESS,
+            )
         if skipped:
-            self.message_user(request, f"{skipped} accepted or declined request(s) skipped.", messages.WARNING)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d accepted or declined request skipped.",
+                    "%(count)d accepted or declined requests skipped.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
 
 
 @admin.register(CollectionJob)
@@ -119,12 +139,17 @@ class CollectionJobAdmin(admin.ModelAdmin):
     def has_retry_permission(self, request) -> bool:
         return request.user.has_perm("consulting.add_collectionjob")
 
-    @admin.action(description="Retry the selected failed jobs", permissions=["retry"])
+    @admin.action(description=_("Retry the selected failed jobs"), permissions=["retry"])
     def retry(self, request, queryset):
         failed = list(queryset.filter(status=CollectionStatus.FAILED))
         for job in failed:
             services.collection_job_retry(job=job, actor=request.user)
         if failed:
-            self.message_user(request, f"{len(failed)} job(s) queued again.", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("%(count)d job queued again.", "%(count)d jobs queued again.", len(failed))
+                % {"count": len(failed)},
+                messages.SUCCESS,
+            )
         else:
-            self.message_user(request, "None of the selected jobs has failed.", messages.WARNING)
+            self.message_user(request, _("None of the selected jobs has failed."), messages.WARNING)

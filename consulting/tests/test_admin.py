@@ -45,7 +45,8 @@ def test_resend_invitation_action(admin_client, django_capture_on_commit_callbac
     assert failed.state == OutreachState.PENDING
     assert failed.invitation_sent_at is not None
     assert [m.to for m in mail.outbox] == [["a@uni.example"]]
-    assert b"1 accepted or declined request(s) skipped." in response.content
+    assert b"1 invitation queued again." in response.content
+    assert b"1 accepted or declined request skipped." in response.content
     assert admin_client.get(reverse("admin:consulting_outreachrequest_add")).status_code == 403
 
 

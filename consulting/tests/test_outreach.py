@@ -260,3 +260,72 @@ def test_registration_links_the_collected_researcher_of_the_paper(client_user, d
     assert result.consultant.pk == collected.consultant_id
     assert result.consultant.email == "c@uni.example"
     assert result.consultant.user == result.user
+
+
+@pytest.mark.parametrize(
+    ("language", "paper_title", "context", "subject", "lines", "html_line"),
+    [
+        (
+            "de",
+            "Deep Learning",
+            "",
+            "Einladung: Beratungsgespräche zu Ihrer Forschung auf Magnetiq",
+            [
+                "Hallo Nova Newton,",
+                "jemand möchte mit Ihnen über Ihre Forschung sprechen – über „Deep Learning“.",
+                "Nachricht:\nHi!",
+                "Auf Magnetiq können Sie bezahlte Beratungsgespräche anbieten. Legen Sie hier Ihr Profil an:",
+                "Der Link ist 14 Tage gültig und kann einmal verwendet werden. Wenn Sie kein Interesse haben, "
+                "ignorieren Sie diese E-Mail einfach.",
+            ],
+            "jemand möchte mit Ihnen über Ihre Forschung sprechen – über <strong>Deep Learning</strong>.",
+        ),
+        (
+            "de",
+            None,
+            "Robotik",
+            "Einladung: Beratungsgespräche zu Ihrer Forschung auf Magnetiq",
+            ["jemand möchte mit Ihnen über Ihre Forschung sprechen – über Robotik."],
+            '<a href="https://example.com/register">Profil anlegen</a>',
+        ),
+        (
+            "en",
+            "Deep Learning",
+            "",
+            "Invitation: consultations about your research on Magnetiq",
+            [
+                "Hello Nova Newton,",
+                'someone would like to talk with you about your research: "Deep Learning".',
+                "Their message:\nHi!",
+                "The link works for 14 days and can be used once. If you are not interested, simply ignore "
+                "this e-mail.",
+            ],
+            "someone would like to talk with you about your research: <strong>Deep Learning</strong>.",
+        ),
+        (
+            "en",
+            None,
+            "",
+            "Invitation: consultations about your research on Magnetiq",
+            ["someone would like to talk with you about your research."],
+            '<a href="https://example.com/register">Create your profile</a>',
+        ),
+    ],
+)
+def test_invitation_text_in_the_requests_language(language, paper_title, context, subject, lines, html_line):
+    from magnetiq.mail import render_templated_mail
+
+    outreach = OutreachRequest(
+        researcher_email="nova@uni.example", researcher_name="Nova Newton", context=context, message="Hi!"
+    )
+    paper = {"title": paper_title} if paper_title else None
+    rendered_subject, text, html = render_templated_mail(
+        template="consulting/emails/outreach_invitation",
+        context={"outreach": outreach, "link": "https://example.com/register", "paper": paper, "max_age_days": 14},
+        language=language,
+    )
+    assert rendered_subject == subject
+    for line in lines:
+        assert line in text
+    assert html_line in html
+    assert f'<html lang="{language}">' in html
