@@ -38,3 +38,51 @@ def test_page_errors(client):
     assert "new_password1" in weak.context["form"].errors
     assert client.get(_url(user, token="bad-token")).status_code == 400
     assert client.get("/accounts/reset-password/zz/bad-token/").status_code == 400
+
+
+def test_reset_page_in_german(client):
+    user = UserFactory(email="ada@example.com")
+    url = "/de" + _url(user)
+
+    page = client.get(url).content.decode()
+    mismatch = client.post(url, {"new_password1": "Page-Set-Pass-66", "new_password2": "Other-Pass-67"})
+    done = client.post(url, {"new_password1": "Page-Set-Pass-66", "new_password2": "Page-Set-Pass-66"})
+
+    assert "<title>Passwort wählen · Magnetiq</title>" in page
+    assert '<label for="id_new_password2">Neues Passwort wiederholen:</label>' in page
+    # Django's own catalogue has "Set password" too; an app's catalogue yields to the apps listed before it.
+    assert '<button class="button" type="submit">Passwort setzen</button>' in page
+    assert mismatch.context["form"].errors == {"new_password2": ["Die beiden Passwörter stimmen nicht überein."]}
+    done_html = done.content.decode()
+    assert "Ihr Passwort ist gesetzt. Sie können sich jetzt als ada@example.com damit anmelden." in done_html
+    assert "Dieser Link ist ungültig, wurde schon benutzt oder ist abgelaufen." in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "texts"),
+    [
+        (
+            "/accounts/login/",
+            ["<title> Sign In · Magnetiq</title>", '<label for="id_login">Email:</label>', ">Sign in</a>"],
+        ),
+        (
+            "/de/accounts/login/",
+            [
+                "<title> Anmeldung · Magnetiq</title>",
+                '<label for="id_login">E-Mail-Adresse:</label>',
+                "Passwort vergessen?",
+                '<a href="/de/accounts/login/">Anmelden</a>',
+            ],
+        ),
+        ("/de/accounts/signup/", ["<title> Registrieren · Magnetiq</title>", "Passwort (Wiederholung)"]),
+        ("/de/accounts/password/reset/", ["<title> Passwort zurücksetzen · Magnetiq</title>"]),
+    ],
+)
+def test_allauth_pages_follow_the_language_of_the_address(client, path, texts):
+    response = client.get(path)
+    html = " ".join(response.content.decode().split())  # allauth's titles come with line breaks
+
+    assert response.status_code == 200
+    assert response["Content-Language"] == ("de" if path.startswith("/de/") else "en")
+    for text in texts:
+        assert text in html
