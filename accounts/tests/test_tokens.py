@@ -1,12 +1,10 @@
 """Refresh-token families: reuse of a rotated-away token ends that login (RFC 9700 §4.14.2)."""
 
-import threading
 from datetime import timedelta
 
 import jwt
 import pytest
 import time_machine
-from django.db import connections
 from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -14,6 +12,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts.models import RefreshTokenFamily
 from accounts.tokens import FAMILY_CLAIM, token_pair_for
 from magnetiq.models import AuditLogEntry
+from magnetiq.tests.parallel import run_together
 
 from .factories import PASSWORD, UserFactory
 
@@ -166,25 +165,13 @@ def test_concurrent_twins_yield_one_pair_and_keep_the_login():
     user = UserFactory()
     refresh = token_pair_for(user)["refresh_token"]
     threads_count = 5
-    barrier = threading.Barrier(threads_count)
-    results: list[tuple[int, dict]] = []
-    lock = threading.Lock()
 
-    def worker():
-        try:
-            client = APIClient()
-            barrier.wait()
-            response = client.post(REFRESH, {"refresh_token": refresh}, format="json")
-            with lock:
-                results.append((response.status_code, response.json()))
-        finally:
-            connections.close_all()
+    def worker() -> tuple[int, dict]:
+        response = APIClient().post(REFRESH, {"refresh_token": refresh}, format="json")
+        return response.status_code, response.json()
 
-    threads = [threading.Thread(target=worker) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_together([worker] * threads_count)
+    assert [type(result) for result in results] == [tuple] * threads_count, results
     assert sorted(status for status, _ in results) == [200] + [401] * (threads_count - 1)
     refused = {body["error"]["message"] for status, body in results if status == 401}
     assert refused == {"This refresh token has already been used."}

@@ -1,16 +1,16 @@
 """lead_capture: validation, upsert, consents and the race of two captures of a new address."""
 
-import threading
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 import time_machine
-from django.db import connections
 
 from leads.models import ConsentKind, Lead, LeadConsent
 from leads.services import lead_capture, truncate_ip
 from magnetiq.exceptions import InvalidInput
 from magnetiq.models import AuditLogEntry
+from magnetiq.tests.parallel import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -112,26 +112,9 @@ def test_truncate_ip(ip, expected):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_captures_of_a_new_address_make_one_lead():
-    barrier = threading.Barrier(2)
-    results, errors = [], []
+    leads = run_together([partial(capture, email="race@example.com", first_name=name) for name in ("One", "Two")])
 
-    def run(name):
-        try:
-            barrier.wait(timeout=5)
-            results.append(capture(email="race@example.com", first_name=name).pk)
-        except Exception as error:  # noqa: BLE001 - collected and asserted below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(name,)) for name in ("One", "Two")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=20)
-
-    assert errors == []
-    assert len(results) == 2
-    assert len(set(results)) == 1
+    assert [type(lead) for lead in leads] == [Lead, Lead], leads
+    assert leads[0].pk == leads[1].pk
     assert Lead.objects.filter(email="race@example.com").count() == 1
-    assert LeadConsent.objects.filter(lead_id=results[0], kind="terms").count() == 2
+    assert LeadConsent.objects.filter(lead_id=leads[0].pk, kind="terms").count() == 2

@@ -1,10 +1,9 @@
 """The activity and score ledger: lead_record_action, lead_score_adjust and their sums."""
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
-from django.db import IntegrityError, connections
+from django.db import IntegrityError
 from django.db.models import Sum
 from django.test import override_settings
 
@@ -13,6 +12,7 @@ from leads.services import lead_record_action, lead_score_adjust, lead_score_set
 from leads.tests.factories import LeadFactory
 from magnetiq.exceptions import InvalidInput
 from magnetiq.models import AuditLogEntry
+from magnetiq.tests.parallel import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -127,24 +127,11 @@ def test_manual_adjustment_validation(points, reason, field):
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_actions_all_count():
     lead = LeadFactory()
-    barrier = threading.Barrier(4)
-    errors = []
 
-    def run():
-        try:
-            barrier.wait(timeout=5)
-            for _ in range(3):
-                lead_record_action(lead=Lead.objects.get(pk=lead.pk), action="email_click")
-        except Exception as error:  # noqa: BLE001 - asserted below
-            errors.append(error)
-        finally:
-            connections.close_all()
+    def run() -> None:
+        for _ in range(3):
+            lead_record_action(lead=Lead.objects.get(pk=lead.pk), action="email_click")
 
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
+    assert run_together([run] * 4) == [None] * 4
     lead.refresh_from_db()
     assert lead.score == 36 == LeadEvent.objects.aggregate(total=Sum("points"))["total"]

@@ -40,19 +40,23 @@ def widen_backlog(live_server, connections_at_once: int = 64) -> str:
     return live_server.url
 
 
-def run_together(calls: list[Callable[[], T]]) -> list[T | Exception]:
+def run_together(
+    calls: list[Callable[[], T]], *, barrier_timeout: float = 30, join_timeout: float = 120
+) -> list[T | Exception]:
     """Run each of ``calls`` in a thread of its own, all released at once by a ``threading.Barrier``.
 
     Returns, in the order of ``calls``, what each returned or the exception it raised (so the
-    caller's exact assertion sees it instead of the error vanishing in a thread). Each thread
-    closes its database connections when done.
+    caller's exact assertion sees it instead of the error vanishing in a thread). A call still
+    running ``join_timeout`` seconds after the threads started is a ``RuntimeError("did not
+    finish")``; a barrier not reached by every thread within ``barrier_timeout`` seconds is a
+    ``threading.BrokenBarrierError``. Each thread closes its database connections when done.
     """
     barrier = threading.Barrier(len(calls))
     results: list[T | Exception] = [RuntimeError("did not finish")] * len(calls)
 
     def attempt(index: int) -> None:
         try:
-            barrier.wait(timeout=30)
+            barrier.wait(timeout=barrier_timeout)
             results[index] = calls[index]()
         except Exception as error:  # noqa: BLE001 - returned to the caller, which asserts on it
             results[index] = error
@@ -62,9 +66,11 @@ def run_together(calls: list[Callable[[], T]]) -> list[T | Exception]:
     threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(calls))]
     for thread in threads:
         thread.start()
+    deadline = time.monotonic() + join_timeout
     for thread in threads:
-        thread.join(timeout=120)
-    return results
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    # A copy: a thread that did not finish in time must not change what the caller asserts on.
+    return list(results)
 
 
 def post_in_parallel(url: str, bodies: list[dict], headers: list[dict] | None = None) -> list[int]:

@@ -2,6 +2,7 @@
 unrelated bookings (SQLite file database, IMMEDIATE transactions, real threads)."""
 
 import threading
+from functools import partial
 from urllib.parse import urlencode
 
 import httpx
@@ -10,6 +11,7 @@ from django.db import connections
 
 from bookings.models import BookingStatus
 from magnetiq.testing import ReplayServer, Request
+from magnetiq.tests.parallel import run_together
 from payments.models import Payment
 from payments.services import payment_create_for_booking
 
@@ -66,25 +68,12 @@ def test_bookings_go_through_while_stripe_is_slow_to_create_a_payment_intent(loc
         payer.start()
         assert slow.create_seen.wait(10), "the PaymentIntent create never reached Stripe"
 
-        barrier = threading.Barrier(10)
-        outcomes: list = []
+        def book(i: int) -> tuple[str, bool]:
+            booking = hold(consultant, start=next_slot(days=4 + i // 5, hour=10 + i % 5), email=f"c{i}@example.com")
+            # Recorded before Stripe is let go: did the booking finish while the create was pending?
+            return booking.status, not slow.release.is_set()
 
-        def book(i: int):
-            try:
-                barrier.wait()
-                booking = hold(consultant, start=next_slot(days=4 + i // 5, hour=10 + i % 5), email=f"c{i}@example.com")
-                # Recorded before Stripe is let go: did the booking finish while the create was pending?
-                outcomes.append((booking.status, not slow.release.is_set()))
-            except Exception as error:  # noqa: BLE001 - reported by the assertion below
-                outcomes.append((repr(error), not slow.release.is_set()))
-            finally:
-                connections.close_all()
-
-        bookers = [threading.Thread(target=book, args=(i,)) for i in range(10)]
-        for thread in bookers:
-            thread.start()
-        for thread in bookers:
-            thread.join(STRIPE_DELAY_SECONDS * 4)
+        outcomes = run_together([partial(book, i) for i in range(10)], join_timeout=STRIPE_DELAY_SECONDS * 4)
         slow.release.set()
         payer.join(STRIPE_DELAY_SECONDS * 4)
 

@@ -1,7 +1,6 @@
 """Retrying webhook events whose application failed (RELIABILITY S-6 on the task path):
 ``manage.py process_webhook_events`` and its task, against localstripe with signed events."""
 
-import threading
 from datetime import timedelta
 from io import StringIO
 from unittest import mock
@@ -9,11 +8,12 @@ from unittest import mock
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.db import OperationalError, connections
+from django.db import OperationalError
 from django.test import TestCase
 from django.utils import timezone
 
 from bookings.models import BookingStatus
+from magnetiq.tests.parallel import run_together
 from payments.models import LedgerEntry, Payment, PaymentIntentStatus, WebhookEvent, WebhookStatus
 from payments.services import payment_create_for_booking
 from payments.services.webhooks import webhook_event_claim, webhook_process, webhook_receive
@@ -191,21 +191,8 @@ def test_two_commands_racing_apply_the_event_once(localstripe, consultant):
     pay_at_stripe(payment)
     receive_failing(payment)
     assert_nothing_applied(payment)
-    barrier = threading.Barrier(2)
-    outputs = []
-
-    def command():
-        try:
-            barrier.wait()
-            outputs.append(run())
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=command) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outputs = run_together([run, run])
+    assert [type(output) for output in outputs] == [tuple, tuple], outputs
     assert [code for code, _ in outputs] == [0, 0]
     processed = sorted(int(out.split(",")[0].removeprefix("processed ")) for _, out in outputs)
     assert processed == [0, 1]

@@ -1,16 +1,16 @@
 """Stripe webhooks with genuinely signed payloads (RELIABILITY S-1…S-4, S-6, S-10, S-11)."""
 
-import threading
 import time
 from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.db import OperationalError, connections
+from django.db import OperationalError
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from bookings.models import BookingStatus
+from magnetiq.tests.parallel import run_together
 from payments.models import LedgerEntry, Payment, PaymentIntentStatus, Refund, WebhookEvent, WebhookStatus
 from payments.services import payment_create_for_booking
 from payments.stripe_gateway import get_gateway
@@ -214,22 +214,8 @@ def test_racing_deliveries_apply_once(localstripe, consultant):
     payment = payment_create_for_booking(booking=booking)
     pay_at_stripe(payment)
     body = succeeded_body(payment)
-    barrier = threading.Barrier(4)
-    codes = []
-
-    def deliver():
-        try:
-            barrier.wait()
-            codes.append(post(Client(), body, sign(body)).status_code)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=deliver) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(codes) == [200, 200, 200, 200]
+    codes = run_together([lambda: post(Client(), body, sign(body)).status_code] * 4)
+    assert codes == [200, 200, 200, 200]
     assert WebhookEvent.objects.count() == 1
     assert LedgerEntry.objects.filter(kind="payment").count() == 1
     booking.refresh_from_db()
@@ -248,23 +234,9 @@ def test_ten_concurrent_pay_clicks_share_one_key_and_one_intent(localstripe, con
         keys.append(kwargs["idempotency_key"])
         return original(self, **kwargs)
 
-    barrier = threading.Barrier(10)
-    results = []
-
-    def click():
-        try:
-            barrier.wait()
-            results.append(payment_create_for_booking(booking=booking).payment_intent_id)
-        finally:
-            connections.close_all()
-
     with mock.patch.object(gateway_cls, "create_payment_intent", spy):
-        threads = [threading.Thread(target=click) for _ in range(10)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    assert len(results) == 10
+        results = run_together([lambda: payment_create_for_booking(booking=booking).payment_intent_id] * 10)
+    assert [type(result) for result in results] == [str] * 10, results
     assert len(set(results)) == 1
     assert set(keys) == {f"booking-{booking.reference}-pi-v1"}
     assert Payment.objects.count() == 1

@@ -1,15 +1,15 @@
 """Must show: 30 simultaneous registrations for 10 seats → exactly 10 registered, 20 waitlisted."""
 
 import json
-import threading
 import urllib.error
 import urllib.request
+from functools import partial
 
 import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
-from django.db import connections
 from django.test.testcases import LiveServerThread, _StaticFilesHandler
 
+from magnetiq.tests.parallel import run_together
 from webinars.models import RegistrationStatus, WebinarRegistration
 from webinars.tests.factories import WebinarFactory
 
@@ -49,12 +49,8 @@ def test_thirty_simultaneous_http_registrations_for_ten_seats(wide_live_server, 
     }
     webinar = WebinarFactory(capacity=SEATS)
     url = f"{wide_live_server}/api/v1/public/webinars/{webinar.pk}/register"
-    barrier = threading.Barrier(PEOPLE)
-    results: list[tuple[int, dict]] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
-    def register(index: int) -> None:
+    def register(index: int) -> tuple[int, dict]:
         payload = {
             "attendee": {"first_name": "Person", "last_name": str(index), "email": f"p{index}@example.com"},
             "terms_accepted": True,
@@ -63,27 +59,14 @@ def test_thirty_simultaneous_http_registrations_for_ten_seats(wide_live_server, 
             url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}, method="POST"
         )
         try:
-            barrier.wait(timeout=30)
-            try:
-                with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - the live test server
-                    outcome = (response.status, json.loads(response.read()))
-            except urllib.error.HTTPError as exc:
-                outcome = (exc.code, json.loads(exc.read()))
-            with lock:
-                results.append(outcome)
-        except BaseException as exc:  # noqa: BLE001 - recorded and asserted below
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - the live test server
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
 
-    threads = [threading.Thread(target=register, args=(i,)) for i in range(PEOPLE)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results = run_together([partial(register, i) for i in range(PEOPLE)])
 
-    assert errors == []
+    assert [type(result) for result in results] == [tuple] * PEOPLE, results
     assert sorted(status for status, _ in results) == [201] * PEOPLE
     statuses = [body["data"]["status"] for _, body in results]
     assert statuses.count("registered") == SEATS

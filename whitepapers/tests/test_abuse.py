@@ -5,9 +5,9 @@ the admin, and the per-recipient cap on download-link e-mails (rolling hour, acr
 """
 
 import logging
-import threading
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 import time_machine
@@ -16,6 +16,7 @@ from django.db import connection
 from django.urls import reverse
 
 from leads.models import Lead
+from magnetiq.tests.parallel import run_together
 from whitepapers import services
 from whitepapers.models import DownloadLinkEmail, DownloadToken
 from whitepapers.services import downloads
@@ -146,20 +147,8 @@ def test_concurrent_sends_cannot_both_pass_the_cap(settings, monkeypatch):
         return real_send(**kwargs)
 
     monkeypatch.setattr(downloads, "send_templated_mail", slow_send)
-    start, outcomes = threading.Barrier(2), []
-
-    def worker(token_id: int) -> None:
-        try:
-            start.wait()
-            outcomes.append(services.download_link_send(token_id=token_id))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(token.pk,)) for token in tokens]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_together([partial(services.download_link_send, token_id=token.pk) for token in tokens])
+    assert [type(outcome) for outcome in outcomes] == [str, str], outcomes
     assert sorted(outcomes) == ["sent", "suppressed"]
     assert len(mail.outbox) == 1
     assert DownloadLinkEmail.objects.count() == 1

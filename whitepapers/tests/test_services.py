@@ -1,15 +1,14 @@
 """Download links: capture, rotation, expiry, use count, forgery, cross-lead reuse, concurrency."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connections
 
 from leads.models import Lead, LeadEvent
 from magnetiq.exceptions import InvalidInput
+from magnetiq.tests.parallel import run_together
 from whitepapers import services
 from whitepapers.exceptions import DownloadLinkGone, DownloadLinkNotFound, WhitepaperNotFound
 from whitepapers.models import DownloadToken, Whitepaper, WhitepaperDownload
@@ -173,28 +172,16 @@ def test_ten_simultaneous_downloads_of_the_last_use_give_one_success(private_roo
     whitepaper = WhitepaperFactory()
     token, raw = request_link(whitepaper)
     DownloadToken.objects.filter(pk=token.pk).update(remaining_downloads=1)
-    barrier = threading.Barrier(10)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def worker():
+    def worker() -> str:
         try:
-            barrier.wait()
-            try:
-                services.download_consume(raw_token=raw)
-                result = "ok"
-            except DownloadLinkGone:
-                result = "gone"
-            with lock:
-                outcomes.append(result)
-        finally:
-            connections.close_all()
+            services.download_consume(raw_token=raw)
+        except DownloadLinkGone:
+            return "gone"
+        return "ok"
 
-    threads = [threading.Thread(target=worker) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_together([worker] * 10)
+    assert [type(outcome) for outcome in outcomes] == [str] * 10, outcomes
     assert sorted(outcomes) == ["gone"] * 9 + ["ok"]
     token.refresh_from_db()
     assert token.remaining_downloads == 0
