@@ -5,9 +5,13 @@ Leads are never added or deleted here: they come from captures, and "deleting" o
 erasure action (needs ``leads.delete_lead``), which keeps the anonymous row and its counts.
 """
 
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from magnetiq.exceptions import ApplicationError
 
@@ -16,11 +20,11 @@ from .models import Lead, LeadConsent, LeadEvent, OdooStatus
 
 
 class ErasedFilter(admin.SimpleListFilter):
-    title = "erased (GDPR)"
+    title = gettext_lazy("erased (GDPR)")
     parameter_name = "erased"
 
     def lookups(self, request, model_admin):
-        return [("no", "Not erased"), ("yes", "Erased")]
+        return [("no", _("Not erased")), ("yes", _("Erased"))]
 
     def queryset(self, request, queryset):
         if self.value() == "no":
@@ -51,7 +55,7 @@ class LeadEventInline(ReadOnlyInline):
     readonly_fields = fields
     ordering = ["-occurred_at", "-id"]
 
-    @admin.display(description="subject")
+    @admin.display(description=gettext_lazy("subject"))
     def subject_display(self, event) -> str:
         if event.content_type_id:
             return f"{event.content_type.app_label}.{event.content_type.model}#{event.object_id}"
@@ -140,69 +144,77 @@ class LeadAdmin(admin.ModelAdmin):
         try:
             services.lead_update(lead=obj, data=data, actor=request.user)
         except ApplicationError as error:
-            self.message_user(request, f"Not saved: {error.message}", messages.ERROR)
+            self.message_user(request, _("Not saved: %(error)s") % {"error": error.message}, messages.ERROR)
 
-    def _each(self, request, queryset, operation, done: str) -> None:
+    def _each(self, request, queryset, operation, done: Callable[[int], str]) -> None:
+        """Run ``operation`` on every lead; ``done(count)`` is the success message (a plural)."""
         count, failures = 0, []
         for lead in queryset:
             try:
                 operation(lead)
             except ApplicationError as error:
-                failures.append(f"{lead.email}: {error.message}")
+                failures.append(_("%(email)s: %(error)s") % {"email": lead.email, "error": error.message})
             else:
                 count += 1
         if count:
-            self.message_user(request, f"{count} lead(s) {done}.", messages.SUCCESS)
+            self.message_user(request, done(count), messages.SUCCESS)
         for failure in failures:
             self.message_user(request, failure, messages.ERROR)
 
-    @admin.action(description="Mark selected leads as qualified", permissions=["change"])
+    @admin.action(description=gettext_lazy("Mark selected leads as qualified"), permissions=["change"])
     def qualify(self, request, queryset):
         self._each(
             request,
             queryset,
             lambda lead: services.lead_qualify(lead=lead, qualified=True, actor=request.user),
-            "qualified",
+            lambda count: ngettext("%(count)d lead qualified.", "%(count)d leads qualified.", count) % {"count": count},
         )
 
-    @admin.action(description="Export selected leads to Odoo", permissions=["change"])
+    @admin.action(description=gettext_lazy("Export selected leads to Odoo"), permissions=["change"])
     def export_to_odoo(self, request, queryset):
         self._each(
             request,
             queryset,
             lambda lead: services.lead_enqueue_odoo_export(lead=lead, actor=request.user),
-            "queued for the Odoo export",
+            lambda count: (
+                ngettext(
+                    "%(count)d lead queued for the Odoo export.", "%(count)d leads queued for the Odoo export.", count
+                )
+                % {"count": count}
+            ),
         )
 
-    @admin.action(description="Retry the failed Odoo exports among the selected leads", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Retry the failed Odoo exports among the selected leads"), permissions=["change"]
+    )
     def retry_failed_odoo_export(self, request, queryset):
         failed = queryset.filter(odoo_status=OdooStatus.FAILED)
         if not failed.exists():
-            self.message_user(request, "None of the selected leads has a failed Odoo export.", messages.WARNING)
+            self.message_user(request, _("None of the selected leads has a failed Odoo export."), messages.WARNING)
             return
         self.export_to_odoo(request, failed)
 
-    @admin.action(description="Download selected leads as CSV", permissions=["view"])
+    @admin.action(description=gettext_lazy("Download selected leads as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
         return exports.csv_response(queryset.order_by("id"))
 
-    @admin.action(description="Erase personal data of selected leads (GDPR)…", permissions=["erase"])
+    @admin.action(description=gettext_lazy("Erase personal data of selected leads (GDPR)…"), permissions=["erase"])
     def erase_personal_data(self, request, queryset):
         leads = list(queryset.active().order_by("id"))
         if not leads:
-            self.message_user(request, "The selected leads are already erased.", messages.WARNING)
+            self.message_user(request, _("The selected leads are already erased."), messages.WARNING)
             return None
         if request.POST.get("post") == "yes":
             self._each(
                 request,
                 leads,
                 lambda lead: services.lead_erase(lead=lead, actor=request.user),
-                "erased",
+                lambda count: ngettext("%(count)d lead erased.", "%(count)d leads erased.", count) % {"count": count},
             )
             return None
         context = {
             **self.admin_site.each_context(request),
-            "title": "Erase personal data",
+            "title": _("Erase personal data"),
             "opts": self.model._meta,
             "leads": leads,
             "odoo_ids": [lead.odoo_id for lead in leads if lead.odoo_id],

@@ -23,6 +23,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from magnetiq.audit import log_action
 from magnetiq.exceptions import InvalidInput
@@ -110,11 +111,11 @@ def lead_capture(
     try:
         validate_email(email)
     except ValidationError:
-        raise _invalid("email", "Enter a valid e-mail address.") from None
+        raise _invalid("email", _("Enter a valid e-mail address.")) from None
     if not consent_terms:
-        raise _invalid("consent_terms", "You must accept the terms to continue.", code="required")
+        raise _invalid("consent_terms", _("You must accept the terms to continue."), code="required")
     if not (source or "").strip():
-        raise _invalid("source", "The capture source is required.", code="required")
+        raise _invalid("source", _("The capture source is required."), code="required")
     values = {
         "first_name": first_name,
         "last_name": last_name,
@@ -206,9 +207,9 @@ def lead_record_action(
     dict), :class:`LeadErased` (409) for an erased lead.
     """
     if action not in LeadAction.values:
-        raise _invalid("action", f"Unknown lead action {action!r}.", code="invalid_choice")
+        raise _invalid("action", _("Unknown lead action %(action)s.") % {"action": repr(action)}, code="invalid_choice")
     if data is not None and not isinstance(data, dict):
-        raise _invalid("data", "Event data must be a JSON object.")
+        raise _invalid("data", _("Event data must be a JSON object."))
     if lead.is_erased:
         raise LeadErased()
     data = dict(data or {})
@@ -254,7 +255,7 @@ def lead_update(*, lead: Lead, data: dict, actor) -> Lead:
     may clear a wrong phone). Raises :class:`LeadErased`, :class:`InvalidInput`."""
     unknown = sorted(set(data) - EDITABLE_FIELDS)
     if unknown:
-        raise _invalid(unknown[0], "This field cannot be changed here.")
+        raise _invalid(unknown[0], _("This field cannot be changed here."))
     locked = _get_lead_for_update(lead.pk)
     if locked.is_erased:
         raise LeadErased()
@@ -275,9 +276,9 @@ def lead_update(*, lead: Lead, data: dict, actor) -> Lead:
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise _invalid("reason", "Say why the score changes.", code="required")
+        raise _invalid("reason", _("Say why the score changes."), code="required")
     if len(reason) > 500:
-        raise _invalid("reason", "At most 500 characters.", code="max_length")
+        raise _invalid("reason", _("At most 500 characters."), code="max_length")
     return reason
 
 
@@ -287,7 +288,7 @@ def lead_score_adjust(*, lead: Lead, points: int, reason: str, actor) -> LeadEve
     carrying ``reason``, so the score stays the sum of its events. Raises :class:`InvalidInput`
     (``points`` 0 or not a whole number, empty ``reason``), :class:`LeadErased`."""
     if isinstance(points, bool) or not isinstance(points, int) or points == 0:
-        raise _invalid("points", "Give a non-zero whole number of points.")
+        raise _invalid("points", _("Give a non-zero whole number of points."))
     reason = _reason(reason)
     locked = _get_lead_for_update(lead.pk)
     event = lead_record_action(
@@ -304,7 +305,7 @@ def lead_score_set(*, lead: Lead, score: int, reason: str, actor) -> LeadEvent |
     the row lock, so a simultaneous action is not lost). Returns the event, or ``None`` when the
     score already is ``score``. Same errors as :func:`lead_score_adjust`."""
     if isinstance(score, bool) or not isinstance(score, int):
-        raise _invalid("score", "Give a whole number.")
+        raise _invalid("score", _("Give a whole number."))
     reason = _reason(reason)
     locked = _get_lead_for_update(lead.pk)
     if locked.score == score:

@@ -3,7 +3,10 @@
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from leads.models import Lead
 from leads.services import lead_record_action
@@ -107,7 +110,8 @@ def test_export_action_reports_disabled_export(admin_client, lead, settings):
 def test_erase_action_asks_for_confirmation_first(admin_client, lead):
     response = action(admin_client, "erase_personal_data", lead)
     assert response.status_code == 200
-    assert "This cannot be undone" in response.content.decode()
+    content = response.content.decode()
+    assert "Erase the personal data of 1 lead?" in content and "<strong>This cannot be undone.</strong>" in content
     lead.refresh_from_db()
     assert lead.erased_at is None
 
@@ -116,6 +120,28 @@ def test_erase_action_asks_for_confirmation_first(admin_client, lead):
     lead.refresh_from_db()
     assert lead.email == f"erased-{lead.pk}@erased.invalid"
     assert Lead.objects.active().count() == 0
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["1 lead erased."]
+
+
+def test_erase_confirmation_counts_and_speaks_german(admin_client, lead):
+    other = LeadFactory(email="grace@example.com", odoo_id=42)
+    response = action(admin_client, "erase_personal_data", lead, other)
+    content = response.content.decode()
+    assert "Erase the personal data of 2 leads?" in content
+    assert "Exported to Odoo, where the data must be deleted separately: crm.lead 42." in content
+    with translation.override("de"):
+        german = render_to_string(
+            "admin/leads/lead/erase_confirmation.html", response.context_data, request=response.wsgi_request
+        )
+    assert "Die personenbezogenen Daten von 2 Leads löschen?" in german
+    assert "<strong>Das kann nicht rückgängig gemacht werden.</strong>" in german
+    assert 'value="Ja, ihre personenbezogenen Daten löschen"' in german
+
+
+def test_qualify_action_reports_a_plural(admin_client, lead):
+    other = LeadFactory(email="grace@example.com")
+    response = action(admin_client, "qualify", lead, other)
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["2 leads qualified."]
 
 
 def test_erase_needs_the_delete_permission(client, django_user_model, lead):

@@ -5,6 +5,7 @@ from functools import partial
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from leads.models import ConsentKind, Lead, LeadConsent
 from leads.services import lead_capture, truncate_ip
@@ -87,6 +88,21 @@ def test_terms_consent_is_required():
     ]
     assert Lead.objects.count() == 0
     assert LeadConsent.objects.count() == 0
+
+
+def test_capture_errors_speak_the_visitors_language():
+    with translation.override("de"), pytest.raises(InvalidInput) as caught:
+        capture(consent_terms=False)
+    assert caught.value.details == [
+        {
+            "field": "consent_terms",
+            "message": "Sie müssen die Bedingungen akzeptieren, um fortzufahren.",
+            "code": "required",
+        }
+    ]
+    with translation.override("de"), pytest.raises(InvalidInput) as caught:
+        capture(email="not-an-email")
+    assert caught.value.message == "Geben Sie eine gültige E-Mail-Adresse ein."
 
 
 def test_too_long_value_is_a_field_error_not_a_crash():
