@@ -16,6 +16,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from magnetiq.translation import pick_language, validate_translations
 
@@ -31,7 +32,7 @@ RESERVED_SLUGS = frozenset(
 
 slug_format = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
-    "Use lower-case letters, digits and single hyphens (e.g. “about-us”).",
+    _("Use lower-case letters, digits and single hyphens (e.g. “about-us”)."),
     code="invalid_slug",
 )
 
@@ -40,7 +41,9 @@ def validate_slug_not_reserved(value: str) -> None:
     """Refuse slugs whose public URL another route owns (``/admin/``, ``/api/``, ``/de/``, …)."""
     if value in RESERVED_SLUGS:
         raise ValidationError(
-            f"“{value}” is reserved for another part of the site; choose another slug.", code="reserved_slug"
+            _("“%(slug)s” is reserved for another part of the site; choose another slug."),
+            code="reserved_slug",
+            params={"slug": value},
         )
 
 
@@ -57,7 +60,11 @@ def validate_keywords(value) -> None:
     validate_translations(value, required=False, allow_types=(list,))
     for lang, words in (value or {}).items():
         if words and not all(isinstance(word, str) and word.strip() for word in words):
-            raise ValidationError(f"The {lang} keywords must be non-empty strings.", code="invalid_keywords")
+            raise ValidationError(
+                _("The %(language)s keywords must be non-empty strings."),
+                code="invalid_keywords",
+                params={"language": lang},
+            )
 
 
 def portable_text_errors(field: str, value, *, required: bool) -> list[dict]:
@@ -107,7 +114,7 @@ class Page(models.Model):
     excerpt = models.JSONField(default=dict, blank=True, help_text='Portable Text: {"en": [blocks], "de": [blocks]}')
     meta_description = models.JSONField(default=dict, blank=True, validators=[validate_optional_text])
     status = models.CharField(max_length=20, choices=PageStatus.choices, default=PageStatus.DRAFT)
-    published_at = models.DateTimeField(null=True, blank=True, help_text="Visible from this moment once published.")
+    published_at = models.DateTimeField(null=True, blank=True, help_text=_("Visible from this moment once published."))
     seo_title = models.JSONField(default=dict, blank=True, validators=[validate_optional_text])
     seo_keywords = models.JSONField(default=dict, blank=True, validators=[validate_keywords])
     structured_data = models.JSONField(default=dict, blank=True, editable=False)
@@ -127,13 +134,13 @@ class Page(models.Model):
                 fields=["slug"],
                 condition=Q(deleted_at__isnull=True),
                 name="content_page_unique_live_slug",
-                violation_error_message="Another page already uses this slug.",
+                violation_error_message=_("Another page already uses this slug."),
             ),
             models.CheckConstraint(condition=Q(status__in=["draft", "published"]), name="content_page_status_valid"),
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(published_at__isnull=False),
                 name="content_page_published_has_time",
-                violation_error_message="A published page needs a publication time.",
+                violation_error_message=_("A published page needs a publication time."),
             ),
         ]
 

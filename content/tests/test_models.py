@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from content.exceptions import UnsupportedMediaType
 from content.media import sniff
@@ -47,6 +47,24 @@ def test_reserved_slugs_refused(slug):
     with pytest.raises(ValidationError) as info:
         page.full_clean()
     assert "slug" in info.value.message_dict
+
+
+def test_slug_messages_speak_the_editors_language():
+    page = PageFactory.build(slug="admin")
+    with pytest.raises(ValidationError) as info:
+        page.full_clean()
+    assert info.value.message_dict["slug"] == ["“admin” is reserved for another part of the site; choose another slug."]
+    with translation.override("de"):
+        with pytest.raises(ValidationError) as info:
+            PageFactory.build(slug="About_Us").full_clean()
+        assert info.value.message_dict["slug"] == [
+            "Verwenden Sie Kleinbuchstaben, Ziffern und einzelne Bindestriche (z. B. „ueber-uns“)."
+        ]
+        with pytest.raises(ValidationError) as info:
+            PageFactory.build(slug="admin").full_clean()
+        assert info.value.message_dict["slug"] == [
+            "„admin“ ist für einen anderen Teil der Website reserviert; wählen Sie einen anderen Slug."
+        ]
 
 
 def test_clean_names_failing_block():

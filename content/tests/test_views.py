@@ -82,7 +82,10 @@ def test_german_falls_back_to_english_content(client):
     about(content={"en": [paragraph("Only English.")]})
     html = client.get("/de/about/").content.decode()
     assert "<p>Only English.</p>" in html
-    assert "nicht auf Deutsch verfügbar" in html
+    assert (
+        '<p class="muted notice">Diese Seite ist noch nicht auf Deutsch verfügbar; Sie sehen die englische Fassung.</p>'
+        in html
+    )
 
 
 @pytest.mark.parametrize("url", ["/about/", "/de/about/"])
@@ -118,8 +121,25 @@ def test_home_page(client):
 def test_home_without_page_shows_default(client):
     response = client.get("/")
     assert response.status_code == 200
-    assert "Find a consultant" in response.content.decode()
-    assert "Berater finden" in client.get("/de/").content.decode()
+    en = response.content.decode()
+    assert "<h1>Strategy and technology advice, 30 minutes at a time</h1>" in en
+    assert 'href="/consultants/">Find a consultant</a>' in en
+    assert "<li><strong>30 minutes</strong><span>focused on your question</span></li>" in en
+    assert '<link rel="alternate" hreflang="de" href="http://127.0.0.1:3036/de/">' in en
+    de = client.get("/de/").content.decode()
+    assert "<h1>Strategie- und Technologieberatung in 30 Minuten</h1>" in de
+    assert (
+        '<p class="lead">Buchen Sie erfahrene Berater für eine fokussierte 30-Minuten-Sitzung und gehen Sie mit '
+        "einem klaren nächsten Schritt.</p>" in de
+    )
+    assert '<p class="eyebrow">Beratung · 30 für 30</p>' in de
+    assert 'href="/de/consultants/">Berater finden</a>' in de
+    assert '<ul class="hero-points" aria-label="Vorteile">' in de
+    assert "<li><strong>Geprüfte Berater</strong><span>Strategie, Daten, KI, Technologie</span></li>" in de
+    assert "<h2>Bereit für den nächsten Schritt?</h2>" in de
+    assert '<link rel="canonical" href="http://127.0.0.1:3036/de/">' in de
+    assert '<meta property="og:locale" content="de_DE">' in de
+    assert '<meta property="og:locale:alternate" content="en_US">' in de
 
 
 def test_home_slug_redirects(client):
