@@ -16,51 +16,57 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Field
 from django.utils import timezone
-from django.utils.text import slugify
+
+from magnetiq.slugs import unique_slug
 
 from .exceptions import ConsultantDeleted, ConsultantEmailTaken, ConsultantNotFound
 from .models import Consultant, ConsultantStatus
 
 logger = logging.getLogger(__name__)
 
-#: Fields a caller may set through create/update; metrics, payment/KYC state and timestamps are
-#: written by their own flows (bookings, payments, LinkedIn sync), never by a profile edit.
+#: The profile fields a staff edit may set (the admin API's writable fields, in its order).
+CONSULTANT_PROFILE_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "bio",
+    "title",
+    "company",
+    "expertise_areas",
+    "years_experience",
+    "hourly_rate",
+    "currency",
+    "consultation_types",
+    "languages",
+    "linkedin_url",
+    "profile_image_url",
+    "portfolio_images",
+    "resume_url",
+    "is_featured",
+    "is_verified",
+    "verification_notes",
+    "timezone",
+    "availability_schedule",
+    "booking_buffer_minutes",
+    "max_bookings_per_day",
+    "meta_description",
+    "keywords",
+)
+#: Fields a caller may set through create/update: the profile, plus what trusted flows set (the
+#: account link, the status, the slug, the calendar, and the metrics the importer carries over).
+#: Payment/KYC state and timestamps are written by their own flows, never by a profile edit.
 EDITABLE_FIELDS = frozenset(
     {
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "bio",
+        *CONSULTANT_PROFILE_FIELDS,
         "user",
-        "title",
-        "company",
-        "expertise_areas",
-        "years_experience",
-        "hourly_rate",
-        "currency",
-        "consultation_types",
-        "languages",
-        "linkedin_url",
-        "profile_image_url",
-        "portfolio_images",
-        "resume_url",
         "status",
-        "is_featured",
-        "is_verified",
-        "verification_notes",
-        "timezone",
-        "availability_schedule",
         "calendar_integration",
-        "booking_buffer_minutes",
-        "max_bookings_per_day",
         "average_rating",
         "total_reviews",
         "total_consultations",
         "response_time_hours",
         "slug",
-        "meta_description",
-        "keywords",
     }
 )
 
@@ -106,17 +112,9 @@ def email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
 
 def consultant_unique_slug(first_name: str, last_name: str, *, exclude_pk: int | None = None) -> str:
     """``anna-schmidt``, or ``anna-schmidt-2``, ``-3``… when taken (soft-deleted ones keep theirs)."""
-    base = slugify(f"{first_name} {last_name}")[:240].strip("-") or "consultant"
-    qs = Consultant.objects.filter(slug__startswith=base)
-    if exclude_pk is not None:
-        qs = qs.exclude(pk=exclude_pk)
-    taken = set(qs.values_list("slug", flat=True))
-    if base not in taken:
-        return base
-    counter = 2
-    while f"{base}-{counter}" in taken:
-        counter += 1
-    return f"{base}-{counter}"
+    return unique_slug(
+        Consultant.objects.all(), f"{first_name} {last_name}", fallback="consultant", exclude_pk=exclude_pk
+    )
 
 
 def consultant_build(*, data: dict[str, Any], instance: Consultant | None = None) -> Consultant:

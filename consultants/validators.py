@@ -68,12 +68,12 @@ def validate_url_list(value: Any) -> None:
             raise ValidationError(f"Entry {index + 1} is not a valid http(s) URL.", code="invalid_url") from None
 
 
-def validate_bio(value: Any) -> None:
-    """Translatable Portable Text: ``{"en": [blocks], "de": [blocks]}`` (spec 000 Consultant Model ``bio``).
+def validate_optional_portable_text(value: Any) -> None:
+    """Translatable Portable Text ``{"en": [blocks], "de": [blocks]}`` that may be left empty.
 
     Empty (``None`` / ``{}``) is allowed; otherwise ``en`` is required and every language must be
     valid Portable Text. A ``PortableTextError`` becomes a ``ValidationError`` naming the language
-    and the block.
+    and the block. The rule of a consultant's bio and a webinar's description.
     """
     if value in (None, {}):
         return
@@ -81,6 +81,11 @@ def validate_bio(value: Any) -> None:
         validate_localized(value)
     except PortableTextError as exc:
         raise ValidationError(exc.message, code="invalid_portable_text") from None
+
+
+def validate_bio(value: Any) -> None:
+    """A consultant's bio (spec 000 Consultant Model ``bio``): :func:`validate_optional_portable_text`."""
+    validate_optional_portable_text(value)
 
 
 def validate_meta_description(value: Any) -> None:

@@ -22,9 +22,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from consultants.validators import validate_string_list, validate_timezone
-from content.exceptions import PortableTextError
-from content.portable_text import validate_localized
+from consultants.validators import validate_optional_portable_text, validate_string_list, validate_timezone
 from magnetiq.translation import validate_translations
 
 
@@ -58,13 +56,9 @@ def validate_title(value: Any) -> None:
 
 
 def validate_description(value: Any) -> None:
-    """Translatable Portable Text ``{"en": [blocks], "de": [blocks]}``; empty (``{}``) is allowed."""
-    if value in (None, {}):
-        return
-    try:
-        validate_localized(value)
-    except PortableTextError as exc:
-        raise ValidationError(exc.message, code="invalid_portable_text") from None
+    """Translatable Portable Text ``{"en": [blocks], "de": [blocks]}``; empty (``{}``) is allowed
+    (:func:`consultants.validators.validate_optional_portable_text`)."""
+    validate_optional_portable_text(value)
 
 
 def json_list_needle(tag: str) -> str:

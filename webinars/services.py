@@ -23,13 +23,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from leads.models import CONSENT_WORDING_VERSION
 from leads.services import lead_capture, lead_record_action
 from magnetiq.audit import log_action
 from magnetiq.exceptions import Busy, InvalidInput
+from magnetiq.slugs import unique_slug
 
 from . import notifications
 from .exceptions import (
@@ -43,26 +43,26 @@ from .models import RegistrationStatus, Webinar, WebinarRegistration, WebinarSta
 
 logger = logging.getLogger(__name__)
 
-#: Fields a caller may set through create/update. ``sequence``, timestamps and counters are ours.
-EDITABLE_FIELDS = frozenset(
-    {
-        "title",
-        "description",
-        "slug",
-        "speaker",
-        "starts_at",
-        "timezone",
-        "duration_minutes",
-        "capacity",
-        "price",
-        "currency",
-        "tags",
-        "language",
-        "status",
-        "meeting_link",
-        "is_featured",
-    }
+#: Fields a caller may set through create/update, in the staff API's order (which names the
+#: speaker ``speaker_id``). ``sequence``, timestamps and counters are ours.
+WEBINAR_EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "slug",
+    "speaker",
+    "starts_at",
+    "timezone",
+    "duration_minutes",
+    "capacity",
+    "price",
+    "currency",
+    "tags",
+    "language",
+    "status",
+    "meeting_link",
+    "is_featured",
 )
+EDITABLE_FIELDS = frozenset(WEBINAR_EDITABLE_FIELDS)
 TIME_FIELDS = ("starts_at", "duration_minutes")
 
 # --- locking ----------------------------------------------------------------------------------
@@ -109,17 +109,7 @@ def _atomic_or_busy(func):
 
 def webinar_unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
     """``ai-in-manufacturing``, or ``…-2``, ``-3``… when taken (deleted webinars keep theirs)."""
-    base = slugify(title)[:240].strip("-") or "webinar"
-    qs = Webinar.objects.filter(slug__startswith=base)
-    if exclude_pk is not None:
-        qs = qs.exclude(pk=exclude_pk)
-    taken = set(qs.values_list("slug", flat=True))
-    if base not in taken:
-        return base
-    counter = 2
-    while f"{base}-{counter}" in taken:
-        counter += 1
-    return f"{base}-{counter}"
+    return unique_slug(Webinar.objects.all(), title, fallback="webinar", exclude_pk=exclude_pk)
 
 
 def _check_fields(data: dict[str, Any]) -> None:

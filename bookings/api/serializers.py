@@ -7,6 +7,7 @@ Times leave in UTC (``…Z``) and, for visitors, also in the visitor's zone with
 import zoneinfo
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from bookings.access import BookingAccess
@@ -17,9 +18,10 @@ from magnetiq.api import fields
 from magnetiq.timezones import is_known_timezone
 
 
-def _known_zone(value: str) -> str:
+def known_zone(value: str) -> str:
+    """Field validator: ``value`` is an IANA zone name (``Europe/Berlin``)."""
     if not is_known_timezone(value):
-        raise serializers.ValidationError("Unknown time zone; use an IANA name like Europe/Berlin.")
+        raise serializers.ValidationError(_("Unknown time zone; use an IANA name like Europe/Berlin."))
     return value
 
 
@@ -49,7 +51,7 @@ def utc_iso(moment) -> str:
 
 class AvailabilityQuerySerializer(serializers.Serializer):
     date = fields.DateField(help_text="YYYY-MM-DD, a day in ``timezone``.")
-    timezone = serializers.CharField(default="UTC", max_length=50, validators=[_known_zone])
+    timezone = serializers.CharField(default="UTC", max_length=50, validators=[known_zone])
     booking_type = serializers.ChoiceField(choices=BookingType.choices, default=BookingType.THIRTY_FOR_THIRTY)
     duration_minutes = serializers.IntegerField(required=False, min_value=15, max_value=240)
 
@@ -62,17 +64,15 @@ class AvailabilityByConsultantQuerySerializer(AvailabilityQuerySerializer):
     consultant_id = fields.IdField()
 
 
-class TimeSlotsQuerySerializer(serializers.Serializer):
+class DateRangeQuerySerializer(serializers.Serializer):
+    """A query of days from ``from`` to ``to`` (inclusive; the public names, read into ``from_date``
+    and ``to_date`` because ``from`` is a Python keyword): ``to`` must not be before ``from`` and
+    the range spans at most :attr:`MAX_DAYS` days (422 on ``to`` otherwise). Subclasses declare the
+    two fields with their defaults and help texts."""
+
     MAX_DAYS = 31
 
-    from_date = fields.DateField(required=False, help_text="First day (default: today in ``timezone``).")
-    to_date = fields.DateField(required=False, help_text="Last day, inclusive (default: from + 6 days).")
-    timezone = serializers.CharField(default="UTC", max_length=50, validators=[_known_zone])
-    booking_type = serializers.ChoiceField(choices=BookingType.choices, default=BookingType.THIRTY_FOR_THIRTY)
-    duration_minutes = serializers.IntegerField(required=False, min_value=15, max_value=240)
-
     def to_internal_value(self, data):
-        # ``from``/``to`` are the public names (``from`` is a Python keyword).
         data = {
             **{k: v for k, v in data.items()},
             **({"from_date": data["from"]} if "from" in data else {}),
@@ -84,10 +84,20 @@ class TimeSlotsQuerySerializer(serializers.Serializer):
         start, end = attrs.get("from_date"), attrs.get("to_date")
         if start and end:
             if end < start:
-                raise serializers.ValidationError({"to": "Must not be before from."})
+                raise serializers.ValidationError({"to": _("Must not be before from.")})
             if (end - start).days >= self.MAX_DAYS:
-                raise serializers.ValidationError({"to": f"At most {self.MAX_DAYS} days per request."})
+                raise serializers.ValidationError(
+                    {"to": _("At most %(days)s days per request.") % {"days": self.MAX_DAYS}}
+                )
         return attrs
+
+
+class TimeSlotsQuerySerializer(DateRangeQuerySerializer):
+    from_date = fields.DateField(required=False, help_text="First day (default: today in ``timezone``).")
+    to_date = fields.DateField(required=False, help_text="Last day, inclusive (default: from + 6 days).")
+    timezone = serializers.CharField(default="UTC", max_length=50, validators=[known_zone])
+    booking_type = serializers.ChoiceField(choices=BookingType.choices, default=BookingType.THIRTY_FOR_THIRTY)
+    duration_minutes = serializers.IntegerField(required=False, min_value=15, max_value=240)
 
 
 class TimeSlotSerializer(serializers.Serializer):
@@ -153,7 +163,7 @@ class BookingRequestSerializer(serializers.Serializer):
     booking_type = serializers.ChoiceField(choices=BookingType.choices, default=BookingType.THIRTY_FOR_THIRTY)
     scheduled_date = AwareDateTimeField(help_text="Start, ISO 8601 with offset or Z.")
     duration_minutes = serializers.IntegerField(required=False, min_value=15, max_value=240)
-    timezone = serializers.CharField(max_length=50, validators=[_known_zone], help_text="The visitor's zone.")
+    timezone = serializers.CharField(max_length=50, validators=[known_zone], help_text="The visitor's zone.")
     client_name = serializers.CharField(max_length=200)
     client_email = serializers.EmailField(max_length=255)
     client_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
@@ -200,7 +210,7 @@ class BookingCreateSerializer(serializers.Serializer):
     datetime = AwareDateTimeField(help_text="Start, ISO 8601 with offset or Z.")
     duration = serializers.IntegerField(required=False, min_value=15, max_value=240, default=30)
     booking_type = serializers.ChoiceField(choices=BookingType.choices, required=False)
-    timezone = serializers.CharField(max_length=50, default="UTC", validators=[_known_zone])
+    timezone = serializers.CharField(max_length=50, default="UTC", validators=[known_zone])
     client = ClientDetailsSerializer()
     meeting_type = serializers.ChoiceField(choices=sorted(MEETING_TYPES), default="video")
     message = serializers.JSONField(required=False, allow_null=True)

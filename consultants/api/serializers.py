@@ -9,39 +9,13 @@ from rest_framework import serializers
 
 from consultants.models import Consultant, ConsultantStatus
 from consultants.selectors import SORT_FIELDS
+from consultants.services import CONSULTANT_PROFILE_FIELDS
 from content.portable_text import to_html
 from magnetiq.translation import pick_language
 
 # --- staff ------------------------------------------------------------------------------------
 
-ADMIN_WRITABLE_FIELDS = [
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "bio",
-    "title",
-    "company",
-    "expertise_areas",
-    "years_experience",
-    "hourly_rate",
-    "currency",
-    "consultation_types",
-    "languages",
-    "linkedin_url",
-    "profile_image_url",
-    "portfolio_images",
-    "resume_url",
-    "is_featured",
-    "is_verified",
-    "verification_notes",
-    "timezone",
-    "availability_schedule",
-    "booking_buffer_minutes",
-    "max_bookings_per_day",
-    "meta_description",
-    "keywords",
-]
+ADMIN_WRITABLE_FIELDS = list(CONSULTANT_PROFILE_FIELDS)
 ADMIN_READ_ONLY_FIELDS = [
     "id",
     "slug",

@@ -10,20 +10,14 @@ import zoneinfo
 from django.conf import settings
 from rest_framework import serializers
 
+from bookings.api.serializers import DateRangeQuerySerializer, known_zone
 from bookings.models import BookingStatus, ConsultationBooking
 from bookings.services import availability_weekly
 from consultants.validators import validate_string_list
 from consulting.models import OutreachRequest, Paper
 from content.portable_text import to_plain_text
 from magnetiq.api import fields
-from magnetiq.timezones import is_known_timezone
 from magnetiq.translation import pick_language
-
-
-def _known_zone(value: str) -> str:
-    if not is_known_timezone(value):
-        raise serializers.ValidationError("Unknown time zone; use an IANA name like Europe/Berlin.")
-    return value
 
 
 def utc_iso(moment) -> str | None:
@@ -128,7 +122,7 @@ class ResearcherListQuerySerializer(serializers.Serializer):
 
 class ResearcherAvailabilityQuerySerializer(serializers.Serializer):
     date = fields.DateField(required=False, help_text="A day in ``timezone`` (default: today there).")
-    timezone = serializers.CharField(default="UTC", max_length=50, validators=[_known_zone])
+    timezone = serializers.CharField(default="UTC", max_length=50, validators=[known_zone])
 
 
 class ResearcherAvailabilityResponseSerializer(serializers.Serializer):
@@ -154,34 +148,17 @@ class ResearcherTimeSlotSerializer(serializers.Serializer):
     available = serializers.BooleanField()
 
 
-class ResearcherTimeSlotsQuerySerializer(serializers.Serializer):
-    MAX_DAYS = 31
-
+class ResearcherTimeSlotsQuerySerializer(DateRangeQuerySerializer):
     researcher_id = fields.IdField()
     date = fields.DateField(required=False, help_text="One day (spec 004); or use ``from``/``to``.")
     from_date = fields.DateField(required=False, help_text="First day (query name ``from``).")
     to_date = fields.DateField(required=False, help_text="Last day, inclusive (query name ``to``).")
-    timezone = serializers.CharField(default="UTC", max_length=50, validators=[_known_zone])
-
-    def to_internal_value(self, data):
-        # ``from``/``to`` are the public names (``from`` is a Python keyword).
-        data = {
-            **{k: v for k, v in data.items()},
-            **({"from_date": data["from"]} if "from" in data else {}),
-            **({"to_date": data["to"]} if "to" in data else {}),
-        }
-        return super().to_internal_value(data)
+    timezone = serializers.CharField(default="UTC", max_length=50, validators=[known_zone])
 
     def validate(self, attrs):
         if attrs.get("date"):
             attrs["from_date"] = attrs["to_date"] = attrs["date"]
-        start, end = attrs.get("from_date"), attrs.get("to_date")
-        if start and end:
-            if end < start:
-                raise serializers.ValidationError({"to": "Must not be before from."})
-            if (end - start).days >= self.MAX_DAYS:
-                raise serializers.ValidationError({"to": f"At most {self.MAX_DAYS} days per request."})
-        return attrs
+        return super().validate(attrs)
 
 
 class ResearcherTimeSlotsResponseSerializer(serializers.Serializer):
@@ -284,7 +261,7 @@ class SessionCreateSerializer(serializers.Serializer):
     time_slot_id = serializers.CharField(required=False, max_length=40)
     paper_id = serializers.CharField(required=False, allow_blank=True, max_length=255)
     questions = serializers.JSONField(required=False, help_text="A text or a list of texts.")
-    timezone = serializers.CharField(default="UTC", max_length=50, validators=[_known_zone])
+    timezone = serializers.CharField(default="UTC", max_length=50, validators=[known_zone])
     language = serializers.ChoiceField(choices=settings.LANGUAGES, default="en")
 
     def validate(self, attrs):
@@ -380,7 +357,7 @@ class RegisterResearcherSerializer(serializers.Serializer):
     )
     rate = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, allow_null=True, min_value=0)
     affiliation = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
-    timezone = serializers.CharField(default="UTC", max_length=50, validators=[_known_zone])
+    timezone = serializers.CharField(default="UTC", max_length=50, validators=[known_zone])
 
 
 class RegisteredResearcherSerializer(ResearcherDetailSerializer):

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from content.models import MediaAsset, Page, PageStatus
+from content.services import PAGE_FIELDS
 from magnetiq.api import fields
 from magnetiq.api.parsers import json_loads
 from magnetiq.translation import LANGUAGE_CODES
@@ -87,15 +88,7 @@ class PageOutputSerializer(serializers.ModelSerializer):
         model = Page
         fields = (
             "id",
-            "slug",
-            "title",
-            "content",
-            "excerpt",
-            "meta_description",
-            "status",
-            "published_at",
-            "seo_title",
-            "seo_keywords",
+            *PAGE_FIELDS,
             "structured_data",
             "is_home",
             "urls",

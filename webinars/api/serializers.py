@@ -16,6 +16,7 @@ from magnetiq.api import fields
 from magnetiq.translation import pick_language
 from webinars import selectors
 from webinars.models import Webinar, WebinarRegistration
+from webinars.services import WEBINAR_EDITABLE_FIELDS
 
 
 def requested_language(context: dict) -> str:
@@ -205,23 +206,8 @@ class ConsultantWebinarsSerializer(serializers.Serializer):
 
 # --- staff ------------------------------------------------------------------------------------
 
-STAFF_WRITABLE_FIELDS = [
-    "title",
-    "description",
-    "slug",
-    "speaker_id",
-    "starts_at",
-    "timezone",
-    "duration_minutes",
-    "capacity",
-    "price",
-    "currency",
-    "tags",
-    "language",
-    "status",
-    "meeting_link",
-    "is_featured",
-]
+# The service's fields; the API takes the speaker as ``speaker_id`` (a consultant id).
+STAFF_WRITABLE_FIELDS = ["speaker_id" if name == "speaker" else name for name in WEBINAR_EDITABLE_FIELDS]
 STAFF_READ_ONLY_FIELDS = [
     "id",
     "speaker",
