@@ -83,6 +83,24 @@ run: setup
 	$(PY) manage.py db_worker & \
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
+## serve: the production settings (magnetiq.settings.production) on this machine: gunicorn with
+# $(WORKERS) workers on http://$(HOST):$(SERVE_PORT), the task worker (deploy/worker.py) and the scheduler
+# of the periodic commands (deploy/crontab). The secret key, host names and JWT key pair production
+# insists on come from the environment or .env, else from var/serve.env, written on the first run
+# (deploy/serve_env.py: random secret, loopback hosts, a new key pair, plain HTTP). JSON logs on stderr.
+WORKERS ?= 2
+SERVE_PORT ?= 8000
+serve: setup
+	@$(PORT_FREE) $(HOST) $(SERVE_PORT) 'Port $(SERVE_PORT) is already in use: stop the other server or run make serve SERVE_PORT=<free port>.'
+	@eval "$$($(PY) -m deploy.serve_env var/serve.env SITE_URL=http://$(HOST):$(SERVE_PORT))" && \
+	export DJANGO_SETTINGS_MODULE=magnetiq.settings.production WEB_CONCURRENCY=$(WORKERS) && \
+	$(PY) manage.py check --deploy --fail-level ERROR && \
+	echo "Serving the production settings on http://$(HOST):$(SERVE_PORT)/ with $(WORKERS) workers, the task worker and the scheduler. Ctrl-C stops." && \
+	trap 'kill 0' INT TERM EXIT; \
+	$(PY) -m deploy.worker & \
+	$(PY) -m deploy.scheduler & \
+	$(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py --bind $(HOST):$(SERVE_PORT) magnetiq.wsgi
+
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SIMPLE_JWT, env
+from .base import BASE_DIR, SIMPLE_JWT, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -55,3 +55,9 @@ MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
 MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
 # Prometheus sends it as `Authorization: Bearer …`; empty = staff sessions only.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
+# Health probes (the container's health check, load balancers) may use plain HTTP on the inside.
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health"]
+
+# Where manage.py backup writes its archives unless told (--output); the Docker image's volume.
+BACKUP_DIR = env.path("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups"))

@@ -13,14 +13,14 @@ from magnetiq.backups import BackupError, backup_create, backups_prune, default_
 class Command(BaseCommand):
     help = (
         "Back up the database (SQLite online backup or pg_dump) and MEDIA_ROOT/WHITEPAPER_PRIVATE_ROOT into one "
-        ".tar.gz archive (default var/backups/magnetiq-<UTC time>.tar.gz). Safe while the site runs."
+        ".tar.gz archive (default BACKUP_DIR, var/backups/, magnetiq-<UTC time>.tar.gz). Safe while the site runs."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--output",
             metavar="PATH",
-            help="The archive to write, or an existing folder to write it in (default: var/backups/).",
+            help="The archive to write, or an existing folder to write it in (default: BACKUP_DIR, var/backups/).",
         )
         parser.add_argument("--no-files", action="store_true", help="Leave the media and private files out.")
         parser.add_argument(
@@ -30,7 +30,11 @@ class Command(BaseCommand):
     def handle(self, *args, output=None, no_files=False, keep=None, **options):
         if keep is not None and keep < 1:
             raise CommandError("--keep must be at least 1.")
-        target = Path(output) if output else Path(settings.BASE_DIR) / "var" / "backups"
+        target = (
+            Path(output)
+            if output
+            else Path(getattr(settings, "BACKUP_DIR", Path(settings.BASE_DIR) / "var" / "backups"))
+        )
         if not output or target.is_dir():
             target = default_archive_path(target)
         try:
