@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.db.models import F, QuerySet
 from django.utils.text import slugify
 
+from magnetiq.pagecache import versioned
+
 from .models import Consultant, json_list_needle
 
 #: ``sort_by`` value → model field (spec 000 ``ConsultantSearchRequest.sort_by`` plus name/newest).
@@ -90,8 +92,14 @@ class ExpertiseCategory:
 def expertise_categories() -> list[ExpertiseCategory]:
     """Expertise areas of public consultants with how many have each, most common first.
 
-    Tags are grouped case-insensitively under their most frequent spelling. One query.
+    Tags are grouped case-insensitively under their most frequent spelling. Computed from every
+    public consultant's tags (one query) once per content version (``magnetiq.pagecache.versioned``:
+    a consultant's save recomputes it), so the directory and the API read a ready list.
     """
+    return versioned("consultants:expertise-categories", _expertise_categories)
+
+
+def _expertise_categories() -> list[ExpertiseCategory]:
     counts: dict[str, int] = {}
     spellings: dict[str, dict[str, int]] = {}
     for tags in Consultant.objects.public().values_list("expertise_areas", flat=True):

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.text import Truncator
 
 from content.portable_text import to_html, to_plain_text
+from magnetiq.pagecache import cache_public_page
 from magnetiq.translation import pick_language, request_language
 
 from . import selectors
@@ -72,6 +73,7 @@ LABELS = {
 }
 
 
+@cache_public_page
 def consultant_directory(request):
     """``/consultants/``: search (``q``), expertise filter, sort and pagination (``page``), 12 per page.
 
@@ -103,6 +105,7 @@ def consultant_directory(request):
     )
 
 
+@cache_public_page
 def consultant_detail(request, slug: str):
     """``/consultants/<slug>/``: a public profile with its bio in the visitor's language, else 404."""
     consultant = get_object_or_404(Consultant.objects.public(), slug=slug)

@@ -12,3 +12,6 @@ class MagnetiqConfig(AppConfig):
         from .converters import IdConverter
 
         register_converter(IdConverter, "id")
+
+        # Connects the receivers that invalidate cached public pages on every save, in every process.
+        from . import pagecache  # noqa: F401

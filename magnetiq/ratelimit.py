@@ -30,6 +30,12 @@ Where the counters live (:func:`counter_store`):
   hits = hits + 1 … RETURNING hits`` statement (SQLite ≥ 3.35, PostgreSQL) in autocommit: no
   pickled history, no read-modify-write transaction. Expired rows are deleted at most once a
   minute per process.
+
+Public ``GET`` requests write no database row (docs/decisions.md "Page cache"), so their limits
+use :func:`read_counter_store`: the shared cache when it is one (Redis, Memcached, local memory in
+tests), else the memory of each web process, where each process allows its share of the limit
+(``limit / WEB_CONCURRENCY``, the number of web processes, as gunicorn reads it too): a client
+spread evenly over the processes gets about the limit, one that lands on a single process less.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.memcached import BaseMemcachedCache
@@ -184,7 +191,8 @@ class DatabaseCounters:
             cursor.execute(f"DELETE FROM {table} WHERE {expires} <= %s", [self._at(now)])  # noqa: S608
 
 
-_ATOMIC_INCR = (RedisCache, BaseMemcachedCache, LocMemCache)
+#: Cache backends whose ``incr`` is atomic (one process only for the local-memory cache).
+ATOMIC_INCR_CACHES = (RedisCache, BaseMemcachedCache, LocMemCache)
 _DATABASE_COUNTERS = DatabaseCounters()
 
 
@@ -192,9 +200,23 @@ def counter_store(cache: BaseCache | None = None) -> CacheCounters | DatabaseCou
     """Where the counters of ``cache`` (default: the default cache) live: the cache itself when
     its ``incr`` is atomic, else the database table (see the module docstring)."""
     cache = caches["default"] if cache is None else cache
-    if isinstance(cache, _ATOMIC_INCR):
+    if isinstance(cache, ATOMIC_INCR_CACHES):
         return CacheCounters(cache)
     return _DATABASE_COUNTERS
+
+
+_PROCESS_COUNTERS = CacheCounters(LocMemCache("magnetiq-process-rate", {"OPTIONS": {"MAX_ENTRIES": 50_000}}))
+
+
+def read_counter_store(rate: Rate) -> tuple[CacheCounters, Rate]:
+    """Counters that never write the database, and the rate to apply in them: the default cache
+    and ``rate`` when its ``incr`` is atomic, else this process's memory and ``rate``'s share per
+    web process (at least 1). For limits of requests that must not write (public ``GET``)."""
+    cache = caches["default"]
+    if isinstance(cache, ATOMIC_INCR_CACHES):
+        return CacheCounters(cache), rate
+    share = max(1, rate.limit // max(1, settings.WEB_CONCURRENCY))
+    return _PROCESS_COUNTERS, Rate(limit=share, period=rate.period)
 
 
 def _window_key(scope: str, ident: str, window: int) -> str:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from content.portable_text import to_html, to_plain_text
 from magnetiq.exceptions import ApplicationError
+from magnetiq.pagecache import cache_public_page
 from magnetiq.translation import pick_language, request_language
 
 from . import selectors, services
@@ -40,6 +41,7 @@ def _card(webinar: Webinar, lang: str) -> dict:
     }
 
 
+@cache_public_page
 def webinar_list(request):
     """``/webinars/``: upcoming by default; ``when``, ``q``, ``topic``, ``language`` and ``page``, 9 per page."""
     lang = request_language(request)
@@ -66,6 +68,7 @@ def webinar_list(request):
 
 
 @require_http_methods(["GET", "POST"])
+@cache_public_page
 def webinar_detail(request, slug: str):
     """``/webinars/<slug>/``: details, seats left and the registration form (POST registers).
 

@@ -58,11 +58,20 @@ def tags() -> list[dict]:
     return [{"name": name, "count": count} for name, count in sorted(counter.items(), key=lambda i: (-i[1], i[0]))]
 
 
+def view_count(whitepaper: Whitepaper) -> int:
+    """Views of ``whitepaper``: those written to the database plus those still buffered
+    (``whitepapers.services.view_counts``)."""
+    from .services.view_counts import VIEW_COUNTS
+
+    return whitepaper.view_count + VIEW_COUNTS.pending([whitepaper.pk]).get(whitepaper.pk, 0)
+
+
 def analytics(whitepaper: Whitepaper, *, days: int = 30) -> dict:
     """Views, downloads, leads (distinct leads who asked for a link), conversion (downloads / views)
     and ``downloads_per_day`` (``[{"date": "YYYY-MM-DD", "downloads": n}]`` for the last ``days``
     days, days without downloads omitted)."""
     since = timezone.now() - timedelta(days=days)
+    whitepaper.view_count = view_count(whitepaper)  # in memory only: the conversion counts buffered views
     per_day = (
         WhitepaperDownload.objects.filter(whitepaper=whitepaper, downloaded_at__gte=since)
         .annotate(day=TruncDate("downloaded_at"))

@@ -20,8 +20,10 @@ from magnetiq.api.filters import FilterSet
 from magnetiq.api.permissions import HasRolePermissions
 from magnetiq.api.responses import created, ok
 from magnetiq.api.views import PublicAPIMixin
+from magnetiq.pagecache import cached_data
 
 from .serializers import (
+    PUBLIC_CARD_FIELDS,
     AdminConsultantSerializer,
     AdminConsultantStatusSerializer,
     PublicConsultantCardSerializer,
@@ -129,9 +131,22 @@ class AdminConsultantViewSet(
 
 # --- public -----------------------------------------------------------------------------------
 
+#: The columns a consultant card shows (``PublicConsultantCardSerializer``): lists load no bio,
+#: portfolio or private column.
+CARD_COLUMNS = [name for name in PUBLIC_CARD_FIELDS if name not in ("url", "full_name")]
+
+
+class CachedPublicListMixin:
+    """A public list whose page data (cards and pagination) is kept per full path until a
+    consultant changes (``magnetiq.pagecache.cached_data``); every anonymous caller sees the same."""
+
+    def list(self, request, *args, **kwargs):
+        data = cached_data("consultants", request, lambda: super(CachedPublicListMixin, self).list(request).data)
+        return Response(data)
+
 
 @extend_schema(tags=["public-consultants"])
-class PublicConsultantListView(PublicAPIMixin, generics.ListAPIView):
+class PublicConsultantListView(CachedPublicListMixin, PublicAPIMixin, generics.ListAPIView):
     """Public directory, featured first, then by rating and reviews (spec 000 "Public Consultant APIs").
 
     Optional ``expertise`` (one tag) and ``featured_only`` (true/false) filters.
@@ -157,11 +172,11 @@ class PublicConsultantListView(PublicAPIMixin, generics.ListAPIView):
             qs = qs.with_expertise(expertise)
         if self.request.query_params.get("featured_only", "").lower() in ("1", "true", "yes"):
             qs = qs.featured()
-        return qs.order_by(*selectors.default_public_ordering())
+        return qs.only(*CARD_COLUMNS).order_by(*selectors.default_public_ordering())
 
 
 @extend_schema(tags=["public-consultants"])
-class PublicConsultantSearchView(PublicAPIMixin, generics.ListAPIView):
+class PublicConsultantSearchView(CachedPublicListMixin, PublicAPIMixin, generics.ListAPIView):
     """Search the directory with every filter and sort of spec 000 ``ConsultantSearchRequest``."""
 
     serializer_class = PublicConsultantCardSerializer
@@ -174,7 +189,7 @@ class PublicConsultantSearchView(PublicAPIMixin, generics.ListAPIView):
     def get_queryset(self):
         params = PublicConsultantSearchQuerySerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
-        return selectors.public_consultant_search(**params.validated_data)
+        return selectors.public_consultant_search(**params.validated_data).only(*CARD_COLUMNS)
 
 
 @extend_schema(tags=["public-consultants"])
@@ -186,7 +201,7 @@ class PublicConsultantFeaturedView(PublicConsultantListView):
         return generics.ListAPIView.get(self, request, *args, **kwargs)
 
     def get_queryset(self):
-        return Consultant.objects.public().featured().order_by(*selectors.default_public_ordering())
+        return Consultant.objects.public().featured().only(*CARD_COLUMNS).order_by(*selectors.default_public_ordering())
 
 
 @extend_schema(tags=["public-consultants"])
@@ -203,7 +218,12 @@ class PublicConsultantByExpertiseView(PublicConsultantListView):
         name = selectors.expertise_by_slug(self.kwargs["expertise"])
         if name is None:
             return Consultant.objects.none()
-        return Consultant.objects.public().with_expertise(name).order_by(*selectors.default_public_ordering())
+        return (
+            Consultant.objects.public()
+            .with_expertise(name)
+            .only(*CARD_COLUMNS)
+            .order_by(*selectors.default_public_ordering())
+        )
 
 
 @extend_schema(tags=["public-consultants"])

@@ -4,6 +4,7 @@ parallel requests and across processes (RELIABILITY A-5). DRF turns a refusal in
 ``RATE_LIMITED`` with ``Retry-After`` (the seconds :meth:`CounterRateThrottle.wait` gives).
 """
 
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -38,7 +39,12 @@ class CounterRateThrottle(SimpleRateThrottle):
 
 class PublicThrottle(CounterRateThrottle):
     """Per-IP limit for the unauthenticated public endpoints (rate ``public``, default 300/min).
-    A request with a valid token (the JWT-aware public endpoints) is not counted."""
+    A request with a valid token (the JWT-aware public endpoints) is not counted.
+
+    Reads (``GET``, ``HEAD``, ``OPTIONS``) write no database row: with the database cache they are
+    counted in each web process's memory (:func:`magnetiq.ratelimit.read_counter_store`), each
+    process allowing its share of the rate; writes count in the shared store as before.
+    """
 
     scope = "public"
 
@@ -46,3 +52,13 @@ class PublicThrottle(CounterRateThrottle):
         if request.user and request.user.is_authenticated:
             return None
         return self.get_ident(request)
+
+    def allow_request(self, request, view) -> bool:
+        if request.method not in SAFE_METHODS:
+            return super().allow_request(request, view)
+        ident = self.get_cache_key(request, view)
+        if ident is None:
+            return True
+        store, rate = ratelimit.read_counter_store(ratelimit.Rate(self.num_requests, self.duration))
+        self.outcome = ratelimit.hit(self.scope, ident, rate, store=store)
+        return self.outcome.allowed

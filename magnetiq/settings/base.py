@@ -8,6 +8,7 @@ import base64
 import hashlib
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from csp import constants as csp
@@ -73,6 +74,10 @@ MIDDLEWARE = [
     "magnetiq.middleware.TimeFormatMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Public pages for anonymous visitors from the cache (magnetiq.pagecache): after the CSRF
+    # middleware, which sets a fresh visitor's cookie for a cached form; before everything a cached
+    # page does not need (authentication, messages, MFA).
+    "magnetiq.pagecache.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -117,10 +122,64 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Seconds a worker keeps its database connection between requests (0: a new one per request; on
+# SQLite every new connection also runs the PRAGMAs above), checked before reuse.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (throttle and lockout state shared by every worker) ------------------------------
-CACHES = {"default": env.cache("CACHE_URL", default="dbcache://magnetiq_cache")}
+# REDIS_URL (redis://host:6379/0) moves the cache, and with it the rate-limit counters
+# (magnetiq.ratelimit), to that Redis database, and the task queue to the next database number
+# (docs/operations.md "Redis"): a cache clear() is a FLUSHDB, which must not drop queued jobs.
+# An explicit CACHE_URL or TASKS_BACKEND still wins.
+REDIS_URL = env("REDIS_URL", default="")
+
+
+def _redis_db_url(url: str, offset: int) -> str:
+    """``url`` with its database number (the path, 0 when absent) raised by ``offset``."""
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0) + offset
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+if env("CACHE_URL", default=""):
+    CACHES = {"default": env.cache("CACHE_URL")}
+elif REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_db_url(REDIS_URL, 0),
+            # Seconds: a Redis that stops answering fails a request instead of hanging it.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": env.cache_url_config("dbcache://magnetiq_cache")}
+
+# Rendered public pages for anonymous visitors (magnetiq.pagecache, docs/decisions.md "Page cache"):
+# beside the default cache when every process shares it (Redis, Memcached); with the database cache
+# in each process's memory, so a cache hit reads no page from the database (the content version
+# that invalidates them is shared: magnetiq.ratelimit's counter store). 0 seconds switches it off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
+# Apps whose models the cached pages show: a save or delete of any of their rows invalidates them.
+PAGE_CACHE_APPS = ["content", "consultants", "whitepapers", "webinars"]
+# Cookies that change a public page (the visitor's 12/24-hour clock): their values are part of the key.
+PAGE_CACHE_KEY_COOKIES = ["time_format"]
+# Paths never served from the page cache (the API caches its public data itself).
+PAGE_CACHE_SKIP_PREFIXES = ("/api/", "/admin/", "/static/", "/media/")
+# Seconds between the writes of counts a public GET buffers in process memory (magnetiq.counters;
+# only with the database cache: a shared cache is written by cron, e.g. flush_whitepaper_views).
+BUFFERED_COUNTS_FLUSH_SECONDS = env.int("BUFFERED_COUNTS_FLUSH_SECONDS", default=30)
+_SHARED_CACHE_BACKENDS = ("RedisCache", "MemcacheCache", "PyMemcacheCache", "PyLibMCCache")
+if CACHES["default"]["BACKEND"].rsplit(".", 1)[-1] in _SHARED_CACHE_BACKENDS:
+    CACHES["pages"] = CACHES["default"]
+else:
+    CACHES["pages"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "magnetiq-pages",
+        "OPTIONS": {"MAX_ENTRIES": env.int("PAGE_CACHE_MAX_ENTRIES", default=1000)},
+    }
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -211,6 +270,9 @@ JWT_REFRESH_REUSE_LEEWAY = timedelta(seconds=env.int("JWT_REFRESH_REUSE_LEEWAY_S
 
 # --- REST framework ---------------------------------------------------------------------------
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# Web processes serving requests (gunicorn reads the same variable): limits counted in each
+# process's memory allow each process this share of the rate (magnetiq.ratelimit.read_counter_store).
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=1)
 # Days an IP an account logged in from stays exempt from the account's login ceiling (accounts.throttling).
 LOGIN_TRUSTED_IP_DAYS = env.int("LOGIN_TRUSTED_IP_DAYS", default=30)
 REST_FRAMEWORK = {
@@ -279,7 +341,21 @@ SPECTACULAR_SETTINGS = {
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=True)
 
 # --- Background tasks -------------------------------------------------------------------------
-TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+# django-tasks-db (jobs in the database, `manage.py db_worker`) by default; with REDIS_URL,
+# django-tasks-rq (jobs in Redis, `manage.py rqworker --job-class django_tasks_rq.Job`; docs/decisions.md).
+TASKS_BACKEND = env("TASKS_BACKEND", default="") or (
+    "django_tasks_rq.RQBackend" if REDIS_URL else "django_tasks_db.DatabaseBackend"
+)
+TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+if TASKS_BACKEND == "django_tasks_rq.RQBackend":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {
+        "default": {
+            "URL": env("RQ_REDIS_URL", default="") or _redis_db_url(REDIS_URL or "redis://127.0.0.1:6379/0", 1),
+            # Seconds a job may run before the worker stops it (a whitepaper PDF takes a few).
+            "DEFAULT_TIMEOUT": env.int("RQ_JOB_TIMEOUT_SECONDS", default=600),
+        }
+    }
 
 # --- I18n, time -------------------------------------------------------------------------------
 # UI text is gettext: English msgids in the code, one .po file per app (<app>/locale/<lang>/) and one

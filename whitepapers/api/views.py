@@ -180,7 +180,7 @@ class PublicWhitepaperDetailView(PublicAPIMixin, generics.RetrieveAPIView):
     def get(self, request, *args, **kwargs):
         whitepaper = self.get_object()
         services.whitepaper_register_view(whitepaper=whitepaper)
-        whitepaper.view_count += 1
+        whitepaper.view_count = selectors.view_count(whitepaper)
         return Response(self.get_serializer(whitepaper).data)
 
 
@@ -204,7 +204,11 @@ class PublicWhitepaperAnalyticsView(PublicAPIMixin, APIView):
     def get(self, request, pk: int):
         whitepaper = get_object_or_404(Whitepaper.objects.published(), pk=pk)
         return Response(
-            {"id": whitepaper.pk, "view_count": whitepaper.view_count, "download_count": whitepaper.download_count}
+            {
+                "id": whitepaper.pk,
+                "view_count": selectors.view_count(whitepaper),
+                "download_count": whitepaper.download_count,
+            }
         )
 
 

@@ -5,7 +5,9 @@ The admin, the API, the pages, the tasks and the commands all call these functio
 
 - :mod:`.whitepapers` — ``whitepaper_create``, ``whitepaper_update``, ``whitepaper_update_content``,
   ``whitepaper_set_active``, ``whitepaper_set_featured``, ``whitepaper_delete``, ``whitepaper_bulk_action``,
-  ``whitepaper_register_view``, ``whitepaper_content_hash``, ``EDITABLE_FIELDS``, ``BULK_ACTIONS``
+  ``whitepaper_content_hash``, ``EDITABLE_FIELDS``, ``BULK_ACTIONS``
+- :mod:`.view_counts` — ``whitepaper_register_view``, ``whitepaper_count_view``, ``whitepaper_views_flush``
+  (views buffered without a database write, written by ``manage.py flush_whitepaper_views``)
 - :mod:`.pdfs` — ``whitepaper_generate_pdf``, ``whitepaper_ensure_pdf``
 - :mod:`.downloads` — ``download_request``, ``download_link_send``, ``download_consume``,
   ``download_url``, ``download_landing_url``, ``token_digest``
@@ -31,6 +33,7 @@ from .submissions import (
     email_submission_process,
     email_submission_reject,
 )
+from .view_counts import whitepaper_count_view, whitepaper_register_view, whitepaper_views_flush
 from .whitepapers import (
     BULK_ACTIONS,
     EDITABLE_FIELDS,
@@ -41,7 +44,6 @@ from .whitepapers import (
     whitepaper_content_hash,
     whitepaper_create,
     whitepaper_delete,
-    whitepaper_register_view,
     whitepaper_set_active,
     whitepaper_set_featured,
     whitepaper_update,
@@ -69,6 +71,7 @@ __all__ = [
     "validate_pdf_upload",
     "whitepaper_bulk_action",
     "whitepaper_content_hash",
+    "whitepaper_count_view",
     "whitepaper_create",
     "whitepaper_delete",
     "whitepaper_ensure_pdf",
@@ -78,4 +81,5 @@ __all__ = [
     "whitepaper_set_featured",
     "whitepaper_update",
     "whitepaper_update_content",
+    "whitepaper_views_flush",
 ]
