@@ -61,3 +61,8 @@ SECURE_REDIRECT_EXEMPT = [r"^api/v1/health"]
 
 # Where manage.py backup writes its archives unless told (--output); the Docker image's volume.
 BACKUP_DIR = env.path("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups"))
+
+# The detailed health report's SMTP and vendor probes (magnetiq/health.py): seconds per connection,
+# and seconds an answer is reused, so a polled public endpoint cannot multiply outbound connections.
+HEALTH_PROBE_TIMEOUT_SECONDS = env.float("HEALTH_PROBE_TIMEOUT_SECONDS", default=2.0)
+HEALTH_PROBE_CACHE_SECONDS = env.int("HEALTH_PROBE_CACHE_SECONDS", default=30)
