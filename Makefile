@@ -131,7 +131,16 @@ test-postgres: install-dev messages
 fuzz: $(VENV)/.installed-dev messages
 	$(PY) -m fuzz.run $(FUZZ_ARGS)
 
-bench: install-dev
+## bench: the public pages and API under gunicorn with wrk against a bare Django view, the booking race,
+# availability and PDF scenarios (bench/run.py; about 3 minutes; exits 1 when a target is missed).
+# wrk is Debian's package: installed when missing and we may (root with apt), like Chromium.
+WRK ?= /usr/bin/wrk
+$(WRK):
+	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else echo "wrk is missing: install Debian's 'wrk' package for make bench."; exit 1; fi
+
+bench: install-dev $(WRK)
 	$(PY) bench/run.py
 
 clean:

@@ -1,20 +1,25 @@
 """Seed the bench database: the demo consultancy (``load_demo_data``), topped up with factories to
 ``CONSULTANTS`` consultants, ``WHITEPAPERS`` whitepapers and ``WEBINARS`` webinars.
 
+Also two consultants for the booking scenarios (``bench/scenarios.py``): one with ``BOOKINGS``
+confirmed bookings over the past ten months and the next 60 days (the availability scenario) and
+one with a free calendar (the race for one slot), both available every day 08:00–18:00 UTC.
+
 Run by ``bench/run.py`` as ``python -m bench.seed`` with ``DJANGO_SETTINGS_MODULE`` and
-``DATABASE_URL`` set; prints the slugs the bench requests as JSON on its last line.
+``DATABASE_URL`` set; prints what the bench requests as JSON on its last line.
 """
 
 import json
 import os
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import django
 
 CONSULTANTS = 500
 WHITEPAPERS = 50
 WEBINARS = 20
+BOOKINGS = 2000
 EXPERTISE = ["Strategy", "Cloud", "Data", "AI", "Security", "Finance", "Supply Chain", "Marketing", "HR", "Legal"]
 
 
@@ -23,6 +28,7 @@ def seed() -> dict:
     from django.core.management import call_command
     from django.utils import timezone
 
+    from bookings.tests.factories import BookingFactory, weekday_rules
     from consultants.models import Consultant
     from consultants.tests.factories import ConsultantFactory
     from webinars.models import Webinar
@@ -54,7 +60,18 @@ def seed() -> dict:
         speaker=factory.Iterator(authors),
         starts_at=factory.Iterator([now + timedelta(days=days) for days in range(3, 60, 3)]),
     )
+    busy = ConsultantFactory(first_name="Busy", timezone="UTC", max_bookings_per_day=20)
+    free = ConsultantFactory(first_name="Free", timezone="UTC", max_bookings_per_day=48)
+    for consultant in (busy, free):
+        weekday_rules(consultant, start=time(8), end=time(18), weekdays=range(7))
+    # Spread evenly over the half hours of 08:00-18:00 UTC, from 300 days back to 60 days ahead.
+    first_day = datetime.combine(timezone.now().date() - timedelta(days=300), time(8), tzinfo=UTC)
+    slots = [int(i * 360 * 20 / BOOKINGS) for i in range(BOOKINGS)]
+    starts = [first_day + timedelta(days=n // 20, minutes=30 * (n % 20)) for n in slots]
+    BookingFactory.create_batch(BOOKINGS, consultant=busy, start=factory.Iterator(starts))
     return {
+        "busy_consultant": busy.pk,
+        "free_consultant": free.pk,
         "consultant": Consultant.objects.public().order_by("id").values_list("slug", flat=True).first(),
         "whitepaper": Whitepaper.objects.published().order_by("id").values_list("slug", flat=True).first(),
         "webinar": Webinar.objects.visible().order_by("starts_at").values_list("slug", flat=True).first(),

@@ -1,0 +1,98 @@
+"""The bench's in-process measures, run by ``bench/run.py`` as ``python -m bench.scenarios BUSY_ID``
+on the seeded database (``DATABASE_URL``, ``DJANGO_SETTINGS_MODULE=magnetiq.settings.bench``).
+Prints one JSON object:
+
+- ``availability``: the free slots of the next 60 days of the consultant ``BUSY_ID`` (2 000
+  bookings, ``bench/seed.py``) as the booking pages and the API compute them (``day_slots`` per day,
+  as ``GET /public/consultants/{id}/time-slots`` does), against the one SQL query the answer needs
+  (the consultant's active bookings overlapping the 60 days). Medians in milliseconds.
+- ``pdf``: a whitepaper's PDF through ``whitepaper_generate_pdf`` (render the HTML, WeasyPrint, store
+  the file) against WeasyPrint alone on the same HTML. Medians in milliseconds.
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import django
+
+AVAILABILITY_DAYS = 60
+REPEAT = 7
+PDF_REPEAT = 5
+
+
+def median_ms(work: Callable[[], object], repeat: int) -> float:
+    work()  # warm: imports, first connection, template loading
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def availability(consultant_id: int) -> dict:
+    from django.utils import timezone
+
+    from bookings.availability import day_slots
+    from bookings.models import ConsultationBooking
+    from consultants.models import Consultant
+
+    consultant = Consultant.objects.get(pk=consultant_id)
+    utc = ZoneInfo("UTC")
+    first = timezone.now().date() + timedelta(days=1)
+    days = [first + timedelta(days=offset) for offset in range(AVAILABILITY_DAYS)]
+
+    def service() -> int:
+        return sum(1 for day in days for state in day_slots(consultant=consultant, day=day, tz=utc) if state.available)
+
+    def single_query() -> int:
+        span_start = timezone.now()
+        span_end = span_start + timedelta(days=AVAILABILITY_DAYS + 2)
+        bookings = ConsultationBooking.objects.active().filter(consultant=consultant).overlapping(span_start, span_end)
+        return len(list(bookings.values_list("pk", "start", "end")))
+
+    return {
+        "days": AVAILABILITY_DAYS,
+        "bookings": ConsultationBooking.objects.filter(consultant=consultant).count(),
+        "bookings_in_range": single_query(),
+        "free_slots": service(),
+        "service_ms": median_ms(service, REPEAT),
+        "query_ms": median_ms(single_query, REPEAT),
+    }
+
+
+def pdf() -> dict:
+    from weasyprint import HTML, URLFetcher
+
+    from whitepapers.models import Whitepaper
+    from whitepapers.pdf import render_html
+    from whitepapers.services import whitepaper_generate_pdf
+
+    whitepaper = Whitepaper.objects.published().exclude(body={}).select_related("author", "cover_image").first()
+    if whitepaper is None:
+        raise SystemExit("No published whitepaper with a body to render.")
+    html = render_html(whitepaper)
+
+    def raw() -> bytes:
+        return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+
+    def service() -> object:
+        return whitepaper_generate_pdf(whitepaper_id=whitepaper.pk, force=True)
+
+    return {
+        "whitepaper": whitepaper.slug,
+        "service_ms": median_ms(service, PDF_REPEAT),
+        "weasyprint_ms": median_ms(raw, PDF_REPEAT),
+    }
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    django.setup()
+    print(json.dumps({"availability": availability(int(sys.argv[1])), "pdf": pdf()}))
