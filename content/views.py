@@ -10,31 +10,39 @@ import json
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from magnetiq.context_processors import open_graph_locale
 from magnetiq.links import absolute_url
+from magnetiq.pagecache import cache_public_page
 from magnetiq.translation import LANGUAGE_CODES, request_language
 
 from .models import HOME_SLUG, Page
 from .selectors import page_html, page_seo
 
-OG_LOCALES = {"en": "en_US", "de": "de_DE"}
+
+def og_locales() -> dict[str, str]:
+    """``{"en": "en_US", "de": "de_DE"}``: the Open Graph locale of every language of the site."""
+    return {lang: open_graph_locale(lang) for lang in LANGUAGE_CODES}
+
+
+def home_paths() -> dict[str, str]:
+    """``{"en": "/", "de": "/de/"}``: the home page's path in every language of the site."""
+    paths = {}
+    for lang in LANGUAGE_CODES:
+        with translation.override(lang):
+            paths[lang] = reverse("content-home")
+    return paths
+
 
 # Shown at ``/`` until a published page with the slug "home" exists.
-DEFAULT_HOME = {
-    "en": {
-        "title": "Strategy and technology advice, 30 minutes at a time",
-        "lead": "Book an experienced consultant for a focused 30-minute session and leave with a clear next step.",
-        "cta": "Find a consultant",
-    },
-    "de": {
-        "title": "Strategie- und Technologieberatung in 30 Minuten",
-        "lead": "Buchen Sie erfahrene Berater für eine fokussierte 30-Minuten-Sitzung und gehen Sie mit einem klaren "
-        "nächsten Schritt.",
-        "cta": "Berater finden",
-    },
-}
+DEFAULT_HOME_TITLE = gettext_lazy("Strategy and technology advice, 30 minutes at a time")
+DEFAULT_HOME_LEAD = gettext_lazy(
+    "Book an experienced consultant for a focused 30-minute session and leave with a clear next step."
+)
 
 
 def json_ld(data: dict | None) -> str:
@@ -68,40 +76,43 @@ def _page_context(page: Page, language: str) -> dict:
         "content_html": page_html(page, "content", used),
         "excerpt_html": page_html(page, "excerpt", used),
         "seo": seo,
-        "og_locale": OG_LOCALES,
+        "og_locale": og_locales(),
         "json_ld": json_ld(seo["structured_data"]),
         "language_urls": {lang: page.get_absolute_url(lang) for lang in LANGUAGE_CODES},
     }
 
 
 def _default_home(request: HttpRequest, language: str) -> HttpResponse:
-    copy = DEFAULT_HOME[language]
+    title, lead = str(DEFAULT_HOME_TITLE), str(DEFAULT_HOME_LEAD)
+    paths = home_paths()
     context = {
         "page": None,
         "language": language,
-        "title": copy["title"],
-        "default_home": copy,
+        "title": title,
+        "default_home": {"title": title, "lead": lead},
         "seo": {
-            "title": copy["title"],
-            "description": copy["lead"],
+            "title": title,
+            "description": lead,
             "keywords": [],
-            "canonical": absolute_url("/" if language == "en" else "/de/"),
-            "alternates": {"en": absolute_url("/"), "de": absolute_url("/de/")},
+            "canonical": absolute_url(paths[language]),
+            "alternates": {lang: absolute_url(path) for lang, path in paths.items()},
         },
-        "og_locale": OG_LOCALES,
+        "og_locale": og_locales(),
         "json_ld": "",
-        "language_urls": {"en": "/", "de": "/de/"},
+        "language_urls": paths,
     }
     return render(request, "content/home.html", context)
 
 
 @require_safe
+@cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     """``/`` and ``/de/``: the page with the slug ``home`` (a built-in welcome until one is published)."""
     return _render_page(request, HOME_SLUG)
 
 
 @require_safe
+@cache_public_page
 def page_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """``/<slug>/`` and ``/de/<slug>/``: a published page; drafts, scheduled and deleted pages are 404."""
     if slug == HOME_SLUG:

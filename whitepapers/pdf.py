@@ -16,7 +16,9 @@ import nh3
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
+from django.utils.translation import pgettext
 
 from content.portable_text import to_html
 
@@ -26,10 +28,8 @@ MARKDOWN_TAGS = {
 }  # fmt: skip
 HEADING = re.compile(r"<h([1-3])([^>]*)>(.*?)</h\1>", re.IGNORECASE | re.DOTALL)
 
-LABELS = {
-    "en": {"contents": "Contents", "by": "by", "page": "Page", "of": "of"},
-    "de": {"contents": "Inhalt", "by": "von", "page": "Seite", "of": "von"},
-}
+PAGE_COUNTER = "\x00page\x00"
+PAGES_COUNTER = "\x00pages\x00"
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,33 @@ def add_heading_anchors(html: str) -> tuple[str, list[Heading]]:
     return HEADING.sub(replace, html), headings
 
 
+def css_string(text: str) -> str:
+    """``text`` as a double-quoted CSS string (backslashes, quotes and line breaks escaped)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ").replace("<", "\\3C ")
+    return f'"{escaped}"'
+
+
+def page_footer_css() -> str:
+    """The CSS ``content`` of the page footer, "Page 2 of 5" in the active language.
+
+    The sentence is translated whole, so a language may order the numbers its own way; the numbers
+    themselves are WeasyPrint's ``counter(page)`` and ``counter(pages)``.
+    """
+    sentence = pgettext("PDF page footer", "Page %(page)s of %(pages)s") % {
+        "page": PAGE_COUNTER,
+        "pages": PAGES_COUNTER,
+    }
+    parts = []
+    for piece in re.split(f"({PAGE_COUNTER}|{PAGES_COUNTER})", sentence):
+        if piece == PAGE_COUNTER:
+            parts.append("counter(page)")
+        elif piece == PAGES_COUNTER:
+            parts.append("counter(pages)")
+        elif piece:
+            parts.append(css_string(piece))
+    return " ".join(parts)
+
+
 def render_html(whitepaper, language: str | None = None) -> str:
     """The print HTML of ``whitepaper`` in ``language`` (default: its main language)."""
     language = language or whitepaper.language or "en"
@@ -85,7 +112,7 @@ def render_html(whitepaper, language: str | None = None) -> str:
                 "body": html,
                 "cover_url": cover_data_url(whitepaper),
                 "headings": headings,
-                "labels": LABELS.get(language, LABELS["en"]),
+                "page_footer": mark_safe(page_footer_css()),  # escaped by css_string
                 "language": language,
             },
         )

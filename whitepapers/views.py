@@ -9,9 +9,11 @@ throttle.
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from leads.models import CONSENT_WORDING_VERSION
 from magnetiq.exceptions import ApplicationError
+from magnetiq.pagecache import cache_public_page, on_every_hit
 from magnetiq.translation import request_language
 
 from . import selectors, services
@@ -22,60 +24,12 @@ from .throttling import WhitepaperDownloadThrottle
 
 PAGE_SIZE = 12
 
-TEXT = {
-    "en": {
-        "heading": "Whitepapers",
-        "intro": "Research and practical guides from our consultants, free to download.",
-        "apply": "Show whitepapers",
-        "none": "No whitepaper matches these filters.",
-        "previous": "Previous",
-        "next": "Next",
-        "page": "Page",
-        "of": "of",
-        "by": "by",
-        "read": "Read more",
-        "form_heading": "Get the whitepaper",
-        "form_intro": "Tell us where to send it: you get the download link at once and by e-mail.",
-        "submit": "Download the PDF",
-        "back": "All whitepapers",
-        "throttled": "Too many requests from your network. Please wait a minute and try again.",
-        "thanks_heading": "Thank you!",
-        "thanks_ready": "Your download is ready. We have also e-mailed you the link.",
-        "thanks_mail": "We have e-mailed you the download link.",
-        "download": "Download the PDF",
-        "consent_note": "Consent wording version",
-    },
-    "de": {
-        "heading": "Whitepaper",
-        "intro": "Studien und Praxisleitfäden unserer Berater, kostenlos zum Download.",
-        "apply": "Whitepaper anzeigen",
-        "none": "Kein Whitepaper passt zu diesen Filtern.",
-        "previous": "Zurück",
-        "next": "Weiter",
-        "page": "Seite",
-        "of": "von",
-        "by": "von",
-        "read": "Mehr erfahren",
-        "form_heading": "Whitepaper anfordern",
-        "form_intro": "Sagen Sie uns, wohin wir es senden sollen: Sie erhalten den Link sofort und per E-Mail.",
-        "submit": "PDF herunterladen",
-        "back": "Alle Whitepaper",
-        "throttled": "Zu viele Anfragen aus Ihrem Netz. Bitte warten Sie eine Minute.",
-        "thanks_heading": "Vielen Dank!",
-        "thanks_ready": "Ihr Download ist bereit. Den Link haben wir Ihnen auch per E-Mail gesendet.",
-        "thanks_mail": "Wir haben Ihnen den Download-Link per E-Mail gesendet.",
-        "download": "PDF herunterladen",
-        "consent_note": "Version des Einwilligungstextes",
-    },
-}
 
-
+@cache_public_page
 def whitepaper_list(request):
     """``/whitepapers/``: search (``q``), ``category`` and ``tag`` filters, 12 cards a page."""
     lang = request_language(request)
-    form = CatalogueFilterForm(
-        request.GET or None, language=lang, categories=selectors.categories(), tags=selectors.tags()
-    )
+    form = CatalogueFilterForm(request.GET or None, categories=selectors.categories(), tags=selectors.tags())
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.public_whitepapers(q=filters.get("q"), category=filters.get("category"), tag=filters.get("tag"))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -93,22 +47,24 @@ def whitepaper_list(request):
     return render(
         request,
         "whitepapers/list.html",
-        {"form": form, "page": page, "cards": cards, "query": query.urlencode(), "text": TEXT[lang]},
+        {"form": form, "page": page, "cards": cards, "query": query.urlencode()},
     )
 
 
+@cache_public_page
 def whitepaper_detail(request, slug: str):
     """``/whitepapers/<slug>/``: landing page with the lead form; a valid POST redirects to the
     thank-you page carrying the raw token (``?t=…``). A filled honeypot is redirected there too,
     without a token, and nothing is stored."""
     lang = request_language(request)
     whitepaper = get_object_or_404(Whitepaper.objects.published().select_related("author", "cover_image"), slug=slug)
-    text = TEXT[lang]
+    throttled = False
     if request.method == "POST":
-        form = LeadForm(request.POST, language=lang)
+        form = LeadForm(request.POST)
         if not WhitepaperDownloadThrottle().allow_request(request, None):
+            throttled = True
             form.is_valid()
-            form.add_error(None, text["throttled"])
+            form.add_error(None, gettext("Too many requests from your network. Please wait a minute and try again."))
         elif form.is_valid():
             data = form.cleaned_data
             thanks = reverse("whitepapers:thanks", args=[whitepaper.slug])
@@ -135,12 +91,12 @@ def whitepaper_detail(request, slug: str):
                     form.add_error(field if field in form.fields else None, detail["message"])
             else:
                 return redirect(f"{thanks}?t={raw}")
-        status = 429 if form.non_field_errors() and text["throttled"] in form.non_field_errors() else 200
+        status = 429 if throttled else 200
         if status == 200 and form.errors:
             status = 400
     else:
-        form = LeadForm(initial={name: request.GET.get(name, "")[:200] for name in UTM_FIELDS}, language=lang)
-        services.whitepaper_register_view(whitepaper=whitepaper)
+        form = LeadForm(initial={name: request.GET.get(name, "")[:200] for name in UTM_FIELDS})
+        on_every_hit(request, services.whitepaper_count_view, whitepaper.pk)
         status = 200
     author = whitepaper.author
     context = {
@@ -151,7 +107,6 @@ def whitepaper_detail(request, slug: str):
         "author": author,
         "cover_url": whitepaper.cover_image.file.url if whitepaper.cover_image_id else "",
         "form": form,
-        "text": text,
         "consent_version": CONSENT_WORDING_VERSION,
         "canonical": request.build_absolute_uri(whitepaper.get_absolute_url(lang)),
     }
@@ -173,7 +128,7 @@ def whitepaper_thanks(request, slug: str):
     response = render(
         request,
         "whitepapers/thanks.html",
-        {"whitepaper": whitepaper, "title": whitepaper.title_for(lang), "download": download, "text": TEXT[lang]},
+        {"whitepaper": whitepaper, "title": whitepaper.title_for(lang), "download": download},
     )
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"

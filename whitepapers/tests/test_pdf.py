@@ -7,7 +7,7 @@ from pypdf import PdfReader
 
 from whitepapers import services
 from whitepapers.exceptions import WhitepaperUnavailable
-from whitepapers.pdf import add_heading_anchors, markdown_to_html
+from whitepapers.pdf import add_heading_anchors, css_string, markdown_to_html, render_html
 
 from .factories import WhitepaperFactory, block
 
@@ -105,3 +105,18 @@ def test_no_body_no_pdf():
     whitepaper = WhitepaperFactory(body={}, body_markdown={})
     with pytest.raises(WhitepaperUnavailable):
         services.whitepaper_generate_pdf(whitepaper_id=whitepaper.pk)
+
+
+def test_print_html_follows_the_language():
+    whitepaper = WhitepaperFactory(file="", author__first_name="Jana", author__last_name="Keller")
+    german = render_html(whitepaper, "de")
+    assert '@bottom-center { content: "Seite " counter(page) " von " counter(pages);' in german
+    assert "<h2>Inhalt</h2>" in german and '<p class="author">von Jana Keller' in german
+    assert '<html lang="de">' in german and "Titel " in german
+    english = render_html(whitepaper, "en")
+    assert '@bottom-center { content: "Page " counter(page) " of " counter(pages);' in english
+    assert "<h2>Contents</h2>" in english and '<p class="author">by Jana Keller' in english
+
+
+def test_css_strings_cannot_break_out_of_the_stylesheet():
+    assert css_string('a "b" \\ </style>') == '"a \\"b\\" \\\\ \\3C /style>"'

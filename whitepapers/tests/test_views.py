@@ -1,10 +1,15 @@
 """Pages: catalogue with filters, landing page with the lead form, thank-you page, German URLs."""
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.core import mail
 from django.test import override_settings
 
+from consultants.tests.factories import ConsultantFactory
 from leads.models import Lead, LeadConsent
+from whitepapers import services
 from whitepapers.models import DownloadToken, Whitepaper
 
 from .factories import PDF_BYTES, WhitepaperFactory
@@ -46,6 +51,9 @@ def test_landing_page_shows_form_meta_and_counts_views(client, whitepaper):
     assert 'name="website_url"' in html and 'name="consent_terms"' in html
     assert 'value="linkedin"' in html
     assert "Consent wording version: 2026-11" in html
+    # Buffered without a database write, written by the cron command.
+    assert Whitepaper.objects.get(pk=whitepaper.pk).view_count == 0
+    assert services.whitepaper_views_flush() == {whitepaper.pk: 1}
     assert Whitepaper.objects.get(pk=whitepaper.pk).view_count == 1
     assert client.get("/whitepapers/no-such-paper/").status_code == 404
 
@@ -103,3 +111,71 @@ def test_page_form_shares_the_throttle(client, whitepaper):
 def test_german_landing_page(client, whitepaper):
     html = client.get(f"/de/whitepapers/{whitepaper.slug}/").content.decode()
     assert f"Titel {whitepaper.slug}" in html and "Whitepaper anfordern" in html and "Einleitung" in html
+
+
+def test_german_catalogue_detail_and_thanks_pages(client):
+    author = ConsultantFactory(first_name="Jana", last_name="Keller")
+    for _ in range(13):
+        WhitepaperFactory(author=author)
+    catalogue = client.get("/de/whitepapers/").content.decode()
+    assert "<h1>Whitepaper</h1>" in catalogue
+    assert "Studien und Praxisleitfäden unserer Berater, kostenlos zum Download." in catalogue
+    assert "<span>Seite 1 von 2</span>" in catalogue and ">Weiter</a>" in catalogue
+    assert '<p class="muted">von Jana Keller</p>' in catalogue and ">Mehr erfahren</a>" in catalogue
+    assert '<option value="" selected>Alle</option>' in catalogue
+    whitepaper = Whitepaper.objects.first()
+    landing = client.get(f"/de/whitepapers/{whitepaper.slug}/").content.decode()
+    assert "Version des Einwilligungstextes: 2026-11" in landing
+    assert '<label for="id_first_name">Vorname *</label>' in landing
+    assert "Ich akzeptiere die Nutzungsbedingungen und die Datenschutzerklärung" in landing
+    assert '<button type="submit">PDF herunterladen</button>' in landing
+    thanks = client.get(f"/de/whitepapers/{whitepaper.slug}/thanks/").content.decode()
+    assert "<h1>Vielen Dank!</h1>" in thanks
+    assert "Wir haben Ihnen den Download-Link per E-Mail gesendet." in thanks
+    english = client.get("/whitepapers/").content.decode()
+    assert "<span>Page 1 of 2</span>" in english and '<p class="muted">by Jana Keller</p>' in english
+
+
+@override_settings(WHITEPAPER_DOWNLOAD_THROTTLE="1/min")
+def test_german_throttle_message(client, whitepaper):
+    client.post(f"/de/whitepapers/{whitepaper.slug}/", FORM)
+    response = client.post(f"/de/whitepapers/{whitepaper.slug}/", FORM)
+    assert response.status_code == 429
+    assert "Zu viele Anfragen aus Ihrem Netz. Bitte warten Sie eine Minute." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "greeting", "intro", "validity", "button"),
+    [
+        (
+            "de",
+            "Ihr Download: Titel paper-de",
+            "Hallo Ada,",
+            "danke für Ihr Interesse an „Titel paper-de“. Hier ist Ihr Download-Link:",
+            "Der Link gilt bis 11.06.2026 09:00 UTC und für 5 Downloads.",
+            ">PDF herunterladen</a>",
+        ),
+        (
+            "en",
+            "Your download: Title paper-en",
+            "Hello Ada,",
+            'thank you for your interest in "Title paper-en". Here is your download link:',
+            "The link works until 2026-06-11 09:00 UTC and for 5 downloads.",
+            ">Download the PDF</a>",
+        ),
+    ],
+)
+def test_download_link_email_in_the_visitors_language(
+    client, django_capture_on_commit_callbacks, language, subject, greeting, intro, validity, button
+):
+    prefix = "/de" if language == "de" else ""
+    with time_machine.travel(datetime(2026, 6, 4, 9, 0, tzinfo=UTC), tick=False):
+        whitepaper = WhitepaperFactory(slug=f"paper-{language}")
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(f"{prefix}/whitepapers/{whitepaper.slug}/", FORM)
+    (message,) = mail.outbox
+    html = message.alternatives[0][0]
+    assert message.subject == subject
+    assert message.body.startswith(f"{greeting}\n\n{intro}\n\n")
+    assert validity in message.body and validity in html
+    assert button in html and f'<html lang="{language}">' in html
