@@ -270,9 +270,9 @@ JWT_REFRESH_REUSE_LEEWAY = timedelta(seconds=env.int("JWT_REFRESH_REUSE_LEEWAY_S
 
 # --- REST framework ---------------------------------------------------------------------------
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
-# Web processes serving requests (gunicorn reads the same variable): limits counted in each
-# process's memory allow each process this share of the rate (magnetiq.ratelimit.read_counter_store).
-WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=1)
+# Web processes serving requests (deploy/gunicorn.conf.py reads the same variable, default 2): limits
+# counted in each process's memory allow each process its share (magnetiq.ratelimit.read_counter_store).
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=2)
 # Days an IP an account logged in from stays exempt from the account's login ceiling (accounts.throttling).
 LOGIN_TRUSTED_IP_DAYS = env.int("LOGIN_TRUSTED_IP_DAYS", default=30)
 REST_FRAMEWORK = {
