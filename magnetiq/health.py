@@ -143,7 +143,7 @@ _LOCAL_EMAIL_BACKENDS = ("console", "locmem", "filebased", "dummy")
 
 
 def check_email() -> dict:
-    """``{"status", "configured", "backend"[, "host", "port", "error"]}``.
+    """``{"status", "configured", "backend"[, "error"]}`` (no host name: the report is public).
 
     A console, locmem, file or dummy backend is ``configured: false`` (and healthy: nothing to
     reach). The SMTP backend is configured; the server must greet a connection within
@@ -168,7 +168,7 @@ def _smtp_probe(host: str, port: int) -> dict:
     assert_no_transaction("SMTP")
     timeout = min(_probe_timeout(), float(settings.EMAIL_TIMEOUT or _probe_timeout()))
     smtp_class = smtplib.SMTP_SSL if getattr(settings, "EMAIL_USE_SSL", False) else smtplib.SMTP
-    info = {"configured": True, "backend": "smtp", "host": host, "port": port}
+    info = {"configured": True, "backend": "smtp"}
     try:
         server = smtp_class(host, port, timeout=timeout)
         try:
@@ -207,7 +207,7 @@ def _tcp_probe(url: str) -> dict:
     """Open (and close) a TCP connection to ``url``'s host and port within the probe timeout."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return {"status": "unhealthy", "reachable": False, "error": f"not an http(s) URL: {url!r}"}
+        return {"status": "warning", "reachable": False, "error": "the configured URL is not an http(s) URL"}
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         with socket.create_connection((parts.hostname, port), timeout=_probe_timeout()):
@@ -218,7 +218,8 @@ def _tcp_probe(url: str) -> dict:
 
 
 def check_vendors() -> dict:
-    """``{"status", "vendors": {name: {"configured", "status"[, "host", "reachable", "error"]}}}``.
+    """``{"status", "vendors": {name: {"configured", "status"[, "reachable", "error"]}}}``. No host
+    names: the report is public.
 
     A vendor without its settings is ``configured: false`` and not contacted. A configured one is
     probed (in parallel, cached; see the module docstring): ``reachable: false`` is a ``warning`` (the
@@ -232,7 +233,7 @@ def check_vendors() -> dict:
             continue
         url = str(getattr(settings, vendor.url, "") or vendor.default_url)
         probes[vendor.name] = url
-        report[vendor.name] = {"configured": True, "host": urlsplit(url).hostname or url}
+        report[vendor.name] = {"configured": True}
     keys = {name: f"health:vendor:{name}:{url}" for name, url in probes.items()}
     for name in list(probes):
         remembered = _remembered(keys[name])
