@@ -151,7 +151,10 @@ def test_production_settings_log_json_lines(tmp_path):
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         }
     )
-    script = "import logging; logging.getLogger('magnetiq.probe').warning('hello %s', 'json')"
+    script = (
+        "import json, logging; from django.conf import settings; "
+        "logging.getLogger('magnetiq.probe').warning('hello %s', 'json'); print(json.dumps(settings.MIDDLEWARE))"
+    )
     result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, "manage.py", "shell", "-c", script],
         cwd=settings.BASE_DIR,
@@ -164,6 +167,13 @@ def test_production_settings_log_json_lines(tmp_path):
 
     assert result.returncode == 0, result.stderr
     line = json.loads(result.stderr.strip().splitlines()[-1])
+    middleware = json.loads(result.stdout.strip().splitlines()[-1])
+    assert middleware[:3] == [
+        "django_prometheus.middleware.PrometheusBeforeMiddleware",
+        "magnetiq.api.middleware.RequestIDMiddleware",
+        "magnetiq.logging.RequestLogMiddleware",
+    ]
+    assert middleware[-1] == "django_prometheus.middleware.PrometheusAfterMiddleware"
     assert {k: line[k] for k in ("level", "logger", "message", "request_id")} == {
         "level": "WARNING",
         "logger": "magnetiq.probe",
