@@ -1,13 +1,15 @@
 """Forms of the booking pages: the slot picker (step 1, GET), the visitor's details (step 2, POST)
 and the cancellation (POST).
 
-Labels follow the page language (``language="en"|"de"``). The picker never raises: invalid values
-are shown as field errors and the view falls back to defaults (``SlotPickerForm.choice``).
+Labels and messages follow the active language (the page's). The picker never raises: invalid
+values are shown as field errors and the view falls back to defaults (``SlotPickerForm.choice``).
 """
 
 from datetime import UTC, date, datetime
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from magnetiq.timezones import selectable_timezones
 
@@ -19,56 +21,12 @@ from .services import MAX_MESSAGE_CHARS, MAX_QUESTION_CHARS, MAX_QUESTIONS
 DURATIONS = list(range(MIN_DURATION, MAX_DURATION + 1, 15))
 DEFAULT_DURATION = 60
 
+#: The visitor-facing name of each booking type (the model's labels are the API's).
 TYPE_LABELS = {
-    "en": {
-        BookingType.THIRTY_FOR_THIRTY: "30-for-30 consultation",
-        BookingType.STRATEGY: "Strategy session",
-        BookingType.AUDIT: "Audit",
-        BookingType.CUSTOM: "Custom session",
-    },
-    "de": {
-        BookingType.THIRTY_FOR_THIRTY: "30-für-30-Beratung",
-        BookingType.STRATEGY: "Strategiegespräch",
-        BookingType.AUDIT: "Audit",
-        BookingType.CUSTOM: "Individuelle Sitzung",
-    },
-}
-
-FIELD_LABELS = {
-    "en": {
-        "type": "Type",
-        "duration": "Duration (other types)",
-        "minutes": "minutes",
-        "date": "Day",
-        "tz": "Your time zone",
-        "name": "Name",
-        "email": "E-mail",
-        "phone": "Phone",
-        "company": "Company",
-        "message": "What would you like to talk about?",
-        "questions": "Questions (one per line)",
-        "reason": "Reason (optional)",
-        "bad_start": "Please pick a time from the list.",
-        "too_many_questions": f"At most {MAX_QUESTIONS} questions.",
-        "question_too_long": f"A question has at most {MAX_QUESTION_CHARS} characters.",
-    },
-    "de": {
-        "type": "Art",
-        "duration": "Dauer (andere Arten)",
-        "minutes": "Minuten",
-        "date": "Tag",
-        "tz": "Ihre Zeitzone",
-        "name": "Name",
-        "email": "E-Mail",
-        "phone": "Telefon",
-        "company": "Firma",
-        "message": "Worüber möchten Sie sprechen?",
-        "questions": "Fragen (eine pro Zeile)",
-        "reason": "Grund (optional)",
-        "bad_start": "Bitte wählen Sie eine Uhrzeit aus der Liste.",
-        "too_many_questions": f"Höchstens {MAX_QUESTIONS} Fragen.",
-        "question_too_long": f"Eine Frage hat höchstens {MAX_QUESTION_CHARS} Zeichen.",
-    },
+    BookingType.THIRTY_FOR_THIRTY: _("30-for-30 consultation"),
+    BookingType.STRATEGY: _("Strategy session"),
+    BookingType.AUDIT: _("Audit"),
+    BookingType.CUSTOM: _("Custom session"),
 }
 
 
@@ -81,9 +39,13 @@ def offered_types(consultant) -> list[str]:
     ]
 
 
-def type_choices(types: list[str], language: str) -> list[tuple[str, str]]:
-    labels = TYPE_LABELS.get(language, TYPE_LABELS["en"])
-    return [(value, labels[value]) for value in types]
+def type_choices(types: list[str]) -> list[tuple[str, str]]:
+    return [(value, TYPE_LABELS[value]) for value in types]
+
+
+def minutes_label(minutes: int) -> str:
+    """``60 minutes`` (German ``60 Minuten``)."""
+    return ngettext("%(minutes)s minute", "%(minutes)s minutes", minutes) % {"minutes": minutes}
 
 
 def parse_start(value: str | None) -> datetime | None:
@@ -104,29 +66,21 @@ def slot_value(start: datetime) -> str:
     return start.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
-class _Localised:
-    def _label(self, language: str) -> dict:
-        labels = FIELD_LABELS.get(language, FIELD_LABELS["en"])
-        for name, field in self.fields.items():
-            if name in labels:
-                field.label = labels[name]
-        return labels
-
-
-class SlotPickerForm(_Localised, forms.Form):
+class SlotPickerForm(forms.Form):
     """Step 1 (query string): ``type``, ``duration`` (minutes, other types only), ``date`` (a day in
     the visitor's zone, ``YYYY-MM-DD``) and ``tz`` (an IANA zone)."""
 
-    type = forms.ChoiceField(required=False)
-    duration = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    tz = forms.ChoiceField(required=False)
+    type = forms.ChoiceField(label=_("Type"), required=False)
+    duration = forms.TypedChoiceField(label=_("Duration (other types)"), coerce=int, required=False, empty_value=None)
+    date = forms.DateField(
+        label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    tz = forms.ChoiceField(label=_("Your time zone"), required=False)
 
-    def __init__(self, *args, types: list[str], language: str = "en", **kwargs):
+    def __init__(self, *args, types: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        labels = self._label(language)
-        self.fields["type"].choices = type_choices(types, language)
-        self.fields["duration"].choices = [(m, f"{m} {labels['minutes']}") for m in DURATIONS]
+        self.fields["type"].choices = type_choices(types)
+        self.fields["duration"].choices = [(m, minutes_label(m)) for m in DURATIONS]
         self.fields["tz"].choices = [(name, name.replace("_", " ")) for name in selectable_timezones()]
         self.types = types
 
@@ -149,7 +103,7 @@ class SlotPickerForm(_Localised, forms.Form):
         }
 
 
-class BookingDetailsForm(_Localised, forms.Form):
+class BookingDetailsForm(forms.Form):
     """Step 2 (POST): the chosen slot (hidden: ``type``, ``duration``, ``tz``, ``start``) and the
     visitor's details. ``questions`` arrive one per line and are cleaned to a list of texts."""
 
@@ -157,17 +111,23 @@ class BookingDetailsForm(_Localised, forms.Form):
     duration = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, widget=forms.HiddenInput)
     tz = forms.ChoiceField(widget=forms.HiddenInput)
     start = forms.CharField(widget=forms.HiddenInput)
-    name = forms.CharField(max_length=200)
-    email = forms.EmailField(max_length=255)
-    phone = forms.CharField(max_length=20, required=False)
-    company = forms.CharField(max_length=200, required=False)
-    message = forms.CharField(max_length=MAX_MESSAGE_CHARS, required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    questions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    name = forms.CharField(label=_("Name"), max_length=200)
+    email = forms.EmailField(label=_("E-mail"), max_length=255)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    company = forms.CharField(label=_("Company"), max_length=200, required=False)
+    message = forms.CharField(
+        label=_("What would you like to talk about?"),
+        max_length=MAX_MESSAGE_CHARS,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    questions = forms.CharField(
+        label=_("Questions (one per line)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
-    def __init__(self, *args, types: list[str], language: str = "en", **kwargs):
+    def __init__(self, *args, types: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.labels = self._label(language)
-        self.fields["type"].choices = type_choices(types, language)
+        self.fields["type"].choices = type_choices(types)
         self.fields["duration"].choices = [(m, m) for m in DURATIONS]
         self.fields["tz"].choices = [(name, name) for name in selectable_timezones()]
         self.fields["name"].widget.attrs["autocomplete"] = "name"
@@ -178,15 +138,27 @@ class BookingDetailsForm(_Localised, forms.Form):
     def clean_start(self) -> datetime:
         start = parse_start(self.cleaned_data["start"])
         if start is None:
-            raise forms.ValidationError(self.labels["bad_start"])
+            raise forms.ValidationError(_("Please pick a time from the list."), code="invalid")
         return start
 
     def clean_questions(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["questions"].splitlines() if line.strip()]
         if len(lines) > MAX_QUESTIONS:
-            raise forms.ValidationError(self.labels["too_many_questions"])
+            raise forms.ValidationError(
+                ngettext("At most %(limit)s question.", "At most %(limit)s questions.", MAX_QUESTIONS),
+                code="max_questions",
+                params={"limit": MAX_QUESTIONS},
+            )
         if any(len(line) > MAX_QUESTION_CHARS for line in lines):
-            raise forms.ValidationError(self.labels["question_too_long"])
+            raise forms.ValidationError(
+                ngettext(
+                    "A question has at most %(limit)s character.",
+                    "A question has at most %(limit)s characters.",
+                    MAX_QUESTION_CHARS,
+                ),
+                code="max_length",
+                params={"limit": MAX_QUESTION_CHARS},
+            )
         return lines
 
     def clean(self):
@@ -198,14 +170,12 @@ class BookingDetailsForm(_Localised, forms.Form):
         return data
 
 
-class CancelForm(_Localised, forms.Form):
+class CancelForm(forms.Form):
     """The cancellation step: an optional reason."""
 
-    reason = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, language: str = "en", **kwargs):
-        super().__init__(*args, **kwargs)
-        self._label(language)
+    reason = forms.CharField(
+        label=_("Reason (optional)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 def day_or_none(value: str | None) -> date | None:

@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from .models import ConsultationBooking
@@ -20,11 +22,15 @@ METHODS = ("REQUEST", "CANCEL")
 
 
 def summary(booking: ConsultationBooking, language: str | None = None) -> str:
-    """``30-minute consultation with Anna Schmidt`` (German: ``30-minütige Beratung mit …``)."""
-    name = booking.consultant.full_name
-    if (language or booking.language) == "de":
-        return f"{booking.duration_minutes}-minütige Beratung mit {name}"
-    return f"{booking.duration_minutes}-minute consultation with {name}"
+    """``30-minute consultation with Anna Schmidt`` in ``language`` (default: the booking's; German:
+    ``30-minütige Beratung mit …``)."""
+    minutes = booking.duration_minutes
+    with translation.override(language or booking.language):
+        return ngettext(
+            "%(minutes)s-minute consultation with %(name)s",
+            "%(minutes)s-minute consultation with %(name)s",
+            minutes,
+        ) % {"minutes": minutes, "name": booking.consultant.full_name}
 
 
 def _organizer(booking: ConsultationBooking) -> vCalAddress:
@@ -47,12 +53,15 @@ def booking_ics(
     ``manage_url``: the visitor's absolute manage link, put in ``DESCRIPTION``. ``LOCATION`` and
     ``URL`` are the meeting link when there is one. ``ORGANIZER`` is the consultant (their e-mail,
     else ``DEFAULT_FROM_EMAIL``), the one ``ATTENDEE`` the client. Raises ``ValueError`` for
-    another method.
+    another method. The text (summary, description) is in the booking's language.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
-    german = booking.language == "de"
+    with translation.override(booking.language):
+        return _booking_calendar(booking, method=method, manage_url=manage_url, now=now).to_ical()
 
+
+def _booking_calendar(booking: ConsultationBooking, *, method: str, manage_url: str, now: datetime | None) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", "-//Magnetiq//Bookings//EN")
     calendar.add("version", "2.0")
@@ -68,13 +77,11 @@ def booking_ics(
     event.add("summary", summary(booking))
     lines = []
     if booking.meeting_link:
-        lines.append(f"{'Meeting-Link' if german else 'Meeting link'}: {booking.meeting_link}")
+        lines.append(f"{_('Meeting link:')} {booking.meeting_link}")
         event.add("location", booking.meeting_link)
         event.add("url", booking.meeting_link)
     if manage_url:
-        lines.append(
-            f"{'Termin ansehen, verschieben oder absagen' if german else 'View, reschedule or cancel'}: {manage_url}"
-        )
+        lines.append(f"{_('View, reschedule or cancel:')} {manage_url}")
     if lines:
         event.add("description", "\n".join(lines))
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
@@ -85,4 +92,4 @@ def booking_ics(
     attendee.params["partstat"] = vText("ACCEPTED")
     event.add("attendee", attendee)
     calendar.add_component(event)
-    return calendar.to_ical()
+    return calendar

@@ -14,6 +14,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.translation import pgettext
+
+from magnetiq.formatting import format_clock_time
 
 from .access import booking_for_change
 from .exceptions import BookingChangeForbidden, BookingLinkExpired, BookingNotFound
@@ -27,12 +30,24 @@ def utc_offset(local: datetime) -> str:
     return f"UTC{raw[:3]}:{raw[3:]}"
 
 
-def format_when(moment: datetime, zone: str, lang: str) -> str:
-    """``Wednesday, 3 June 2026, 10:00 (UTC+02:00)`` for the aware ``moment`` in the IANA ``zone``
-    (German, ``lang == "de"``: ``Mittwoch, 3. Juni 2026, …``)."""
+def format_day(day) -> str:
+    """``Wednesday, 3 June 2026`` for a date or a local datetime, in the active language (German:
+    ``Mittwoch, 3. Juni 2026``); the format itself is translated."""
+    return date_format(day, pgettext("date with weekday (PHP date format)", "l, j F Y"))
+
+
+def format_local(local: datetime) -> str:
+    """``Wednesday, 3 June 2026, 10:00 AM`` for a datetime in the zone to show: the day
+    (:func:`format_day`) and the clock time on the visitor's clock
+    (:func:`magnetiq.formatting.format_clock_time`)."""
+    return f"{format_day(local)}, {format_clock_time(local)}"
+
+
+def format_when(moment: datetime, zone: str) -> str:
+    """``Wednesday, 3 June 2026, 10:00 AM (UTC+02:00)`` for the aware ``moment`` in the IANA
+    ``zone``, in the active language (German: ``Mittwoch, 3. Juni 2026, 10:00 (UTC+02:00)``)."""
     local = moment.astimezone(ZoneInfo(zone))
-    pattern = "l, j. F Y, H:i" if lang == "de" else "l, j F Y, H:i"
-    return f"{date_format(local, pattern)} ({utc_offset(local)})"
+    return f"{format_local(local)} ({utc_offset(local)})"
 
 
 def manage_url(booking: ConsultationBooking) -> str:

@@ -12,7 +12,9 @@ commit; tasks take ids):
 
 A failed send releases its claim and re-raises, so the task (or the next cron run) can retry it.
 Client e-mails are in ``booking.language`` with times in ``booking.timezone``; the consultant's
-copies in their first spoken language (en/de) with times in ``consultant.timezone``. Templates:
+copies in their first spoken language the site offers (else English) with times in
+``consultant.timezone``; the sender renders each e-mail in its reader's language
+(``magnetiq.mail`` activates it), and times go on that language's clock. Templates:
 ``bookings/templates/bookings/email/``. Invites: :mod:`bookings.ics` as ``invite.ics``.
 
 Flow on confirmation: ``booking_confirmed`` → :func:`create_booking_meeting` (makes the meeting
@@ -31,16 +33,19 @@ from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
 from django.urls import NoReverseMatch, reverse
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone, translation
 from django_tasks import task
 
 from leads.models import CONSENT_WORDING_VERSION
 from leads.services import lead_capture, lead_record_action
 from magnetiq.exceptions import ApplicationError
+from magnetiq.formatting import format_clock_time, preferred_clock
 from magnetiq.links import absolute_url
 from magnetiq.mail import send_templated_mail
+from magnetiq.translation import DEFAULT_LANGUAGE, LANGUAGE_CODES
 
 from . import conf, ics, meetings, signals
+from .links import format_local, utc_offset
 from .models import (
     BookingChangeKind,
     BookingNotification,
@@ -76,30 +81,34 @@ def manage_url(booking: ConsultationBooking, language: str | None = None) -> str
         try:
             path = reverse("bookings:manage", kwargs={"reference": booking.reference})
         except NoReverseMatch:
-            path = f"{'/de' if language == 'de' else ''}/bookings/{booking.reference}/"
+            prefix = "" if language == settings.LANGUAGE_CODE else f"/{language}"
+            path = f"{prefix}/bookings/{booking.reference}/"
     return absolute_url(f"{path}?token={manage_token(booking)}")
 
 
-def format_time(moment: datetime, zone: str, language: str) -> str:
-    """``Monday, 1 June 2026, 11:00 (Europe/Berlin, UTC+02:00)``; German ``Montag, 1. Juni 2026, …``."""
+def _zone(zone: str) -> tuple[str, zoneinfo.ZoneInfo]:
     try:
-        tz = zoneinfo.ZoneInfo(zone)
+        return zone, zoneinfo.ZoneInfo(zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone, tz = "UTC", zoneinfo.ZoneInfo("UTC")
+        return "UTC", zoneinfo.ZoneInfo("UTC")
+
+
+def format_time(moment: datetime, zone: str, language: str) -> str:
+    """``Monday, 1 June 2026, 11:00 AM (Europe/Berlin, UTC+02:00)`` in ``language`` (German:
+    ``Montag, 1. Juni 2026, 11:00 (Europe/Berlin, UTC+02:00)``), on the language's own clock: an
+    e-mail does not know the reader's clock preference. An unknown ``zone`` is UTC."""
+    zone, tz = _zone(zone)
     local = moment.astimezone(tz)
-    offset = local.strftime("%z")
-    offset = f"UTC{offset[:3]}:{offset[3:]}"
-    pattern = "l, j. F Y, H:i" if language == "de" else "l, j F Y, H:i"
-    with translation.override(language):
-        return f"{dateformat.format(local, pattern)} ({zone}, {offset})"
+    with translation.override(language), preferred_clock(None):
+        return f"{format_local(local)} ({zone}, {utc_offset(local)})"
 
 
 def consultant_language(consultant) -> str:
-    """The consultant's first spoken language among en/de, else English."""
+    """The consultant's first spoken language among the site's languages, else English."""
     for code in consultant.languages or []:
-        if code in ("en", "de"):
+        if code in LANGUAGE_CODES:
             return code
-    return "en"
+    return DEFAULT_LANGUAGE
 
 
 def mail_context(booking: ConsultationBooking, *, for_consultant: bool = False, **extra) -> dict:
@@ -112,6 +121,8 @@ def mail_context(booking: ConsultationBooking, *, for_consultant: bool = False, 
             consultant_page = absolute_url(reverse("bookings:book", kwargs={"slug": consultant.slug}))
         except NoReverseMatch:
             consultant_page = absolute_url(consultant.get_absolute_url())
+        with preferred_clock(None):
+            end_time = format_clock_time(booking.end.astimezone(_zone(zone)[1]))
     context = {
         "booking": booking,
         "consultant": consultant,
@@ -119,7 +130,7 @@ def mail_context(booking: ConsultationBooking, *, for_consultant: bool = False, 
         "client_name": booking.client_name,
         "summary": ics.summary(booking, language),
         "start": format_time(booking.start, zone, language),
-        "end_time": booking.end.astimezone(zoneinfo.ZoneInfo(zone)).strftime("%H:%M"),
+        "end_time": end_time,
         "duration": booking.duration_minutes,
         "timezone": zone,
         "meeting_link": booking.meeting_link,

@@ -11,8 +11,10 @@
   get the 403 page on the change pages.
 - ``/account/bookings/`` (``bookings:account``): a signed-in client's bookings.
 
-Text follows the page language (``request.LANGUAGE_CODE``); the booking keeps that language for its
-e-mails. Business errors of the services become messages, never a 500.
+Text follows the page language (``request.LANGUAGE_CODE``, through gettext); the booking keeps that
+language for its e-mails. Times are written on the visitor's clock (``{{ dt|clock_time }}``, the
+``time_format`` cookie), prices with :func:`magnetiq.formatting.format_money`. Business errors of
+the services become messages, never a 500.
 """
 
 from datetime import date, datetime, timedelta
@@ -28,10 +30,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_http_methods
 
 from consultants.models import Consultant
 from magnetiq.exceptions import ApplicationError, InvalidInput
+from magnetiq.formatting import format_money
 from magnetiq.timezones import selectable_timezones
 from magnetiq.translation import request_language
 
@@ -53,7 +58,7 @@ from .forms import (
     parse_start,
     slot_value,
 )
-from .links import booking_for_page_change, format_when, given_token, manage_url, pay_url, utc_offset
+from .links import booking_for_page_change, format_day, format_when, given_token, manage_url, pay_url, utc_offset
 from .models import BookingPaymentStatus, BookingStatus, BookingType, CancelledBy, ConsultationBooking
 from .services import booking_can_change, booking_cancel, booking_create, booking_price, booking_reschedule
 from .tokens import manage_token
@@ -61,164 +66,13 @@ from .tokens import manage_token
 #: How many days ahead step 1 looks for the first day with a free slot when no day is given.
 FIRST_FREE_DAY_SEARCH = 14
 
-LABELS = {
-    "en": {
-        "book_heading": "Book a consultation with {name}",
-        "back": "Back to the profile",
-        "step1": "1. Pick a time",
-        "step2": "2. Your details",
-        "your_choice": "Your choice",
-        "show_times": "Show times",
-        "previous_week": "← Previous week",
-        "next_week": "Next week →",
-        "times_in": "Times in {zone}",
-        "free": "free",
-        "no_slots": "No free times on this day — please pick another day.",
-        "price": "Price",
-        "free_price": "Free",
-        "duration": "Duration",
-        "minutes": "minutes",
-        "your_time": "Your time",
-        "consultant_time": "{name}'s time",
-        "change_time": "Change the time",
-        "confirm": "Confirm booking",
-        "taken": "That time was just taken — please pick another.",
-        "slot_gone": "That time is no longer available — please pick another.",
-        "priced_note": "After you confirm, the time is held for you for {minutes} minutes while you pay by card "
-        "on the next page.",
-        "free_note": "This consultation is free and confirmed at once.",
-        "manage_heading": "Your booking with {name}",
-        "reference": "Reference",
-        "status": "Status",
-        "type": "Type",
-        "when": "When",
-        "confirmed_message": "Your booking is confirmed. We have sent the details with a calendar invite to {email}.",
-        "held": "Reserved for you until {until}. Pay before then to confirm your booking; the time is yours "
-        "once it is paid.",
-        "pay_now": "Pay now",
-        "hold_expired": "The hold on this time expired before it was paid, so the time was released. "
-        "Please book again.",
-        "hold_expired_status": "Hold expired",
-        "book_again": "Book again",
-        "payment_processing": "Your payment is being processed. This page shows the result once your bank "
-        "has confirmed it; we will e-mail you as well.",
-        "payment_refunded": "Your payment was refunded in full.",
-        "amount": "Amount",
-        "policy": "This booking starts in less than {hours} hours, so it can no longer be changed or cancelled "
-        "online. Please contact us at {contact} and quote the reference {reference}.",
-        "reschedule": "Reschedule",
-        "cancel": "Cancel booking",
-        "cancelled": "This booking was cancelled.",
-        "reschedule_heading": "Pick a new time",
-        "current_time": "Current time",
-        "new_time": "New time",
-        "move_confirm": "Move my booking",
-        "pick_other": "Pick another time",
-        "moved": "Your booking was moved to {when}. This page has a new address; links from earlier e-mails "
-        "no longer work.",
-        "cancel_heading": "Cancel your booking",
-        "cancel_text": "Do you want to cancel your booking on {when}? The time is released for others.",
-        "cancel_confirm": "Yes, cancel my booking",
-        "keep": "Keep my booking",
-        "cancel_done": "Your booking is cancelled.",
-        "account_heading": "My bookings",
-        "upcoming": "Upcoming",
-        "past": "Past",
-        "none_upcoming": "You have no upcoming bookings.",
-        "none_past": "No past bookings.",
-        "manage": "View or change",
-        "find": "Find a consultant",
-        "with": "with",
-        "day": "Day",
-        "tz": "Your time zone",
-    },
-    "de": {
-        "book_heading": "Beratung mit {name} buchen",
-        "back": "Zurück zum Profil",
-        "step1": "1. Zeit wählen",
-        "step2": "2. Ihre Angaben",
-        "your_choice": "Ihre Auswahl",
-        "show_times": "Zeiten anzeigen",
-        "previous_week": "← Vorherige Woche",
-        "next_week": "Nächste Woche →",
-        "times_in": "Zeiten in {zone}",
-        "free": "frei",
-        "no_slots": "An diesem Tag ist nichts frei — bitte wählen Sie einen anderen Tag.",
-        "price": "Preis",
-        "free_price": "Kostenlos",
-        "duration": "Dauer",
-        "minutes": "Minuten",
-        "your_time": "Ihre Zeit",
-        "consultant_time": "Zeit von {name}",
-        "change_time": "Zeit ändern",
-        "confirm": "Buchung bestätigen",
-        "taken": "Diese Zeit wurde gerade vergeben — bitte wählen Sie eine andere.",
-        "slot_gone": "Diese Zeit ist nicht mehr frei — bitte wählen Sie eine andere.",
-        "priced_note": "Nach der Bestätigung ist die Zeit {minutes} Minuten für Sie reserviert, während Sie auf "
-        "der nächsten Seite mit Karte bezahlen.",
-        "free_note": "Diese Beratung ist kostenlos und sofort bestätigt.",
-        "manage_heading": "Ihre Buchung bei {name}",
-        "reference": "Referenz",
-        "status": "Status",
-        "type": "Art",
-        "when": "Wann",
-        "confirmed_message": "Ihre Buchung ist bestätigt. Die Details mit Kalendereinladung sind an {email} unterwegs.",
-        "held": "Für Sie reserviert bis {until}. Bezahlen Sie bis dahin, um Ihre Buchung zu bestätigen; nach der "
-        "Zahlung gehört die Zeit Ihnen.",
-        "pay_now": "Jetzt bezahlen",
-        "hold_expired": "Die Reservierung ist vor der Zahlung abgelaufen, die Zeit wurde freigegeben. "
-        "Bitte buchen Sie erneut.",
-        "hold_expired_status": "Reservierung abgelaufen",
-        "book_again": "Erneut buchen",
-        "payment_processing": "Ihre Zahlung wird bearbeitet. Sobald Ihre Bank sie bestätigt hat, sehen Sie das "
-        "Ergebnis auf dieser Seite; wir schreiben Ihnen auch eine E-Mail.",
-        "payment_refunded": "Ihre Zahlung wurde vollständig erstattet.",
-        "amount": "Betrag",
-        "policy": "Diese Buchung beginnt in weniger als {hours} Stunden und kann online nicht mehr geändert oder "
-        "storniert werden. Bitte schreiben Sie uns an {contact} mit der Referenz {reference}.",
-        "reschedule": "Verschieben",
-        "cancel": "Buchung stornieren",
-        "cancelled": "Diese Buchung wurde storniert.",
-        "reschedule_heading": "Neue Zeit wählen",
-        "current_time": "Bisherige Zeit",
-        "new_time": "Neue Zeit",
-        "move_confirm": "Buchung verschieben",
-        "pick_other": "Andere Zeit wählen",
-        "moved": "Ihre Buchung wurde auf {when} verschoben. Diese Seite hat eine neue Adresse; Links aus früheren "
-        "E-Mails funktionieren nicht mehr.",
-        "cancel_heading": "Buchung stornieren",
-        "cancel_text": "Möchten Sie Ihre Buchung am {when} stornieren? Die Zeit wird für andere freigegeben.",
-        "cancel_confirm": "Ja, Buchung stornieren",
-        "keep": "Buchung behalten",
-        "cancel_done": "Ihre Buchung ist storniert.",
-        "account_heading": "Meine Buchungen",
-        "upcoming": "Anstehend",
-        "past": "Vergangen",
-        "none_upcoming": "Sie haben keine anstehenden Buchungen.",
-        "none_past": "Keine vergangenen Buchungen.",
-        "manage": "Ansehen oder ändern",
-        "find": "Berater finden",
-        "with": "mit",
-        "day": "Tag",
-        "tz": "Ihre Zeitzone",
-    },
-}
-
+#: The visitor-facing name of each status (the model's labels are the API's).
 STATUS_LABELS = {
-    "en": {
-        BookingStatus.PENDING_PAYMENT: "Awaiting payment",
-        BookingStatus.CONFIRMED: "Confirmed",
-        BookingStatus.COMPLETED: "Completed",
-        BookingStatus.CANCELLED: "Cancelled",
-        BookingStatus.NO_SHOW: "No-show",
-    },
-    "de": {
-        BookingStatus.PENDING_PAYMENT: "Zahlung ausstehend",
-        BookingStatus.CONFIRMED: "Bestätigt",
-        BookingStatus.COMPLETED: "Abgeschlossen",
-        BookingStatus.CANCELLED: "Storniert",
-        BookingStatus.NO_SHOW: "Nicht erschienen",
-    },
+    BookingStatus.PENDING_PAYMENT: gettext_lazy("Awaiting payment"),
+    BookingStatus.CONFIRMED: gettext_lazy("Confirmed"),
+    BookingStatus.COMPLETED: gettext_lazy("Completed"),
+    BookingStatus.CANCELLED: gettext_lazy("Cancelled"),
+    BookingStatus.NO_SHOW: gettext_lazy("No-show"),
 }
 
 
@@ -233,10 +87,10 @@ def _zone(name: str | None, fallback: str) -> str:
     return name if name in selectable_timezones() else fallback
 
 
-def _price(consultant: Consultant, booking_type: str, duration: int | None, labels: dict) -> str:
+def _price(consultant: Consultant, booking_type: str, duration: int | None) -> str:
     minutes = duration or 30
     amount = booking_price(consultant=consultant, booking_type=booking_type, duration_minutes=minutes)
-    return labels["free_price"] if amount == 0 else f"{amount} {consultant.currency}"
+    return pgettext("price", "Free") if amount == 0 else format_money(amount, consultant.currency)
 
 
 def _free_slots(consultant, day: date, zone: str, booking_type: str, duration, exclude=None, now=None) -> list:
@@ -261,12 +115,12 @@ def slot_picker(
     day: date | None,
     booking_type: str,
     duration: int | None,
-    lang: str,
     params: dict,
     exclude: ConsultationBooking | None = None,
 ) -> dict:
     """The context of the slot picker: a week of days (``days``: date, label, free count, link),
-    the free ``slots`` of the selected ``day`` (value, local time, offset) and week links.
+    the free ``slots`` of the selected ``day`` (value, ``start`` as an aware datetime in ``zone`` for
+    ``{{ slot.start|clock_time }}``, offset) and week links; text in the active language.
 
     ``day`` (in ``zone``) is clamped to today…the end of the booking window; without one, the first
     day with a free slot in the next ``FIRST_FREE_DAY_SEARCH`` days is chosen. ``params`` are the
@@ -302,8 +156,9 @@ def slot_picker(
             {
                 "date": d,
                 "weekday": date_format(d, "D"),
-                "label": date_format(d, "j. M" if lang == "de" else "j M"),
+                "label": date_format(d, pgettext("day in the week strip (PHP date format)", "j M")),
                 "count": len(free(d)),
+                "free_label": ngettext("%(count)s free", "%(count)s free", len(free(d))) % {"count": len(free(d))},
                 "selected": d == day,
                 "url": link(d),
             }
@@ -311,17 +166,17 @@ def slot_picker(
     slots = []
     for slot in free(day):
         local = slot.start.astimezone(tz)
-        slots.append({"value": slot_value(slot.start), "label": f"{local:%H:%M}", "offset": utc_offset(local)})
+        slots.append({"value": slot_value(slot.start), "start": local, "offset": utc_offset(local)})
     zone_offset = utc_offset(datetime.combine(day, datetime.min.time(), tzinfo=tz) + timedelta(hours=12))
     previous_week = max(week_start - timedelta(days=7), today) if week_start > today else None
     next_week = week_start + timedelta(days=7) if week_start + timedelta(days=7) <= last else None
     return {
         "day": day,
-        "day_label": date_format(day, "l, j. F Y" if lang == "de" else "l, j F Y"),
+        "day_label": format_day(day),
         "days": days,
         "slots": slots,
         "zone": zone,
-        "times_in": LABELS[lang]["times_in"].format(zone=f"{zone.replace('_', ' ')} ({zone_offset})"),
+        "times_in": _("Times in %(zone)s") % {"zone": f"{zone.replace('_', ' ')} ({zone_offset})"},
         "previous_week_url": link(previous_week) if previous_week else "",
         "next_week_url": link(next_week) if next_week else "",
         "hidden": {**params, "date": day.isoformat()},
@@ -348,10 +203,23 @@ def _actor(request):
     return request.user if request.user.is_authenticated else None
 
 
-def _policy_text(booking: ConsultationBooking, labels: dict) -> str:
-    return labels["policy"].format(
-        hours=conf.get("GUEST_CHANGE_CUTOFF_HOURS"), contact=_contact_email(), reference=booking.reference
-    )
+def _policy_text(booking: ConsultationBooking) -> str:
+    hours = conf.get("GUEST_CHANGE_CUTOFF_HOURS")
+    return ngettext(
+        "This booking starts in less than %(hours)s hour, so it can no longer be changed or cancelled online. "
+        "Please contact us at %(contact)s and quote the reference %(reference)s.",
+        "This booking starts in less than %(hours)s hours, so it can no longer be changed or cancelled online. "
+        "Please contact us at %(contact)s and quote the reference %(reference)s.",
+        hours,
+    ) % {"hours": hours, "contact": _contact_email(), "reference": booking.reference}
+
+
+def _taken() -> str:
+    return _("That time was just taken — please pick another.")
+
+
+def _slot_gone() -> str:
+    return _("That time is no longer available — please pick another.")
 
 
 # --- booking ------------------------------------------------------------------------------------
@@ -370,11 +238,10 @@ def book(request, slug: str):
     """
     consultant = get_object_or_404(Consultant.objects.public(), slug=slug)
     lang = request_language(request)
-    labels = LABELS[lang]
     types = offered_types(consultant)
 
     if request.method == "POST":
-        details = BookingDetailsForm(request.POST, types=types, language=lang)
+        details = BookingDetailsForm(request.POST, types=types)
         if details.is_valid():
             data = details.cleaned_data
             try:
@@ -395,14 +262,14 @@ def book(request, slug: str):
                     actor=_actor(request),
                 )
             except BookingUnavailable:
-                messages.error(request, labels["taken"])
+                messages.error(request, _taken())
                 choice = {
                     "type": data["type"],
                     "duration": data["duration"],
                     "tz": data["tz"],
                     "date": data["start"].astimezone(ZoneInfo(data["tz"])).date(),
                 }
-                return _render_step1(request, consultant, types, choice, lang, status=409)
+                return _render_step1(request, consultant, types, choice, status=409)
             except InvalidInput as exc:
                 for detail in exc.details or [{"message": exc.message}]:
                     details.add_error(None, detail["message"])
@@ -413,14 +280,18 @@ def book(request, slug: str):
                 if booking.status != BookingStatus.CONFIRMED:
                     # A priced booking is a hold: straight on to the payment step.
                     return redirect(pay_url(booking))
-                messages.success(request, labels["confirmed_message"].format(email=booking.client_email))
+                messages.success(
+                    request,
+                    _("Your booking is confirmed. We have sent the details with a calendar invite to %(email)s.")
+                    % {"email": booking.client_email},
+                )
                 return redirect(manage_url(booking))
         if "start" in details.errors or "type" in details.errors or "tz" in details.errors:
-            messages.error(request, labels["slot_gone"])
-            return _render_step1(request, consultant, types, _picker_choice(request, consultant, types, lang), lang)
-        return _render_step2(request, consultant, details, details.cleaned_data, lang, status=422)
+            messages.error(request, _slot_gone())
+            return _render_step1(request, consultant, types, _picker_choice(request, consultant, types))
+        return _render_step2(request, consultant, details, details.cleaned_data, status=422)
 
-    choice = _picker_choice(request, consultant, types, lang)
+    choice = _picker_choice(request, consultant, types)
     start = parse_start(request.GET.get("start"))
     if start is not None:
         free = _free_slots(
@@ -440,20 +311,27 @@ def book(request, slug: str):
             user = request.user
             if user.is_authenticated:
                 initial.update(name=f"{user.first_name} {user.last_name}".strip(), email=user.email)
-            form = BookingDetailsForm(initial=initial, types=types, language=lang)
-            return _render_step2(request, consultant, form, {**choice, "start": start}, lang)
-        messages.error(request, labels["slot_gone"])
+            form = BookingDetailsForm(initial=initial, types=types)
+            return _render_step2(request, consultant, form, {**choice, "start": start})
+        messages.error(request, _slot_gone())
         choice["date"] = start.astimezone(ZoneInfo(choice["tz"])).date()
-    return _render_step1(request, consultant, types, choice, lang, detect_zone="tz" not in request.GET)
+    return _render_step1(request, consultant, types, choice, detect_zone="tz" not in request.GET)
 
 
-def _picker_choice(request, consultant, types, lang) -> dict:
-    form = SlotPickerForm(request.GET or None, types=types, language=lang)
+def _picker_choice(request, consultant, types) -> dict:
+    form = SlotPickerForm(request.GET or None, types=types)
     return form.choice(default_zone=_zone(consultant.timezone, "UTC"))
 
 
-def _render_step1(request, consultant, types, choice, lang, *, status=200, detect_zone=False):
-    labels = LABELS[lang]
+def _book_heading(consultant: Consultant) -> str:
+    return _("Book a consultation with %(name)s") % {"name": consultant.full_name}
+
+
+def _consultant_time_label(consultant: Consultant) -> str:
+    return _("%(name)s's time") % {"name": consultant.full_name}
+
+
+def _render_step1(request, consultant, types, choice, *, status=200, detect_zone=False):
     params = {"type": choice["type"], "tz": choice["tz"]}
     if choice["duration"]:
         params["duration"] = choice["duration"]
@@ -463,7 +341,6 @@ def _render_step1(request, consultant, types, choice, lang, *, status=200, detec
         day=choice["date"],
         booking_type=choice["type"],
         duration=choice["duration"],
-        lang=lang,
         params=params,
     )
     form = SlotPickerForm(
@@ -474,7 +351,6 @@ def _render_step1(request, consultant, types, choice, lang, *, status=200, detec
             "tz": choice["tz"],
         },
         types=types,
-        language=lang,
     )
     return render(
         request,
@@ -486,17 +362,15 @@ def _render_step1(request, consultant, types, choice, lang, *, status=200, detec
             "picker": picker,
             "params": params,
             "show_duration": len(types) > 1,
-            "price": _price(consultant, choice["type"], choice["duration"], labels),
+            "price": _price(consultant, choice["type"], choice["duration"]),
             "detect_zone": detect_zone,
-            "labels": labels,
-            "heading": labels["book_heading"].format(name=consultant.full_name),
+            "heading": _book_heading(consultant),
         },
         status=status,
     )
 
 
-def _render_step2(request, consultant, form, choice, lang, *, status=200):
-    labels = LABELS[lang]
+def _render_step2(request, consultant, form, choice, *, status=200):
     start = choice["start"]
     duration = choice["duration"] or 30
     back = {"type": choice["type"], "tz": choice["tz"], "date": start.astimezone(ZoneInfo(choice["tz"])).date()}
@@ -510,19 +384,25 @@ def _render_step2(request, consultant, form, choice, lang, *, status=200):
             "consultant": consultant,
             "step": 2,
             "form": form,
-            "type_label": TYPE_LABELS[lang][choice["type"]],
+            "type_label": TYPE_LABELS[choice["type"]],
             "duration": duration,
-            "your_time": format_when(start, choice["tz"], lang),
-            "consultant_time": format_when(start, consultant.timezone, lang),
+            "your_time": format_when(start, choice["tz"]),
+            "consultant_time": format_when(start, consultant.timezone),
             "show_consultant_time": consultant.timezone != choice["tz"],
-            "price": _price(consultant, choice["type"], choice["duration"], labels),
-            "payment_note": labels["free_note"]
+            "price": _price(consultant, choice["type"], choice["duration"]),
+            "payment_note": _("This consultation is free and confirmed at once.")
             if amount == 0
-            else labels["priced_note"].format(minutes=conf.get("HOLD_MINUTES")),
+            else ngettext(
+                "After you confirm, the time is held for you for %(minutes)s minute while you pay by card "
+                "on the next page.",
+                "After you confirm, the time is held for you for %(minutes)s minutes while you pay by card "
+                "on the next page.",
+                conf.get("HOLD_MINUTES"),
+            )
+            % {"minutes": conf.get("HOLD_MINUTES")},
             "change_url": "?" + urlencode(back),
-            "labels": labels,
-            "heading": labels["book_heading"].format(name=consultant.full_name),
-            "consultant_time_label": labels["consultant_time"].format(name=consultant.full_name),
+            "heading": _book_heading(consultant),
+            "consultant_time_label": _consultant_time_label(consultant),
         },
         status=status,
     )
@@ -531,19 +411,17 @@ def _render_step2(request, consultant, form, choice, lang, *, status=200):
 # --- manage -------------------------------------------------------------------------------------
 
 
-def _booking_context(booking: ConsultationBooking, lang: str) -> dict:
-    labels = LABELS[lang]
+def _booking_context(booking: ConsultationBooking) -> dict:
     zone = _zone(booking.timezone, "UTC")
     return {
         "booking": booking,
-        "status_label": STATUS_LABELS[lang].get(booking.status, booking.get_status_display()),
-        "type_label": TYPE_LABELS[lang].get(booking.booking_type, booking.get_booking_type_display()),
-        "your_time": format_when(booking.start, zone, lang),
-        "consultant_time": format_when(booking.start, booking.consultant.timezone, lang),
+        "status_label": STATUS_LABELS.get(booking.status, booking.get_status_display()),
+        "type_label": TYPE_LABELS.get(booking.booking_type, booking.get_booking_type_display()),
+        "your_time": format_when(booking.start, zone),
+        "consultant_time": format_when(booking.start, booking.consultant.timezone),
         "show_consultant_time": booking.consultant.timezone != zone,
-        "consultant_time_label": labels["consultant_time"].format(name=booking.consultant.full_name),
-        "labels": labels,
-        "heading": labels["manage_heading"].format(name=booking.consultant.full_name),
+        "consultant_time_label": _consultant_time_label(booking.consultant),
+        "heading": _("Your booking with %(name)s") % {"name": booking.consultant.full_name},
     }
 
 
@@ -564,18 +442,16 @@ def manage(request, reference: str):
     hold expired (released or not) the page says so and links to booking again — unless a payment
     is still being processed, which then decides (a late success confirms if the time is free)."""
     booking, token = _booking_to_read(request, reference)
-    lang = request_language(request)
-    labels = LABELS[lang]
-    context = _booking_context(booking, lang)
+    context = _booking_context(booking)
     pending = booking.status == BookingStatus.PENDING_PAYMENT
     expired = (pending and not booking.is_active) or (
         booking.status == BookingStatus.CANCELLED and booking.cancelled_by == CancelledBy.SYSTEM
     )
     processing = (pending or expired) and _payment_processing(booking)
     if processing:
-        context["status_label"] = STATUS_LABELS[lang][BookingStatus.PENDING_PAYMENT]
+        context["status_label"] = STATUS_LABELS[BookingStatus.PENDING_PAYMENT]
     elif expired:
-        context["status_label"] = labels["hold_expired_status"]
+        context["status_label"] = _("Hold expired")
     may_change = bool(token)  # "" for a caller who may only read
     can_change = may_change and booking_can_change(booking, actor=_actor(request))
     query = "?" + urlencode({"token": token})
@@ -583,16 +459,20 @@ def manage(request, reference: str):
     context.update(
         token=token,
         pending=pending,
-        hold_text=labels["held"].format(until=format_when(booking.hold_expires_at, booking.timezone, lang))
+        hold_text=_(
+            "Reserved for you until %(until)s. Pay before then to confirm your booking; the time is yours "
+            "once it is paid."
+        )
+        % {"until": format_when(booking.hold_expires_at, booking.timezone)}
         if payable
         else "",
         hold_expired=expired and not processing,
         payment_processing=processing,
         payment_refunded=booking.payment_status == BookingPaymentStatus.REFUNDED,
         book_again_url=reverse("bookings:book", args=[booking.consultant.slug]) if expired else "",
-        amount=f"{booking.payment_amount} {booking.payment_currency}" if booking.payment_amount else "",
+        amount=format_money(booking.payment_amount, booking.payment_currency) if booking.payment_amount else "",
         can_change=can_change,
-        policy_text=_policy_text(booking, labels) if may_change and booking.is_active and not can_change else "",
+        policy_text=_policy_text(booking) if may_change and booking.is_active and not can_change else "",
         reschedule_url=reverse("bookings:reschedule", args=[booking.reference]) + query,
         cancel_url=reverse("bookings:cancel", args=[booking.reference]) + query,
         pay_url=reverse("payments:pay", args=[booking.reference]) + query if payable else "",
@@ -600,11 +480,10 @@ def manage(request, reference: str):
     return render(request, "bookings/manage.html", context)
 
 
-def _refuse_change(request, booking, exc: ApplicationError, lang: str):
+def _refuse_change(request, booking, exc: ApplicationError):
     """Turn a refused change into a message on the manage page."""
-    labels = LABELS[lang]
     if isinstance(exc, BookingPolicyWindowClosed):
-        messages.error(request, _policy_text(booking, labels))
+        messages.error(request, _policy_text(booking))
     else:
         messages.error(request, exc.message)
     return redirect(manage_url(booking))
@@ -616,12 +495,10 @@ def reschedule(request, reference: str):
     (GET with ``new_start``), move the booking (POST → :func:`booking_reschedule`) and redirect to
     the manage page's new address (the old token stops working)."""
     booking, token = booking_for_page_change(request, reference)
-    lang = request_language(request)
-    labels = LABELS[lang]
     actor = _actor(request)
     if not booking_can_change(booking, actor=actor):
         if booking.is_active:
-            messages.error(request, _policy_text(booking, labels))
+            messages.error(request, _policy_text(booking))
         return redirect(manage_url(booking))
 
     zone = _zone(request.POST.get("tz") or request.GET.get("tz"), _zone(booking.timezone, "UTC"))
@@ -630,19 +507,26 @@ def reschedule(request, reference: str):
         new_start = parse_start(request.POST.get("new_start"))
         status = 409
         if new_start is None:
-            messages.error(request, labels["slot_gone"])
+            messages.error(request, _slot_gone())
             status = 422
         else:
             try:
                 booking = booking_reschedule(booking=booking, new_start=new_start, actor=actor)
             except BookingUnavailable:
-                messages.error(request, labels["taken"])
+                messages.error(request, _taken())
                 day = new_start.astimezone(ZoneInfo(zone)).date()
             except ApplicationError as exc:
-                return _refuse_change(request, booking, exc, lang)
+                return _refuse_change(request, booking, exc)
             else:
-                when = format_when(booking.start, booking.timezone, lang)
-                messages.success(request, labels["moved"].format(when=when))
+                when = format_when(booking.start, booking.timezone)
+                messages.success(
+                    request,
+                    _(
+                        "Your booking was moved to %(when)s. This page has a new address; links from earlier "
+                        "e-mails no longer work."
+                    )
+                    % {"when": when},
+                )
                 return redirect(manage_url(booking))
     else:
         status = 200
@@ -662,19 +546,19 @@ def reschedule(request, reference: str):
                 exclude=booking,
             )
             if any(slot.start == new_start for slot in free):
-                context = _booking_context(booking, lang)
+                context = _booking_context(booking)
                 context.update(
                     token=token,
                     step="confirm",
                     new_start=slot_value(new_start),
-                    new_time=format_when(new_start, zone, lang),
+                    new_time=format_when(new_start, zone),
                     zone=zone,
                     manage_url=manage_url(booking),
                     back_url="?"
                     + urlencode({"token": token, "tz": zone, "date": new_start.astimezone(ZoneInfo(zone)).date()}),
                 )
                 return render(request, "bookings/reschedule.html", context)
-            messages.error(request, labels["slot_gone"])
+            messages.error(request, _slot_gone())
             day = new_start.astimezone(ZoneInfo(zone)).date()
 
     picker = slot_picker(
@@ -683,11 +567,10 @@ def reschedule(request, reference: str):
         day=day,
         booking_type=booking.booking_type,
         duration=booking.duration_minutes,
-        lang=lang,
         params={"token": token, "tz": zone},
         exclude=booking,
     )
-    context = _booking_context(booking, lang)
+    context = _booking_context(booking)
     context.update(
         token=token,
         step="pick",
@@ -703,26 +586,25 @@ def cancel(request, reference: str):
     """``/bookings/<reference>/cancel/?token=``: a confirmation step (GET) and the cancellation
     (POST → :func:`booking_cancel`, optional reason), then back to the manage page."""
     booking, token = booking_for_page_change(request, reference)
-    lang = request_language(request)
-    labels = LABELS[lang]
     actor = _actor(request)
     if not booking_can_change(booking, actor=actor):
         if booking.is_active:
-            messages.error(request, _policy_text(booking, labels))
+            messages.error(request, _policy_text(booking))
         return redirect(manage_url(booking))
-    form = CancelForm(request.POST or None, language=lang)
+    form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             booking = booking_cancel(booking=booking, actor=actor, reason=form.cleaned_data["reason"])
         except ApplicationError as exc:
-            return _refuse_change(request, booking, exc, lang)
-        messages.success(request, labels["cancel_done"])
+            return _refuse_change(request, booking, exc)
+        messages.success(request, _("Your booking is cancelled."))
         return redirect(manage_url(booking))
-    context = _booking_context(booking, lang)
+    context = _booking_context(booking)
     context.update(
         token=token,
         form=form,
-        cancel_text=labels["cancel_text"].format(when=format_when(booking.start, booking.timezone, lang)),
+        cancel_text=_("Do you want to cancel your booking on %(when)s? The time is released for others.")
+        % {"when": format_when(booking.start, booking.timezone)},
         manage_url=manage_url(booking),
     )
     return render(request, "bookings/cancel.html", context)
@@ -735,17 +617,15 @@ def cancel(request, reference: str):
 def account(request):
     """``/account/bookings/``: the signed-in client's bookings (``client_user``), upcoming first
     (soonest first), then past ones (latest first), each with its manage link."""
-    lang = request_language(request)
-    labels = LABELS[lang]
     now = timezone.now()
     rows = []
     for booking in ConsultationBooking.objects.for_user(request.user).select_related("consultant"):
         rows.append(
             {
                 "booking": booking,
-                "when": format_when(booking.start, _zone(booking.timezone, "UTC"), lang),
-                "status_label": STATUS_LABELS[lang].get(booking.status, booking.status),
-                "type_label": TYPE_LABELS[lang].get(booking.booking_type, booking.booking_type),
+                "when": format_when(booking.start, _zone(booking.timezone, "UTC")),
+                "status_label": STATUS_LABELS.get(booking.status, booking.status),
+                "type_label": TYPE_LABELS.get(booking.booking_type, booking.booking_type),
                 "url": reverse("bookings:manage", args=[booking.reference]),
                 "upcoming": booking.end > now,
             }
@@ -755,5 +635,5 @@ def account(request):
     return render(
         request,
         "bookings/account.html",
-        {"upcoming": upcoming, "past": past, "labels": labels, "types": BookingType},
+        {"upcoming": upcoming, "past": past, "types": BookingType},
     )

@@ -3,45 +3,23 @@ mounted by ``payments/urls.py``). Stripe.js (``STRIPE_JS_URL``: Stripe's in prod
 in development and tests) turns the card into a token in the browser; the page posts it to
 ``/api/v1/public/payment/confirm``, which confirms at Stripe, re-fetches and applies the result, so a
 declined card shows Stripe's message (English pages; others show their own text) and a paid booking
-goes to its confirmed page. A priced booking made on the booking page lands here straight away."""
+goes to its confirmed page. A priced booking made on the booking page lands here straight away. Text
+follows the page language (gettext), the amount is written by :func:`magnetiq.formatting.format_money`."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from bookings.links import booking_for_page_change, format_when, manage_url
 from bookings.models import BookingStatus
 from magnetiq.exceptions import ApplicationError
-from magnetiq.translation import request_language
+from magnetiq.formatting import format_money
+from magnetiq.translation import DEFAULT_LANGUAGE, request_language
 from payments.csp import csp_allow_stripe_js
 from payments.services import payment_create_for_booking
-
-TEXT = {
-    "en": {
-        "title": "Pay for your consultation",
-        "amount": "Amount",
-        "reference": "Reference",
-        "held": "This time is held for you until {until}; pay before then to keep it.",
-        "card": "Card",
-        "pay": "Pay {amount}",
-        "paying": "Paying…",
-        "declined": "Your card was declined. Please use another card or contact your bank.",
-        "failed": "The payment did not go through: ",
-    },
-    "de": {
-        "title": "Beratung bezahlen",
-        "amount": "Betrag",
-        "reference": "Referenz",
-        "held": "Dieser Termin ist bis {until} für Sie reserviert; bezahlen Sie bis dahin, um ihn zu behalten.",
-        "card": "Karte",
-        "pay": "{amount} bezahlen",
-        "paying": "Zahlung läuft…",
-        "declined": "Ihre Karte wurde abgelehnt. Bitte nutzen Sie eine andere Karte oder wenden Sie sich an Ihre Bank.",
-        "failed": "Die Zahlung ist nicht durchgegangen: ",
-    },
-}
 
 
 @require_http_methods(["GET"])
@@ -57,25 +35,24 @@ def pay(request, reference: str):
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect(manage_url(booking))
-    text = TEXT[lang]
-    amount = f"{payment.amount} {payment.currency}"
+    amount = format_money(payment.amount, payment.currency)
     return render(
         request,
         "payments/pay.html",
         {
             "booking": booking,
             "token": token,
-            "text": text,
-            "heading": text["title"],
+            "heading": _("Pay for your consultation"),
             "amount": amount,
-            "pay_label": text["pay"].format(amount=amount),
-            "hold_text": text["held"].format(until=format_when(booking.hold_expires_at, booking.timezone, lang)),
+            "pay_label": _("Pay %(amount)s") % {"amount": amount},
+            "hold_text": _("This time is held for you until %(until)s; pay before then to keep it.")
+            % {"until": format_when(booking.hold_expires_at, booking.timezone)},
             "hold_expires_at": booking.hold_expires_at.isoformat(),
             "stripe_js_url": settings.STRIPE_JS_URL,
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
             "confirm_url": reverse("api:payment-confirm"),
             "done_url": manage_url(booking),
             # Stripe words its decline reasons in English: shown as they are on English pages only.
-            "provider_messages": lang == "en",
+            "provider_messages": lang == DEFAULT_LANGUAGE,
         },
     )

@@ -44,10 +44,10 @@ def test_confirmation_in_english_with_invite_and_consultant_copy(book, consultan
     (message,) = to(mail.outbox, CLIENT)
     name = consultant.full_name
     assert message.subject == (
-        f"Confirmed: 30-minute consultation with {name} on Tuesday, 2 June 2026, 03:00 (America/New_York, UTC-04:00)"
+        f"Confirmed: 30-minute consultation with {name} on Tuesday, 2 June 2026, 3:00 AM (America/New_York, UTC-04:00)"
     )
     assert message.body.startswith("Hello Clara Client,\n\nyour booking is confirmed")
-    assert "When: Tuesday, 2 June 2026, 03:00 (America/New_York, UTC-04:00) to 03:30 (30 minutes)" in message.body
+    assert "When: Tuesday, 2 June 2026, 3:00 AM (America/New_York, UTC-04:00) to 3:30 AM (30 minutes)" in message.body
     assert f"{name} will send you the meeting link before the meeting." in message.body
     assert "View, reschedule or cancel (until 24 hours before the start):" in message.body
     assert manage_link(settings, booking) in message.body
@@ -66,7 +66,7 @@ def test_confirmation_in_english_with_invite_and_consultant_copy(book, consultan
     assert manage_link(settings, booking) in str(event["DESCRIPTION"])
 
     (copy,) = to(mail.outbox, consultant.email)
-    assert copy.subject == "New booking: Clara Client, Tuesday, 2 June 2026, 09:00 (Europe/Berlin, UTC+02:00)"
+    assert copy.subject == "New booking: Clara Client, Tuesday, 2 June 2026, 9:00 AM (Europe/Berlin, UTC+02:00)"
     assert "Client: Clara Client <clara@example.com>, Client GmbH" in copy.body
     assert "- Where do we start?" in copy.body
     assert "token=" not in copy.body
@@ -156,10 +156,10 @@ def test_reschedule_sends_the_updated_invite_once_per_change(book, consultant, d
 
     (message,) = to(mail.outbox, CLIENT)
     assert message.subject == (
-        f"Rescheduled: 30-minute consultation with {consultant.full_name}, now on Tuesday, 2 June 2026, 05:00 "
+        f"Rescheduled: 30-minute consultation with {consultant.full_name}, now on Tuesday, 2 June 2026, 5:00 AM "
         "(America/New_York, UTC-04:00)"
     )
-    assert "Previously: Tuesday, 2 June 2026, 03:00 (America/New_York, UTC-04:00)" in message.body
+    assert "Previously: Tuesday, 2 June 2026, 3:00 AM (America/New_York, UTC-04:00)" in message.body
     assert f"token={manage_token(booking)}" in message.body
     calendar, content_type = invite_of(message)
     event = event_of(calendar)
@@ -167,8 +167,8 @@ def test_reschedule_sends_the_updated_invite_once_per_change(book, consultant, d
     assert (calendar["METHOD"], event["SEQUENCE"], event.decoded("DTSTART")) == ("REQUEST", 2, new_start)
     assert str(event["UID"]) == booking.ics_uid
     (copy,) = to(mail.outbox, consultant.email)
-    assert copy.subject == "Rescheduled: Clara Client, Tuesday, 2 June 2026, 11:00 (Europe/Berlin, UTC+02:00)"
-    assert "Previously: Tuesday, 2 June 2026, 09:00 (Europe/Berlin, UTC+02:00)" in copy.body
+    assert copy.subject == "Rescheduled: Clara Client, Tuesday, 2 June 2026, 11:00 AM (Europe/Berlin, UTC+02:00)"
+    assert "Previously: Tuesday, 2 June 2026, 9:00 AM (Europe/Berlin, UTC+02:00)" in copy.body
     assert len(mail.outbox) == 2
 
     # A second move is a new change: told again, with the next sequence.
@@ -176,7 +176,7 @@ def test_reschedule_sends_the_updated_invite_once_per_change(book, consultant, d
         booking = booking_reschedule(booking=booking, new_start=new_start + timedelta(hours=1))
     second = to(mail.outbox, CLIENT)[-1]
     assert event_of(invite_of(second)[0])["SEQUENCE"] == 3
-    assert "Previously: Tuesday, 2 June 2026, 05:00" in second.body
+    assert "Previously: Tuesday, 2 June 2026, 5:00 AM" in second.body
     assert len(mail.outbox) == 4
 
 
@@ -201,7 +201,7 @@ def test_cancellation_sends_method_cancel_once(book, consultant, django_capture_
 
     (message,) = to(mail.outbox, CLIENT)
     assert message.subject == (
-        f"Cancelled: 30-minute consultation with {consultant.full_name} on Tuesday, 2 June 2026, 03:00 "
+        f"Cancelled: 30-minute consultation with {consultant.full_name} on Tuesday, 2 June 2026, 3:00 AM "
         "(America/New_York, UTC-04:00)"
     )
     assert "has been cancelled as you asked." in message.body
@@ -212,7 +212,7 @@ def test_cancellation_sends_method_cancel_once(book, consultant, django_capture_
     assert (calendar["METHOD"], str(event["STATUS"]), event["SEQUENCE"]) == ("CANCEL", "CANCELLED", 2)
     assert str(event["UID"]) == booking.ics_uid
     (copy,) = to(mail.outbox, consultant.email)
-    assert copy.subject.startswith("Cancelled: Clara Client, Tuesday, 2 June 2026, 09:00")
+    assert copy.subject.startswith("Cancelled: Clara Client, Tuesday, 2 June 2026, 9:00 AM")
     assert "has been cancelled (by the client)." in copy.body
     assert len(mail.outbox) == 2
 
@@ -286,12 +286,12 @@ def test_manage_url_uses_the_page_route_when_it_exists(consultant, settings):
 
 def test_time_shown_with_offset_across_zones():
     assert notifications.format_time(START, "Europe/Berlin", "en") == (
-        "Tuesday, 2 June 2026, 09:00 (Europe/Berlin, UTC+02:00)"
+        "Tuesday, 2 June 2026, 9:00 AM (Europe/Berlin, UTC+02:00)"
     )
     assert notifications.format_time(START, "Asia/Kolkata", "de") == (
         "Dienstag, 2. Juni 2026, 12:30 (Asia/Kolkata, UTC+05:30)"
     )
-    assert notifications.format_time(START, "UTC", "en") == "Tuesday, 2 June 2026, 07:00 (UTC, UTC+00:00)"
+    assert notifications.format_time(START, "UTC", "en") == "Tuesday, 2 June 2026, 7:00 AM (UTC, UTC+00:00)"
 
 
 def test_commands_refuse_a_bad_now():

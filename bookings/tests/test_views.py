@@ -7,6 +7,7 @@ a 09:00–17:00 Berlin schedule is Tuesday 2 June.
 
 from datetime import UTC, datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -52,7 +53,8 @@ def slot_values(response) -> list[str]:
 
 
 def slot_labels(response) -> list[str]:
-    return [slot["label"] for slot in response.context["picker"]["slots"]]
+    """The slots' wall-clock times in the picker's zone (the page writes them on the visitor's clock)."""
+    return [f"{slot['start']:%H:%M}" for slot in response.context["picker"]["slots"]]
 
 
 # --- step 1 -------------------------------------------------------------------------------------
@@ -67,7 +69,11 @@ def test_step1_shows_the_first_free_day_in_the_consultants_zone_with_its_offset(
     assert slot_labels(response)[:3] == ["09:00", "09:30", "10:00"]
     assert slot_labels(response)[-1] == "16:30"
     assert len(picker["slots"]) == 16
-    assert picker["slots"][0] == {"value": "2026-06-02T07:00Z", "label": "09:00", "offset": "UTC+02:00"}
+    assert picker["slots"][0] == {
+        "value": "2026-06-02T07:00Z",
+        "start": datetime(2026, 6, 2, 9, 0, tzinfo=ZoneInfo("Europe/Berlin")),
+        "offset": "UTC+02:00",
+    }
     assert picker["times_in"] == "Times in Europe/Berlin (UTC+02:00)"
     # Monday (today) has nothing left after the 12 h notice; Tuesday–Sunday have 16 slots each.
     assert [day["count"] for day in picker["days"]] == [0, 16, 16, 16, 16, 16, 16]
@@ -106,7 +112,7 @@ def test_other_types_offer_a_duration_and_their_price(client, consultant):
     assert [value for value, _ in response.context["picker_form"].fields["type"].choices] == ["30for30", "strategy"]
     assert '<option value="90" selected>90 minutes</option>' in content
     assert '<option value="240">240 minutes</option>' in content
-    assert response.context["price"] == "300.00 USD"  # 200/h × 1.5 h
+    assert response.context["price"] == "$300.00"  # 200/h × 1.5 h
     assert slot_labels(response)[-1] == "15:30"  # the last 90-minute slot ends at 17:00
     assert response.context["picker"]["hidden"] == {
         "type": "strategy",
@@ -154,8 +160,8 @@ def test_picking_a_slot_shows_the_details_form_with_both_times(client, consultan
     )
 
     assert response.context["step"] == 2
-    assert response.context["your_time"] == "Tuesday, 2 June 2026, 03:00 (UTC-04:00)"
-    assert response.context["consultant_time"] == "Tuesday, 2 June 2026, 09:00 (UTC+02:00)"
+    assert response.context["your_time"] == "Tuesday, 2 June 2026, 3:00 AM (UTC-04:00)"
+    assert response.context["consultant_time"] == "Tuesday, 2 June 2026, 9:00 AM (UTC+02:00)"
     content = response.content.decode()
     assert 'name="start" value="2026-06-02T07:00Z"' in content
     assert "the time is held for you for 15 minutes while you pay by card on the next page" in content
@@ -204,14 +210,14 @@ def test_manage_page_of_a_held_booking_offers_pay_now_with_the_expiry(client, co
     page = client.get(f"/bookings/{booking.reference}/?token={manage_token(booking)}")
 
     content = page.content.decode()
-    assert page.context["amount"] == "100.00 USD"
+    assert page.context["amount"] == "$100.00"
     assert page.context["hold_text"] == (
-        "Reserved for you until Monday, 1 June 2026, 08:15 (UTC+02:00). Pay before then to confirm your booking; "
+        "Reserved for you until Monday, 1 June 2026, 8:15 AM (UTC+02:00). Pay before then to confirm your booking; "
         "the time is yours once it is paid."
     )
     assert page.context["status_label"] == "Awaiting payment"
     pay = f"/bookings/{booking.reference}/pay/?token={manage_token(booking)}"
-    assert f'<a class="button" id="pay-link" href="{pay}">Pay now (100.00 USD)</a>' in content
+    assert f'<a class="button" id="pay-link" href="{pay}">Pay now ($100.00)</a>' in content
     assert 'id="hold-expired"' not in content and "complete payment" not in content
 
 
@@ -360,8 +366,8 @@ def test_manage_shows_both_zones(client, consultant):
 
     response = manage(client, booking)
 
-    assert response.context["your_time"] == "Tuesday, 2 June 2026, 03:00 (UTC-04:00)"
-    assert response.context["consultant_time"] == "Tuesday, 2 June 2026, 09:00 (UTC+02:00)"
+    assert response.context["your_time"] == "Tuesday, 2 June 2026, 3:00 AM (UTC-04:00)"
+    assert response.context["consultant_time"] == "Tuesday, 2 June 2026, 9:00 AM (UTC+02:00)"
     assert f"{consultant.full_name}&#x27;s time" in response.content.decode()
 
 
@@ -431,7 +437,7 @@ def test_reschedule_flow_moves_the_booking_and_retires_the_old_link(client, cons
 
     confirm = client.get(url, {"token": old_token, "tz": "Europe/Berlin", "new_start": "2026-06-03T12:00Z"})
     assert confirm.context["step"] == "confirm"
-    assert confirm.context["new_time"] == "Wednesday, 3 June 2026, 14:00 (UTC+02:00)"
+    assert confirm.context["new_time"] == "Wednesday, 3 June 2026, 2:00 PM (UTC+02:00)"
 
     moved = client.post(url, {"token": old_token, "tz": "Europe/Berlin", "new_start": "2026-06-03T12:00Z"})
 
@@ -440,7 +446,7 @@ def test_reschedule_flow_moves_the_booking_and_retires_the_old_link(client, cons
     assert moved.status_code == 302
     assert parse_qs(urlsplit(moved["Location"]).query) == {"token": [manage_token(booking)]}
     page = client.get(moved["Location"])
-    assert "Your booking was moved to Wednesday, 3 June 2026, 14:00 (UTC+02:00)." in page.content.decode()
+    assert "Your booking was moved to Wednesday, 3 June 2026, 2:00 PM (UTC+02:00)." in page.content.decode()
     assert manage(client, booking, token=old_token).status_code == 404
 
 
@@ -464,7 +470,7 @@ def test_cancel_asks_first_then_cancels(client, consultant):
 
     ask = client.get(url, {"token": manage_token(booking)})
     assert ask.context["cancel_text"] == (
-        "Do you want to cancel your booking on Tuesday, 2 June 2026, 09:00 (UTC+02:00)? "
+        "Do you want to cancel your booking on Tuesday, 2 June 2026, 9:00 AM (UTC+02:00)? "
         "The time is released for others."
     )
     booking.refresh_from_db()
@@ -550,6 +556,59 @@ def test_german_labels_under_de(client, consultant):
     assert 'action="/de/consultants/' in step2.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("lang", "cookie", "first", "last"),
+    [
+        ("", None, "9:00 AM", "4:30 PM"),  # English: CLDR's 12-hour clock
+        ("", "24h", "09:00", "16:30"),
+        ("/de", None, "09:00", "16:30"),  # German: 24-hour
+        ("/de", "12h", "9:00\u202fAM", "4:30\u202fPM"),
+    ],
+)
+def test_slot_buttons_follow_the_visitors_clock(client, consultant, lang, cookie, first, last):
+    if cookie:
+        client.cookies["time_format"] = cookie
+
+    content = client.get(book_url(consultant, lang), {"date": "2026-06-02"}).content.decode()
+
+    assert f'value="2026-06-02T07:00Z">{first}<small>UTC+02:00</small></button>' in content
+    assert f'value="2026-06-02T14:30Z">{last}<small>UTC+02:00</small></button>' in content
+    assert '<form class="time-format" method="post" action="/time-format/">' in content
+
+
+def test_the_clock_toggle_sets_the_cookie_and_returns_to_the_booking_page(client, consultant):
+    page = f"/de/consultants/{consultant.slug}/book/?date=2026-06-02"
+
+    response = client.post("/time-format/", {"time_format": "12h", "next": page})
+    content = client.get(response["Location"]).content.decode()
+
+    assert response["Location"] == page
+    assert 'value="2026-06-02T07:00Z">9:00\u202fAM<small>' in content
+    assert 'value="12h" aria-pressed="true" disabled>12 Stunden</button>' in content
+
+
+def test_the_manage_page_writes_times_on_the_visitors_clock(client, consultant):
+    booking = make_booking(consultant)
+    client.cookies["time_format"] = "24h"
+
+    page = client.get(f"/bookings/{booking.reference}/?token={manage_token(booking)}")
+
+    assert page.context["your_time"] == "Tuesday, 2 June 2026, 09:00 (UTC+02:00)"
+    assert '<dd id="your-time">Tuesday, 2 June 2026, 09:00 (UTC+02:00)</dd>' in page.content.decode()
+
+
+def test_german_manage_page_texts(client, consultant):
+    booking = make_booking(consultant, language="de")
+
+    page = client.get(f"/de/bookings/{booking.reference}/?token={manage_token(booking)}")
+
+    content = page.content.decode()
+    assert page.context["heading"] == f"Ihre Buchung bei {consultant.full_name}"
+    assert "<dt>Art</dt><dd>30-für-30-Beratung, 30 Minuten</dd>" in content
+    assert '<dd id="your-time">Dienstag, 2. Juni 2026, 09:00 (UTC+02:00)</dd>' in content
+    assert ">Verschieben</a>" in content and ">Buchung stornieren</a>" in content
+
+
 def test_a_booking_made_in_german_keeps_the_language_and_german_manage_page(client, free_consultant):
     data = {"type": "30for30", "tz": "UTC", "start": "2026-06-02T10:00Z", **DETAILS}
     response = client.post(book_url(free_consultant, "/de"), data)
@@ -574,7 +633,7 @@ def test_a_priced_booking_in_german_goes_to_the_german_payment_page(client, cons
     manage = client.get(f"/de/bookings/{booking.reference}/?token={manage_token(booking)}")
     content = manage.content.decode()
     assert (
-        f'href="/de/bookings/{booking.reference}/pay/?token={manage_token(booking)}">Jetzt bezahlen (100.00 USD)'
+        f'href="/de/bookings/{booking.reference}/pay/?token={manage_token(booking)}">Jetzt bezahlen (100,00\xa0$)'
         in (content)
     )
     assert manage.context["hold_text"].startswith("Für Sie reserviert bis Montag, 1. Juni 2026, 08:15 (UTC+02:00).")

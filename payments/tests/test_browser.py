@@ -25,7 +25,7 @@ def test_pay_a_held_booking_with_a_test_card(localstripe, consultant, page):
     page.goto(manage_url(booking))
     page.click("#pay-link")
     page.wait_for_selector("#card-element input[placeholder=number]")
-    assert page.inner_text("#amount") == "100.00 USD"
+    assert page.inner_text("#amount") == "$100.00"
     assert "held for you until" in page.inner_text("#hold")
 
     fill_card(page, "4000000000000002")
@@ -61,7 +61,7 @@ def test_book_through_the_pages_lands_on_the_payment_page_and_a_declined_card_ca
     page.wait_for_selector("#card-element input[placeholder=number]")
     booking = ConsultationBooking.objects.get()
     assert page.url.endswith(f"/bookings/{booking.reference}/pay/?token={manage_token(booking)}")
-    assert page.inner_text("#amount") == "100.00 USD"
+    assert page.inner_text("#amount") == "$100.00"
     fill_card(page, "4000000000000002")
     page.click("#pay-button")
     page.wait_for_selector("#payment-error:not([hidden])")
@@ -79,7 +79,7 @@ def test_book_through_the_pages_lands_on_the_payment_page_and_a_declined_card_ca
 def test_a_declined_card_on_the_german_pay_page_gets_the_german_message(localstripe, consultant, page):
     booking = hold(consultant)
     page.goto("/de" + manage_url(booking))
-    assert page.inner_text("#pay-link") == "Jetzt bezahlen (100.00 USD)"
+    assert page.inner_text("#pay-link") == "Jetzt bezahlen (100,00\xa0$)"
     page.click("#pay-link")
     page.wait_for_selector("#card-element input[placeholder=number]")
     fill_card(page, "4000000000000002")
@@ -88,4 +88,4 @@ def test_a_declined_card_on_the_german_pay_page_gets_the_german_message(localstr
     assert page.inner_text("#payment-error") == (
         "Ihre Karte wurde abgelehnt. Bitte nutzen Sie eine andere Karte oder wenden Sie sich an Ihre Bank."
     )
-    assert page.inner_text("#pay-button") == "100.00 USD bezahlen"
+    assert page.inner_text("#pay-button") == "100,00\xa0$ bezahlen"

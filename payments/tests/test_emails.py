@@ -51,13 +51,13 @@ def test_german(consultant):
         "Hallo Clara Client,\n\n"
         f"Ihre Zahlung für die Beratung mit {consultant} kam an, nachdem die Reservierung des Termins "
         "abgelaufen war, und der Termin war inzwischen vergeben. Wir haben Ihnen den vollen Betrag von "
-        "100.00 EUR erstattet; je nach Bank ist er in 5–10 Tagen auf Ihrem Konto.\n\n"
+        "100,00\xa0€ erstattet; je nach Bank ist er in 5–10 Tagen auf Ihrem Konto.\n\n"
         "Buchen Sie gern einen anderen Termin.\n"
     )
     [(html, mimetype)] = message.alternatives
     assert mimetype == "text/html"
     assert '<html lang="de">' in html
-    assert "<strong>100.00 EUR</strong> erstattet" in html
+    assert "<strong>100,00\xa0€</strong> erstattet" in html
     assert "Hello" not in html
 
 
@@ -69,7 +69,7 @@ def test_english(consultant):
     assert message.body == (
         "Hello Clara Client,\n\n"
         f"Your payment for the consultation with {consultant} arrived after the hold on the time had expired, "
-        "and the time had been taken in the meantime. We have refunded the full 100.00 EUR; depending on your "
+        "and the time had been taken in the meantime. We have refunded the full €100.00; depending on your "
         "bank it reaches your account within 5–10 days.\n\n"
         "You are welcome to book another time.\n"
     )
