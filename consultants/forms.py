@@ -1,6 +1,8 @@
-"""The directory's search form: a plain GET form that works without JavaScript."""
+"""The directory's search form: a plain GET form that works without JavaScript; labels in the active
+language."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 #: Directory sort option → (``sort_by``, ``sort_order``) of ``selectors.public_consultant_search``;
 #: ``""`` (recommended) keeps the default order: featured, then rating, then reviews.
@@ -14,43 +16,30 @@ SORT_OPTIONS = {
     "newest": ("newest", "desc"),
 }
 
+#: Directory sort option → its label (``""``: the default order).
 SORT_LABELS = {
-    "en": {
-        "": "Recommended",
-        "rating": "Best rated",
-        "rate_asc": "Rate: low to high",
-        "rate_desc": "Rate: high to low",
-        "experience": "Most experienced",
-        "reviews": "Most reviews",
-        "name": "Name",
-        "newest": "Newest",
-    },
-    "de": {
-        "": "Empfohlen",
-        "rating": "Beste Bewertung",
-        "rate_asc": "Honorar: aufsteigend",
-        "rate_desc": "Honorar: absteigend",
-        "experience": "Meiste Erfahrung",
-        "reviews": "Meiste Bewertungen",
-        "name": "Name",
-        "newest": "Neueste",
-    },
+    "": _("Recommended"),
+    "rating": _("Best rated"),
+    "rate_asc": _("Rate: low to high"),
+    "rate_desc": _("Rate: high to low"),
+    "experience": _("Most experienced"),
+    "reviews": _("Most reviews"),
+    "name": _("Name"),
+    "newest": _("Newest"),
 }
 
 
 class DirectoryFilterForm(forms.Form):
     """``q`` (free text), ``expertise`` (one of the directory's tags) and ``sort``."""
 
-    q = forms.CharField(required=False, max_length=200)
-    expertise = forms.ChoiceField(required=False)
-    sort = forms.ChoiceField(required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    expertise = forms.ChoiceField(label=_("Expertise"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
 
-    def __init__(self, *args, expertise_names: list[str], language: str = "en", **kwargs):
+    def __init__(self, *args, expertise_names: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        labels = SORT_LABELS.get(language, SORT_LABELS["en"])
-        everything = "Alle Fachgebiete" if language == "de" else "All expertise"
-        self.fields["expertise"].choices = [("", everything)] + [(name, name) for name in expertise_names]
-        self.fields["sort"].choices = [(key, labels[key]) for key in ["", *SORT_OPTIONS]]
+        self.fields["expertise"].choices = [("", _("All expertise"))] + [(name, name) for name in expertise_names]
+        self.fields["sort"].choices = [(key, SORT_LABELS[key]) for key in ["", *SORT_OPTIONS]]
 
     def search_arguments(self) -> dict:
         """Keyword arguments for the search selector, from valid data only."""

@@ -2,13 +2,15 @@
 
 The model fields carry these validators, so ``Consultant.full_clean()`` applies them; the admin
 form, the API serializers (DRF copies model field validators) and the importer all go through it.
-Each validator raises ``django.core.exceptions.ValidationError`` with a message fit for a person.
+Each validator raises ``django.core.exceptions.ValidationError`` with a message fit for a person, in
+the active language (gettext, with the values as ``params``).
 """
 
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy as _
 
 from content.exceptions import PortableTextError
 from content.portable_text import validate_localized
@@ -23,7 +25,9 @@ def validate_timezone(value: str) -> None:
     """An IANA time zone name known to ``zoneinfo`` (``"Europe/Berlin"``, ``"UTC"``)."""
     if not is_known_timezone(value):
         raise ValidationError(
-            f"“{value}” is not a known time zone; use an IANA name like Europe/Berlin.", code="unknown_timezone"
+            _("“%(value)s” is not a known time zone; use an IANA name like Europe/Berlin."),
+            code="unknown_timezone",
+            params={"value": value},
         )
 
 
@@ -32,14 +36,20 @@ def validate_string_list(value: Any) -> None:
     if value in (None, []):
         return
     if not isinstance(value, list):
-        raise ValidationError("Expected a list of strings.", code="not_a_list")
+        raise ValidationError(_("Expected a list of strings."), code="not_a_list")
     if len(value) > MAX_TAGS:
-        raise ValidationError(f"At most {MAX_TAGS} entries.", code="too_long")
+        raise ValidationError(_("At most %(limit)s entries."), code="too_long", params={"limit": MAX_TAGS})
     for index, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
-            raise ValidationError(f"Entry {index + 1} must be a non-empty string.", code="empty_entry")
+            raise ValidationError(
+                _("Entry %(number)s must be a non-empty string."), code="empty_entry", params={"number": index + 1}
+            )
         if len(item) > MAX_TAG_LENGTH:
-            raise ValidationError(f"Entry {index + 1} is longer than {MAX_TAG_LENGTH} characters.", code="too_long")
+            raise ValidationError(
+                _("Entry %(number)s is longer than %(limit)s characters."),
+                code="too_long",
+                params={"number": index + 1, "limit": MAX_TAG_LENGTH},
+            )
 
 
 def validate_language_codes(value: Any) -> None:
@@ -48,7 +58,9 @@ def validate_language_codes(value: Any) -> None:
     for item in value or []:
         if len(item) != 2 or not item.isalpha() or not item.islower():
             raise ValidationError(
-                f"“{item}” is not a two-letter lower-case language code.", code="invalid_language_code"
+                _("“%(value)s” is not a two-letter lower-case language code."),
+                code="invalid_language_code",
+                params={"value": item},
             )
 
 
@@ -57,15 +69,19 @@ def validate_url_list(value: Any) -> None:
     if value in (None, []):
         return
     if not isinstance(value, list):
-        raise ValidationError("Expected a list of URLs.", code="not_a_list")
+        raise ValidationError(_("Expected a list of URLs."), code="not_a_list")
     check = URLValidator(schemes=["http", "https"])
     for index, item in enumerate(value):
         if not isinstance(item, str):
-            raise ValidationError(f"Entry {index + 1} must be a URL string.", code="invalid_url")
+            raise ValidationError(
+                _("Entry %(number)s must be a URL string."), code="invalid_url", params={"number": index + 1}
+            )
         try:
             check(item)
         except ValidationError:
-            raise ValidationError(f"Entry {index + 1} is not a valid http(s) URL.", code="invalid_url") from None
+            raise ValidationError(
+                _("Entry %(number)s is not a valid http(s) URL."), code="invalid_url", params={"number": index + 1}
+            ) from None
 
 
 def validate_optional_portable_text(value: Any) -> None:
@@ -97,4 +113,8 @@ def validate_meta_description(value: Any) -> None:
         raise ValidationError(exc.messages[0], code="invalid_translation") from None
     for lang, text in (value or {}).items():
         if text and len(text) > 300:
-            raise ValidationError(f"The {lang} meta description is longer than 300 characters.", code="too_long")
+            raise ValidationError(
+                _("The %(language)s meta description is longer than %(limit)s characters."),
+                code="too_long",
+                params={"language": lang, "limit": 300},
+            )

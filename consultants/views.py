@@ -1,8 +1,9 @@
 """Public pages: the consultant directory and one profile per consultant.
 
-Both show only ``Consultant.objects.public()``; anything else is the site's 404 page. Text follows
-the visitor's language (``request.LANGUAGE_CODE``, set by ``LocaleMiddleware``), falling back to
-English. The directory runs a constant number of queries: categories, count, one page.
+Both show only ``Consultant.objects.public()``; anything else is the site's 404 page. UI text is
+gettext in the visitor's language (``request.LANGUAGE_CODE``, set by ``LocaleMiddleware``); the bio
+and meta description are content in that language, falling back to English. The directory runs a
+constant number of queries: categories, count, one page.
 """
 
 from django.core.paginator import Paginator
@@ -19,59 +20,6 @@ from .models import Consultant
 
 PAGE_SIZE = 12
 
-LABELS = {
-    "en": {
-        "heading": "Our consultants",
-        "intro": "Strategy and technology experts, bookable for a 30-minute consultation.",
-        "search": "Search",
-        "search_placeholder": "Name, topic, company…",
-        "expertise": "Expertise",
-        "sort": "Sort by",
-        "apply": "Show consultants",
-        "results": "consultants found",
-        "none": "No consultant matches these filters.",
-        "previous": "Previous",
-        "next": "Next",
-        "page": "Page",
-        "of": "of",
-        "per_hour": "per hour",
-        "reviews": "reviews",
-        "years": "years of experience",
-        "verified": "Verified",
-        "featured": "Featured",
-        "about": "About",
-        "back": "All consultants",
-        "timezone": "Time zone",
-        "consultations": "Consultation types",
-        "languages": "Languages",
-    },
-    "de": {
-        "heading": "Unsere Berater",
-        "intro": "Experten für Strategie und Technologie, buchbar für ein 30-minütiges Gespräch.",
-        "search": "Suche",
-        "search_placeholder": "Name, Thema, Firma…",
-        "expertise": "Fachgebiet",
-        "sort": "Sortieren nach",
-        "apply": "Berater anzeigen",
-        "results": "Berater gefunden",
-        "none": "Kein Berater passt zu diesen Filtern.",
-        "previous": "Zurück",
-        "next": "Weiter",
-        "page": "Seite",
-        "of": "von",
-        "per_hour": "pro Stunde",
-        "reviews": "Bewertungen",
-        "years": "Jahre Erfahrung",
-        "verified": "Verifiziert",
-        "featured": "Empfohlen",
-        "about": "Über",
-        "back": "Alle Berater",
-        "timezone": "Zeitzone",
-        "consultations": "Beratungsarten",
-        "languages": "Sprachen",
-    },
-}
-
 
 @cache_public_page
 def consultant_directory(request):
@@ -79,11 +27,8 @@ def consultant_directory(request):
 
     Invalid filter values (an unknown expertise or sort) are shown as form errors and ignored.
     """
-    lang = request_language(request)
     categories = selectors.expertise_categories()
-    form = DirectoryFilterForm(
-        request.GET or None, expertise_names=[category.name for category in categories], language=lang
-    )
+    form = DirectoryFilterForm(request.GET or None, expertise_names=[category.name for category in categories])
     arguments = form.search_arguments()
     if "sort_by" in arguments:
         consultants = selectors.public_consultant_search(**arguments)
@@ -100,7 +45,6 @@ def consultant_directory(request):
             "page": page,
             "categories": categories,
             "query_string": query.urlencode(),
-            "labels": LABELS[lang],
         },
     )
 
@@ -123,6 +67,5 @@ def consultant_detail(request, slug: str):
             "seo_title": f"{consultant.full_name} — {consultant.title}" if consultant.title else consultant.full_name,
             "seo_description": description,
             "headline": headline,
-            "labels": LABELS[lang],
         },
     )

@@ -40,9 +40,9 @@ def test_directory_lists_public_consultants_with_card_details(client):
         "Cloud Architect",
         "Acme",
         '<span class="tag">Cloud</span>',
-        "250 EUR",
+        "<strong>€250.00</strong> per hour",
         "★ 4.8",
-        "7 reviews",
+        "(7 reviews)",
     ):
         assert text in html
     assert "Hidden" not in html
@@ -162,3 +162,39 @@ def test_directory_in_german_under_de_prefix_with_language_switch(client):
     assert '<html lang="de">' in html
     assert 'href="/de/consultants/ada-adler/"' in html
     assert 'href="/consultants/" hreflang="en"' in html
+    assert "<h1>Unsere Berater</h1>" in html
+    assert '<p class="muted" id="result-count">1 Berater gefunden</p>' in html
+    assert '<option value="" selected>Alle Fachgebiete</option>' in html
+    assert '<option value="rate_asc">Honorar: aufsteigend</option>' in html
+
+
+def test_profile_in_german(client):
+    consultant = ConsultantFactory(
+        first_name="Ada",
+        last_name="Adler",
+        hourly_rate=Decimal("250"),
+        currency="EUR",
+        average_rating=Decimal("4.8"),
+        total_reviews=1,
+        years_experience=12,
+        bio={"en": [], "de": []},
+    )
+    html = client.get(f"/de/consultants/{consultant.slug}/").content.decode()
+
+    assert "← Alle Berater</a>" in html
+    assert "<strong>250,00\xa0€</strong> pro Stunde" in html
+    assert "(1 Bewertung)" in html
+    assert "12 Jahre Erfahrung" in html
+    assert f'href="/de/consultants/{consultant.slug}/book/">Termin buchen</a>' in html
+    assert "<dt>Zeitzone</dt>" in html
+
+
+def test_directory_pagination_in_german(client):
+    for index in range(13):
+        ConsultantFactory(first_name=f"Name{index:02d}")
+
+    html = client.get("/de/consultants/", {"page": 2}).content.decode()
+
+    assert '<p class="muted" id="result-count">13 Berater gefunden</p>' in html
+    assert "<span>Seite 2 von 2</span>" in html
+    assert ">Zurück</a>" in html
