@@ -11,6 +11,7 @@ from typing import Any, overload
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 
 def language_codes() -> tuple[str, ...]:
@@ -78,14 +79,24 @@ def validate_translations(value: Any, *, required: bool = True, allow_types: tup
     if value in (None, {}) and not required:
         return
     if not isinstance(value, dict):
-        raise ValidationError('Expected an object of translations like {"en": "…", "de": "…"}.', code="invalid")
+        raise ValidationError(
+            _("Expected an object of translations like %(example)s."),
+            code="invalid",
+            params={"example": '{"en": "…", "de": "…"}'},
+        )
     unknown = sorted(set(value) - set(LANGUAGE_CODES))
     if unknown:
         raise ValidationError(
-            f"Unknown language {', '.join(unknown)}; use {', '.join(LANGUAGE_CODES)}.", code="invalid_language"
+            _("Unknown language %(unknown)s; use %(known)s."),
+            code="invalid_language",
+            params={"unknown": ", ".join(unknown), "known": ", ".join(LANGUAGE_CODES)},
         )
     if required and value.get(DEFAULT_LANGUAGE) in (None, "", []):
-        raise ValidationError("The English (en) text is required.", code="required")
+        raise ValidationError(
+            _("The %(language)s text is required."), code="required", params={"language": DEFAULT_LANGUAGE}
+        )
     for lang, text in value.items():
         if text is not None and not isinstance(text, allow_types):
-            raise ValidationError(f"The {lang} value has the wrong type.", code="invalid_type")
+            raise ValidationError(
+                _("The %(language)s value has the wrong type."), code="invalid_type", params={"language": lang}
+            )

@@ -9,6 +9,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts.views import admin_login
@@ -22,9 +23,9 @@ from magnetiq.views import set_time_format
 
 SITEMAPS = {"pages": PageSitemap, "consultants": ConsultantSitemap}
 
-admin.site.site_header = "Magnetiq back office"
+admin.site.site_header = _("Magnetiq back office")
 admin.site.site_title = "Magnetiq"
-admin.site.index_title = "Run the portal"
+admin.site.index_title = _("Run the portal")
 # The admin login goes through allauth's login flow, so staff with MFA give their code (accounts.views).
 admin.site.login = admin_login
 

@@ -3,10 +3,11 @@
 import polib
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.test import RequestFactory, override_settings
 from django.utils import translation
 
-from magnetiq.translation import LANGUAGE_CODES, request_language
+from magnetiq.translation import LANGUAGE_CODES, request_language, validate_translations
 
 
 @pytest.mark.parametrize(("code", "expected"), [("en", "en"), ("de", "de"), ("fr", "en"), ("", "en")])
@@ -73,3 +74,28 @@ def test_language_codes_follow_the_settings():
     with override_settings(LANGUAGES=[("en", "English")]):
         assert list(LANGUAGE_CODES) == ["en"]
         assert "de" not in LANGUAGE_CODES
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "text", "home"),
+    [
+        ("/no-such-page-here/", "We could not find that page.", '<a href="/">Back to the home page</a>'),
+        ("/de/no-such-page-here/", "Diese Seite haben wir nicht gefunden.", '<a href="/de/">Zurück zur Startseite</a>'),
+    ],
+)
+def test_the_404_page_speaks_the_language_of_the_address(client, path, text, home):
+    response = client.get(path)
+    html = response.content.decode()
+
+    assert response.status_code == 404
+    assert f"<p>{text}</p>" in html
+    assert home in html
+
+
+def test_translation_dicts_are_checked_with_messages_in_the_active_language():
+    with translation.override("de"):
+        with pytest.raises(ValidationError) as refused:
+            validate_translations({"en": "Hi", "fr": "Salut"})
+        # The message is lazy: it is written in the language active where it is shown.
+        assert refused.value.messages == ["Unbekannte Sprache fr; verwenden Sie en, de."]
