@@ -36,13 +36,21 @@ $(CHROMIUM):
 
 install-dev: $(VENV)/.installed-dev $(PT_DIR)/node_modules/.installed $(CHROMIUM)
 
+# GNU gettext compiles (msgfmt) and extracts (xgettext, msgmerge) the translations; install it when
+# missing and we may (root with apt), as on a fresh CI machine.
+MSGFMT ?= /usr/bin/msgfmt
+$(MSGFMT):
+	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; \
+	else echo "GNU gettext is missing: install Debian's 'gettext' package (msgfmt) to compile the translations."; exit 1; fi
+
 ## messages: compile the committed .po files (<app>/locale/, locale/) into the .mo files Django reads.
-messages: install
+messages: install $(MSGFMT)
 	$(PY) manage.py compilemessages --ignore=.venv --ignore='*/node_modules/*' --verbosity 0
 
 ## check-translations: every translatable string in the code is in the .po files, and every language
 # but English translates all of them (no empty or fuzzy entry): manage.py check_translations.
-check-translations: install-dev
+check-translations: install-dev $(MSGFMT)
 	$(PY) manage.py check_translations
 
 ## setup: migrate, load the demo data and make sure a super admin exists (idempotent).
