@@ -41,6 +41,7 @@ is registered with :func:`on_every_hit` and replayed on each hit.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from collections.abc import Callable
@@ -60,6 +61,7 @@ from django.utils.module_loading import import_string
 from magnetiq import ratelimit
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 VERSION_KEY = "pagecache:version"
 #: The version counter outlives any deployment (ten years); it only ever goes up.
@@ -107,8 +109,19 @@ def content_version() -> int:
 
 
 def bump_version() -> None:
-    """Invalidate every cached page: the next request of any process renders afresh."""
-    ratelimit.counter_store().incr(VERSION_KEY, 1, timeout=_VERSION_TIMEOUT)
+    """Invalidate every cached page: the next request of any process renders afresh.
+
+    A cache that does not answer (Redis down) is logged, not raised: the save that triggered it
+    stands, and pages catch up within ``PAGE_CACHE_SECONDS``. A database error is raised, since it
+    belongs to the transaction of that save."""
+    store = ratelimit.counter_store()
+    if isinstance(store, ratelimit.DatabaseCounters):
+        store.incr(VERSION_KEY, 1, timeout=_VERSION_TIMEOUT)
+        return
+    try:
+        store.incr(VERSION_KEY, 1, timeout=_VERSION_TIMEOUT)
+    except Exception:
+        logger.exception("The page cache's content version could not be increased.")
 
 
 def _content_changed(sender, **kwargs) -> None:
@@ -145,15 +158,23 @@ def cached_data(name: str, request: HttpRequest, compute: Callable[[], T]) -> T:
 def versioned(name: str, compute: Callable[[], T]) -> T:
     """``compute()``, kept under ``name`` until the content changes (a save of a model of
     ``PAGE_CACHE_APPS``) or ``PAGE_CACHE_SECONDS`` pass. An exception of ``compute`` (a 404, a
-    422) propagates and nothing is kept. ``compute`` must return a picklable value, not ``None``."""
+    422) propagates and nothing is kept. ``compute`` must return a picklable value, not ``None``.
+    A cache that does not answer is logged and ``compute()`` answers."""
     if settings.PAGE_CACHE_SECONDS <= 0:
         return compute()
-    key = f"data:{content_version()}:{name}"
     store = page_store()
-    value = store.get(key)
+    try:
+        key = f"data:{content_version()}:{name}"
+        value = store.get(key)
+    except Exception:
+        logger.warning("The page cache did not answer; computing %s.", name, exc_info=True)
+        return compute()
     if value is None:
         value = compute()
-        store.set(key, value, settings.PAGE_CACHE_SECONDS)
+        try:
+            store.set(key, value, settings.PAGE_CACHE_SECONDS)
+        except Exception:
+            logger.warning("The page cache did not store %s.", name, exc_info=True)
     return value
 
 
@@ -189,15 +210,24 @@ class PageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if _bypass(request):
             return self.get_response(request)
-        key = _key(request, content_version())
         store = page_store()
-        entry = store.get(key)
+        try:
+            key = _key(request, content_version())
+            entry = store.get(key)
+        except Exception:
+            # A cache that does not answer must not take the site down: render as if uncached.
+            logger.warning("The page cache did not answer; rendering %s.", request.path, exc_info=True)
+            return self.get_response(request)
         if entry is not None:
             return self._hit(request, entry)
         response = self.get_response(request)
         entry = self._entry(request, response)
         if entry is not None:
-            store.set(key, entry, settings.PAGE_CACHE_SECONDS)
+            try:
+                store.set(key, entry, settings.PAGE_CACHE_SECONDS)
+            except Exception:
+                logger.warning("The page cache did not store %s.", request.path, exc_info=True)
+                return response
             if entry["etag"]:
                 response["ETag"] = entry["etag"]
             patch_vary_headers(response, ("Cookie",))

@@ -205,3 +205,29 @@ def _query_counts(total: int) -> dict[str, int]:
 def test_queries_per_request_do_not_grow_with_the_directory():
     PageFactory(slug="home")
     assert _query_counts(5) == _query_counts(200)
+
+
+class Unreachable:
+    """A cache whose server does not answer (Redis down)."""
+
+    def get(self, *args, **kwargs):
+        raise ConnectionError("no answer")
+
+    set = incr = add = get
+
+
+def test_a_cache_that_does_not_answer_does_not_take_the_site_down(monkeypatch, caplog):
+    consultant = ConsultantFactory(first_name="Greta")
+    monkeypatch.setattr(pagecache, "page_store", Unreachable)
+    for url in (consultant.get_absolute_url(), "/consultants/", "/api/v1/public/consultants"):
+        response = Client().get(url)
+        assert response.status_code == 200 and "Greta" in response.content.decode(), url
+    assert "The page cache did not answer" in caplog.text
+
+
+def test_a_failed_invalidation_is_logged_and_the_save_stands(monkeypatch, caplog):
+    consultant = ConsultantFactory(first_name="Greta")
+    monkeypatch.setattr(pagecache.ratelimit, "counter_store", lambda: pagecache.ratelimit.CacheCounters(Unreachable()))
+    consultant_update(consultant=consultant, data={"title": "Chief Data Officer"})
+    assert Consultant.objects.get(pk=consultant.pk).title == "Chief Data Officer"
+    assert "content version could not be increased" in caplog.text
