@@ -12,6 +12,7 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
+from django.utils.translation import gettext_lazy, ngettext
 
 from magnetiq.exceptions import ApplicationError
 
@@ -25,9 +26,11 @@ class UserAddForm(forms.ModelForm):
     password = forms.CharField(
         widget=forms.PasswordInput(render_value=False),
         required=False,
-        help_text="Leave empty to let the user choose one through the invitation e-mail.",
+        help_text=gettext_lazy("Leave empty to let the user choose one through the invitation e-mail."),
     )
-    send_invitation = forms.BooleanField(required=False, initial=True, help_text="E-mail a link to set the password.")
+    send_invitation = forms.BooleanField(
+        required=False, initial=True, help_text=gettext_lazy("E-mail a link to set the password.")
+    )
 
     class Meta:
         model = User
@@ -36,7 +39,7 @@ class UserAddForm(forms.ModelForm):
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError("A user with this e-mail address already exists.")
+            raise ValidationError(gettext_lazy("A user with this e-mail address already exists."))
         return email
 
     def clean(self):
@@ -60,7 +63,7 @@ class UserChangeForm(DjangoUserChangeForm):
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
-            raise ValidationError("A user with this e-mail address already exists.")
+            raise ValidationError(gettext_lazy("A user with this e-mail address already exists."))
         return email
 
 
@@ -147,21 +150,42 @@ class UserAdmin(DjangoUserAdmin):
             self.message_user(request, str(exc), level=messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
-    @admin.action(description="Deactivate selected users", permissions=["change"])
+    @admin.action(description=gettext_lazy("Deactivate selected users"), permissions=["change"])
     def deactivate_users(self, request, queryset):
-        self._bulk(request, queryset, services.user_deactivate, "deactivated")
+        self._bulk(
+            request,
+            queryset,
+            services.user_deactivate,
+            lambda n: ngettext("%(count)s user deactivated.", "%(count)s users deactivated.", n),
+        )
 
-    @admin.action(description="Reactivate selected users", permissions=["change"])
+    @admin.action(description=gettext_lazy("Reactivate selected users"), permissions=["change"])
     def reactivate_users(self, request, queryset):
-        self._bulk(request, queryset, services.user_reactivate, "reactivated")
+        self._bulk(
+            request,
+            queryset,
+            services.user_reactivate,
+            lambda n: ngettext("%(count)s user reactivated.", "%(count)s users reactivated.", n),
+        )
 
-    @admin.action(description="Reset two-factor authentication of selected users", permissions=["change"])
+    @admin.action(description=gettext_lazy("Reset two-factor authentication of selected users"), permissions=["change"])
     def reset_mfa(self, request, queryset):
         for user in queryset:
             removed = mfa.user_mfa_reset(user=user, actor=request.user)
-            self.message_user(request, f"{user.email}: {removed} authenticator(s) removed.", level=messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(email)s: %(count)s authenticator removed.",
+                    "%(email)s: %(count)s authenticators removed.",
+                    removed,
+                )
+                % {"email": user.email, "count": removed},
+                level=messages.SUCCESS,
+            )
 
-    def _bulk(self, request, queryset, service, verb: str) -> None:
+    def _bulk(self, request, queryset, service, done_message) -> None:
+        """Call ``service`` for each user; ``done_message(count)`` is the success message (a ``%(count)s``
+        text in the staff member's language), each refusal an error message."""
         done = 0
         for user in queryset:
             try:
@@ -170,7 +194,7 @@ class UserAdmin(DjangoUserAdmin):
             except (ApplicationError, PermissionDenied) as exc:
                 self.message_user(request, f"{user.email}: {_message(exc)}", level=messages.ERROR)
         if done:
-            self.message_user(request, f"{done} user(s) {verb}.", level=messages.SUCCESS)
+            self.message_user(request, done_message(done) % {"count": done}, level=messages.SUCCESS)
 
     def has_delete_permission(self, request, obj=None):
         # Users are deactivated (soft delete), never deleted: their history stays linked.

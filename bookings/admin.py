@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import admin, messages
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from magnetiq.exceptions import ApplicationError
 
@@ -43,7 +45,7 @@ class ConsultantAvailabilityAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="weekly intervals")
+    @admin.display(description=_("weekly intervals"))
     def rule_count(self, obj) -> int:
         return obj.availability_rules.count()
 
@@ -59,7 +61,9 @@ class BookingChangeInline(admin.TabularInline):
         return False
 
 
-def _run(modeladmin, request, queryset, service, done: str) -> None:
+def _run(modeladmin, request, queryset, service, done) -> None:
+    """Call ``service`` for each booking; an ``ApplicationError`` becomes an error message, the count of
+    changed bookings a success message ``done(count)`` in the staff member's language."""
     changed = 0
     for booking in queryset:
         try:
@@ -68,7 +72,7 @@ def _run(modeladmin, request, queryset, service, done: str) -> None:
         except ApplicationError as error:
             modeladmin.message_user(request, f"{booking.reference}: {error.message}", messages.ERROR)
     if changed:
-        modeladmin.message_user(request, f"{changed} booking(s) {done}.", messages.SUCCESS)
+        modeladmin.message_user(request, done(changed) % {"count": changed}, messages.SUCCESS)
 
 
 @admin.register(ConsultationBooking)
@@ -130,18 +134,36 @@ class ConsultationBookingAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="start (client's zone)")
+    @admin.display(description=_("start (client's zone)"))
     def start_client_zone(self, obj) -> str:
         return obj.start.astimezone(ZoneInfo(obj.timezone)).strftime("%Y-%m-%d %H:%M %Z")
 
-    @admin.action(description="Cancel selected bookings", permissions=["change"])
+    @admin.action(description=_("Cancel selected bookings"), permissions=["change"])
     def cancel_bookings(self, request, queryset):
-        _run(self, request, queryset, services.booking_cancel, "cancelled")
+        _run(
+            self,
+            request,
+            queryset,
+            services.booking_cancel,
+            lambda n: ngettext("%(count)s booking cancelled.", "%(count)s bookings cancelled.", n),
+        )
 
-    @admin.action(description="Mark selected bookings completed", permissions=["change"])
+    @admin.action(description=_("Mark selected bookings completed"), permissions=["change"])
     def mark_completed(self, request, queryset):
-        _run(self, request, queryset, services.booking_complete, "marked completed")
+        _run(
+            self,
+            request,
+            queryset,
+            services.booking_complete,
+            lambda n: ngettext("%(count)s booking marked completed.", "%(count)s bookings marked completed.", n),
+        )
 
-    @admin.action(description="Mark selected bookings no-show", permissions=["change"])
+    @admin.action(description=_("Mark selected bookings no-show"), permissions=["change"])
     def mark_no_show(self, request, queryset):
-        _run(self, request, queryset, services.booking_mark_no_show, "marked no-show")
+        _run(
+            self,
+            request,
+            queryset,
+            services.booking_mark_no_show,
+            lambda n: ngettext("%(count)s booking marked no-show.", "%(count)s bookings marked no-show.", n),
+        )

@@ -13,9 +13,12 @@ from django.db import models
 from django.http import HttpResponse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from content.portable_text import to_html
 from magnetiq.exceptions import ApplicationError
+from magnetiq.translation import LANGUAGE_CODES
 
 from . import services
 from .exceptions import ConsultantEmailTaken
@@ -43,11 +46,11 @@ class ExpertiseFilter(admin.SimpleListFilter):
 
 
 class DeletedFilter(admin.SimpleListFilter):
-    title = "deleted"
+    title = gettext_lazy("deleted")
     parameter_name = "deleted"
 
     def lookups(self, request, model_admin):
-        return [("no", "Not deleted"), ("yes", "Deleted")]
+        return [("no", gettext_lazy("Not deleted")), ("yes", gettext_lazy("Deleted"))]
 
     def queryset(self, request, queryset):
         if self.value() == "no":
@@ -152,9 +155,12 @@ class ConsultantAdmin(admin.ModelAdmin):
         "deleted_at",
     ]
     fieldsets = [
-        ("Profile", {"fields": ["first_name", "last_name", "email", "phone", "user", "bio", "bio_preview"]}),
         (
-            "Professional",
+            gettext_lazy("Profile"),
+            {"fields": ["first_name", "last_name", "email", "phone", "user", "bio", "bio_preview"]},
+        ),
+        (
+            gettext_lazy("Professional"),
             {
                 "fields": [
                     "title",
@@ -168,13 +174,16 @@ class ConsultantAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "LinkedIn",
+            gettext_lazy("LinkedIn"),
             {"fields": ["linkedin_url", "linkedin_sync_status", "linkedin_last_sync", "linkedin_scraped_data"]},
         ),
-        ("Media", {"fields": ["profile_image_url", "portfolio_images", "resume_url"]}),
-        ("Status and verification", {"fields": ["status", "is_featured", "is_verified", "verification_notes"]}),
+        (gettext_lazy("Media"), {"fields": ["profile_image_url", "portfolio_images", "resume_url"]}),
         (
-            "Payment and KYC",
+            gettext_lazy("Status and verification"),
+            {"fields": ["status", "is_featured", "is_verified", "verification_notes"]},
+        ),
+        (
+            gettext_lazy("Payment and KYC"),
             {
                 "classes": ["collapse"],
                 "fields": [
@@ -187,7 +196,7 @@ class ConsultantAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Availability and calendar",
+            gettext_lazy("Availability and calendar"),
             {
                 "classes": ["collapse"],
                 "fields": [
@@ -227,27 +236,27 @@ class ConsultantAdmin(admin.ModelAdmin):
             form.base_fields["slug"].required = False
         return form
 
-    @admin.display(description="name", ordering="last_name")
+    @admin.display(description=gettext_lazy("name"), ordering="last_name")
     def full_name(self, obj: Consultant) -> str:
         return obj.full_name
 
-    @admin.display(description="expertise")
+    @admin.display(description=gettext_lazy("expertise"))
     def expertise(self, obj: Consultant) -> str:
         return ", ".join(obj.expertise_areas or [])
 
-    @admin.display(description="public page")
+    @admin.display(description=gettext_lazy("public page"))
     def slug_hint(self, obj: Consultant) -> str:
         if obj.pk and obj.slug:
             return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.get_absolute_url())
-        return "Left empty, the slug is made from the name."
+        return _("Left empty, the slug is made from the name.")
 
-    @admin.display(description="bio (rendered)")
+    @admin.display(description=gettext_lazy("bio (rendered)"))
     def bio_preview(self, obj: Consultant) -> str:
         bio = obj.bio or {}
         if not bio:
             return "—"
         parts = []
-        for lang in ("en", "de"):
+        for lang in LANGUAGE_CODES:
             if bio.get(lang):
                 # to_html returns sanitised HTML built from validated blocks.
                 parts.append(
@@ -279,48 +288,60 @@ class ConsultantAdmin(admin.ModelAdmin):
         for consultant in queryset:
             services.consultant_delete(consultant=consultant)
 
-    def _apply(self, request, queryset, label: str, change) -> None:
-        done, failed = 0, []
+    def _apply(self, request, queryset, done, change) -> None:
+        """Call ``change`` for each consultant; ``done(count)`` is the success message (a ``%(count)s``
+        text in the staff member's language), each refusal an error message."""
+        count, failed = 0, []
         for consultant in queryset:
             try:
                 change(consultant)
-                done += 1
+                count += 1
             except (ApplicationError, ValidationError) as exc:
                 failed.append(f"{consultant}: {getattr(exc, 'message', None) or '; '.join(exc.messages)}")
-        if done:
-            self.message_user(request, f"{label}: {done} consultant(s).", messages.SUCCESS)
+        if count:
+            self.message_user(request, done(count) % {"count": count}, messages.SUCCESS)
         for line in failed:
             self.message_user(request, line, messages.ERROR)
 
-    @admin.action(description="Activate (show in the directory)", permissions=["change"])
+    @admin.action(description=gettext_lazy("Activate (show in the directory)"), permissions=["change"])
     def activate(self, request, queryset):
         self._apply(
             request,
             queryset,
-            "Activated",
+            lambda n: ngettext("Activated: %(count)s consultant.", "Activated: %(count)s consultants.", n),
             lambda c: services.consultant_set_status(consultant=c, status=ConsultantStatus.ACTIVE),
         )
 
-    @admin.action(description="Suspend", permissions=["change"])
+    @admin.action(description=gettext_lazy("Suspend"), permissions=["change"])
     def suspend(self, request, queryset):
         self._apply(
             request,
             queryset,
-            "Suspended",
+            lambda n: ngettext("Suspended: %(count)s consultant.", "Suspended: %(count)s consultants.", n),
             lambda c: services.consultant_set_status(consultant=c, status=ConsultantStatus.SUSPENDED),
         )
 
-    @admin.action(description="Feature", permissions=["change"])
+    @admin.action(description=gettext_lazy("Feature"), permissions=["change"])
     def feature(self, request, queryset):
-        self._apply(request, queryset, "Featured", lambda c: services.consultant_feature(consultant=c, featured=True))
-
-    @admin.action(description="Stop featuring", permissions=["change"])
-    def unfeature(self, request, queryset):
         self._apply(
-            request, queryset, "No longer featured", lambda c: services.consultant_feature(consultant=c, featured=False)
+            request,
+            queryset,
+            lambda n: ngettext("Featured: %(count)s consultant.", "Featured: %(count)s consultants.", n),
+            lambda c: services.consultant_feature(consultant=c, featured=True),
         )
 
-    @admin.action(description="Export selected as CSV", permissions=["view"])
+    @admin.action(description=gettext_lazy("Stop featuring"), permissions=["change"])
+    def unfeature(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            lambda n: ngettext(
+                "No longer featured: %(count)s consultant.", "No longer featured: %(count)s consultants.", n
+            ),
+            lambda c: services.consultant_feature(consultant=c, featured=False),
+        )
+
+    @admin.action(description=gettext_lazy("Export selected as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="consultants.csv"'

@@ -10,8 +10,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from magnetiq.exceptions import ApplicationError
+from magnetiq.formatting import format_money
 
 from .models import (
     Dispute,
@@ -77,8 +80,9 @@ class RefundForm(forms.Form):
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-def _run(modeladmin, request, objects, call, done: str) -> int:
-    """Call ``call(obj)`` for each object; an ``ApplicationError`` becomes an error message."""
+def _run(modeladmin, request, objects, call, done) -> int:
+    """Call ``call(obj)`` for each object; an ``ApplicationError`` becomes an error message, the count of
+    the others the success message ``done(count)`` (a ``%(count)s`` text in the staff member's language)."""
     count = 0
     for obj in objects:
         try:
@@ -88,18 +92,18 @@ def _run(modeladmin, request, objects, call, done: str) -> int:
         else:
             count += 1
     if count:
-        modeladmin.message_user(request, f"{count} {done}.", messages.SUCCESS)
+        modeladmin.message_user(request, done(count) % {"count": count}, messages.SUCCESS)
     return count
 
 
 class FlaggedFilter(admin.SimpleListFilter):
     """Payments whose PaymentIntent disagreed with ours (RELIABILITY S-5: never fulfilled; look)."""
 
-    title = "flagged (amount/currency mismatch)"
+    title = gettext_lazy("flagged (amount/currency mismatch)")
     parameter_name = "flagged"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Flagged"), ("no", "Not flagged")]
+        return [("yes", gettext_lazy("Flagged")), ("no", gettext_lazy("Not flagged"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -135,11 +139,11 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [RefundInline, DisputeInline, LedgerEntryInline]
     actions = ["refund", "refresh_from_stripe"]
 
-    @admin.display(description="booking", ordering="booking__reference")
+    @admin.display(description=gettext_lazy("booking"), ordering="booking__reference")
     def booking_reference(self, obj) -> str:
         return obj.booking.reference if obj.booking_id else "—"
 
-    @admin.display(description="client e-mail")
+    @admin.display(description=gettext_lazy("client e-mail"))
     def client_email(self, obj) -> str:
         if obj.booking_id:
             return obj.booking.client_email
@@ -151,31 +155,42 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_refresh_permission(self, request) -> bool:
         return request.user.has_perm("payments.change_payment")
 
-    @admin.action(description="Refresh from Stripe", permissions=["refresh"])
+    @admin.action(description=gettext_lazy("Refresh from Stripe"), permissions=["refresh"])
     def refresh_from_stripe(self, request, queryset):
         stripe_payments = queryset.filter(provider=Provider.STRIPE)
         skipped = queryset.count() - stripe_payments.count()
         if skipped:
-            self.message_user(request, f"{skipped} payment(s) of another provider skipped.", messages.WARNING)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s payment of another provider skipped.",
+                    "%(count)s payments of another provider skipped.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
         _run(
             self,
             request,
             stripe_payments,
             lambda p: payment_refresh(payment_intent_id=p.payment_intent_id),
-            "payment(s) refreshed from Stripe",
+            lambda n: ngettext(
+                "%(count)s payment refreshed from Stripe.", "%(count)s payments refreshed from Stripe.", n
+            ),
         )
 
-    @admin.action(description="Refund…", permissions=["refund"])
+    @admin.action(description=gettext_lazy("Refund…"), permissions=["refund"])
     def refund(self, request, queryset):
         """A confirmation page for ONE payment: amount (default: all still refundable), reason, note;
         confirming calls the same service as ``POST /api/v1/admin/payments/refunds``."""
         if queryset.count() != 1:
-            self.message_user(request, "Select exactly one payment to refund.", messages.WARNING)
+            self.message_user(request, _("Select exactly one payment to refund."), messages.WARNING)
             return None
         payment = queryset.get()
         refundable = payment_refundable(payment)
         if refundable <= 0:
-            self.message_user(request, f"{payment}: nothing left to refund.", messages.ERROR)
+            self.message_user(request, _("%(payment)s: nothing left to refund.") % {"payment": payment}, messages.ERROR)
             return None
         if request.POST.get("post") == "yes":
             form = RefundForm(request.POST)
@@ -193,8 +208,12 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 else:
                     self.message_user(
                         request,
-                        f"Refund of {refund.amount} {refund.currency} for {payment.payment_intent_id}: "
-                        f"{refund.status}.",
+                        _("Refund of %(amount)s for %(payment)s: %(status)s.")
+                        % {
+                            "amount": format_money(refund.amount, refund.currency),
+                            "payment": payment.payment_intent_id,
+                            "status": refund.get_status_display(),
+                        },
                         messages.SUCCESS,
                     )
                 return None
@@ -202,7 +221,7 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             form = RefundForm(initial={"amount": refundable, "reason": RefundReason.REQUESTED_BY_CUSTOMER})
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Refund {payment.payment_intent_id}",
+            "title": _("Refund %(payment)s") % {"payment": payment.payment_intent_id},
             "opts": self.model._meta,
             "payment": payment,
             "refundable": refundable,
@@ -229,10 +248,16 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_retry_permission(self, request) -> bool:
         return request.user.has_perm("payments.add_refund")
 
-    @admin.action(description="Retry pending refunds at Stripe", permissions=["retry"])
+    @admin.action(description=gettext_lazy("Retry pending refunds at Stripe"), permissions=["retry"])
     def retry_at_stripe(self, request, queryset):
         pending = queryset.filter(status=RefundStatus.PENDING, refund_id="")
-        _run(self, request, pending, lambda r: refund_submit(refund=r), "refund(s) sent to Stripe")
+        _run(
+            self,
+            request,
+            pending,
+            lambda r: refund_submit(refund=r),
+            lambda n: ngettext("%(count)s refund sent to Stripe.", "%(count)s refunds sent to Stripe.", n),
+        )
 
 
 @admin.register(Dispute)
@@ -247,14 +272,16 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_refresh_permission(self, request) -> bool:
         return request.user.has_perm("payments.change_dispute")
 
-    @admin.action(description="Refresh from Stripe", permissions=["refresh"])
+    @admin.action(description=gettext_lazy("Refresh from Stripe"), permissions=["refresh"])
     def refresh_from_stripe(self, request, queryset):
         _run(
             self,
             request,
             queryset,
             lambda d: dispute_refresh(dispute_id=d.dispute_id),
-            "dispute(s) refreshed from Stripe",
+            lambda n: ngettext(
+                "%(count)s dispute refreshed from Stripe.", "%(count)s disputes refreshed from Stripe.", n
+            ),
         )
 
 

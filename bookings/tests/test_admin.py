@@ -3,11 +3,12 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib import admin as django_admin
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Role, User
-from bookings.models import BookingStatus, ConsultantAvailability
+from bookings.models import BookingStatus, ConsultantAvailability, ConsultationBooking
 from bookings.tests.factories import BookingFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def test_cancel_action_overrides_the_24h_rule(admin_client, consultant):
     soon.refresh_from_db()
     assert (soon.status, soon.cancelled_by) == ("cancelled", "staff")
     messages = [str(m) for m in response.context["messages"]]
-    assert "1 booking(s) cancelled." in messages
+    assert "1 booking cancelled." in messages
     assert any(m.startswith(done.reference) for m in messages)
 
 
@@ -84,3 +85,12 @@ def test_availability_admin_edits_rules_inline(admin_client, consultant):
     proxy = ConsultantAvailability.objects.get(pk=consultant.pk)
     assert (proxy.booking_buffer_minutes, proxy.availability_rules.count()) == (10, 8)
     assert proxy.availability_overrides.get().kind == "unavailable"
+
+
+def test_admin_action_texts_are_translatable():
+    """The admin sits outside the language prefixes (always English on this site); its texts are
+    gettext all the same, so a German back office needs only a language switch there."""
+    action = django_admin.site._registry[ConsultationBooking].cancel_bookings
+    with translation.override("de"):
+        assert str(action.short_description) == "Ausgewählte Buchungen stornieren"
+    assert str(action.short_description) == "Cancel selected bookings"

@@ -114,7 +114,7 @@ def test_refund_action_refunds_through_the_service(localstripe, consultant, admi
     )
 
     messages = [str(m) for m in response.context["messages"]]
-    assert messages == [f"Refund of 25.00 USD for {payment.payment_intent_id}: succeeded."]
+    assert messages == [f"Refund of $25.00 for {payment.payment_intent_id}: Succeeded."]
     refund = Refund.objects.get()
     assert (refund.amount, refund.reason, refund.note, refund.requested_by.email) == (
         Decimal("25.00"),
@@ -154,7 +154,7 @@ def test_refresh_actions_apply_stripes_state(localstripe, consultant, admin_clie
     payment.refresh_from_db()
     assert payment.status == PaymentIntentStatus.SUCCEEDED
     messages = [str(m) for m in response.context["messages"]]
-    assert "1 payment(s) refreshed from Stripe." in messages
+    assert "1 payment refreshed from Stripe." in messages
     assert any(m.startswith(f"{ghost}: ") for m in messages)
 
     dispute = Dispute.objects.create(
