@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import JSONField
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from magnetiq.exceptions import ApplicationError
 
@@ -98,20 +100,20 @@ class PageAdmin(admin.ModelAdmin):
         if not page.pk:
             return "—"
         if not (page.content or {}).get(language):
-            return "No content in this language (English is shown on the site)."
+            return gettext("No content in this language (English is shown on the site).")
         return format_html(
             '<div class="pt-content" style="max-width:760px">{}</div>', page_html(page, "content", language)
         )
 
-    @admin.display(description="Rendered content (en)")
+    @admin.display(description=_("Rendered content (en)"))
     def rendered_en(self, page: Page):
         return self._rendered(page, "en")
 
-    @admin.display(description="Rendered content (de)")
+    @admin.display(description=_("Rendered content (de)"))
     def rendered_de(self, page: Page):
         return self._rendered(page, "de")
 
-    @admin.display(description="Structured data (JSON-LD, generated)")
+    @admin.display(description=_("Structured data (JSON-LD, generated)"))
     def structured_data_pretty(self, page: Page):
         text = json.dumps(page.structured_data or {}, indent=2, ensure_ascii=False)
         return format_html("<pre style='white-space:pre-wrap'>{}</pre>", text)
@@ -132,7 +134,8 @@ class PageAdmin(admin.ModelAdmin):
         for page in queryset:
             services.page_delete(page=page, actor=request.user)
 
-    def _each(self, request, queryset, action, done: str):
+    def _each(self, request, queryset, action, done):
+        """Call ``action`` for each page; ``done`` is the success message, an ``ngettext_lazy(…, "count")``."""
         count = 0
         for page in queryset:
             try:
@@ -142,25 +145,42 @@ class PageAdmin(admin.ModelAdmin):
             else:
                 count += 1
         if count:
-            self.message_user(request, f"{count} page(s) {done}.", messages.SUCCESS)
+            self.message_user(request, done % {"count": count}, messages.SUCCESS)
 
-    @admin.action(description="Publish selected pages", permissions=["change"])
+    @admin.action(description=_("Publish selected pages"), permissions=["change"])
     def publish_pages(self, request, queryset):
-        self._each(request, queryset, services.page_publish, "published")
+        self._each(
+            request,
+            queryset,
+            services.page_publish,
+            ngettext_lazy("%(count)d page published.", "%(count)d pages published.", "count"),
+        )
 
-    @admin.action(description="Unpublish selected pages (back to draft)", permissions=["change"])
+    @admin.action(description=_("Unpublish selected pages (back to draft)"), permissions=["change"])
     def unpublish_pages(self, request, queryset):
-        self._each(request, queryset, services.page_unpublish, "unpublished")
+        self._each(
+            request,
+            queryset,
+            services.page_unpublish,
+            ngettext_lazy("%(count)d page unpublished.", "%(count)d pages unpublished.", "count"),
+        )
 
-    @admin.action(description="Delete selected pages (soft)", permissions=["delete"])
+    @admin.action(description=_("Delete selected pages (soft)"), permissions=["delete"])
     def soft_delete_pages(self, request, queryset):
-        self._each(request, queryset, services.page_delete, "deleted")
+        self._each(
+            request,
+            queryset,
+            services.page_delete,
+            ngettext_lazy("%(count)d page deleted.", "%(count)d pages deleted.", "count"),
+        )
 
 
 class MediaAssetAddForm(forms.ModelForm):
     """Upload: the file is checked by ``services.media_upload_check`` (size, bytes), the same check as the API."""
 
-    upload = forms.FileField(label="File", help_text="PNG, JPEG, GIF, WebP, PDF or MP4. SVG and HTML are refused.")
+    upload = forms.FileField(
+        label=_("File"), help_text=_("PNG, JPEG, GIF, WebP, PDF or MP4. SVG and HTML are refused.")
+    )
 
     class Meta:
         model = MediaAsset

@@ -8,6 +8,8 @@ attendance scores the lead. Registrations are created by visitors (or the API), 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from magnetiq.exceptions import ApplicationError
 
@@ -20,7 +22,9 @@ class WebinarAdminForm(forms.ModelForm):
     """The model form; empty JSON boxes mean "none" and the meeting link assumes https."""
 
     meeting_link = forms.URLField(required=False, max_length=500, assume_scheme="https")
-    slug = forms.SlugField(required=False, max_length=255, help_text="Leave empty to make one from the English title.")
+    slug = forms.SlugField(
+        required=False, max_length=255, help_text=_("Leave empty to make one from the English title.")
+    )
 
     class Meta:
         model = Webinar
@@ -85,7 +89,7 @@ class WebinarAdmin(admin.ModelAdmin):
         for webinar in queryset:
             services.webinar_delete(webinar=webinar, actor=request.user)
 
-    @admin.action(description="Publish selected webinars", permissions=["change"])
+    @admin.action(description=_("Publish selected webinars"), permissions=["change"])
     def publish(self, request, queryset):
         done = 0
         for webinar in queryset:
@@ -94,18 +98,23 @@ class WebinarAdmin(admin.ModelAdmin):
                 done += 1
             except ApplicationError as exc:
                 self.message_user(request, f"{webinar}: {exc.message}", messages.ERROR)
-        self.message_user(request, f"{done} webinar(s) published.")
+        self.message_user(
+            request, ngettext("%(count)d webinar published.", "%(count)d webinars published.", done) % {"count": done}
+        )
 
-    @admin.action(description="Cancel selected webinars (notifies registrants)", permissions=["change"])
+    @admin.action(description=_("Cancel selected webinars (notifies registrants)"), permissions=["change"])
     def cancel(self, request, queryset):
         for webinar in queryset:
             services.webinar_cancel(webinar=webinar, actor=request.user)
-        self.message_user(request, f"{queryset.count()} webinar(s) cancelled.")
+        count = queryset.count()
+        self.message_user(
+            request, ngettext("%(count)d webinar cancelled.", "%(count)d webinars cancelled.", count) % {"count": count}
+        )
 
-    @admin.action(description="Export registrations (CSV) of the selected webinar", permissions=["view"])
+    @admin.action(description=_("Export registrations (CSV) of the selected webinar"), permissions=["view"])
     def export_registrations(self, request, queryset):
         if queryset.count() != 1:
-            self.message_user(request, "Select exactly one webinar to export.", messages.ERROR)
+            self.message_user(request, _("Select exactly one webinar to export."), messages.ERROR)
             return None
         webinar = queryset.get()
         return registrations_csv(webinar, webinar.registrations.order_by("id"))
@@ -128,7 +137,7 @@ class WebinarRegistrationAdmin(admin.ModelAdmin):
         # Registrations are cancelled (seat freed, waiting list promoted), never deleted by hand.
         return False
 
-    @admin.action(description="Mark selected as attended", permissions=["change"])
+    @admin.action(description=_("Mark selected as attended"), permissions=["change"])
     def mark_attended(self, request, queryset):
         done = 0
         for registration in queryset:
@@ -137,20 +146,27 @@ class WebinarRegistrationAdmin(admin.ModelAdmin):
                 done += 1
             except ApplicationError as exc:
                 self.message_user(request, f"{registration.email}: {exc.message}", messages.ERROR)
-        self.message_user(request, f"{done} registration(s) marked as attended.")
+        self.message_user(
+            request,
+            ngettext("%(count)d registration marked as attended.", "%(count)d registrations marked as attended.", done)
+            % {"count": done},
+        )
 
-    @admin.action(description="Cancel selected registrations (promotes the waiting list)", permissions=["change"])
+    @admin.action(description=_("Cancel selected registrations (promotes the waiting list)"), permissions=["change"])
     def cancel_registrations(self, request, queryset):
         done = 0
         for registration in queryset.filter(~Q(status=RegistrationStatus.CANCELLED)):
             services.webinar_registration_cancel(registration=registration, actor=request.user)
             done += 1
-        self.message_user(request, f"{done} registration(s) cancelled.")
+        self.message_user(
+            request,
+            ngettext("%(count)d registration cancelled.", "%(count)d registrations cancelled.", done) % {"count": done},
+        )
 
-    @admin.action(description="Export selected as CSV", permissions=["view"])
+    @admin.action(description=_("Export selected as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
         webinars = {registration.webinar for registration in queryset}
         if len(webinars) != 1:
-            self.message_user(request, "Select registrations of one webinar to export.", messages.ERROR)
+            self.message_user(request, _("Select registrations of one webinar to export."), messages.ERROR)
             return None
         return registrations_csv(webinars.pop(), queryset.order_by("id"))

@@ -4,11 +4,23 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext, ngettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from magnetiq.exceptions import ApplicationError
 
 from . import services
 from .models import DownloadToken, EmailAttachment, EmailSubmission, SubmissionStatus, Whitepaper
+
+#: The success message of each bulk action, a plural of ``count``.
+BULK_DONE = {
+    "activate": ngettext_lazy("%(count)d whitepaper activated.", "%(count)d whitepapers activated.", "count"),
+    "deactivate": ngettext_lazy("%(count)d whitepaper deactivated.", "%(count)d whitepapers deactivated.", "count"),
+    "feature": ngettext_lazy("%(count)d whitepaper featured.", "%(count)d whitepapers featured.", "count"),
+    "unfeature": ngettext_lazy(
+        "%(count)d whitepaper no longer featured.", "%(count)d whitepapers no longer featured.", "count"
+    ),
+}
 
 
 @admin.register(Whitepaper)
@@ -50,10 +62,12 @@ class WhitepaperAdmin(admin.ModelAdmin):
     @admin.display(description="PDF")
     def pdf_status(self, obj) -> str:
         if obj.file:
-            return "Uploaded PDF (replace it with a new upload)"
+            return gettext("Uploaded PDF (replace it with a new upload)")
         if obj.generated_file:
-            return f"Generated from the body on {obj.pdf_generated_at:%Y-%m-%d %H:%M} UTC"
-        return "No PDF yet"
+            return gettext("Generated from the body on %(when)s UTC") % {
+                "when": f"{obj.pdf_generated_at:%Y-%m-%d %H:%M}"
+            }
+        return gettext("No PDF yet")
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(deleted_at__isnull=True).select_related("author")
@@ -80,27 +94,28 @@ class WhitepaperAdmin(admin.ModelAdmin):
     def _bulk(self, request, queryset: QuerySet, action: str):
         ids = list(queryset.values_list("pk", flat=True))
         result = services.whitepaper_bulk_action(ids=ids, action=action, actor=request.user)
-        self.message_user(request, f"{len(result['processed'])} whitepaper(s): {action}.")
+        count = len(result["processed"])
+        self.message_user(request, BULK_DONE[action] % {"count": count})
         for failure in result["failed"]:
             self.message_user(request, f"#{failure['id']}: {failure['error']}", level=messages.ERROR)
 
-    @admin.action(description="Activate (publish)", permissions=["change"])
+    @admin.action(description=_("Activate (publish)"), permissions=["change"])
     def activate(self, request, queryset):
         self._bulk(request, queryset, "activate")
 
-    @admin.action(description="Deactivate", permissions=["change"])
+    @admin.action(description=_("Deactivate"), permissions=["change"])
     def deactivate(self, request, queryset):
         self._bulk(request, queryset, "deactivate")
 
-    @admin.action(description="Feature", permissions=["change"])
+    @admin.action(description=_("Feature"), permissions=["change"])
     def feature(self, request, queryset):
         self._bulk(request, queryset, "feature")
 
-    @admin.action(description="Stop featuring", permissions=["change"])
+    @admin.action(description=_("Stop featuring"), permissions=["change"])
     def unfeature(self, request, queryset):
         self._bulk(request, queryset, "unfeature")
 
-    @admin.action(description="Generate the PDF from the body", permissions=["change"])
+    @admin.action(description=_("Generate the PDF from the body"), permissions=["change"])
     def generate_pdf(self, request, queryset):
         done = 0
         for whitepaper in queryset:
@@ -109,7 +124,9 @@ class WhitepaperAdmin(admin.ModelAdmin):
                 done += 1
             except ApplicationError as exc:
                 self.message_user(request, f"{whitepaper}: {exc.message}", level=messages.ERROR)
-        self.message_user(request, f"{done} PDF(s) generated.")
+        self.message_user(
+            request, ngettext("%(count)d PDF generated.", "%(count)d PDFs generated.", done) % {"count": done}
+        )
 
 
 @admin.register(DownloadToken)
@@ -165,7 +182,9 @@ class EmailSubmissionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    def _run(self, request, queryset, call, label: str):
+    def _run(self, request, queryset, call, done_message):
+        """Call ``call`` for each submission; ``done_message`` is the success message, an
+        ``ngettext_lazy(…, "count")`` plural."""
         done = 0
         for submission in queryset:
             try:
@@ -173,20 +192,35 @@ class EmailSubmissionAdmin(admin.ModelAdmin):
                 done += 1
             except (ApplicationError, ValidationError) as exc:
                 self.message_user(request, f"{submission}: {getattr(exc, 'message', exc)}", level=messages.ERROR)
-        self.message_user(request, f"{done} submission(s) {label}.")
+        self.message_user(request, done_message % {"count": done})
 
-    @admin.action(description="Process (check author and content)", permissions=["change"])
+    @admin.action(description=_("Process (check author and content)"), permissions=["change"])
     def process(self, request, queryset):
-        self._run(request, queryset, services.email_submission_process, "processed")
+        self._run(
+            request,
+            queryset,
+            services.email_submission_process,
+            ngettext_lazy("%(count)d submission processed.", "%(count)d submissions processed.", "count"),
+        )
 
-    @admin.action(description="Approve and publish a whitepaper", permissions=["change"])
+    @admin.action(description=_("Approve and publish a whitepaper"), permissions=["change"])
     def approve(self, request, queryset):
         if not request.user.has_perm("whitepapers.add_whitepaper"):
-            self.message_user(request, "Publishing needs the add whitepaper permission.", level=messages.ERROR)
+            self.message_user(request, _("Publishing needs the add whitepaper permission."), level=messages.ERROR)
             return
         pending = queryset.exclude(status=SubmissionStatus.APPROVED)
-        self._run(request, pending, services.email_submission_approve, "approved")
+        self._run(
+            request,
+            pending,
+            services.email_submission_approve,
+            ngettext_lazy("%(count)d submission approved.", "%(count)d submissions approved.", "count"),
+        )
 
-    @admin.action(description="Reject", permissions=["change"])
+    @admin.action(description=_("Reject"), permissions=["change"])
     def reject(self, request, queryset):
-        self._run(request, queryset, services.email_submission_reject, "rejected")
+        self._run(
+            request,
+            queryset,
+            services.email_submission_reject,
+            ngettext_lazy("%(count)d submission rejected.", "%(count)d submissions rejected.", "count"),
+        )

@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -90,7 +91,8 @@ def test_change_view_shows_rendered_content_and_saves(admin_client):
 def test_publish_unpublish_and_soft_delete_actions(admin_client):
     page = PageFactory(draft=True)
     url = reverse("admin:content_page_changelist")
-    admin_client.post(url, {"action": "publish_pages", "_selected_action": [page.pk]})
+    response = admin_client.post(url, {"action": "publish_pages", "_selected_action": [page.pk]})
+    assert [str(message) for message in get_messages(response.wsgi_request)] == ["1 page published."]
     page.refresh_from_db()
     assert (page.status, page.published_at is not None) == (PageStatus.PUBLISHED, True)
     admin_client.post(url, {"action": "unpublish_pages", "_selected_action": [page.pk]})

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from consultants.tests.factories import ConsultantFactory
@@ -59,15 +60,22 @@ def test_add_goes_through_the_service(admin_client):
     assert (webinar.slug, webinar.meeting_link, webinar.tags) == ("admin-webinar", "https://meet.example.com/x", [])
 
 
+def last_message(response) -> str:
+    """The newest admin message (earlier ones stay queued until a page shows them)."""
+    return [str(message) for message in get_messages(response.wsgi_request)][-1]
+
+
 def test_registration_actions(admin_client):
     webinar = WebinarFactory(capacity=1)
     seated = RegistrationFactory(webinar=webinar)
     waiting = RegistrationFactory(webinar=webinar, status=RegistrationStatus.WAITLISTED)
     url = reverse("admin:webinars_webinarregistration_changelist")
-    admin_client.post(url, {"action": "mark_attended", "_selected_action": [seated.pk]})
+    response = admin_client.post(url, {"action": "mark_attended", "_selected_action": [seated.pk]})
+    assert last_message(response) == "1 registration marked as attended."
     seated.refresh_from_db()
     assert seated.attended is True
-    admin_client.post(url, {"action": "cancel_registrations", "_selected_action": [seated.pk]})
+    response = admin_client.post(url, {"action": "cancel_registrations", "_selected_action": [seated.pk]})
+    assert last_message(response) == "1 registration cancelled."
     waiting.refresh_from_db()
     assert waiting.status == RegistrationStatus.REGISTERED
     response = admin_client.post(url, {"action": "export_csv", "_selected_action": [seated.pk, waiting.pk]})
@@ -81,6 +89,10 @@ def test_webinar_actions(admin_client):
     admin_client.post(url, {"action": "publish", "_selected_action": [draft.pk]})
     draft.refresh_from_db()
     assert draft.status == "published"
-    admin_client.post(url, {"action": "cancel", "_selected_action": [draft.pk]})
+    response = admin_client.post(url, {"action": "cancel", "_selected_action": [draft.pk]})
+    assert last_message(response) == "1 webinar cancelled."
     draft.refresh_from_db()
     assert draft.status == "cancelled"
+    others = [WebinarFactory(status="draft").pk for _ in range(2)]
+    response = admin_client.post(url, {"action": "publish", "_selected_action": others})
+    assert last_message(response) == "2 webinars published."

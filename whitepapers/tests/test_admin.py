@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -54,15 +55,28 @@ def test_add_form_goes_through_the_service(admin_client):
     assert change.status_code == 200
 
 
+def last_message(response) -> str:
+    """The newest admin message (earlier ones stay queued until a page shows them)."""
+    return [str(message) for message in get_messages(response.wsgi_request)][-1]
+
+
 def test_actions(admin_client, monkeypatch):
     papers = [WhitepaperFactory(is_active=False, file="") for _ in range(2)]
     url = reverse("admin:whitepapers_whitepaper_changelist")
     ids = [str(paper.pk) for paper in papers]
-    admin_client.post(url, {"action": "activate", "_selected_action": ids})
+    assert (
+        last_message(admin_client.post(url, {"action": "activate", "_selected_action": ids}))
+        == "2 whitepapers activated."
+    )
+    assert (
+        last_message(admin_client.post(url, {"action": "feature", "_selected_action": ids[:1]}))
+        == "1 whitepaper featured."
+    )
     admin_client.post(url, {"action": "feature", "_selected_action": ids})
     assert Whitepaper.objects.filter(is_active=True, is_featured=True).count() == 2
     monkeypatch.setattr("whitepapers.pdf.render_pdf", lambda wp, language=None: b"%PDF-1.7 admin")
-    admin_client.post(url, {"action": "generate_pdf", "_selected_action": ids})
+    response = admin_client.post(url, {"action": "generate_pdf", "_selected_action": ids})
+    assert last_message(response) == "2 PDFs generated."
     assert Whitepaper.objects.exclude(pdf_generated_at=None).count() == 2
     admin_client.post(url, {"action": "delete_selected", "_selected_action": ids[:1], "post": "yes"})
     assert Whitepaper.objects.alive().count() == 1
@@ -80,7 +94,8 @@ def test_email_submission_actions(admin_client):
     assert first.status == SubmissionStatus.APPROVED and first.whitepaper.title == {"en": "Paper one"}
     assert second.status == SubmissionStatus.FAILED
     assert second.error == "Neither a PDF attachment nor a body to publish."
-    admin_client.post(url, {"action": "reject", "_selected_action": [second.pk]})
+    response = admin_client.post(url, {"action": "reject", "_selected_action": [second.pk]})
+    assert last_message(response) == "1 submission rejected."
     second.refresh_from_db()
     assert second.status == SubmissionStatus.REJECTED
     assert admin_client.get(reverse("admin:whitepapers_emailsubmission_change", args=[first.pk])).status_code == 200
