@@ -2,6 +2,7 @@
 
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from .envelope import error_body, metadata
 
@@ -15,16 +16,16 @@ def _respond(request, status: int, code: str, message: str):
 
 
 def handler400(request, exception=None):
-    return _respond(request, 400, "BAD_REQUEST", "The request could not be understood.")
+    return _respond(request, 400, "BAD_REQUEST", _("The request could not be understood."))
 
 
 def handler403(request, exception=None):
-    return _respond(request, 403, "PERMISSION_DENIED", "You are not allowed to do this.")
+    return _respond(request, 403, "PERMISSION_DENIED", _("You are not allowed to do this."))
 
 
 def handler404(request, exception=None):
-    return _respond(request, 404, "NOT_FOUND", "No endpoint or resource at this address.")
+    return _respond(request, 404, "NOT_FOUND", _("No endpoint or resource at this address."))
 
 
 def handler500(request):
-    return _respond(request, 500, "SERVER_ERROR", "Something went wrong on our side; it has been logged.")
+    return _respond(request, 500, "SERVER_ERROR", _("Something went wrong on our side; it has been logged."))
