@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from consultants.models import Consultant
 from consultants.validators import validate_timezone
+from magnetiq.translation import language_choices
 
 from . import conf
 
@@ -186,6 +187,9 @@ class CancelledBy(models.TextChoices):
 
 
 class BookingLanguage(models.TextChoices):
+    """The languages the booking API documents (its ``BookingLanguageEnum``); the pages book in any
+    language of ``settings.LANGUAGES`` (the field's choices)."""
+
     EN = "en", "English"
     DE = "de", "Deutsch"
 
@@ -241,7 +245,8 @@ class ConsultationBooking(models.Model):
     end = models.DateTimeField()
     duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(15), MaxValueValidator(240)])
     timezone = models.CharField(max_length=50, default="UTC", validators=[validate_timezone])
-    language = models.CharField(max_length=2, choices=BookingLanguage.choices, default=BookingLanguage.EN)
+    # Any language of settings.LANGUAGES, read at validation time (no migration per language).
+    language = models.CharField(max_length=7, choices=language_choices, default="en")
 
     client_name = models.CharField(max_length=200)
     client_email = models.EmailField(max_length=255)

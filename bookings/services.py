@@ -33,6 +33,7 @@ from content.portable_text import validate_blocks
 from magnetiq.audit import log_action
 from magnetiq.exceptions import NotFound
 from magnetiq.timezones import is_known_timezone
+from magnetiq.translation import LANGUAGE_CODES
 
 from . import conf, signals
 from .availability import consultant_has_free_slot, duration_for
@@ -47,7 +48,6 @@ from .models import (
     AvailabilityRule,
     BookingChange,
     BookingChangeKind,
-    BookingLanguage,
     BookingPaymentStatus,
     BookingStatus,
     CancelledBy,
@@ -268,8 +268,8 @@ def booking_create(
     minutes = duration_for(booking_type, duration_minutes)
     if start.tzinfo is None:
         raise _invalid("scheduled_date", _("Give the time with a UTC offset or Z."))
-    if language not in BookingLanguage.values:
-        raise _invalid("language", _("Use en or de."))
+    if language not in LANGUAGE_CODES:
+        raise _invalid("language", _("Use one of %(languages)s.") % {"languages": ", ".join(LANGUAGE_CODES)})
     if meeting_platform not in MeetingPlatform.values:
         raise _invalid(
             "meeting_platform", _("Use one of %(choices)s.") % {"choices": ", ".join(MeetingPlatform.values)}

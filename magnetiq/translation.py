@@ -19,6 +19,12 @@ def language_codes() -> tuple[str, ...]:
     return tuple(code for code, _ in settings.LANGUAGES)
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """``settings.LANGUAGES`` as choices, read when called: pass the function itself as a model
+    field's ``choices`` so a language added to the settings needs no migration."""
+    return [(code, str(name)) for code, name in settings.LANGUAGES]
+
+
 class _LanguageCodes(Sequence[str]):
     """A read-only view of :func:`language_codes`: iterating, ``in`` and ``len`` read the settings on
     every use, so a language added to ``LANGUAGES`` (or a test's ``override_settings``) is seen by

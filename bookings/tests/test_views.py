@@ -693,3 +693,17 @@ def test_reschedule_without_a_valid_time_shows_the_picker(client, consultant):
     assert "That time is no longer available — please pick another." in response.content.decode()
     booking.refresh_from_db()
     assert (booking.start, booking.reschedule_count) == (TUESDAY_9_BERLIN, 0)
+
+
+def test_a_language_added_to_the_settings_books_in_that_language(client, free_consultant, settings):
+    settings.LANGUAGES = [*settings.LANGUAGES, ("fr", "Français")]
+    data = {"type": "30for30", "tz": "UTC", "start": "2026-06-02T10:00Z", **DETAILS}
+
+    response = client.post(book_url(free_consultant, "/fr"), data)
+
+    booking = ConsultationBooking.objects.get()
+    assert booking.language == "fr"
+    assert response["Location"].startswith(f"/fr/bookings/{booking.reference}/?token=")
+    page = client.get(response["Location"])
+    # No French catalogue yet: the text stays English, the dates are Django's French.
+    assert page.context["your_time"] == "mardi, 2 juin 2026, 10:00 (UTC+00:00)"
