@@ -1,8 +1,15 @@
 """Booking errors: each has a stable ``code`` and the HTTP status the API answers with."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from magnetiq.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from magnetiq.exceptions import Message
 
 
 class BookingUnavailable(Conflict):
@@ -72,7 +79,7 @@ class ZoomError(ApplicationError):
     status = 502
     message = _("Zoom refused or did not answer the request.")
 
-    def __init__(self, message: str | None = None, *, http_status: int | None = None, zoom_code=None):
+    def __init__(self, message: Message | None = None, *, http_status: int | None = None, zoom_code=None):
         super().__init__(message)
         self.http_status = http_status
         self.zoom_code = zoom_code

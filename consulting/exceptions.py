@@ -1,8 +1,15 @@
 """Consulting errors: each has a stable ``code`` and the HTTP status the API answers with."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from magnetiq.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from magnetiq.exceptions import Message
 
 
 class ResearcherNotFound(NotFound):
@@ -81,7 +88,7 @@ class OpenAlexError(ApplicationError):
     status = 502
     message = _("OpenAlex refused or did not answer the request.")
 
-    def __init__(self, message: str | None = None, *, transient: bool, http_status: int | None = None):
+    def __init__(self, message: Message | None = None, *, transient: bool, http_status: int | None = None):
         super().__init__(message)
         self.transient = transient
         self.http_status = http_status
@@ -91,5 +98,5 @@ class OpenAlexNotFound(OpenAlexError):
     code = "OPENALEX_NOT_FOUND"
     status = 404
 
-    def __init__(self, message: str | None = None):
+    def __init__(self, message: Message | None = None):
         super().__init__(message or _("OpenAlex has no such record."), transient=False, http_status=404)

@@ -1,8 +1,15 @@
 """Domain errors of the content app (each with a stable ``code``; mapped once by the API handler)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from magnetiq.exceptions import Conflict, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from magnetiq.exceptions import Message
 
 
 class PageNotFound(NotFound):
@@ -52,7 +59,7 @@ class PortableTextError(InvalidInput):
 
     def __init__(
         self,
-        reason: str,
+        reason: Message,
         *,
         index: int | None = None,
         language: str | None = None,

@@ -1,8 +1,15 @@
 """Domain errors of the leads app and its Odoo export (each with a stable ``code``; mapped once by the API handler)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from magnetiq.exceptions import ApplicationError, Conflict, NotFound
+
+if TYPE_CHECKING:
+    from magnetiq.exceptions import Message
 
 
 class LeadNotFound(NotFound):
@@ -34,7 +41,7 @@ class OdooError(ApplicationError):
     status = 502
     message = _("Odoo refused or did not answer the request.")
 
-    def __init__(self, message: str | None = None, *, transient: bool, http_status: int | None = None):
+    def __init__(self, message: Message | None = None, *, transient: bool, http_status: int | None = None):
         super().__init__(message)
         self.transient = transient
         self.http_status = http_status

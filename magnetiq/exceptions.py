@@ -3,9 +3,23 @@
 Each app defines a few subclasses (``BookingUnavailable``, ``CouponExpired``, …) with a stable
 ``code``, a default human ``message`` and the HTTP status the API answers with. The API exception
 handler maps them once; page views turn the same errors into ``messages``.
+
+Messages are translatable: a class's default is ``gettext_lazy`` text, and a message given when
+raising may be too; the instance's ``message`` is that text in the language active when the error
+is raised (the request's), so it can be logged, stored or sent as JSON as it is.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeAlias
+
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+    #: Text for a person: a plain string or ``gettext_lazy``'s translatable text.
+    Message: TypeAlias = str | _StrPromise
 
 
 class ApplicationError(Exception):
@@ -17,17 +31,17 @@ class ApplicationError(Exception):
 
     code = "APPLICATION_ERROR"
     status = 400
-    message = _("The request could not be completed.")
+    message: Message = _("The request could not be completed.")
 
     def __init__(
         self,
-        message: str | None = None,
+        message: Message | None = None,
         *,
         code: str | None = None,
         details: list[dict] | None = None,
         status: int | None = None,
     ):
-        self.message = message or self.message
+        self.message = str(message or self.message)
         if code:
             self.code = code
         if status:

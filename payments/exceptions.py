@@ -4,9 +4,16 @@ The gateway turns every provider error into one of these (nothing outside
 ``payments/stripe_gateway.py`` sees a ``stripe`` exception).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from magnetiq.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from magnetiq.exceptions import Message
 
 
 class PaymentError(ApplicationError):
@@ -27,7 +34,7 @@ class PaymentDeclined(PaymentError):
     status = 402
     message = _("Your card was declined. Please use another card or contact your bank.")
 
-    def __init__(self, message: str | None = None, *, decline_code: str = "card_declined", **kwargs):
+    def __init__(self, message: Message | None = None, *, decline_code: str = "card_declined", **kwargs):
         self.decline_code = decline_code or "card_declined"
         kwargs.setdefault("details", [{"field": "card", "message": message or self.message, "code": self.decline_code}])
         super().__init__(message, **kwargs)
@@ -105,7 +112,7 @@ class TransferFailed(PaymentError):
     code = "TRANSFER_FAILED"
     message = _("The transfer was refused.")
 
-    def __init__(self, message: str | None = None, *, stripe_code: str = "", **kwargs):
+    def __init__(self, message: Message | None = None, *, stripe_code: str = "", **kwargs):
         self.stripe_code = stripe_code
         super().__init__(message, **kwargs)
 

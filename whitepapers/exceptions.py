@@ -1,8 +1,15 @@
 """Domain errors of the whitepapers app (each with a stable ``code``; mapped once by the API handler)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from magnetiq.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from magnetiq.exceptions import Message
 
 
 class WhitepaperNotFound(NotFound):
@@ -36,7 +43,7 @@ class DownloadLinkGone(ApplicationError):
     status = 410
     message = _("This download link is no longer valid.")
 
-    def __init__(self, message: str, *, code: str, landing_url: str):
+    def __init__(self, message: Message, *, code: str, landing_url: str):
         super().__init__(
             message,
             code=code,

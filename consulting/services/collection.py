@@ -139,7 +139,7 @@ def collection_job_run(*, job_id: int, now: datetime | None = None) -> Collectio
         job.researchers_found, job.researchers_created = found, created
         job.researchers_updated, job.papers_saved = updated, papers
         job.save(update_fields=["researchers_found", "researchers_created", "researchers_updated", "papers_saved"])
-        return _fail(job, error.message)
+        return _fail(job, str(error.message))
     except Exception as error:  # a job records every failure instead of crashing the worker
         logger.exception("consulting.collection_job.crashed id=%s", job.pk)
         return _fail(job, f"Unexpected error: {type(error).__name__}: {error}")

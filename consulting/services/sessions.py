@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bookings.models import BookingType, ConsultationBooking
 from bookings.services import booking_create, booking_mark_accepted
@@ -31,8 +32,11 @@ from consulting.models import (
 )
 from magnetiq.audit import log_action
 
+if TYPE_CHECKING:
+    from magnetiq.exceptions import Message
 
-def _invalid(field: str, message: str, code: str = "invalid") -> SessionInvalid:
+
+def _invalid(field: str, message: Message, code: str = "invalid") -> SessionInvalid:
     return SessionInvalid(message, details=[{"field": field, "message": message, "code": code}])
 
 
@@ -84,17 +88,17 @@ def session_create(
     ``BookingUnavailable`` (409) and ``NotFound`` (researcher not public).
     """
     if start.tzinfo is None or (end is not None and end.tzinfo is None):
-        raise _invalid("start_time", "Give times with a UTC offset or Z.")
+        raise _invalid("start_time", _("Give times with a UTC offset or Z."))
     minutes = conf.get("CONSULTING_SESSION_MINUTES")
     if end is not None:
         seconds = (end - start).total_seconds()
         if seconds <= 0:
-            raise _invalid("end_time", "The session must end after it starts.")
+            raise _invalid("end_time", _("The session must end after it starts."))
         if seconds % 60:
-            raise _invalid("end_time", "Sessions last whole minutes.")
+            raise _invalid("end_time", _("Sessions last whole minutes."))
         minutes = int(seconds // 60)
     if not 15 <= minutes <= 240:
-        raise _invalid("end_time", "A session lasts 15 to 240 minutes.")
+        raise _invalid("end_time", _("A session lasts 15 to 240 minutes."))
     reference = paper_lookup(paper_id).reference if paper_id else ""
     return booking_create(
         consultant=researcher.consultant,

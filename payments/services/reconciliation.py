@@ -58,11 +58,11 @@ def _check_payment(payment: Payment, gateway) -> tuple[list[dict], Decimal, Deci
         intent = gateway.retrieve_payment_intent(payment.payment_intent_id)
         stripe_refunds = gateway.list_refunds(payment.payment_intent_id)
     except (PaymentProviderUnavailable, PaymentNotConfigured) as exc:
-        mismatch("stripe_error", payment.payment_intent_id, None, exc.message)
+        mismatch("stripe_error", payment.payment_intent_id, None, str(exc.message))
         return found, ours_ledger, ZERO
     except PaymentError as exc:
         # Stripe answers a retrieve with a plain refusal only when it has no such object (404).
-        mismatch("missing_at_stripe", payment.payment_intent_id, None, exc.message)
+        mismatch("missing_at_stripe", payment.payment_intent_id, None, str(exc.message))
         return found, ours_ledger, ZERO
     if intent.status != payment.status:
         mismatch("status", payment.status, intent.status)

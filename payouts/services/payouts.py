@@ -303,7 +303,7 @@ def payout_execute(*, payout_id: int, actor=None) -> ConsultantPayout:
             payout = ConsultantPayout.objects.select_for_update().get(pk=payout.pk)
             payout.status = PayoutStatus.FAILED
             payout.processed_date = timezone.now()
-            payout.failure_reason = f"{exc.stripe_code}: {exc.message}" if exc.stripe_code else exc.message
+            payout.failure_reason = f"{exc.stripe_code}: {exc.message}" if exc.stripe_code else str(exc.message)
             payout.save(update_fields=["status", "processed_date", "failure_reason", "updated_at"])
             log_action(payout, "payouts.payout.failed", actor=actor, data={"reason": payout.failure_reason})
         return payout
