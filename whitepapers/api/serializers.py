@@ -9,7 +9,7 @@ from magnetiq.api import fields
 from magnetiq.translation import LANGUAGE_CODES
 from whitepapers.models import EmailAttachment, EmailSubmission, Whitepaper
 from whitepapers.pdf import body_html
-from whitepapers.services import BULK_ACTIONS
+from whitepapers.services import BULK_ACTIONS, WHITEPAPER_EDITABLE_FIELDS
 
 
 def request_language(context) -> str:
@@ -164,33 +164,9 @@ class AdminWhitepaperSerializer(fields.ModelSerializer):
 
     class Meta:
         model = Whitepaper
-        fields = [
-            "id",
-            "slug",
-            "title",
-            "summary",
-            "body",
-            "body_markdown",
-            "body_html",
-            "author",
-            "category",
-            "tags",
-            "language",
-            "cover_image",
-            "file",
-            "has_file",
-            "has_generated_pdf",
-            "is_featured",
-            "is_active",
-            "published_at",
-            "view_count",
-            "download_count",
-            "pdf_generated_at",
-            "body_hash",
-            "created_at",
-            "updated_at",
-        ]
         read_only_fields = ["view_count", "download_count", "pdf_generated_at", "body_hash", "created_at", "updated_at"]
+        # What a caller may set is the service's list; the derived fields follow it.
+        fields = ["id", *WHITEPAPER_EDITABLE_FIELDS, "body_html", "has_file", "has_generated_pdf", *read_only_fields]
         # The partial unique constraint on slug is checked by full_clean() in the service.
         validators: list = []
 

@@ -5,7 +5,7 @@ The admin, the API, the pages, the tasks and the commands all call these functio
 
 - :mod:`.whitepapers` — ``whitepaper_create``, ``whitepaper_update``, ``whitepaper_update_content``,
   ``whitepaper_set_active``, ``whitepaper_set_featured``, ``whitepaper_delete``, ``whitepaper_bulk_action``,
-  ``whitepaper_content_hash``, ``EDITABLE_FIELDS``, ``BULK_ACTIONS``
+  ``whitepaper_content_hash``, ``WHITEPAPER_EDITABLE_FIELDS`` (and as a set ``EDITABLE_FIELDS``), ``BULK_ACTIONS``
 - :mod:`.view_counts` — ``whitepaper_register_view``, ``whitepaper_count_view``, ``whitepaper_views_flush``
   (views buffered without a database write, written by ``manage.py flush_whitepaper_views``)
 - :mod:`.pdfs` — ``whitepaper_generate_pdf``, ``whitepaper_ensure_pdf``
@@ -37,6 +37,7 @@ from .view_counts import whitepaper_count_view, whitepaper_register_view, whitep
 from .whitepapers import (
     BULK_ACTIONS,
     EDITABLE_FIELDS,
+    WHITEPAPER_EDITABLE_FIELDS,
     has_body,
     search_text,
     validate_pdf_upload,
@@ -54,6 +55,7 @@ __all__ = [
     "BULK_ACTIONS",
     "EDITABLE_FIELDS",
     "UTM_KEYS",
+    "WHITEPAPER_EDITABLE_FIELDS",
     "clean_utm",
     "download_consume",
     "download_landing_url",

@@ -1,4 +1,4 @@
-"""Whitepaper records: create, update, publish, feature, delete, bulk actions, view counts.
+"""Whitepaper records: create, update, publish, feature, delete, bulk actions.
 
 Every function runs in ``transaction.atomic`` (or one conditional ``UPDATE``), calls ``full_clean()``
 before saving and logs state changes to the audit trail. A body change schedules the PDF after commit.
@@ -9,8 +9,8 @@ import json
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from content.portable_text import to_plain_text
 from magnetiq.audit import log_action
@@ -24,25 +24,25 @@ from whitepapers.models import (
     Whitepaper,
 )
 
-#: Fields a caller may set; counters, hashes and generated files are written by their own flows.
-EDITABLE_FIELDS = frozenset(
-    {
-        "slug",
-        "title",
-        "summary",
-        "body",
-        "body_markdown",
-        "author",
-        "category",
-        "tags",
-        "language",
-        "cover_image",
-        "file",
-        "is_featured",
-        "is_active",
-        "published_at",
-    }
+#: Fields a caller may set, in the staff API's order; counters, hashes and generated files are
+#: written by their own flows.
+WHITEPAPER_EDITABLE_FIELDS = (
+    "slug",
+    "title",
+    "summary",
+    "body",
+    "body_markdown",
+    "author",
+    "category",
+    "tags",
+    "language",
+    "cover_image",
+    "file",
+    "is_featured",
+    "is_active",
+    "published_at",
 )
+EDITABLE_FIELDS = frozenset(WHITEPAPER_EDITABLE_FIELDS)
 
 
 def validate_pdf_upload(file) -> None:
@@ -52,14 +52,14 @@ def validate_pdf_upload(file) -> None:
     size = getattr(file, "size", None)
     if size is not None and size > conf.max_file_bytes():
         raise InvalidPdf(
-            f"The PDF is larger than {conf.max_file_bytes()} bytes.",
-            details=[{"field": "file", "message": "The file is too large.", "code": "too_large"}],
+            _("The PDF is larger than %(max_file_bytes)s bytes.") % {"max_file_bytes": conf.max_file_bytes()},
+            details=[{"field": "file", "message": _("The file is too large."), "code": "too_large"}],
         )
     file.seek(0)
     head = file.read(5)
     file.seek(0)
     if head != b"%PDF-":
-        raise InvalidPdf(details=[{"field": "file", "message": "The file is not a PDF.", "code": "invalid_pdf"}])
+        raise InvalidPdf(details=[{"field": "file", "message": _("The file is not a PDF."), "code": "invalid_pdf"}])
 
 
 def whitepaper_content_hash(whitepaper: Whitepaper) -> str:
@@ -123,7 +123,7 @@ def whitepaper_create(*, actor=None, **fields: Any) -> Whitepaper:
     """
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
-        raise InvalidInput(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+        raise InvalidInput(_("Unknown field(s): %(unknown)s.") % {"unknown": ", ".join(sorted(unknown))})
     if fields.get("file") is None:
         fields.pop("file", None)
     validate_pdf_upload(fields.get("file"))
@@ -141,7 +141,7 @@ def whitepaper_update(*, whitepaper: Whitepaper, actor=None, **fields: Any) -> W
     """Change the given fields (``file=None`` removes the uploaded PDF). Errors as :func:`whitepaper_create`."""
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
-        raise InvalidInput(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+        raise InvalidInput(_("Unknown field(s): %(unknown)s.") % {"unknown": ", ".join(sorted(unknown))})
     if fields.get("file") is not None:
         validate_pdf_upload(fields["file"])
     for name, value in fields.items():
@@ -161,8 +161,8 @@ def whitepaper_update_content(*, whitepaper: Whitepaper, markdown: dict, actor=N
     """
     if not isinstance(markdown, dict) or not markdown.get("en", "").strip():
         raise InvalidInput(
-            "The English Markdown is required.",
-            details=[{"field": "markdown.en", "message": "The English Markdown is required.", "code": "required"}],
+            _("The English Markdown is required."),
+            details=[{"field": "markdown.en", "message": _("The English Markdown is required."), "code": "required"}],
         )
     body = {lang: blocks for lang, blocks in (whitepaper.body or {}).items() if lang not in markdown}
     return whitepaper_update(whitepaper=whitepaper, actor=actor, body_markdown=markdown, body=body)
@@ -212,8 +212,14 @@ def whitepaper_bulk_action(*, ids: list[int], action: str, actor=None) -> dict:
     """
     if action not in BULK_ACTIONS:
         raise InvalidInput(
-            f"Unknown action {action!r}.",
-            details=[{"field": "action", "message": f"Use one of {', '.join(BULK_ACTIONS)}.", "code": "invalid"}],
+            _("Unknown action %(action)s.") % {"action": repr(action)},
+            details=[
+                {
+                    "field": "action",
+                    "message": _("Use one of %(actions)s.") % {"actions": ", ".join(BULK_ACTIONS)},
+                    "code": "invalid",
+                }
+            ],
         )
     found = {wp.pk: wp for wp in Whitepaper.objects.alive().filter(pk__in=ids)}
     processed, failed = [], []
@@ -234,8 +240,3 @@ def whitepaper_bulk_action(*, ids: list[int], action: str, actor=None) -> dict:
             continue
         processed.append(pk)
     return {"processed": processed, "failed": failed}
-
-
-def whitepaper_register_view(*, whitepaper: Whitepaper) -> None:
-    """Count one view in the database (no read-modify-write, so simultaneous views all count)."""
-    Whitepaper.objects.filter(pk=whitepaper.pk).update(view_count=F("view_count") + 1)
