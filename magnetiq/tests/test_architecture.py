@@ -32,6 +32,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models as django_models
 from rest_framework.exceptions import APIException
 
@@ -105,7 +106,7 @@ def _follow(model: Model, attr: str) -> Model | None:
         return model
     try:
         field = model._meta.get_field(attr)
-    except Exception:  # noqa: BLE001 - not a field: look for a reverse accessor below
+    except FieldDoesNotExist:  # not a field: a reverse accessor, looked up below, or a plain attribute
         field = None
     if field is not None and field.is_relation and field.related_model not in (None, "self"):
         return field.related_model
