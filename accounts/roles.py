@@ -36,6 +36,20 @@ from .models import Role
 _ACTIONS = ("view", "add", "change", "delete")
 _VIEW = ("view",)
 
+#: The money records, for admins and payment managers alike. They are append-only: nobody deletes a
+#: payment or a ledger row.
+_MONEY_ACTIONS: dict[str, tuple[str, ...]] = {
+    "payments.payment": ("view", "change"),
+    "payments.refund": ("view", "add", "change"),
+    "payments.dispute": ("view", "change"),
+    "payments.ledgerentry": _VIEW,
+    "payments.webhookevent": _VIEW,
+    "payments.subscription": _VIEW,
+    "payouts.consultantpaymentaccount": ("view", "change"),
+    "payouts.consultantpayout": ("view", "add", "change"),
+    "payouts.payoutitem": _VIEW,
+}
+
 #: What super admins and admins may do on each model: everything, except where a model is only
 #: ever written by its own flows (history, the audit trail) or deleting means something else.
 _ADMIN_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -60,16 +74,7 @@ _ADMIN_ACTIONS: dict[str, tuple[str, ...]] = {
     "whitepapers.whitepaperdownload": _VIEW,
     "whitepapers.emailsubmission": _ACTIONS,
     "whitepapers.emailattachment": _VIEW,
-    # Money records are append-only: nobody deletes a payment or a ledger row.
-    "payments.payment": ("view", "change"),
-    "payments.refund": ("view", "add", "change"),
-    "payments.dispute": ("view", "change"),
-    "payments.ledgerentry": _VIEW,
-    "payments.webhookevent": _VIEW,
-    "payments.subscription": _VIEW,
-    "payouts.consultantpaymentaccount": ("view", "change"),
-    "payouts.consultantpayout": ("view", "add", "change"),
-    "payouts.payoutitem": _VIEW,
+    **_MONEY_ACTIONS,
     # Deleting a lead is the GDPR erasure.
     "leads.lead": ("view", "change", "delete"),
     "magnetiq.auditlogentry": _VIEW,
@@ -137,15 +142,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PAYMENT_MANAGER: _grant(
         {
             **_READ_ONLY,
-            "payments.payment": ("view", "change"),
-            "payments.refund": ("view", "add", "change"),
-            "payments.dispute": ("view", "change"),
-            "payments.ledgerentry": _VIEW,
-            "payments.webhookevent": _VIEW,
-            "payments.subscription": _VIEW,
-            "payouts.consultantpaymentaccount": ("view", "change"),
-            "payouts.consultantpayout": ("view", "add", "change"),
-            "payouts.payoutitem": _VIEW,
+            **_MONEY_ACTIONS,
         }
     ),
     # Leads and registrations are personal data: besides admins only the analysts see them.
