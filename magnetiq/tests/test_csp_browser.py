@@ -92,7 +92,7 @@ def test_payment_page_mounts_stripe_js_without_a_violation(localstripe, page):
     page.goto(manage_url(booking))
     page.click("#pay-link")
     page.wait_for_selector("#card-element input[placeholder=number]")
-    assert page.inner_text("#amount") == "100.00 USD"
+    assert page.inner_text("#amount") == "$100.00"
 
 
 def test_admin_and_api_docs_load_without_a_violation(page):
