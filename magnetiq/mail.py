@@ -24,11 +24,12 @@ def _render_text(name: str, context: dict) -> str:
 
 def render_templated_mail(*, template: str, context: dict, language: str = "en") -> tuple[str, str, str]:
     """Render ``<template>_subject.txt``, ``<template>.txt`` (both unescaped) and ``<template>.html``
-    (escaped) in ``language``; templates ask ``{% get_current_language as LANGUAGE_CODE %}``.
+    (escaped) with ``language`` active (one of ``settings.LANGUAGES``, else ``LANGUAGE_CODE``), so
+    their ``{% translate %}`` tags, date formats and ``|money`` follow it.
 
     Returns ``(subject, text, html)``; the subject is stripped to one line.
     """
-    with translation.override(language if language in dict(settings.LANGUAGES) else "en"):
+    with translation.override(language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE):
         subject = " ".join(_render_text(f"{template}_subject.txt", context).split())
         text = _render_text(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
