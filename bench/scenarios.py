@@ -5,9 +5,11 @@ Prints one JSON object:
 - ``availability``: the free slots of the next 60 days of the consultant ``BUSY_ID`` (2 000
   bookings, ``bench/seed.py``) as the booking pages and the API compute them (``day_slots`` per day,
   as ``GET /public/consultants/{id}/time-slots`` does), against the one SQL query the answer needs
-  (the consultant's active bookings overlapping the 60 days). Medians in milliseconds.
+  (the consultant's active bookings overlapping the 60 days).
 - ``pdf``: a whitepaper's PDF through ``whitepaper_generate_pdf`` (render the HTML, WeasyPrint, store
-  the file) against WeasyPrint alone on the same HTML. Medians in milliseconds.
+  the file) against WeasyPrint alone on the same HTML.
+
+Each pair is measured alternately; medians in milliseconds and the median of the pairs' ratios.
 """
 
 import json
@@ -26,14 +28,22 @@ REPEAT = 7
 PDF_REPEAT = 5
 
 
-def median_ms(work: Callable[[], object], repeat: int) -> float:
-    work()  # warm: imports, first connection, template loading
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
+def _ms(work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    return (time.perf_counter() - started) * 1000
+
+
+def compare(work: Callable[[], object], yardstick: Callable[[], object], repeat: int) -> tuple[float, float, float]:
+    """Median milliseconds of ``work`` and of ``yardstick``, run alternately ``repeat`` times each
+    (so a busy moment of the machine hits both), and the median of the pairs' ratios."""
+    work(), yardstick()  # warm: imports, first connection, template loading, fonts
+    pairs = [(_ms(work), _ms(yardstick)) for _ in range(repeat)]
+    return (
+        statistics.median(a for a, _ in pairs),
+        statistics.median(b for _, b in pairs),
+        statistics.median(a / b for a, b in pairs),
+    )
 
 
 def availability(consultant_id: int) -> dict:
@@ -57,13 +67,15 @@ def availability(consultant_id: int) -> dict:
         bookings = ConsultationBooking.objects.active().filter(consultant=consultant).overlapping(span_start, span_end)
         return len(list(bookings.values_list("pk", "start", "end")))
 
+    service_ms, query_ms, ratio = compare(service, single_query, REPEAT)
     return {
         "days": AVAILABILITY_DAYS,
         "bookings": ConsultationBooking.objects.filter(consultant=consultant).count(),
         "bookings_in_range": single_query(),
         "free_slots": service(),
-        "service_ms": median_ms(service, REPEAT),
-        "query_ms": median_ms(single_query, REPEAT),
+        "service_ms": service_ms,
+        "query_ms": query_ms,
+        "ratio": ratio,
     }
 
 
@@ -85,11 +97,8 @@ def pdf() -> dict:
     def service() -> object:
         return whitepaper_generate_pdf(whitepaper_id=whitepaper.pk, force=True)
 
-    return {
-        "whitepaper": whitepaper.slug,
-        "service_ms": median_ms(service, PDF_REPEAT),
-        "weasyprint_ms": median_ms(raw, PDF_REPEAT),
-    }
+    service_ms, weasyprint_ms, ratio = compare(service, raw, PDF_REPEAT)
+    return {"whitepaper": whitepaper.slug, "service_ms": service_ms, "weasyprint_ms": weasyprint_ms, "ratio": ratio}
 
 
 if __name__ == "__main__":
