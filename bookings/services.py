@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -56,6 +56,9 @@ from .models import (
     Weekday,
 )
 
+if TYPE_CHECKING:
+    from magnetiq.exceptions import Message
+
 MAX_MESSAGE_CHARS = 5000
 MAX_QUESTIONS = 20
 MAX_QUESTION_CHARS = 1000
@@ -64,7 +67,7 @@ MAX_QUESTION_CHARS = 1000
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _invalid(field: str, message: str, code: str = "invalid") -> BookingInvalid:
+def _invalid(field: str, message: Message, code: str = "invalid") -> BookingInvalid:
     return BookingInvalid(message, details=[{"field": field, "message": message, "code": code}])
 
 
