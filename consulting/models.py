@@ -22,6 +22,7 @@ from django.db.models import Q
 
 from consultants.models import Consultant
 from consultants.validators import validate_string_list
+from magnetiq.translation import language_choices
 
 ORCID_RE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -187,7 +188,7 @@ class OutreachRequest(models.Model):
     paper = models.ForeignKey(Paper, null=True, blank=True, on_delete=models.SET_NULL, related_name="outreach")
     context = models.CharField(max_length=500, blank=True, help_text="The paper or topic the client asks about.")
     message = models.TextField(blank=True, max_length=5000)
-    language = models.CharField(max_length=2, default="en", choices=[("en", "English"), ("de", "Deutsch")])
+    language = models.CharField(max_length=7, choices=language_choices, default="en")
     state = models.CharField(max_length=20, choices=OutreachState.choices, default=OutreachState.PENDING)
     token_nonce = models.CharField(max_length=32, blank=True, editable=False)
     token_issued_at = models.DateTimeField(null=True, blank=True)

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -23,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consultants.validators import validate_optional_portable_text, validate_string_list, validate_timezone
-from magnetiq.translation import validate_translations
+from magnetiq.translation import language_choices, validate_translations
 
 
 class WebinarStatus(models.TextChoices):
@@ -160,7 +159,7 @@ class Webinar(models.Model):
         validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as USD or EUR.")],
     )
     tags = models.JSONField(default=list, blank=True, validators=[validate_string_list])
-    language = models.CharField(max_length=2, choices=settings.LANGUAGES, default="en")
+    language = models.CharField(max_length=7, choices=language_choices, default="en")
     status = models.CharField(max_length=20, choices=WebinarStatus.choices, default=WebinarStatus.DRAFT)
     meeting_link = models.URLField(max_length=500, blank=True)
     is_featured = models.BooleanField(default=False)
@@ -253,7 +252,7 @@ class WebinarRegistration(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     website = models.URLField(max_length=500, blank=True)
     questions = models.TextField(blank=True, max_length=2000, help_text="Questions for the speaker.")
-    language = models.CharField(max_length=2, choices=settings.LANGUAGES, default="en")
+    language = models.CharField(max_length=7, choices=language_choices, default="en")
 
     consent_terms = models.BooleanField(default=False)
     consent_terms_at = models.DateTimeField(null=True, blank=True)

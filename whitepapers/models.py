@@ -18,7 +18,7 @@ from django.utils import timezone
 from content.exceptions import PortableTextError
 from content.models import slug_format
 from content.portable_text import validate_blocks
-from magnetiq.translation import pick_language, validate_translations
+from magnetiq.translation import language_choices, pick_language, validate_translations
 
 from .storage import private_storage
 
@@ -98,7 +98,7 @@ class Whitepaper(models.Model):
     )
     category = models.CharField(max_length=100, blank=True)
     tags = models.JSONField(default=list, blank=True, validators=[validate_tags])
-    language = models.CharField(max_length=5, choices=settings.LANGUAGES, default="en")
+    language = models.CharField(max_length=7, choices=language_choices, default="en")
     cover_image = models.ForeignKey(
         "content.MediaAsset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -6,6 +6,7 @@ from smtplib import SMTPException
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 
 from accounts.models import Role, User
 from bookings.models import AvailabilityRule
@@ -329,3 +330,11 @@ def test_invitation_text_in_the_requests_language(language, paper_title, context
         assert line in text
     assert html_line in html
     assert f'<html lang="{language}">' in html
+
+
+def test_a_language_added_to_the_settings_is_a_valid_choice(settings):
+    settings.LANGUAGES = [*settings.LANGUAGES, ("pt-br", "Português (Brasil)")]
+    field = OutreachRequest._meta.get_field("language")
+    assert field.clean("pt-br", None) == "pt-br"
+    with pytest.raises(ValidationError):
+        field.clean("xx", None)

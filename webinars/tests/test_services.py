@@ -259,3 +259,11 @@ def test_lead_erasure_erases_registrations_and_frees_the_seat(on_commit):
     assert [m.to for m in mail.outbox] == [["next@example.com"]]
     assert not WebinarRegistration.objects.filter(email__icontains="forget").exists()
     assert not WebinarRegistration.objects.filter(company="Secret Corp").exists()
+
+
+def test_a_language_added_to_the_settings_is_a_valid_choice(settings):
+    settings.LANGUAGES = [*settings.LANGUAGES, ("pt-br", "Português (Brasil)")]
+    for model in (Webinar, WebinarRegistration):
+        field = model._meta.get_field("language")
+        assert field.clean("pt-br", None) == "pt-br"
+        assert ("pt-br", "Português (Brasil)") in field.choices

@@ -201,3 +201,10 @@ def test_gdpr_erasure_removes_links_and_keeps_counts(whitepaper):
     assert Whitepaper.objects.get(pk=whitepaper.pk).download_count == 1
     with pytest.raises(DownloadLinkNotFound):
         services.download_consume(raw_token=raw)
+
+
+def test_a_language_added_to_the_settings_is_a_valid_choice(settings):
+    settings.LANGUAGES = [*settings.LANGUAGES, ("pt-br", "Português (Brasil)")]
+    field = Whitepaper._meta.get_field("language")
+    assert field.clean("pt-br", None) == "pt-br"
+    assert ("pt-br", "Português (Brasil)") in field.choices
