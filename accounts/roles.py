@@ -10,9 +10,11 @@ so the admin and the API (``magnetiq.api.permissions.HasRolePermissions``) ask t
 * ``consultant_manager``: consultants without delete (the spec gives CONSULTANT_DELETE only to
   admins), their schedules and bookings, read access to content;
 * ``editor``: content and media without delete (spec: READ, WRITE), read access to consultants;
+  social posts (write, schedule, publish, delete) and their images, reading accounts and engagement;
 * ``payment_manager``: payments, refunds, disputes, reports and consultant payouts, plus read access;
 * ``analytics_viewer``, ``viewer``: read access (spec: READ) to content, consultants and bookings;
-  analytics viewers also read leads and the money records behind the reports; neither manages users;
+  analytics viewers also read leads, the money records behind the reports and social posts with
+  their engagement; neither manages users;
 * ``consultant`` and ``client``: no staff permissions (their own objects are guarded per object).
 
 Why a ``post_migrate`` handler and not a data migration: Django creates the ``Permission`` rows in
@@ -74,6 +76,11 @@ _ADMIN_ACTIONS: dict[str, tuple[str, ...]] = {
     "whitepapers.whitepaperdownload": _VIEW,
     "whitepapers.emailsubmission": _ACTIONS,
     "whitepapers.emailattachment": _VIEW,
+    # Social publishing: accounts are added by connecting them (OAuth) and never edited by hand.
+    "social.socialaccount": ("view", "add", "delete"),
+    "social.socialpost": _ACTIONS,
+    "social.socialmedia": ("view", "add", "delete"),
+    "social.engagementsnapshot": _VIEW,
     **_MONEY_ACTIONS,
     # Deleting a lead is the GDPR erasure.
     "leads.lead": ("view", "change", "delete"),
@@ -137,6 +144,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "whitepapers.whitepaper": _ACTIONS,
             "whitepapers.emailsubmission": ("view", "add", "change"),
             "whitepapers.emailattachment": _VIEW,
+            # Marketing: write, schedule and publish social posts; connecting accounts is for admins.
+            "social.socialaccount": _VIEW,
+            "social.socialpost": _ACTIONS,
+            "social.socialmedia": ("view", "add"),
+            "social.engagementsnapshot": _VIEW,
         }
     ),
     Role.PAYMENT_MANAGER: _grant(
@@ -157,6 +169,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "payments.refund": _VIEW,
             "payments.dispute": _VIEW,
             "payments.ledgerentry": _VIEW,
+            "social.socialaccount": _VIEW,
+            "social.socialpost": _VIEW,
+            "social.engagementsnapshot": _VIEW,
         }
     ),
     Role.VIEWER: _grant(_READ_ONLY),

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("leads.api.urls")),
     path("", include("whitepapers.api.urls")),
     path("", include("webinars.api.urls")),
+    path("", include("social.api.urls")),
     # Last: an unknown API path answers in the JSON error shape even with DEBUG on
     # (Django would otherwise show its HTML technical 404 page), for every method: exempt from
     # CSRF like the DRF views (JWT, no session), else a POST would get Django's HTML CSRF 403.

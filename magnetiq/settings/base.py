@@ -60,6 +60,7 @@ LOCAL_APPS = [
     "leads",
     "whitepapers",
     "webinars",
+    "social",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -419,6 +420,25 @@ BREVO_WEBHOOK_SECRET = env("BREVO_WEBHOOK_SECRET", default="")
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 PAYPAL_TIMEOUT_SECONDS = env.float("PAYPAL_TIMEOUT_SECONDS", default=10.0)
+
+# --- Social publishing (social/conf.py): LinkedIn and X OAuth clients, token encryption ----------
+# SOCIAL_TOKEN_KEY: Fernet key(s) encrypting the stored OAuth tokens (comma-separated, first encrypts);
+# empty in development and tests = derived from SECRET_KEY; production requires it (production.py).
+SOCIAL_TOKEN_KEY = env("SOCIAL_TOKEN_KEY", default="")
+SOCIAL_TOKEN_KEY_REQUIRED = False
+SOCIAL_TIMEOUT_SECONDS = env.float("SOCIAL_TIMEOUT_SECONDS", default=15.0)
+LINKEDIN_CLIENT_ID = env("LINKEDIN_CLIENT_ID", default="")
+LINKEDIN_CLIENT_SECRET = env("LINKEDIN_CLIENT_SECRET", default="")
+LINKEDIN_REDIRECT_URI = env("LINKEDIN_REDIRECT_URI", default="")
+LINKEDIN_ORGANIZATION_URN = env("LINKEDIN_ORGANIZATION_URN", default="")
+LINKEDIN_AUTH_URL = env("LINKEDIN_AUTH_URL", default="https://www.linkedin.com/oauth/v2")
+LINKEDIN_API_URL = env("LINKEDIN_API_URL", default="https://api.linkedin.com")
+LINKEDIN_API_VERSION = env("LINKEDIN_API_VERSION", default="202501")
+X_CLIENT_ID = env("X_CLIENT_ID", default="")
+X_CLIENT_SECRET = env("X_CLIENT_SECRET", default="")
+X_REDIRECT_URI = env("X_REDIRECT_URI", default="")
+X_AUTHORIZE_URL = env("X_AUTHORIZE_URL", default="https://x.com/i/oauth2/authorize")
+X_API_URL = env("X_API_URL", default="https://api.x.com")
 
 # --- Every outside service (magnetiq/vendors.py, magnetiq/http.py) ----------------------------
 # "raise": a vendor call inside an open transaction is refused (tests, development); "log": logged

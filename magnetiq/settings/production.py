@@ -15,6 +15,9 @@ if not (SIMPLE_JWT["SIGNING_KEY"] and SIMPLE_JWT["VERIFYING_KEY"]):
         "JWT keys are missing: set JWT_PRIVATE_KEY/JWT_PUBLIC_KEY or JWT_PRIVATE_KEY_PATH/JWT_PUBLIC_KEY_PATH."
     )
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
+# No key derived from SECRET_KEY: without SOCIAL_TOKEN_KEY connecting a social account is refused,
+# naming the setting (social/crypto.py).
+SOCIAL_TOKEN_KEY_REQUIRED = True
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
