@@ -23,6 +23,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
@@ -78,7 +79,7 @@ TOKEN_PARAMETER = OpenApiParameter("token", OpenApiTypes.STR, description="The m
 def _public_consultant(pk: int) -> Consultant:
     consultant = Consultant.objects.public().filter(pk=pk).first()
     if consultant is None:
-        raise NotFound("No such consultant.", code="CONSULTANT_NOT_FOUND")
+        raise NotFound(_("No such consultant."), code="CONSULTANT_NOT_FOUND")
     return consultant
 
 
@@ -225,7 +226,7 @@ class ConsultantCalendarFeedView(PublicAPIMixin, APIView):
     def get(self, request, pk: int):
         consultant = Consultant.objects.alive().filter(pk=pk).first()
         if consultant is None or not check_feed_token(consultant, request.query_params.get("token")):
-            raise NotFound("No such calendar.")
+            raise NotFound(_("No such calendar."))
         response = HttpResponse(consultant_calendar(consultant), content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = f'inline; filename="magnetiq-{consultant.slug}.ics"'
         return response
@@ -563,7 +564,7 @@ class OwnScheduleView(StaffConsultantScheduleView):
     def _own(request) -> Consultant:
         consultant = Consultant.objects.alive().filter(user=request.user).first()
         if consultant is None:
-            raise NotFound("You have no consultant profile.", code="CONSULTANT_PROFILE_NOT_FOUND")
+            raise NotFound(_("You have no consultant profile."), code="CONSULTANT_PROFILE_NOT_FOUND")
         return consultant
 
     @extend_schema(summary="My weekly schedule (consultants)", responses=WeeklyScheduleSerializer)

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -259,7 +260,7 @@ class TimeSlotDetailView(PublicAPIMixin, APIView):
         day = start.astimezone(ZoneInfo(zone)).date()
         state = next((s for s in _slot_states(profile, day, zone) if s.slot.start == start), None)
         if state is None:
-            raise NotFound("No such time slot.", code="TIME_SLOT_NOT_FOUND")
+            raise NotFound(_("No such time slot."), code="TIME_SLOT_NOT_FOUND")
         return Response(_slot_data(profile, state, zone))
 
 
@@ -385,7 +386,7 @@ class SessionAcceptView(APIView):
     def post(self, request, reference: str):
         booking = _session(request.user, reference)
         if booking.consultant.user_id != request.user.pk:
-            raise PermissionDenied("Only the researcher of this session can accept it.")
+            raise PermissionDenied(_("Only the researcher of this session can accept it."))
         booking = services.session_accept(booking=booking, actor=request.user)
         return ok(_session_data(booking, request), message="Session accepted successfully.")
 
@@ -424,7 +425,7 @@ class OutreachListCreateView(generics.ListAPIView):
     @extend_schema(summary="Invite a researcher", request=OutreachCreateSerializer, responses={201: OutreachSerializer})
     def post(self, request):
         if not _may_request_outreach(request.user):
-            raise PermissionDenied("Only clients and outreach staff can invite researchers.")
+            raise PermissionDenied(_("Only clients and outreach staff can invite researchers."))
         payload = OutreachCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -562,5 +563,5 @@ class CollectionJobDetailView(CollectionStaffMixin, APIView):
     def get(self, request, pk: int):
         job = CollectionJob.objects.filter(pk=pk).first()
         if job is None:
-            raise NotFound("No such collection job.", code="COLLECTION_JOB_NOT_FOUND")
+            raise NotFound(_("No such collection job."), code="COLLECTION_JOB_NOT_FOUND")
         return Response(CollectionJobSerializer(job).data)

@@ -3,6 +3,7 @@ calls a service of :mod:`payments.services`; visitors address their booking by r
 token, spec 004 users their own session (booking) by reference with their JWT."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -152,9 +153,9 @@ class PaymentConfirmView(PublicAPIMixin, APIView):
         booking = _visitor_booking(data)
         payment = booking.payments.order_by("-created_at").first()
         if payment is None:
-            raise PaymentNotRequired("Start the payment first.", code="PAYMENT_NOT_STARTED", status=409)
+            raise PaymentNotRequired(_("Start the payment first."), code="PAYMENT_NOT_STARTED", status=409)
         if data.get("payment_intent_id") and data["payment_intent_id"] != payment.payment_intent_id:
-            raise PaymentMismatch("This payment does not belong to the booking.")
+            raise PaymentMismatch(_("This payment does not belong to the booking."))
         if data.get("card_token") or data.get("payment_method_id"):
             payment = payment_confirm_card(
                 payment=payment,
@@ -215,7 +216,7 @@ class ConsultingPaymentConfirmView(APIView):
         booking = _own_session(request, data["session_id"])
         payment = booking.payments.filter(payment_intent_id=data["payment_intent_id"]).first()
         if payment is None:
-            raise PaymentMismatch("This payment does not belong to the session.")
+            raise PaymentMismatch(_("This payment does not belong to the session."))
         return ok(_payment_data(payment_confirm_paid(payment=payment)), message="Payment confirmed")
 
 
