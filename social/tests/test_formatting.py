@@ -40,9 +40,7 @@ def test_plain_text_joins_blocks_lists_and_links():
 
 def test_linkedin_escapes_reserved_characters_and_marks_hashtags_and_mentions():
     text = for_linkedin(body("Hello #consulting (new) from @[Acme_Co](urn:li:organization:123) * 2"))
-    assert text.commentary == (
-        "Hello {hashtag|\\#|consulting} \\(new\\) from @[AcmeCo](urn:li:organization:123) \\* 2"
-    )
+    assert text.commentary == ("Hello {hashtag|\\#|consulting} \\(new\\) from @[AcmeCo](urn:li:organization:123) \\* 2")
     assert text.text == "Hello #consulting (new) from Acme_Co * 2"
     assert text.length == len(text.text)
     assert text.fits
@@ -54,7 +52,9 @@ def test_linkedin_limit_is_3000_characters_of_the_text_as_shown():
 
 
 def test_x_text_turns_a_linkedin_mention_into_the_name():
-    assert for_x_text(body("Thanks @[Acme](urn:li:organization:1) and @magnetiq #ai")) == "Thanks Acme and @magnetiq #ai"
+    assert (
+        for_x_text(body("Thanks @[Acme](urn:li:organization:1) and @magnetiq #ai")) == "Thanks Acme and @magnetiq #ai"
+    )
 
 
 def test_exactly_280_is_one_tweet_without_a_number():
