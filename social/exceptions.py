@@ -126,6 +126,7 @@ class SocialRateLimited(Throttled):
     answers 429 ``RATE_LIMITED`` with ``Retry-After``; a scheduled post stays scheduled."""
 
     default_detail = _("The network's rate limit is reached.")
+    wait: float
 
     def __init__(self, *, network: str, wait: int):
         self.network = network

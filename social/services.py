@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TypeVar
 
 from django.core.files.base import ContentFile
@@ -287,8 +288,8 @@ def media_upload(
         }
         raise SocialMediaInvalid(message, details=[{"field": "file", "message": message, "code": "too_large"}])
     if network == Network.LINKEDIN and (sniffed.width or 0) * (sniffed.height or 0) > LINKEDIN_MAX_PIXELS:
-        message = _("LinkedIn takes images of at most 36 152 320 pixels.")
-        raise SocialMediaInvalid(message, details=[{"field": "file", "message": message, "code": "too_many_pixels"}])
+        pixels = str(_("LinkedIn takes images of at most 36 152 320 pixels."))
+        raise SocialMediaInvalid(pixels, details=[{"field": "file", "message": pixels, "code": "too_many_pixels"}])
     media = SocialMedia(
         network=network,
         mime_type=sniffed.mime_type,
@@ -707,9 +708,7 @@ def engagement_fetch(*, now: datetime | None = None, days: int = 30) -> Engageme
             ).exclude(external_id="")
         )
         try:
-            followers, counts = _with_token(
-                account, lambda token, a=account, p=posts: _counts_for(a, p, token), now=now
-            )
+            followers, counts = _with_token(account, partial(_counts_for, account, posts), now=now)
         except (ApplicationError, SocialRateLimited) as error:
             text = error.detail if isinstance(error, SocialRateLimited) else error.message
             run.errors.append(f"{account}: {text}")
