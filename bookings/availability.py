@@ -19,11 +19,15 @@ so both are computed and cut to the visitor's day.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import accumulate, pairwise
 from zoneinfo import ZoneInfo
 
+from django.db import models
+from django.db.models import Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -116,6 +120,10 @@ def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return _utc(day, time(0), tz), _utc(day + timedelta(days=1), time(0), tz)
 
 
+def _dates(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
 def _subtract(intervals: list[tuple[datetime, datetime]], blocks: list[tuple[datetime, datetime]]):
     """``intervals`` minus every block (all half-open UTC ranges)."""
     result = sorted(intervals)
@@ -134,17 +142,224 @@ def _subtract(intervals: list[tuple[datetime, datetime]], blocks: list[tuple[dat
 
 
 def _free_intervals(local_day: date, ctz: ZoneInfo, rules, overrides) -> list[tuple[datetime, datetime]]:
-    """The schedule of one local date of the consultant, as UTC intervals."""
-    intervals = [(_utc(local_day, r.start_time, ctz), _utc(local_day, r.end_time, ctz)) for r in rules]
+    """The schedule of one local date of the consultant, as UTC intervals.
+
+    ``rules``: ``(start_time, end_time)`` of the date's weekday; ``overrides``: ``(kind, start_time,
+    end_time)`` of the date (no times: the whole day)."""
+    intervals = [(_utc(local_day, start, ctz), _utc(local_day, end, ctz)) for start, end in rules]
     blocks = []
-    for override in overrides:
-        if override.kind == OverrideKind.EXTRA:
-            intervals.append((_utc(local_day, override.start_time, ctz), _utc(local_day, override.end_time, ctz)))
-        elif override.whole_day:
+    for kind, start, end in overrides:
+        if kind == OverrideKind.EXTRA:
+            intervals.append((_utc(local_day, start, ctz), _utc(local_day, end, ctz)))
+        elif start is None:
             return []
         else:
-            blocks.append((_utc(local_day, override.start_time, ctz), _utc(local_day, override.end_time, ctz)))
+            blocks.append((_utc(local_day, start, ctz), _utc(local_day, end, ctz)))
     return _subtract(intervals, blocks)
+
+
+def _schedule(consultant, first: date, last: date) -> tuple[dict[int, list], dict[date, list]]:
+    """The consultant's weekly rules by weekday (``(start_time, end_time)``) and their overrides of
+    ``first``…``last`` by date (``(kind, start_time, end_time)``), in one query (``UNION ALL``)."""
+    rules = (
+        AvailabilityRule.objects.filter(consultant=consultant)
+        .values_list(
+            "weekday",
+            Value(None, output_field=models.DateField()),
+            Value("", output_field=models.CharField()),
+            "start_time",
+            "end_time",
+        )
+        .order_by()
+    )
+    overrides = (
+        AvailabilityOverride.objects.filter(consultant=consultant, date__range=(first, last))
+        .values_list(
+            Value(None, output_field=models.PositiveSmallIntegerField()), "date", "kind", "start_time", "end_time"
+        )
+        .order_by()
+    )
+    rules_by_weekday: dict[int, list] = defaultdict(list)
+    overrides_by_day: dict[date, list] = defaultdict(list)
+    for weekday, day, kind, start_time, end_time in rules.union(overrides, all=True):
+        if day is None:
+            rules_by_weekday[weekday].append((start_time, end_time))
+        else:
+            overrides_by_day[day].append((kind, start_time, end_time))
+    return rules_by_weekday, overrides_by_day
+
+
+class _Busy:
+    """The active bookings of a span sorted by ``(start, id)``, as parallel lists for :mod:`bisect`.
+
+    ``reach[i]`` is the latest end among the first ``i + 1`` bookings, so "does a booking that starts
+    before ``t`` end after ``s``" is one bisect and one look-up even when bookings overlap;
+    ``padded_starts`` and ``padded_reach`` are the same widened by the consultant's buffer.
+    """
+
+    def __init__(self, rows: list[tuple[datetime, datetime, int]], buffer: timedelta):
+        rows = sorted(rows, key=lambda row: (row[0], row[2]))
+        self.starts = [start for start, _, _ in rows]
+        self.ends = [end for _, end, _ in rows]
+        self.ids = [pk for _, _, pk in rows]
+        self.reach = list(accumulate(self.ends, max))
+        self.padded_starts = [start - buffer for start in self.starts]
+        self.padded_reach = [end + buffer for end in self.reach]
+
+    def count_starting(self, start: datetime, end: datetime) -> int:
+        """How many bookings start in ``[start, end)``."""
+        return bisect_left(self.starts, end) - bisect_left(self.starts, start)
+
+    def overlapping_id(self, start: datetime, end: datetime, before: int) -> int | None:
+        """The id of the booking intersecting ``[start, end)`` that starts last (ties: the highest id),
+        the one the model's ordering (``-start``, ``-id``) lists first; ``None`` when none does.
+        ``before``: a count of bookings that includes every one starting before ``end``."""
+        index = bisect_left(self.starts, end, 0, before) - 1
+        reach, ends = self.reach, self.ends
+        # Walk back only while an earlier booking could still reach into the slot.
+        while index >= 0 and reach[index] > start:
+            if ends[index] > start:
+                return self.ids[index]
+            index -= 1
+        return None
+
+    def states(
+        self,
+        start: datetime,
+        last_start: datetime,
+        *,
+        step: timedelta,
+        length: timedelta,
+        day_full: bool,
+        available_only: bool,
+    ) -> list[SlotState]:
+        """The slots ``start``, ``start + step``, … up to ``last_start`` with their state: taken when
+        the day is full or a booking comes within the buffer of the slot (only the free ones when
+        ``available_only``)."""
+        states: list[SlotState] = []
+        if day_full and available_only:
+            return states
+        append = states.append
+        padded_starts, padded_reach = self.padded_starts, self.padded_reach
+        while start <= last_start:
+            end = start + length
+            # The bookings starting before end + buffer; one of them ending after start - buffer blocks.
+            before = bisect_left(padded_starts, end)
+            if day_full or (before and padded_reach[before - 1] > start):
+                if available_only:
+                    # A later start meets at least these bookings, so every start before their
+                    # padded reach is taken too: jump to the first step at or after it.
+                    start += step * -((start - padded_reach[before - 1]) // step)
+                    continue
+                append(SlotState(Slot(start, end), False, self.overlapping_id(start, end, before)))
+            else:
+                append(SlotState(Slot(start, end), True))
+            start += step
+        return states
+
+
+def _distribute(states: list[SlotState], visitor_starts: list[datetime], day_lists: list[list[SlotState]]) -> None:
+    """Append ``states`` (sorted by start) to the lists of the visitor's days they start on;
+    ``visitor_starts``: the first instant of each of those days."""
+    while states:
+        index = bisect_right(visitor_starts, states[0].slot.start) - 1
+        if index + 1 == len(visitor_starts) or states[-1].slot.start < visitor_starts[index + 1]:
+            day_lists[index].extend(states)
+            return
+        cut = bisect_left(states, visitor_starts[index + 1], key=_slot_start)
+        day_lists[index].extend(states[:cut])
+        states = states[cut:]
+
+
+def _slot_start(state: SlotState) -> datetime:
+    return state.slot.start
+
+
+def slots_by_day(
+    *,
+    consultant,
+    first_day: date,
+    last_day: date,
+    tz: ZoneInfo,
+    booking_type: str = BookingType.THIRTY_FOR_THIRTY,
+    duration_minutes: int | None = None,
+    now: datetime | None = None,
+    exclude_booking_id: int | None = None,
+    check_notice: bool = True,
+    available_only: bool = False,
+) -> dict[date, list[SlotState]]:
+    """Every slot of the schedule that starts on each day ``first_day``…``last_day`` (inclusive, dates
+    in the visitor's zone ``tz``) within notice and window, each marked available or not, by the
+    rules of the module docstring. Keys: every date of the range in order (``{}`` when ``last_day``
+    is before ``first_day``); values: the day's slots by start (aware UTC).
+
+    ``exclude_booking_id``: a booking to ignore (the one being rescheduled). ``check_notice=False``
+    skips notice and window (confirming a hold made earlier). ``available_only``: list only the free
+    slots. Raises :class:`BookingInvalid` for a bad type/duration.
+
+    Two queries whatever the number of days (none when the range lies wholly outside notice and
+    window): the weekly rules with the overrides of the dates, and the active bookings of the span.
+    Each slot is then checked by bisecting those bookings sorted by start.
+    """
+    minutes = duration_for(booking_type, duration_minutes)
+    days = _dates(first_day, last_day)
+    result: dict[date, list[SlotState]] = {day: [] for day in days}
+    if not days:
+        return result
+    length = timedelta(minutes=minutes)
+    step = timedelta(minutes=conf.get("SLOT_STEP_MINUTES"))
+    buffer = timedelta(minutes=consultant.booking_buffer_minutes or 0)
+    now = now or timezone.now()
+
+    # Only slots starting in [window_start, window_end) are listed.
+    visitor_starts = [_utc(day, time(0), tz) for day in days]
+    window_start, window_end = visitor_starts[0], _utc(last_day + timedelta(days=1), time(0), tz)
+    if check_notice:
+        window_start = max(window_start, now + timedelta(hours=conf.get("MIN_NOTICE_HOURS")))
+        window_end = min(window_end, now + timedelta(days=conf.get("WINDOW_DAYS")))
+    if window_end <= window_start:
+        return result
+    last_allowed = window_end - timedelta(microseconds=1)
+
+    # The consultant's local dates that hold those starts, and their bounds in UTC.
+    ctz = ZoneInfo(consultant.timezone)
+    local_days = _dates(window_start.astimezone(ctz).date(), last_allowed.astimezone(ctz).date())
+    local_starts = [_utc(day, time(0), ctz) for day in local_days]
+    local_starts.append(_utc(local_days[-1] + timedelta(days=1), time(0), ctz))
+
+    rules_by_weekday, overrides_by_day = _schedule(consultant, local_days[0], local_days[-1])
+    bookings = ConsultationBooking.objects.active(now).filter(consultant=consultant)
+    if exclude_booking_id is not None:
+        bookings = bookings.exclude(pk=exclude_booking_id)
+    span = (local_starts[0] - buffer - length, local_starts[-1] + buffer + length)
+    busy = _Busy(list(bookings.overlapping(*span).order_by().values_list("start", "end", "pk")), buffer)
+
+    limit = consultant.max_bookings_per_day
+    day_lists = list(result.values())
+    for local_day, local_start, local_end in zip(local_days, local_starts, local_starts[1:], strict=False):
+        day_full = busy.count_starting(local_start, local_end) >= limit
+        intervals = _free_intervals(local_day, ctz, rules_by_weekday[local_day.weekday()], overrides_by_day[local_day])
+        states: list[SlotState] = []
+        for interval_start, interval_end in intervals:
+            start = interval_start
+            if start < window_start:
+                # Skip whole steps to the first start inside the window.
+                start += step * -((interval_start - window_start) // step)
+            states += busy.states(
+                start,
+                min(interval_end - length, last_allowed),
+                step=step,
+                length=length,
+                day_full=day_full,
+                available_only=available_only,
+            )
+        if any(end > next_start for (_, end), (next_start, _) in pairwise(intervals)):
+            # Overlapping intervals (two rules, extra hours over a rule) offer a start twice; its state
+            # depends on the start alone.
+            unique = {state.slot.start: state for state in states}
+            states = [unique[key] for key in sorted(unique)]
+        _distribute(states, visitor_starts, day_lists)
+    return result
 
 
 def day_slots(
@@ -159,64 +374,21 @@ def day_slots(
     check_notice: bool = True,
 ) -> list[SlotState]:
     """Every slot of the schedule that starts on ``day`` (a date in the visitor's zone ``tz``) within
-        notice and window, each marked available or not. ``exclude_booking_id``: a booking to ignore (the
-        one being rescheduled). ``check_notice=False`` skips notice and window (confirming a hold made
-    earlier). Raises :class:`BookingInvalid` for a bad type/duration. Three queries."""
-    minutes = duration_for(booking_type, duration_minutes)
-    length = timedelta(minutes=minutes)
-    step = timedelta(minutes=conf.get("SLOT_STEP_MINUTES"))
-    buffer = timedelta(minutes=consultant.booking_buffer_minutes or 0)
-    now = now or timezone.now()
-    earliest = now + timedelta(hours=conf.get("MIN_NOTICE_HOURS"))
-    latest = now + timedelta(days=conf.get("WINDOW_DAYS"))
-    if not check_notice:
-        earliest, latest = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
-
-    range_start, range_end = _day_bounds(day, tz)
-    ctz = ZoneInfo(consultant.timezone)
-    first_local = range_start.astimezone(ctz).date()
-    last_local = (range_end - timedelta(microseconds=1)).astimezone(ctz).date()
-    local_days = [first_local + timedelta(days=i) for i in range((last_local - first_local).days + 1)]
-    if range_end <= earliest or range_start >= latest:
-        return []
-
-    rules_by_weekday = defaultdict(list)
-    for rule in AvailabilityRule.objects.filter(consultant=consultant):
-        rules_by_weekday[rule.weekday].append(rule)
-    overrides_by_day = defaultdict(list)
-    for override in AvailabilityOverride.objects.filter(consultant=consultant, date__in=local_days):
-        overrides_by_day[override.date].append(override)
-
-    span_start = min(range_start, _day_bounds(local_days[0], ctz)[0]) - buffer - length
-    span_end = max(range_end, _day_bounds(local_days[-1], ctz)[1]) + buffer + length
-    bookings = list(
-        ConsultationBooking.objects.active(now)
-        .filter(consultant=consultant)
-        .overlapping(span_start, span_end)
-        .exclude(pk=exclude_booking_id)
-        .values_list("pk", "start", "end")
-    )
-
-    states: dict[datetime, SlotState] = {}
-    for local_day in local_days:
-        local_start, local_end = _day_bounds(local_day, ctz)
-        day_count = sum(1 for _, start, _ in bookings if local_start <= start < local_end)
-        day_full = day_count >= consultant.max_bookings_per_day
-        intervals = _free_intervals(local_day, ctz, rules_by_weekday[local_day.weekday()], overrides_by_day[local_day])
-        for interval_start, interval_end in intervals:
-            start = interval_start
-            while start + length <= interval_end:
-                end = start + length
-                if range_start <= start < range_end and earliest <= start < latest:
-                    overlapping = next((pk for pk, b_start, b_end in bookings if start < b_end and end > b_start), None)
-                    blocked = any(start < b_end + buffer and end + buffer > b_start for _, b_start, b_end in bookings)
-                    state = SlotState(Slot(start, end), not (blocked or day_full), overlapping)
-                    previous = states.get(start)
-                    # Two intervals may offer the same start (overlapping rules): free wins.
-                    if previous is None or (state.available and not previous.available):
-                        states[start] = state
-                start += step
-    return [states[key] for key in sorted(states)]
+    notice and window, each marked available or not: :func:`slots_by_day` of one day (two queries).
+    ``exclude_booking_id``: a booking to ignore (the one being rescheduled). ``check_notice=False``
+    skips notice and window (confirming a hold made earlier). Raises :class:`BookingInvalid` for a bad
+    type/duration."""
+    return slots_by_day(
+        consultant=consultant,
+        first_day=day,
+        last_day=day,
+        tz=tz,
+        booking_type=booking_type,
+        duration_minutes=duration_minutes,
+        now=now,
+        exclude_booking_id=exclude_booking_id,
+        check_notice=check_notice,
+    )[day]
 
 
 def available_slots(
@@ -234,17 +406,18 @@ def available_slots(
     docstring for the rules. Raises :class:`BookingInvalid` for a bad type/duration."""
     return [
         state.slot
-        for state in day_slots(
+        for state in slots_by_day(
             consultant=consultant,
-            day=day,
+            first_day=day,
+            last_day=day,
             tz=tz,
             booking_type=booking_type,
             duration_minutes=duration_minutes,
             now=now,
             exclude_booking_id=exclude_booking_id,
             check_notice=check_notice,
-        )
-        if state.available
+            available_only=True,
+        )[day]
     ]
 
 
