@@ -32,6 +32,10 @@ class SocialAccountSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class SocialAccountListSerializer(serializers.Serializer):
+    accounts = SocialAccountSerializer(many=True)
+
+
 class SocialAccountConnectInputSerializer(serializers.Serializer):
     """Empty: start connecting (the answer holds the network's authorisation address). ``code`` and
     ``state`` from the network's redirect: finish connecting."""

@@ -25,6 +25,7 @@ from social.models import EngagementSnapshot, Network, PostStatus, SocialPost
 
 from .serializers import (
     SocialAccountConnectInputSerializer,
+    SocialAccountListSerializer,
     SocialAccountSerializer,
     SocialConnectStartSerializer,
     SocialEngagementSerializer,
@@ -66,7 +67,7 @@ class NetworkView:
 class AccountListView(NetworkView, APIView):
     required_permissions = ACCOUNT_PERMISSIONS
 
-    @extend_schema(summary="List connected accounts", responses={200: SocialAccountSerializer(many=True)})
+    @extend_schema(summary="List connected accounts", responses={200: SocialAccountListSerializer})
     def get(self, request):
         """Every account of the network ever connected (``status`` connected or disconnected)."""
         accounts = SocialAccountSerializer(selectors.accounts_of(self.network), many=True).data
