@@ -15,7 +15,10 @@ so the admin and the API (``magnetiq.api.permissions.HasRolePermissions``) ask t
 * ``analytics_viewer``, ``viewer``: read access (spec: READ) to content, consultants and bookings;
   analytics viewers also read leads, the money records behind the reports and social posts with
   their engagement; neither manages users;
-* ``consultant`` and ``client``: no staff permissions (their own objects are guarded per object).
+* ``consultant`` and ``client``: no staff permissions (their own objects are guarded per object);
+* analytics (spec 000 ``ANALYTICS_VIEW``, ``ANALYTICS_EXPORT``): ``analytics.analytics_view`` for
+  super admins, admins, consultant managers, payment managers and analytics viewers;
+  ``analytics.analytics_export`` for super admins only, as the spec grants it.
 
 Why a ``post_migrate`` handler and not a data migration: Django creates the ``Permission`` rows in
 its own ``post_migrate`` handler, *after* every migration has run, and only for models whose app
@@ -100,6 +103,10 @@ def _grant(table: dict[str, Iterable[str]]) -> frozenset[str]:
 
 
 _EVERYTHING = _grant(_ADMIN_ACTIONS)
+#: Spec 000 "Permission-Based Access Control": ANALYTICS_VIEW for every staff role but editors and
+#: viewers, ANALYTICS_EXPORT for super admins only (custom permissions of ``analytics.AnalyticsAccess``).
+_ANALYTICS_VIEW = frozenset({"analytics.analytics_view"})
+_ANALYTICS_EXPORT = frozenset({"analytics.analytics_export"})
 #: Read access every staff role has (spec: READ): public content, consultants and the bookings list.
 _READ_ONLY = {
     "consulting.researcherprofile": _VIEW,
@@ -115,8 +122,8 @@ _READ_ONLY = {
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.SUPER_ADMIN: _EVERYTHING,
-    Role.ADMIN: _EVERYTHING,
+    Role.SUPER_ADMIN: _EVERYTHING | _ANALYTICS_VIEW | _ANALYTICS_EXPORT,
+    Role.ADMIN: _EVERYTHING | _ANALYTICS_VIEW,
     Role.CONSULTANT_MANAGER: _grant(
         {
             **_READ_ONLY,
@@ -133,7 +140,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "consulting.collectionjob": ("view", "add"),
             "payouts.consultantpaymentaccount": _VIEW,
         }
-    ),
+    )
+    | _ANALYTICS_VIEW,
     Role.EDITOR: _grant(
         {
             "content.page": ("view", "add", "change"),
@@ -156,7 +164,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             **_READ_ONLY,
             **_MONEY_ACTIONS,
         }
-    ),
+    )
+    | _ANALYTICS_VIEW,
     # Leads and registrations are personal data: besides admins only the analysts see them.
     Role.ANALYTICS_VIEWER: _grant(
         {
@@ -173,7 +182,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "social.socialpost": _VIEW,
             "social.engagementsnapshot": _VIEW,
         }
-    ),
+    )
+    | _ANALYTICS_VIEW,
     Role.VIEWER: _grant(_READ_ONLY),
     Role.CONSULTANT: frozenset(),
     Role.CLIENT: frozenset(),

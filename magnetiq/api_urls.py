@@ -16,6 +16,9 @@ urlpatterns = [
     path("admin/system-health", health.SystemHealthView.as_view(), name="system-health"),
     path("", include("accounts.api.urls")),
     path("", include("content.api.urls")),
+    # Before consultants: /admin/consultants/statistics, /performance, … and /{id}/analytics,
+    # /{id}/statistics are the analytics app's.
+    path("", include("analytics.api.urls")),
     path("", include("consultants.api.urls")),
     path("", include("bookings.api.urls")),
     path("", include("payments.api.urls")),

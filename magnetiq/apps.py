@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class MagnetiqConfig(AppConfig):
@@ -15,3 +16,11 @@ class MagnetiqConfig(AppConfig):
 
         # Connects the receivers that invalidate cached public pages on every save, in every process.
         from . import pagecache  # noqa: F401
+
+
+class MagnetiqAdminConfig(admin_apps.AdminConfig):
+    """Django's admin with :class:`magnetiq.sites.MagnetiqAdminSite` as ``admin.site`` (Django's
+    documented way to replace the default site; every ``admin.register`` then registers there)."""
+
+    default = False  # named in INSTALLED_APPS; MagnetiqConfig stays the app "magnetiq"
+    default_site = "magnetiq.sites.MagnetiqAdminSite"

@@ -25,7 +25,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:3036")
 
 DJANGO_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the grouped index and the staff dashboard (magnetiq.sites.MagnetiqAdminSite).
+    "magnetiq.apps.MagnetiqAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -61,6 +62,8 @@ LOCAL_APPS = [
     "whitepapers",
     "webinars",
     "social",
+    # Last: it reads every app above and nothing imports it.
+    "analytics",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
