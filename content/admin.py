@@ -1,7 +1,8 @@
 """Back office for pages and media. Every save, publish and delete goes through ``content.services``.
 
-Portable Text fields are edited as indented JSON; invalid JSON or Portable Text shows as a form
-error naming the block ("EN block 3: mark 'foo' has no markDef"). Deletes are soft.
+Titles and SEO texts have one box per language; the body and excerpt are written in Markdown
+(``content.admin_widgets``), with a preview rendered by :func:`markdown_preview` through the
+site's own Portable Text renderer. Deletes are soft.
 """
 
 import json
@@ -9,50 +10,82 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import JSONField
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from magnetiq.exceptions import ApplicationError
 
 from . import services
+from .admin_widgets import (
+    PortableTextMarkdownField,
+    StoredValuesFormMixin,
+    TranslatedKeywordsField,
+    TranslatedTextField,
+    TranslationsTextarea,
+)
 from .models import MediaAsset, Page, PageStatus
+from .portable_text import to_html
+from .portable_text.from_markdown import UnsupportedMarkdown, markdown_to_blocks
 from .selectors import page_html
 
+#: The longest Markdown the preview renders (characters); a page body is far shorter.
+PREVIEW_MAX_CHARS = 200_000
 
-class PrettyJSONField(forms.JSONField):
-    """A JSON textarea that shows the stored value indented, so editors can read block structure."""
 
-    widget = forms.Textarea(
-        attrs={"rows": 14, "cols": 100, "class": "vLargeTextField", "style": "font-family: monospace"}
+def markdown_preview(request: HttpRequest) -> HttpResponse:
+    """POST ``markdown`` (form-encoded) → the HTML the site would show for it (``text/html``).
+
+    Staff only (wrapped by ``admin_site.admin_view``: others are sent to the admin login).
+    Markdown the editor cannot store answers 400 with the sentence naming it, as plain text.
+    """
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    text = request.POST.get("markdown", "")
+    if len(text) > PREVIEW_MAX_CHARS:
+        return HttpResponseBadRequest(gettext("The text is too long to preview."), content_type="text/plain")
+    try:
+        blocks = markdown_to_blocks(text)
+    except UnsupportedMarkdown as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    return HttpResponse(to_html(blocks), content_type="text/html; charset=utf-8")
+
+
+class PageAdminForm(StoredValuesFormMixin, forms.ModelForm):
+    title = TranslatedTextField(label=_("Title"), help_text=_("English is required; other languages fall back to it."))
+    content = PortableTextMarkdownField(label=_("Body"), required=False)
+    excerpt = PortableTextMarkdownField(
+        label=_("Excerpt"), required=False, help_text=_("A short teaser shown in lists and previews.")
+    )
+    meta_description = TranslatedTextField(
+        label=_("Meta description"),
+        required=False,
+        widget=TranslationsTextarea(rows=2),
+        help_text=_("The text search engines show under the title; about 150 characters."),
+    )
+    seo_title = TranslatedTextField(
+        label=_("SEO title"), required=False, help_text=_("The browser tab and search result title, if not the title.")
+    )
+    seo_keywords = TranslatedKeywordsField(
+        label=_("SEO keywords"), required=False, help_text=_("Separate keywords with commas.")
     )
 
-    def prepare_value(self, value):
-        if isinstance(value, str):
-            return value
-        return json.dumps(value, indent=2, ensure_ascii=False)
-
-
-class PageAdminForm(forms.ModelForm):
     class Meta:
         model = Page
         fields = (
-            "slug",
             "title",
+            "slug",
+            "content",
+            "excerpt",
             "status",
             "published_at",
-            "excerpt",
-            "content",
             "meta_description",
             "seo_title",
             "seo_keywords",
         )
-        field_classes = {
-            name: PrettyJSONField
-            for name in ("title", "excerpt", "content", "meta_description", "seo_title", "seo_keywords")
-        }
 
     def clean(self):
         cleaned = super().clean()
@@ -76,13 +109,24 @@ class PageAdmin(admin.ModelAdmin):
     actions = ("publish_pages", "unpublish_pages", "soft_delete_pages")
     readonly_fields = ("rendered_en", "rendered_de", "structured_data_pretty", "author", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("slug", "title", "status", "published_at")}),
-        ("Content (Portable Text JSON)", {"fields": ("excerpt", "content")}),
-        ("SEO", {"fields": ("meta_description", "seo_title", "seo_keywords", "structured_data_pretty")}),
-        ("Rendered", {"fields": ("rendered_en", "rendered_de")}),
-        ("Record", {"fields": ("author", "created_at", "updated_at")}),
+        (None, {"fields": ("title", "slug", "content", "excerpt")}),
+        (_("Publishing"), {"fields": ("status", "published_at")}),
+        (
+            _("Search engines"),
+            {
+                "classes": ("collapse",),
+                "fields": ("meta_description", "seo_title", "seo_keywords", "structured_data_pretty"),
+            },
+        ),
+        (_("As shown on the site"), {"classes": ("collapse",), "fields": ("rendered_en", "rendered_de")}),
+        (_("Record"), {"classes": ("collapse",), "fields": ("author", "created_at", "updated_at")}),
     )
-    formfield_overrides = {JSONField: {"form_class": PrettyJSONField}}
+
+    def get_urls(self):
+        preview = path(
+            "markdown-preview/", self.admin_site.admin_view(markdown_preview), name="content_markdown_preview"
+        )
+        return [preview, *super().get_urls()]
 
     def get_queryset(self, request):
         return super().get_queryset(request).alive().select_related("author")
@@ -92,7 +136,7 @@ class PageAdmin(admin.ModelAdmin):
         actions.pop("delete_selected", None)  # a hard delete; ``soft_delete_pages`` replaces it
         return actions
 
-    @admin.display(description="Title (en)", ordering="title__en")
+    @admin.display(description=_("Title (en)"), ordering="title__en")
     def title_en(self, page: Page) -> str:
         return page.title_for("en")
 
@@ -175,7 +219,7 @@ class PageAdmin(admin.ModelAdmin):
         )
 
 
-class MediaAssetAddForm(forms.ModelForm):
+class MediaAssetAddForm(StoredValuesFormMixin, forms.ModelForm):
     """Upload: the file is checked by ``services.media_upload_check`` (size, bytes), the same check as the API."""
 
     upload = forms.FileField(
@@ -185,7 +229,7 @@ class MediaAssetAddForm(forms.ModelForm):
     class Meta:
         model = MediaAsset
         fields = ("kind", "alt_text", "caption")
-        field_classes = {"alt_text": PrettyJSONField, "caption": PrettyJSONField}
+        field_classes = {"alt_text": TranslatedTextField, "caption": TranslatedTextField}
 
     def clean_upload(self):
         upload = self.cleaned_data["upload"]
@@ -196,11 +240,11 @@ class MediaAssetAddForm(forms.ModelForm):
         return upload
 
 
-class MediaAssetChangeForm(forms.ModelForm):
+class MediaAssetChangeForm(StoredValuesFormMixin, forms.ModelForm):
     class Meta:
         model = MediaAsset
         fields = ("alt_text", "caption")
-        field_classes = {"alt_text": PrettyJSONField, "caption": PrettyJSONField}
+        field_classes = {"alt_text": TranslatedTextField, "caption": TranslatedTextField}
 
 
 @admin.register(MediaAsset)
@@ -252,13 +296,13 @@ class MediaAssetAdmin(admin.ModelAdmin):
             )
         return asset.mime_type.split("/")[-1].upper()
 
-    @admin.display(description="Preview")
+    @admin.display(description=_("Preview"))
     def preview(self, asset: MediaAsset):
         if asset.is_image and asset.file:
             return format_html('<img src="{}" style="max-width:480px;max-height:320px">', asset.url)
         return format_html('<a href="{}">{}</a>', asset.url, asset.original_filename or asset.file.name)
 
-    @admin.display(description="Size (px)")
+    @admin.display(description=_("Size (px)"))
     def dimensions(self, asset: MediaAsset) -> str:
         return f"{asset.width}×{asset.height}" if asset.width else "—"
 
@@ -288,9 +332,13 @@ class MediaAssetAdmin(admin.ModelAdmin):
         for asset in queryset:
             services.media_asset_delete(asset=asset, actor=request.user)
 
-    @admin.action(description="Delete selected files (soft)", permissions=["delete"])
+    @admin.action(description=_("Delete selected files (soft)"), permissions=["delete"])
     def soft_delete_assets(self, request, queryset):
         assets = list(queryset)
         for asset in assets:
             services.media_asset_delete(asset=asset, actor=request.user)
-        self.message_user(request, f"{len(assets)} file(s) deleted.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d file deleted.", "%(count)d files deleted.", len(assets)) % {"count": len(assets)},
+            messages.SUCCESS,
+        )
