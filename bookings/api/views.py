@@ -40,7 +40,7 @@ from bookings.access import (
     booking_for_reading,
     check_may_change,
 )
-from bookings.availability import day_slots, duration_for
+from bookings.availability import day_slots, duration_for, slots_by_day
 from bookings.feeds import check_feed_token, consultant_calendar, consultant_feed_token
 from bookings.models import BookingStatus, BookingType, ConsultationBooking
 from consultants.models import Consultant
@@ -147,7 +147,7 @@ class AvailabilityView(PublicAPIMixin, APIView):
 @extend_schema(tags=["public-bookings"])
 class ConsultantTimeSlotsView(PublicAPIMixin, APIView):
     """The free slots of several days (``from``–``to`` inclusive, days in ``timezone``, at most 31;
-    default: the next 7 days)."""
+    default: the next 7 days), computed for the whole range at once (two queries)."""
 
     @extend_schema(
         summary="Free time slots over several days",
@@ -171,17 +171,19 @@ class ConsultantTimeSlotsView(PublicAPIMixin, APIView):
         last = data.get("to_date") or first + timedelta(days=6)
         if (last - first).days >= TimeSlotsQuerySerializer.MAX_DAYS or last < first:
             last = first + timedelta(days=6)
-        days = []
-        for offset in range((last - first).days + 1):
-            day = first + timedelta(days=offset)
-            states = day_slots(
-                consultant=consultant,
-                day=day,
-                tz=ZoneInfo(zone),
-                booking_type=data["booking_type"],
-                duration_minutes=minutes,
-            )
-            days.append({"date": day.isoformat(), "time_slots": [slot_data(s, zone) for s in states if s.available]})
+        free = slots_by_day(
+            consultant=consultant,
+            first_day=first,
+            last_day=last,
+            tz=ZoneInfo(zone),
+            booking_type=data["booking_type"],
+            duration_minutes=minutes,
+            available_only=True,
+        )
+        days = [
+            {"date": day.isoformat(), "time_slots": [slot_data(state, zone) for state in states]}
+            for day, states in free.items()
+        ]
         return Response(
             {
                 "consultant_id": consultant.pk,
@@ -339,7 +341,8 @@ class BookingCreateView(PublicAPIMixin, APIView):
 @extend_schema(tags=["public-bookings"])
 class PublicBookingDetailView(VisitorBookingMixin, APIView):
     """A visitor's booking by reference (token, or a JWT of someone who may read it); 404
-    ``BOOKING_NOT_FOUND`` otherwise, 410 ``BOOKING_LINK_EXPIRED`` for a token of an earlier time."""
+    ``BOOKING_NOT_FOUND`` otherwise, 410 ``BOOKING_LINK_EXPIRED`` for the token of a booking that is
+    over (its end + 14 days)."""
 
     @extend_schema(summary="Get a booking", parameters=[TOKEN_PARAMETER], responses=PublicBookingSerializer)
     def get(self, request, reference: str):
@@ -354,7 +357,8 @@ def _token(request, payload) -> str | None:
 @extend_schema(tags=["public-bookings"])
 class PublicBookingRescheduleView(VisitorBookingMixin, APIView):
     """Move the booking to ``scheduled_date`` (POST, or PUT as in spec 000). Answers with the booking
-    and its new ``manage_token``; the old link stops working (410). Who may: :mod:`bookings.access`."""
+    and its ``manage_token`` (the same as before: links from earlier e-mails keep working). Who may:
+    :mod:`bookings.access`."""
 
     @extend_schema(
         summary="Reschedule a booking",
