@@ -11,7 +11,7 @@ bookings and change none, while ``super_admin``, ``admin`` and ``consultant_mana
 Outcomes, the same for the API and the pages: allowed → the booking; a reader asking to change →
 :class:`~bookings.exceptions.BookingChangeForbidden` (403); anyone else →
 :class:`~bookings.exceptions.BookingNotFound` (404, the booking's existence is not revealed), or
-:class:`~bookings.exceptions.BookingLinkExpired` (410) for a manage token of an earlier time.
+:class:`~bookings.exceptions.BookingLinkExpired` (410) for a manage token of a booking that is over (its end + 14 days).
 
 The 24 h guest window is not part of this rule: the services apply it to whoever passes here.
 """
@@ -58,7 +58,7 @@ def booking_access(booking: ConsultationBooking, *, user, token: str | None) -> 
     Returns :attr:`BookingAccess.CHANGE` for the owner, the consultant, staff holding
     ``bookings.change_consultationbooking`` or a current manage token; :attr:`BookingAccess.READ`
     for staff holding only ``bookings.view_consultationbooking``. Raises :class:`BookingNotFound`
-    (404) or :class:`BookingLinkExpired` (410, a token of an earlier time) for anyone else.
+    (404) or :class:`BookingLinkExpired` (410, the token of a booking that is over) for anyone else.
     """
     user = _active_user(user)
     if booking_is_party(booking, user) or (user is not None and user.has_perm(CHANGE_PERMISSION)):

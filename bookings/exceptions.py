@@ -64,11 +64,11 @@ class BookingChangeForbidden(ApplicationError):
 
 
 class BookingLinkExpired(ApplicationError):
-    """A manage link made for an earlier time of a rescheduled booking. 410."""
+    """A manage link of a booking that is over (``bookings.tokens``: its end + 14 days). 410."""
 
     code = "BOOKING_LINK_EXPIRED"
     status = 410
-    message = _("This link belongs to an earlier time of the booking; use the link from the latest e-mail.")
+    message = _("This link has expired: the booking is over.")
 
 
 class ZoomError(ApplicationError):

@@ -71,7 +71,7 @@ class SlotPickerForm(forms.Form):
     the visitor's zone, ``YYYY-MM-DD``) and ``tz`` (an IANA zone)."""
 
     type = forms.ChoiceField(label=_("Type"), required=False)
-    duration = forms.TypedChoiceField(label=_("Duration (other types)"), coerce=int, required=False, empty_value=None)
+    duration = forms.TypedChoiceField(label=_("Duration"), coerce=int, required=False, empty_value=None)
     date = forms.DateField(
         label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )

@@ -9,6 +9,7 @@ reschedule, ``METHOD:CANCEL`` (``STATUS:CANCELLED``) for a cancellation. Times a
 
 from datetime import UTC, datetime
 from email.utils import parseaddr
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -93,3 +94,43 @@ def _booking_calendar(booking: ConsultationBooking, *, method: str, manage_url: 
     event.add("attendee", attendee)
     calendar.add_component(event)
     return calendar
+
+
+def _calendar_details(booking: ConsultationBooking, manage_url: str) -> str:
+    lines = []
+    if booking.meeting_link:
+        lines.append(f"{_('Meeting link:')} {booking.meeting_link}")
+    if manage_url:
+        lines.append(f"{_('View, reschedule or cancel:')} {manage_url}")
+    return "\n".join(lines)
+
+
+def google_calendar_url(booking: ConsultationBooking, *, manage_url: str = "") -> str:
+    """A Google Calendar "add event" link for ``booking`` (times in UTC, ``YYYYMMDDTHHMMSSZ``), with
+    the summary and details in the active language; ``manage_url`` (absolute) goes in the details."""
+    dates = f"{booking.start.astimezone(UTC):%Y%m%dT%H%M%SZ}/{booking.end.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    query = {
+        "action": "TEMPLATE",
+        "text": summary(booking, translation.get_language()),
+        "dates": dates,
+        "details": _calendar_details(booking, manage_url),
+    }
+    if booking.meeting_link:
+        query["location"] = booking.meeting_link
+    return "https://calendar.google.com/calendar/render?" + urlencode(query)
+
+
+def outlook_calendar_url(booking: ConsultationBooking, *, manage_url: str = "") -> str:
+    """An Outlook on the web "new event" link for ``booking`` (ISO 8601 UTC times), with the summary
+    and details in the active language; ``manage_url`` (absolute) goes in the body."""
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": summary(booking, translation.get_language()),
+        "startdt": booking.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "enddt": booking.end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "body": _calendar_details(booking, manage_url),
+    }
+    if booking.meeting_link:
+        query["location"] = booking.meeting_link
+    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(query)

@@ -70,8 +70,8 @@ def given_token(request) -> str:
 def booking_for_page_change(request, reference: str) -> tuple[ConsultationBooking, str]:
     """The booking of ``reference`` if the request may change it (:mod:`bookings.access`: the manage
     token or the signed-in owner, consultant or staff), with its current manage token for the next
-    links. Staff who may only read it → ``PermissionDenied`` (the 403 page); anyone else, an outdated
-    link of a rescheduled booking included → ``Http404``, so a replaced link reveals nothing."""
+    links. Staff who may only read it → ``PermissionDenied`` (the 403 page); anyone else, the link of
+    a booking that is over included → ``Http404``."""
     try:
         booking = booking_for_change(reference=reference, user=request.user, token=given_token(request))
     except (BookingNotFound, BookingLinkExpired):

@@ -228,7 +228,7 @@ class ConsultationBooking(models.Model):
 
     ``start``/``end`` are UTC, ``duration_minutes`` = (end − start); ``timezone`` is the visitor's
     IANA zone (for display and e-mails). ``reference`` addresses the booking in every visitor URL;
-    the manage token (``bookings.tokens``) is bound to ``reference`` and ``reschedule_count``.
+    the manage token (``bookings.tokens``) is bound to ``reference``.
     ``sequence`` is the ICS SEQUENCE: +1 on every change of time or status. ``client_message``: a
     list of Portable Text blocks. ``questions``: a list of strings. ``payment_amount`` in
     ``payment_currency`` (the consultant's currency); 0 for a free booking.

@@ -50,10 +50,12 @@ from .models import (
     BookingChangeKind,
     BookingNotification,
     BookingNotificationKind,
+    BookingPaymentStatus,
     BookingStatus,
     CancelledBy,
     ConsultationBooking,
 )
+from .policy import cancellation_refund_amount
 from .tokens import manage_token
 
 logger = logging.getLogger(__name__)
@@ -138,6 +140,7 @@ def mail_context(booking: ConsultationBooking, *, for_consultant: bool = False, 
         "consultant_url": consultant_page,
         "questions": booking.questions,
         "change_cutoff_hours": conf.get("GUEST_CHANGE_CUTOFF_HOURS"),
+        "contact_email": settings.CONTACT_EMAIL,
     }
     previous = _previous_time(booking)
     if previous:
@@ -310,7 +313,8 @@ def deliver_reschedule(booking_id: int, sequence: int, *, now: datetime | None =
 
 
 def deliver_cancellation(booking_id: int, *, now: datetime | None = None) -> bool:
-    """Send the cancellation to the client once (with ``METHOD:CANCEL`` when they had an invite) and
+    """Send the cancellation to the client once (with ``METHOD:CANCEL`` when they had an invite, and
+    what the refund rule of :mod:`bookings.policy` gives back: how much and when) and
     the consultant's copy when they were told of the booking; delete a Zoom meeting first.
     Expired holds get :func:`deliver_hold_expired` instead. Returns whether the client's e-mail was
     sent now."""
@@ -323,7 +327,15 @@ def deliver_cancellation(booking_id: int, *, now: datetime | None = None) -> boo
 
     def send_client():
         meetings.booking_delete_meeting(booking=booking)
-        _send_client(booking, "cancelled", attachments=attachments, invited=invited)
+        _send_client(
+            booking,
+            "cancelled",
+            attachments=attachments,
+            invited=invited,
+            paid=booking.payment_status in (BookingPaymentStatus.COMPLETED, BookingPaymentStatus.REFUNDED)
+            and booking.payment_amount > 0,
+            refund_amount=cancellation_refund_amount(booking),
+        )
 
     sent = _once(booking, BookingNotificationKind.CLIENT_CANCELLED, booking.sequence, send_client)
     told = BookingNotification.objects.filter(booking=booking, kind=BookingNotificationKind.CONSULTANT_CONFIRMED)
@@ -429,7 +441,7 @@ def deliver_follow_up(booking_id: int, *, now: datetime | None = None) -> bool:
     booking = _load(booking_id)
     try:
         # The rating is a reply to the site's address: feedback on a consultant goes to the firm.
-        _send_client(booking, "follow_up", reply_to=[settings.DEFAULT_FROM_EMAIL])
+        _send_client(booking, "follow_up", reply_to=[settings.CONTACT_EMAIL])
     except Exception:
         ConsultationBooking.objects.filter(pk=booking_id, follow_up_sent_at=now).update(follow_up_sent_at=None)
         raise

@@ -17,15 +17,15 @@ language for its e-mails. Times are written on the visitor's clock (``{{ dt|cloc
 the services become messages, never a 500.
 """
 
+import json
 from datetime import date, datetime, timedelta
-from email.utils import parseaddr
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,12 +37,13 @@ from django.views.decorators.http import require_http_methods
 from consultants.models import Consultant
 from magnetiq.exceptions import ApplicationError, InvalidInput
 from magnetiq.formatting import format_money
+from magnetiq.links import absolute_url
 from magnetiq.timezones import selectable_timezones
 from magnetiq.translation import request_language
 
 from . import conf
 from .access import BookingAccess, booking_for_reading
-from .availability import available_slots
+from .availability import available_slots, slots_by_day
 from .exceptions import (
     BookingLinkExpired,
     BookingNotFound,
@@ -50,16 +51,27 @@ from .exceptions import (
     BookingUnavailable,
 )
 from .forms import (
+    DEFAULT_DURATION,
+    DURATIONS,
     TYPE_LABELS,
     BookingDetailsForm,
     CancelForm,
     SlotPickerForm,
+    minutes_label,
     offered_types,
     parse_start,
     slot_value,
 )
+from .ics import booking_ics, google_calendar_url, outlook_calendar_url
 from .links import booking_for_page_change, format_day, format_when, given_token, manage_url, pay_url, utc_offset
 from .models import BookingPaymentStatus, BookingStatus, BookingType, CancelledBy, ConsultationBooking
+from .policy import (
+    cancellation_refund_amount,
+    inside_window_note,
+    policy_text,
+    refund_arrival_text,
+    slot_inside_change_window,
+)
 from .services import booking_can_change, booking_cancel, booking_create, booking_price, booking_reschedule
 from .tokens import manage_token
 
@@ -80,7 +92,7 @@ STATUS_LABELS = {
 
 
 def _contact_email() -> str:
-    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
+    return settings.CONTACT_EMAIL
 
 
 def _zone(name: str | None, fallback: str) -> str:
@@ -108,6 +120,15 @@ def _free_slots(consultant, day: date, zone: str, booking_type: str, duration, e
     return slots
 
 
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def slot_picker(
     *,
     consultant: Consultant,
@@ -118,67 +139,97 @@ def slot_picker(
     params: dict,
     exclude: ConsultationBooking | None = None,
 ) -> dict:
-    """The context of the slot picker: a week of days (``days``: date, label, free count, link),
-    the free ``slots`` of the selected ``day`` (value, ``start`` as an aware datetime in ``zone`` for
-    ``{{ slot.start|clock_time }}``, offset) and week links; text in the active language.
+    """The context of the slot picker: a month calendar of the selected ``day``'s month (``weeks``:
+    rows of seven cells Monday first, each ``{"date", "in_month", "count", "selected", "url",
+    "label"}``, ``url`` empty for a day without a free slot), the free ``slots`` of ``day`` (value,
+    ``start`` as an aware datetime in ``zone`` for ``{{ slot.start|clock_time }}``, offset, and
+    ``late``: already inside the 24-hour window of :mod:`bookings.policy`) and month links; text in
+    the active language.
 
     ``day`` (in ``zone``) is clamped to today…the end of the booking window; without one, the first
     day with a free slot in the next ``FIRST_FREE_DAY_SEARCH`` days is chosen. ``params`` are the
     other query parameters the day links keep (type, duration, tz, token). ``exclude``: the booking
-    being rescheduled (its own time is not offered). About 3 queries per day shown.
+    being rescheduled (its own time is not offered). Three queries for the month
+    (:func:`bookings.availability.slots_by_day`), three more when no day is given.
     """
     now = timezone.now()
     tz = ZoneInfo(zone)
     today = now.astimezone(tz).date()
     last = (now + timedelta(days=conf.get("WINDOW_DAYS"))).astimezone(tz).date()
-    counts: dict[date, list] = {}
 
-    def free(d: date) -> list:
-        if d not in counts:
-            counts[d] = _free_slots(consultant, d, zone, booking_type, duration, exclude) if today <= d <= last else []
-        return counts[d]
+    def free_between(first: date, final: date) -> dict[date, list]:
+        found = slots_by_day(
+            consultant=consultant,
+            first_day=first,
+            last_day=final,
+            tz=tz,
+            booking_type=booking_type,
+            duration_minutes=duration,
+            now=now,
+            exclude_booking_id=exclude.pk if exclude else None,
+            available_only=True,
+        )
+        skip = exclude.start if exclude is not None else None
+        return {d: [state.slot for state in states if state.slot.start != skip] for d, states in found.items()}
 
     if day is None:
-        day = next(
-            (today + timedelta(days=i) for i in range(FIRST_FREE_DAY_SEARCH) if free(today + timedelta(days=i))),
-            today,
-        )
+        ahead = free_between(today, today + timedelta(days=FIRST_FREE_DAY_SEARCH - 1))
+        day = next((d for d, slots in ahead.items() if slots), today)
     day = min(max(day, today), last)
-    week_start = day - timedelta(days=day.weekday())
+    month = _month_start(day)
+    grid_start = month - timedelta(days=month.weekday())
+    month_end = _add_months(month, 1) - timedelta(days=1)
+    grid_end = month_end + timedelta(days=6 - month_end.weekday())
+    free = free_between(grid_start, grid_end)
 
     def link(d: date) -> str:
         return "?" + urlencode({**params, "date": d.isoformat()})
 
-    days = []
-    for offset in range(7):
-        d = week_start + timedelta(days=offset)
-        days.append(
+    weeks: list[list[dict]] = []
+    d = grid_start
+    while d <= grid_end:
+        count = len(free.get(d, []))
+        cell = {
+            "date": d,
+            "in_month": d.month == month.month,
+            "count": count,
+            "selected": d == day,
+            "url": link(d) if count else "",
+            "label": format_day(d),
+            "free_label": ngettext("%(count)s free time", "%(count)s free times", count) % {"count": count},
+        }
+        if d.weekday() == 0:
+            weeks.append([])
+        weeks[-1].append(cell)
+        d += timedelta(days=1)
+    weekdays = [date_format(grid_start + timedelta(days=i), "D") for i in range(7)]
+
+    slots = []
+    for slot in free.get(day, []):
+        local = slot.start.astimezone(tz)
+        slots.append(
             {
-                "date": d,
-                "weekday": date_format(d, "D"),
-                "label": date_format(d, pgettext("day in the week strip (PHP date format)", "j M")),
-                "count": len(free(d)),
-                "free_label": ngettext("%(count)s free", "%(count)s free", len(free(d))) % {"count": len(free(d))},
-                "selected": d == day,
-                "url": link(d),
+                "value": slot_value(slot.start),
+                "start": local,
+                "offset": utc_offset(local),
+                "late": slot_inside_change_window(slot.start, now),
             }
         )
-    slots = []
-    for slot in free(day):
-        local = slot.start.astimezone(tz)
-        slots.append({"value": slot_value(slot.start), "start": local, "offset": utc_offset(local)})
     zone_offset = utc_offset(datetime.combine(day, datetime.min.time(), tzinfo=tz) + timedelta(hours=12))
-    previous_week = max(week_start - timedelta(days=7), today) if week_start > today else None
-    next_week = week_start + timedelta(days=7) if week_start + timedelta(days=7) <= last else None
+    previous_month = _add_months(month, -1)
+    next_month = _add_months(month, 1)
     return {
         "day": day,
         "day_label": format_day(day),
-        "days": days,
+        "month_label": date_format(month, "F Y"),
+        "weekdays": weekdays,
+        "weeks": weeks,
         "slots": slots,
+        "late_note": inside_window_note() if any(slot["late"] for slot in slots) else "",
         "zone": zone,
         "times_in": _("Times in %(zone)s") % {"zone": f"{zone.replace('_', ' ')} ({zone_offset})"},
-        "previous_week_url": link(previous_week) if previous_week else "",
-        "next_week_url": link(next_week) if next_week else "",
+        "previous_month_url": link(max(previous_month, today)) if month > _month_start(today) else "",
+        "next_month_url": link(next_month) if next_month <= last else "",
         "hidden": {**params, "date": day.isoformat()},
         "min_date": today.isoformat(),
         "max_date": last.isoformat(),
@@ -190,7 +241,7 @@ def _booking_to_read(request, reference: str) -> tuple[ConsultationBooking, str]
     manage token, ``token`` in the query or the form, or the signed-in owner, consultant or staff
     allowed to read bookings), and the manage token for the page's links — ``""`` for a caller who
     may only read, so the page never hands them a link that would let them change it. Anything else
-    is a 404, an outdated link of a rescheduled booking included, so a replaced link reveals nothing.
+    is a 404, the link of a booking that is over included.
     """
     try:
         booking, access = booking_for_reading(reference=reference, user=request.user, token=given_token(request))
@@ -212,6 +263,15 @@ def _policy_text(booking: ConsultationBooking) -> str:
         "Please contact us at %(contact)s and quote the reference %(reference)s.",
         hours,
     ) % {"hours": hours, "contact": _contact_email(), "reference": booking.reference}
+
+
+def _late_text() -> str:
+    hours = conf.get("GUEST_CHANGE_CUTOFF_HOURS")
+    return ngettext(
+        "This time starts in less than %(hours)s hour: once booked, it cannot be changed, cancelled or refunded.",
+        "This time starts in less than %(hours)s hours: once booked, it cannot be changed, cancelled or refunded.",
+        hours,
+    ) % {"hours": hours}
 
 
 def _taken() -> str:
@@ -331,6 +391,20 @@ def _consultant_time_label(consultant: Consultant) -> str:
     return _("%(name)s's time") % {"name": consultant.full_name}
 
 
+def _price_table(consultant: Consultant, types: list[str]) -> dict:
+    """``{type: {"has_duration": bool, "prices": {minutes: formatted price}}}`` for the step-1 script:
+    the same :func:`booking_price` that the booking is charged with, for every duration offered."""
+    table = {}
+    for booking_type in types:
+        has_duration = booking_type != BookingType.THIRTY_FOR_THIRTY
+        minutes = DURATIONS if has_duration else [30]
+        table[booking_type] = {
+            "has_duration": has_duration,
+            "prices": {str(m): _price(consultant, booking_type, m) for m in minutes},
+        }
+    return table
+
+
 def _render_step1(request, consultant, types, choice, *, status=200, detect_zone=False):
     params = {"type": choice["type"], "tz": choice["tz"]}
     if choice["duration"]:
@@ -346,12 +420,13 @@ def _render_step1(request, consultant, types, choice, *, status=200, detect_zone
     form = SlotPickerForm(
         initial={
             "type": choice["type"],
-            "duration": choice["duration"] or 60,
+            "duration": choice["duration"] or DEFAULT_DURATION,
             "date": picker["day"],
             "tz": choice["tz"],
         },
         types=types,
     )
+    minutes = choice["duration"] or 30
     return render(
         request,
         "bookings/book.html",
@@ -361,8 +436,13 @@ def _render_step1(request, consultant, types, choice, *, status=200, detect_zone
             "picker_form": form,
             "picker": picker,
             "params": params,
-            "show_duration": len(types) > 1,
+            "zones": selectable_timezones(),
+            "has_duration": choice["duration"] is not None,
             "price": _price(consultant, choice["type"], choice["duration"]),
+            "price_minutes": f"({minutes_label(minutes)})",
+            "prices_json": json.dumps(_price_table(consultant, types)),
+            "minute_labels_json": json.dumps({str(m): minutes_label(m) for m in [30, *DURATIONS]}),
+            "policy_text": policy_text(),
             "detect_zone": detect_zone,
             "heading": _book_heading(consultant),
         },
@@ -390,6 +470,8 @@ def _render_step2(request, consultant, form, choice, *, status=200):
             "consultant_time": format_when(start, consultant.timezone),
             "show_consultant_time": consultant.timezone != choice["tz"],
             "price": _price(consultant, choice["type"], choice["duration"]),
+            "policy_text": policy_text(),
+            "late_text": _late_text() if slot_inside_change_window(start, timezone.now()) else "",
             "payment_note": _("This consultation is free and confirmed at once.")
             if amount == 0
             else ngettext(
@@ -433,6 +515,68 @@ def _payment_processing(booking: ConsultationBooking) -> bool:
     return booking.payments.filter(status="processing").exists()
 
 
+def _confirmation_context(booking: ConsultationBooking, token: str) -> dict:
+    """What a confirmed booking's page says for the visitor: where the e-mail went, how to add the
+    meeting to a calendar (Google, Outlook on the web, the ``.ics`` file) and where it takes place."""
+    if booking.status != BookingStatus.CONFIRMED:
+        return {}
+    link = absolute_url(manage_url(booking))
+    if booking.confirmation_sent_at:
+        emailed = _("We e-mailed the confirmation with a calendar invite to %(email)s.")
+    else:
+        emailed = _("We are e-mailing the confirmation with a calendar invite to %(email)s.")
+    if booking.meeting_link:
+        meeting = ""
+    elif booking.confirmation_sent_at:
+        meeting = _("%(name)s will e-mail you the meeting link before the meeting starts.") % {
+            "name": booking.consultant.full_name
+        }
+    else:
+        meeting = _("The meeting link comes with the confirmation e-mail.")
+    return {
+        "emailed_text": emailed % {"email": booking.client_email},
+        "meeting_text": meeting,
+        "google_calendar_url": google_calendar_url(booking, manage_url=link),
+        "outlook_calendar_url": outlook_calendar_url(booking, manage_url=link),
+        "ics_url": reverse("bookings:calendar-file", args=[booking.reference]) + "?" + urlencode({"token": token}),
+    }
+
+
+def _refund_text(booking: ConsultationBooking) -> str:
+    """What a cancellation gives back, how much and when (:mod:`bookings.policy`); ``""`` for a free
+    or unpaid booking."""
+    paid = booking.payment_status in (BookingPaymentStatus.COMPLETED, BookingPaymentStatus.REFUNDED)
+    if not paid or booking.payment_amount <= 0:
+        return ""
+    amount = cancellation_refund_amount(booking)
+    if amount <= 0:
+        hours = conf.get("GUEST_CHANGE_CUTOFF_HOURS")
+        return ngettext(
+            "It was cancelled less than %(hours)s hour before the start, so the payment of %(amount)s is not refunded.",
+            "It was cancelled less than %(hours)s hours before the start, so the payment of %(amount)s is not "
+            "refunded.",
+            hours,
+        ) % {"hours": hours, "amount": format_money(booking.payment_amount, booking.payment_currency)}
+    values = {"amount": format_money(amount, booking.payment_currency), "when": refund_arrival_text()}
+    if booking.payment_status == BookingPaymentStatus.REFUNDED:
+        return _("The full payment of %(amount)s has been refunded to your card; it reaches your account %(when)s.") % (
+            values
+        )
+    return _("The full payment of %(amount)s is refunded to your card; it reaches your account %(when)s.") % values
+
+
+@require_http_methods(["GET"])
+def calendar_file(request, reference: str):
+    """``/bookings/<reference>/invite.ics?token=``: the booking's calendar file (``bookings.ics``,
+    ``METHOD:REQUEST``, or ``CANCEL`` once cancelled) as a download, for whoever may read the booking."""
+    booking, token = _booking_to_read(request, reference)
+    method = "CANCEL" if booking.status == BookingStatus.CANCELLED else "REQUEST"
+    content = booking_ics(booking, method=method, manage_url=absolute_url(manage_url(booking)) if token else "")
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{booking.reference}.ics"'
+    return response
+
+
 @require_http_methods(["GET"])
 def manage(request, reference: str):
     """``/bookings/<reference>/?token=``: the booking, with reschedule and cancel links while the
@@ -456,8 +600,11 @@ def manage(request, reference: str):
     can_change = may_change and booking_can_change(booking, actor=_actor(request))
     query = "?" + urlencode({"token": token})
     payable = may_change and pending and booking.is_active and not processing
+    context.update(_confirmation_context(booking, token) if may_change else {})
     context.update(
         token=token,
+        step="pay" if payable else ("done" if booking.status == BookingStatus.CONFIRMED else ""),
+        refund_text=_refund_text(booking) if booking.status == BookingStatus.CANCELLED and not expired else "",
         pending=pending,
         hold_text=_(
             "Reserved for you until %(until)s. Pay before then to confirm your booking; the time is yours "
@@ -493,7 +640,7 @@ def _refuse_change(request, booking, exc: ApplicationError):
 def reschedule(request, reference: str):
     """``/bookings/<reference>/reschedule/?token=``: pick a new slot (``date``, ``tz``), confirm it
     (GET with ``new_start``), move the booking (POST → :func:`booking_reschedule`) and redirect to
-    the manage page's new address (the old token stops working)."""
+    the manage page (the booking keeps its token: earlier links still work)."""
     booking, token = booking_for_page_change(request, reference)
     actor = _actor(request)
     if not booking_can_change(booking, actor=actor):
@@ -521,10 +668,7 @@ def reschedule(request, reference: str):
                 when = format_when(booking.start, booking.timezone)
                 messages.success(
                     request,
-                    _(
-                        "Your booking was moved to %(when)s. This page has a new address; links from earlier "
-                        "e-mails no longer work."
-                    )
+                    _("Your booking was moved to %(when)s. The links in our earlier e-mails still lead here.")
                     % {"when": when},
                 )
                 return redirect(manage_url(booking))
@@ -605,9 +749,21 @@ def cancel(request, reference: str):
         form=form,
         cancel_text=_("Do you want to cancel your booking on %(when)s? The time is released for others.")
         % {"when": format_when(booking.start, booking.timezone)},
+        refund_preview=_refund_preview(booking),
         manage_url=manage_url(booking),
     )
     return render(request, "bookings/cancel.html", context)
+
+
+def _refund_preview(booking: ConsultationBooking) -> str:
+    """What cancelling now gives back; the cancel page is only open while the rule refunds in full
+    (a guest within the window, or the consultant or staff at any time)."""
+    paid = booking.payment_status == BookingPaymentStatus.COMPLETED
+    if not paid or booking.payment_amount <= 0:
+        return ""
+    return _(
+        "If you cancel now, the full payment of %(amount)s is refunded to your card; it reaches your account %(when)s."
+    ) % {"amount": format_money(booking.payment_amount, booking.payment_currency), "when": refund_arrival_text()}
 
 
 # --- account ------------------------------------------------------------------------------------

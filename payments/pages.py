@@ -3,7 +3,9 @@ mounted by ``payments/urls.py``). Stripe.js (``STRIPE_JS_URL``: Stripe's in prod
 in development and tests) turns the card into a token in the browser; the page posts it to
 ``/api/v1/public/payment/confirm``, which confirms at Stripe, re-fetches and applies the result, so a
 declined card shows Stripe's message (English pages; others show their own text) and a paid booking
-goes to its confirmed page. A priced booking made on the booking page lands here straight away. Text
+goes to its confirmed page. A priced booking made on the booking page lands here straight away. The
+page repeats the consultant, the time (in the visitor's zone), the booking steps and the cancellation
+and refund rule (``bookings.policy``) next to the amount. Text
 follows the page language (gettext), the amount is written by :func:`magnetiq.formatting.format_money`."""
 
 from django.conf import settings
@@ -13,8 +15,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from bookings.forms import TYPE_LABELS
 from bookings.links import booking_for_page_change, format_when, manage_url
 from bookings.models import BookingStatus
+from bookings.policy import policy_text
 from magnetiq.exceptions import ApplicationError
 from magnetiq.formatting import format_money
 from magnetiq.translation import DEFAULT_LANGUAGE, request_language
@@ -44,6 +48,9 @@ def pay(request, reference: str):
             "token": token,
             "heading": _("Pay for your consultation"),
             "amount": amount,
+            "your_time": format_when(booking.start, booking.timezone),
+            "type_label": TYPE_LABELS.get(booking.booking_type, booking.get_booking_type_display()),
+            "policy_text": policy_text(),
             "pay_label": _("Pay %(amount)s") % {"amount": amount},
             "hold_text": _("This time is held for you until %(until)s; pay before then to keep it.")
             % {"until": format_when(booking.hold_expires_at, booking.timezone)},

@@ -1,6 +1,7 @@
 """The automatic refund policy on cancellation.
 
-A cancelled booking's succeeded payments are refunded in FULL automatically when
+The rule is the bookings app's (``bookings.policy``, also shown to the visitor before payment): a
+cancelled booking's succeeded payments are refunded in FULL automatically when
 
 - the consultant or staff cancelled it (``cancelled_by`` ``consultant``/``staff``), whenever; or
 - the client (guest) cancelled it at least ``BOOKINGS["GUEST_CHANGE_CUTOFF_HOURS"]`` (24) hours
@@ -24,27 +25,14 @@ import logging
 from django.dispatch import receiver
 from django_tasks import task
 
-from bookings.models import BookingStatus, CancelledBy, ConsultationBooking
+from bookings.models import CancelledBy, ConsultationBooking
+from bookings.policy import ALWAYS_REFUNDED, cancellation_refund_due
 from bookings.signals import booking_cancelled
 from payments.exceptions import RefundNotAllowed
 from payments.models import Payment, Refund, RefundReason, RefundStatus
 from payments.services import payment_refundable, refund_create, refund_submit
 
 logger = logging.getLogger(__name__)
-
-#: Who may cancel at any time and still get the client's money back.
-ALWAYS_REFUNDED = (CancelledBy.CONSULTANT, CancelledBy.STAFF)
-
-
-def cancellation_refund_due(booking: ConsultationBooking) -> bool:
-    """Whether the policy refunds a cancelled ``booking`` in full (see the module docstring)."""
-    if booking.status != BookingStatus.CANCELLED or booking.cancelled_at is None:
-        return False
-    if booking.cancelled_by in ALWAYS_REFUNDED:
-        return True
-    if booking.cancelled_by == CancelledBy.CLIENT:
-        return booking.guest_may_change_at(booking.cancelled_at)
-    return False
 
 
 def cancellation_refund_key(payment: Payment) -> str:

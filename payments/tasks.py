@@ -2,13 +2,14 @@
 
 from dataclasses import asdict
 
+from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
 from bookings.models import ConsultationBooking
 from magnetiq.mail import send_templated_mail
 
-from .models import Refund
+from .models import Refund, RefundReason
 
 
 @task()
@@ -32,7 +33,9 @@ def cancel_open_payments_task(booking_id: int) -> int:
 
 @task()
 def send_refund_notice_task(refund_pk: int) -> bool:
-    """E-mail the booking's client that their payment was refunded (once: ``client_notified_at``).
+    """E-mail the booking's client that their payment was refunded (once: ``client_notified_at``):
+    the late-payment notice for a refund of a payment that came after its time was taken
+    (``slot_taken``), else the refund notice (how much of how much, and when it arrives).
 
     The notice is claimed by one conditional UPDATE of ``client_notified_at`` and sent with no
     transaction open (SMTP may take ``EMAIL_TIMEOUT`` seconds); a failed send clears the claim and
@@ -50,8 +53,17 @@ def send_refund_notice_task(refund_pk: int) -> bool:
     try:
         send_templated_mail(
             to=[booking.client_email],
-            template="payments/email/late_payment_refunded",
-            context={"booking": booking, "refund": refund, "consultant": booking.consultant},
+            template="payments/email/late_payment_refunded"
+            if refund.reason == RefundReason.SLOT_TAKEN
+            else "payments/email/refunded",
+            context={
+                "booking": booking,
+                "refund": refund,
+                "payment": refund.payment,
+                "consultant": booking.consultant,
+                "full": refund.amount >= refund.payment.amount,
+                "contact_email": settings.CONTACT_EMAIL,
+            },
             language=booking.language,
         )
     except Exception:

@@ -198,7 +198,7 @@ def test_reschedule_to_a_taken_time_changes_nothing(consultant):
     assert not BookingChange.objects.filter(booking=booking).exists()
 
 
-def test_reschedule_moves_frees_the_old_slot_and_expires_old_links(consultant, django_capture_on_commit_callbacks):
+def test_reschedule_moves_frees_the_old_slot_and_keeps_old_links(consultant, django_capture_on_commit_callbacks):
     booking = BookingFactory(consultant=consultant, start=SLOT, reminder_24h_sent_at=NOW)
     old_token = manage_token(booking)
     received = []
@@ -222,13 +222,36 @@ def test_reschedule_moves_frees_the_old_slot_and_expires_old_links(consultant, d
     ]
     change = moved.changes.get()
     assert (change.kind, change.old_start, change.new_start) == ("rescheduled", SLOT, moved.start)
-    # The old time can be booked again; the old link is gone, the new one works.
+    # The old time can be booked again; the link sent before the move still opens the booking.
     assert book(consultant, client_email="next@example.com").start == SLOT
-    with pytest.raises(BookingLinkExpired):
-        check_manage_token(moved, old_token)
+    assert manage_token(moved) == old_token
+    check_manage_token(moved, old_token, now=NOW)
     with pytest.raises(BookingNotFound):
-        check_manage_token(moved, "forged")
-    check_manage_token(moved, manage_token(moved))
+        check_manage_token(moved, "forged", now=NOW)
+
+
+def test_a_manage_token_works_until_14_days_after_the_end_then_expires(consultant):
+    booking = BookingFactory(consultant=consultant, start=SLOT)
+    token = manage_token(booking)
+    assert booking.end == SLOT + timedelta(minutes=30)
+
+    check_manage_token(booking, token, now=SLOT + timedelta(minutes=30, days=14) - timedelta(seconds=1))
+    with pytest.raises(BookingLinkExpired):
+        check_manage_token(booking, token, now=SLOT + timedelta(minutes=30, days=14))
+    with pytest.raises(BookingNotFound):
+        check_manage_token(booking, "forged", now=SLOT + timedelta(minutes=30, days=14))
+
+
+def test_tokens_of_earlier_releases_still_open_a_rescheduled_booking(consultant):
+    from django.core.signing import Signer
+
+    booking = BookingFactory(consultant=consultant, start=SLOT, reschedule_count=2)
+    legacy = [Signer(salt="bookings.manage-token").signature(f"{booking.reference}:{n}") for n in range(3)]
+
+    for token in legacy:
+        check_manage_token(booking, token, now=NOW)
+    with pytest.raises(BookingNotFound):
+        check_manage_token(booking, Signer(salt="bookings.manage-token").signature(f"{booking.reference}:3"), now=NOW)
 
 
 def test_cancelled_or_completed_bookings_cannot_be_rescheduled(consultant):

@@ -73,12 +73,27 @@ def test_step1_shows_the_first_free_day_in_the_consultants_zone_with_its_offset(
         "value": "2026-06-02T07:00Z",
         "start": datetime(2026, 6, 2, 9, 0, tzinfo=ZoneInfo("Europe/Berlin")),
         "offset": "UTC+02:00",
+        "late": False,  # 07:00Z on 2 June is 25 h after NOW: still inside the change window
     }
     assert picker["times_in"] == "Times in Europe/Berlin (UTC+02:00)"
-    # Monday (today) has nothing left after the 12 h notice; Tuesday–Sunday have 16 slots each.
-    assert [day["count"] for day in picker["days"]] == [0, 16, 16, 16, 16, 16, 16]
-    assert picker["previous_week_url"] == ""
-    assert picker["next_week_url"] == "?type=30for30&tz=Europe%2FBerlin&date=2026-06-08"
+    # The month of June 2026, Monday first: 1 June is a Monday, the grid ends on Sunday 5 July.
+    assert picker["month_label"] == "June 2026"
+    assert picker["weekdays"] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    assert len(picker["weeks"]) == 5
+    assert [picker["weeks"][0][0]["date"].isoformat(), picker["weeks"][-1][-1]["date"].isoformat()] == [
+        "2026-06-01",
+        "2026-07-05",
+    ]
+    # Monday (today) has nothing left after the 12 h notice, so it has no link; every other day has 16.
+    first_week = picker["weeks"][0]
+    assert [day["count"] for day in first_week] == [0, 16, 16, 16, 16, 16, 16]
+    assert first_week[0]["url"] == ""
+    assert first_week[1]["url"] == "?type=30for30&tz=Europe%2FBerlin&date=2026-06-02"
+    assert first_week[1]["selected"] is True
+    assert first_week[1]["free_label"] == "16 free times"
+    assert [day["in_month"] for day in picker["weeks"][-1]] == [True, True, False, False, False, False, False]
+    assert picker["previous_month_url"] == ""
+    assert picker["next_month_url"] == "?type=30for30&tz=Europe%2FBerlin&date=2026-07-01"
     content = response.content.decode()
     assert 'name="start" value="2026-06-02T07:00Z"' in content
     assert 'src="/static/js/booking-timezone.js"' in content  # the optional zone script
@@ -126,16 +141,45 @@ def test_a_type_the_consultant_does_not_offer_falls_back_to_30_for_30(client, co
     response = client.get(book_url(consultant), {"type": "audit", "duration": "60"})
 
     assert response.context["params"] == {"type": "30for30", "tz": "Europe/Berlin"}
-    assert response.context["show_duration"] is False
+    assert response.context["has_duration"] is False
+    content = response.content.decode()
+    assert '<span id="duration-field" hidden>' in content
+    assert "(other types)" not in content and "per hour" not in content
 
 
-def test_week_links_move_by_a_week_and_stop_at_today(client, consultant):
-    response = client.get(book_url(consultant), {"date": "2026-06-10", "tz": "Europe/Berlin"})
+def test_month_links_move_by_a_month_and_stop_at_today_and_the_window(client, consultant):
+    response = client.get(book_url(consultant), {"date": "2026-07-10", "tz": "Europe/Berlin"})
 
     picker = response.context["picker"]
-    assert picker["days"][0]["date"].isoformat() == "2026-06-08"
-    assert picker["previous_week_url"] == "?type=30for30&tz=Europe%2FBerlin&date=2026-06-01"
-    assert picker["next_week_url"] == "?type=30for30&tz=Europe%2FBerlin&date=2026-06-15"
+    assert picker["month_label"] == "July 2026"
+    assert picker["weeks"][0][0]["date"].isoformat() == "2026-06-29"
+    assert picker["previous_month_url"] == "?type=30for30&tz=Europe%2FBerlin&date=2026-06-01"
+    # The 60-day window ends on 31 July: no link to August, and no day after it has a link.
+    assert picker["next_month_url"] == ""
+    days = [day for week in picker["weeks"] for day in week]
+    assert [day["url"] for day in days if day["date"].isoformat() >= "2026-07-31"] == ["", "", ""]
+    content = response.content.decode()
+    assert '<span class="day empty" data-date="2026-08-01" aria-disabled="true">' in content
+
+
+def test_a_slot_inside_the_24_hour_window_says_so_before_it_is_chosen(client, consultant):
+    # At 10:00Z on 1 June the slots of 2 June before 10:00Z (09:00–11:30 Berlin) start within 24 hours.
+    with time_machine.travel(datetime(2026, 6, 1, 10, 0, tzinfo=UTC), tick=False):
+        response = client.get(book_url(consultant), {"date": "2026-06-02", "tz": "Europe/Berlin"})
+    slots = response.context["picker"]["slots"]
+    assert [slot["value"] for slot in slots if slot["late"]] == [
+        "2026-06-02T07:00Z",
+        "2026-06-02T07:30Z",
+        "2026-06-02T08:00Z",
+        "2026-06-02T08:30Z",
+        "2026-06-02T09:00Z",
+        "2026-06-02T09:30Z",
+    ]
+    assert len(slots) == 16
+    content = response.content.decode()
+    assert "Times marked * are inside 24 h: cannot be changed or refunded." in content
+    assert content.count('<small class="late-note">inside 24 h: cannot be changed or refunded</small>') == 6
+    assert "9:00 AM *<small>UTC+02:00</small>" in content
 
 
 def test_a_day_without_slots_says_so(client, consultant):
@@ -425,7 +469,7 @@ def test_the_policy_applies_to_the_reschedule_page_too(client, free_consultant, 
     assert messages[0].startswith("This booking starts in less than 24 hours")
 
 
-def test_reschedule_flow_moves_the_booking_and_retires_the_old_link(client, consultant):
+def test_reschedule_flow_moves_the_booking_and_the_old_link_still_works(client, consultant):
     booking = make_booking(consultant)
     old_token = manage_token(booking)
     url = reverse("bookings:reschedule", args=[booking.reference])
@@ -446,8 +490,13 @@ def test_reschedule_flow_moves_the_booking_and_retires_the_old_link(client, cons
     assert moved.status_code == 302
     assert parse_qs(urlsplit(moved["Location"]).query) == {"token": [manage_token(booking)]}
     page = client.get(moved["Location"])
-    assert "Your booking was moved to Wednesday, 3 June 2026, 2:00 PM (UTC+02:00)." in page.content.decode()
-    assert manage(client, booking, token=old_token).status_code == 404
+    assert (
+        "Your booking was moved to Wednesday, 3 June 2026, 2:00 PM (UTC+02:00). "
+        "The links in our earlier e-mails still lead here."
+    ) in page.content.decode()
+    old_link = manage(client, booking, token=old_token)
+    assert old_link.status_code == 200
+    assert old_link.context["your_time"] == "Wednesday, 3 June 2026, 2:00 PM (UTC+02:00)"
 
 
 def test_reschedule_to_a_taken_time_says_so(client, consultant):
@@ -546,10 +595,9 @@ def test_german_labels_under_de(client, consultant):
     content = response.content.decode()
     assert "Beratung mit" in content and "1. Zeit wählen" in content and "Zeiten anzeigen" in content
     assert response.context["picker"]["day_label"] == "Dienstag, 2. Juni 2026"
-    assert (response.context["picker"]["days"][1]["weekday"], response.context["picker"]["days"][1]["label"]) == (
-        "Di",
-        "2. Jun",
-    )
+    assert response.context["picker"]["month_label"] == "Juni 2026"
+    assert response.context["picker"]["weekdays"][:2] == ["Mo", "Di"]
+    assert response.context["picker"]["weeks"][0][1]["free_label"] == "16 freie Zeiten"
     step2 = client.get(book_url(consultant, "/de"), {"tz": "Europe/Berlin", "start": "2026-06-02T07:00Z"})
     assert step2.context["your_time"] == "Dienstag, 2. Juni 2026, 09:00 (UTC+02:00)"
     assert "Worüber möchten Sie sprechen?" in step2.content.decode()
@@ -666,12 +714,22 @@ def test_reschedule_of_an_owner_booking_without_token(client, consultant):
     assert response["Location"] == f"/bookings/{booking.reference}/?token={manage_token(booking)}"
 
 
-def test_booking_reschedule_by_service_retires_the_page_link(client, consultant):
+def test_booking_reschedule_by_service_keeps_the_page_link(client, consultant):
     booking = make_booking(consultant)
     old = manage_token(booking)
     booking_reschedule(booking=booking, new_start=datetime(2026, 6, 4, 8, tzinfo=UTC))
 
-    assert manage(client, booking, token=old).status_code == 404
+    page = manage(client, booking, token=old)
+    assert page.status_code == 200
+    assert page.context["booking"].start == datetime(2026, 6, 4, 8, tzinfo=UTC)
+
+
+def test_the_page_link_of_a_booking_over_for_14_days_is_the_404_page(client, consultant):
+    booking = make_booking(consultant)
+    with time_machine.travel(booking.end + timedelta(days=14), tick=False):
+        assert manage(client, booking).status_code == 404
+    with time_machine.travel(booking.end + timedelta(days=13), tick=False):
+        assert manage(client, booking).status_code == 200
 
 
 def test_weekday_rules_helper_used_for_a_second_interval(client, consultant):

@@ -70,11 +70,15 @@ def staff_refund(
 ) -> Refund:
     """Refund ``amount`` (None: everything still refundable) of ``payment`` on staff's behalf.
 
-    Errors are the core's: :class:`RefundNotAllowed` 409 (not succeeded / nothing left),
-    ``InvalidInput`` 422 (amount ≤ 0 or more than refundable), ``PaymentError`` 400/402 (Stripe
-    refused) and ``PaymentProviderUnavailable`` 503 (the refund stays pending; retry).
+    The booking's client is e-mailed once the refund is recorded (after commit, a task taking the
+    refund's id: how much and when it reaches their account). Errors are the core's:
+    :class:`RefundNotAllowed` 409 (not succeeded / nothing left), ``InvalidInput`` 422 (amount ≤ 0
+    or more than refundable), ``PaymentError`` 400/402 (Stripe refused) and
+    ``PaymentProviderUnavailable`` 503 (the refund stays pending; retry).
     """
-    return refund_create(payment=payment, amount=amount, reason=reason, note=note, requested_by=actor)
+    return refund_create(
+        payment=payment, amount=amount, reason=reason, note=note, requested_by=actor, notify_client=True
+    )
 
 
 def payment_status_correct(*, payment: Payment, expected_status: str = "", note: str = "", actor=None) -> Payment:

@@ -3,9 +3,10 @@
 (function () {
   var zone;
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
-  var select = document.getElementById("id_tz");
-  if (!zone || !select || select.value === zone) return;
-  var known = Array.prototype.some.call(select.options, function (o) { return o.value === zone; });
+  var input = document.getElementById("id_tz");
+  var list = document.getElementById("tz-list");
+  if (!zone || !input || !list || input.value === zone) return;
+  var known = Array.prototype.some.call(list.options, function (o) { return o.value === zone; });
   if (!known) return;
   var params = new URLSearchParams(window.location.search);
   params.set("tz", zone);
