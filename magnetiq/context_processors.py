@@ -22,7 +22,8 @@ def open_graph_locale(language: str) -> str:
 
 
 def site(request) -> dict:
-    """``SITE_NAME``, ``SITE_URL``, the language prefix (``""`` for the default language, ``"/de"``),
+    """``SITE_NAME``, ``SITE_URL``, ``CONTACT_EMAIL`` (the one address visitors write to), the language
+    prefix (``""`` for the default language, ``"/de"``),
     ``OG_LOCALE`` (``"de_DE"``) and ``language_urls``: this page's address in each language of
     ``settings.LANGUAGES`` (``{"en": "/consultants/", "de": "/de/consultants/"}``), for the language
     switch; a view may pass its own. Read from the settings on every request, so a language added to
@@ -31,6 +32,7 @@ def site(request) -> dict:
     path = request.get_full_path()
     return {
         "SITE_NAME": "Magnetiq",
+        "CONTACT_EMAIL": settings.CONTACT_EMAIL,
         "SITE_URL": site_url(),
         "OG_LOCALE": open_graph_locale(lang),
         "lang_prefix": "" if lang == settings.LANGUAGE_CODE else f"/{lang}",

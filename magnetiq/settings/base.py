@@ -455,6 +455,8 @@ VENDOR_RETRY_MAX_DELAY_SECONDS = env.float("VENDOR_RETRY_MAX_DELAY_SECONDS", def
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Magnetiq <hello@magnetiq.local>")
+# The one address visitors are told to write to (pages, e-mails, replies to the follow-up).
+CONTACT_EMAIL = env("CONTACT_EMAIL", default="hello@magnetiq.local")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 # Seconds an SMTP connect, send or read may take (Django's default is to wait for ever).
