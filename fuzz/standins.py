@@ -31,6 +31,7 @@ OPENALEX = ROOT / "consulting" / "tests" / "fixtures"
 ODOO = ROOT / "leads" / "tests" / "fixtures"
 STRIPE_PAYMENTS = ROOT / "payments" / "tests" / "fixtures" / "stripe"
 STRIPE_PAYOUTS = ROOT / "payouts" / "tests" / "fixtures" / "stripe"
+SCOOPP = ROOT / "consultants" / "tests" / "fixtures" / "scoopp"
 #: Timeout of one forwarded localstripe call (seconds); the app's own Stripe timeout is longer.
 FORWARD_TIMEOUT = 10
 
@@ -71,6 +72,11 @@ OPENALEX_ROUTES: list[Route] = [
 ODOO_ROUTES: list[Route] = [
     ("POST", r"/json/2/crm\.lead/create", 200, ODOO / "crm_lead_create.json"),
     ("POST", r"/json/2/crm\.lead/write", 200, ODOO / "crm_lead_write.json"),
+]
+SCOOPP_ROUTES: list[Route] = [
+    ("POST", r"/v1/jobs", 202, SCOOPP / "job_started.json"),
+    ("GET", r"/v1/jobs/[^/]+", 200, SCOOPP / "job_completed.json"),
+    ("DELETE", r"/v1/jobs/[^/]+", 204, None),
 ]
 STRIPE_RECORDED: list[Route] = [
     ("POST", r"/v1/accounts", 200, STRIPE_PAYOUTS / "account_new.json"),
@@ -120,13 +126,18 @@ def _stripe_facade(localstripe_url: str) -> Callable[[Request], Reply]:
 
 
 #: Every vendor a stand-in exists for; ``make run`` uses :data:`DEV_VENDORS`.
-VENDORS = ("stripe", "zoom", "openalex", "odoo", "paypal")
+VENDORS = ("stripe", "zoom", "openalex", "odoo", "paypal", "scoopp")
 #: The stand-ins of ``make run``: the vendors whose absence makes an endpoint answer 503 ("not
 #: configured"). Zoom and OpenAlex work without configuration (the consultant's own meeting room;
 #: OpenAlex's public API), so development keeps their real behaviour.
-DEV_VENDORS = ("stripe", "odoo", "paypal")
+DEV_VENDORS = ("stripe", "odoo", "paypal", "scoopp")
 #: The variable whose presence (environment or ``.env``) means a vendor is really configured.
-CONFIGURED_BY = {"stripe": "STRIPE_SECRET_KEY", "odoo": "ODOO_URL", "paypal": "PAYPAL_CLIENT_ID"}
+CONFIGURED_BY = {
+    "stripe": "STRIPE_SECRET_KEY",
+    "odoo": "ODOO_URL",
+    "paypal": "PAYPAL_CLIENT_ID",
+    "scoopp": "SCOOPP_API_KEY",
+}
 
 
 def start(stack: ExitStack, localstripe_url: str, vendors: tuple[str, ...] = VENDORS) -> dict[str, str]:
@@ -174,6 +185,13 @@ def start(stack: ExitStack, localstripe_url: str, vendors: tuple[str, ...] = VEN
             "PAYPAL_CLIENT_ID": "fuzz-client",
             "PAYPAL_CLIENT_SECRET": "fuzz-secret",
             "PAYPAL_WEBHOOK_ID": "WH-FUZZ",
+        }
+    if "scoopp" in vendors:
+        scoopp = serve(_router(SCOOPP_ROUTES, (SCOOPP / "error_not_found.json").read_bytes()))
+        environment |= {
+            "SCOOPP_API_KEY": "fuzz-scoopp-key",
+            "SCOOPP_BASE_URL": f"{scoopp}/v1",
+            "SCOOPP_WEBHOOK_SECRET": "fuzz-scoopp-webhook-secret",
         }
     return environment
 

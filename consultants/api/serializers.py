@@ -7,9 +7,9 @@ raw data, verification notes or revenue (a test pins the exact keys).
 
 from rest_framework import serializers
 
-from consultants.models import Consultant, ConsultantStatus
+from consultants.models import Consultant, ConsultantStatus, LinkedInSyncStatus, ScrapingJob
 from consultants.selectors import SORT_FIELDS
-from consultants.services import CONSULTANT_PROFILE_FIELDS
+from consultants.services import CONSULTANT_PROFILE_FIELDS, LINKEDIN_SYNC_FIELDS
 from content.portable_text import to_html
 from magnetiq.translation import pick_language
 
@@ -189,3 +189,92 @@ class PublicConsultantSearchQuerySerializer(serializers.Serializer):
         if low is not None and high is not None and low > high:
             raise serializers.ValidationError({"min_rate": ["Must not be greater than max_rate."]})
         return attrs
+
+
+# --- LinkedIn import (Scoopp) -----------------------------------------------------------------
+
+
+class LinkedInScrapingRequestSerializer(serializers.Serializer):
+    """Body of ``POST /admin/consultants/{id}/linkedin-scraping`` (spec 000 ``LinkedInScrapingRequest``).
+
+    ``linkedin_url`` defaults to the profile's; ``webhook_url`` (where Scoopp reports the end)
+    defaults to our own ``/api/v1/webhooks/scoopp`` on ``SITE_URL``.
+    """
+
+    linkedin_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    scrape_posts = serializers.BooleanField(required=False, default=False)
+    scrape_connections = serializers.BooleanField(required=False, default=False)
+    webhook_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ScrapingJobSerializer(serializers.ModelSerializer):
+    """A scraping job (spec 000 ``ScrapingJobResponse``); ``job_id`` is ``id`` as text (spec 000
+    ``LinkedInScrapingResponse``), ``webhook_url`` where Scoopp reports. ``next_retry_at``: when the
+    next start or poll is due (UTC)."""
+
+    consultant_id = serializers.IntegerField(read_only=True)
+    job_id = serializers.SerializerMethodField()
+    webhook_url = serializers.CharField(source="scoopp_webhook_url", read_only=True)
+    scraped_data = serializers.JSONField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ScrapingJob
+        fields = [
+            "id",
+            "job_id",
+            "consultant_id",
+            "job_type",
+            "target_url",
+            "status",
+            "scrape_posts",
+            "scrape_connections",
+            "webhook_url",
+            "scoopp_job_id",
+            "scraped_data",
+            "error_message",
+            "retry_count",
+            "max_retries",
+            "runs",
+            "estimated_completion",
+            "next_retry_at",
+            "started_at",
+            "completed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_job_id(self, job: ScrapingJob) -> str:
+        return str(job.pk)
+
+
+class LinkedInProfileSerializer(serializers.Serializer):
+    """``GET /admin/consultants/{id}/linkedin-profile``: the scraped data (``scraped_data``: the
+    vendor-neutral profile with ``scraped_at``), the sync state, and ``pending_changes``: the profile
+    fields a sync would change, with the value it would write."""
+
+    consultant_id = serializers.IntegerField()
+    linkedin_url = serializers.CharField(allow_blank=True)
+    linkedin_sync_status = serializers.ChoiceField(choices=LinkedInSyncStatus.choices)
+    linkedin_last_sync = serializers.DateTimeField(allow_null=True)
+    scraped_data = serializers.JSONField(allow_null=True)
+    pending_changes = serializers.DictField(child=serializers.JSONField())
+    latest_job = ScrapingJobSerializer(allow_null=True)
+
+
+class LinkedInSyncRequestSerializer(serializers.Serializer):
+    """Body of ``PUT /admin/consultants/{id}/linkedin-sync``: which fields to copy (default all)."""
+
+    fields = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(LINKEDIN_SYNC_FIELDS)),
+        required=False,
+        allow_empty=False,
+        max_length=len(LINKEDIN_SYNC_FIELDS),
+    )
+
+
+class LinkedInSyncResultSerializer(serializers.Serializer):
+    """Answer of ``PUT /admin/consultants/{id}/linkedin-sync``: the profile and the changed fields."""
+
+    consultant = AdminConsultantSerializer()
+    changed_fields = serializers.ListField(child=serializers.CharField())

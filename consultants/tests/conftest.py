@@ -1,8 +1,16 @@
 """Users holding consultant permissions, given directly or through a group made here."""
 
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
+
+from magnetiq.testing import ReplayServer, Request
 
 
 def grant(user, *codenames: str):
@@ -34,3 +42,53 @@ def manager(make_user):
 @pytest.fixture
 def viewer(make_user):
     return make_user("viewer@magnetiq.example", "view_consultant")
+
+
+# --- Scoopp (LinkedIn import): recorded replies over real local HTTP ------------------------------
+
+SCOOPP_FIXTURES = Path(__file__).parent / "fixtures" / "scoopp"
+SCOOPP_KEY = "test-scoopp-key-0123"
+SCOOPP_SECRET = "test-scoopp-webhook-secret"
+
+
+@dataclass
+class FakeScoopp:
+    """Queue replies with :meth:`reply` (a fixture file, status, headers, delay in seconds); every
+    request lands in ``requests`` (``magnetiq.testing.Request``). No reply queued → 500."""
+
+    url: str = ""
+    replies: list = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+
+    def reply(self, fixture: str | None, status: int = 200, *, headers: dict | None = None, delay: float = 0) -> None:
+        body = (SCOOPP_FIXTURES / fixture).read_bytes() if fixture else b""
+        self.replies.append((status, body, headers or {}, delay))
+
+    def respond(self, request: Request) -> tuple[int, bytes, dict]:
+        if not self.replies:
+            return 500, b'{"error": {"message": "no reply queued"}}', {"Content-Type": "application/json"}
+        status, body, headers, delay = self.replies.pop(0)
+        if delay:
+            time.sleep(delay)
+        return status, body, {"Content-Type": "application/json", **headers}
+
+
+@pytest.fixture
+def scoopp(settings):
+    """A Scoopp stand-in on 127.0.0.1 with the key, webhook secret and a short timeout configured."""
+    fake = FakeScoopp()
+    with ReplayServer(fake.respond) as server:
+        fake.url, fake.requests = server.url, server.requests
+        settings.SCOOPP_BASE_URL = f"{server.url}/v1"
+        settings.SCOOPP_API_KEY = SCOOPP_KEY
+        settings.SCOOPP_WEBHOOK_SECRET = SCOOPP_SECRET
+        settings.SCOOPP_TIMEOUT_SECONDS = 0.3
+        settings.SCOOPP_POLL_AFTER_MINUTES = 10
+        yield fake
+
+
+@pytest.fixture
+def clock():
+    """The clock stopped at the suite's current time (moved with ``clock.shift(...)``)."""
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller

@@ -12,6 +12,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
+from consultants.models import ScrapingJob
 from consultants.tests.factories import ConsultantFactory
 from content.tests.factories import PageFactory
 
@@ -82,6 +83,21 @@ ENDPOINTS = [
     ("media list", "get", "/api/v1/content/media", None, 200, STAFF),
     ("portable assets list", "get", "/api/v1/content/portable-assets", None, 200, STAFF),
     ("system health", "get", "/api/v1/admin/system-health", None, 200, STAFF),
+    # LinkedIn import through Scoopp: spec 000 CONSULTANT_SCRAPING (super admins, consultant managers).
+    (
+        "linkedin scraping start",
+        "post",
+        "/api/v1/admin/consultants/{consultant}/linkedin-scraping",
+        lambda: {"linkedin_url": "https://www.linkedin.com/in/matrix/"},
+        202,
+        {SA, CM},
+    ),
+    ("linkedin profile", "get", "/api/v1/admin/consultants/{scraped}/linkedin-profile", None, 200, STAFF),
+    ("linkedin sync", "put", "/api/v1/admin/consultants/{scraped}/linkedin-sync", dict, 200, {SA, CM}),
+    ("scraping jobs list", "get", "/api/v1/admin/consultants/scraping-jobs", None, 200, {SA, CM}),
+    ("scraping job get", "get", "/api/v1/admin/consultants/scraping-jobs/{failed_job}", None, 200, {SA, CM}),
+    ("scraping job retry", "post", "/api/v1/admin/consultants/scraping-jobs/{failed_job}/retry", None, 202, {SA, CM}),
+    ("scraping job cancel", "delete", "/api/v1/admin/consultants/scraping-jobs/{active_job}", None, 200, {SA, CM}),
 ]
 
 CASES = [
@@ -91,12 +107,33 @@ CASES = [
 ]
 
 
+def _scraping_job(status: str) -> int:
+    return ScrapingJob.objects.create(
+        consultant=ConsultantFactory(),
+        job_type="linkedin_profile",
+        target_url="https://www.linkedin.com/in/matrix/",
+        status=status,
+    ).pk
+
+
 def _targets() -> dict:
     return {
         "user": UserFactory(role=Role.VIEWER, email="target@example.com").pk,
         "consultant": ConsultantFactory().pk,
+        "scraped": ConsultantFactory(
+            linkedin_scraped_data={"scraped_at": "2026-01-05T10:00:00+00:00", "title": "Partner", "skills": ["Go"]}
+        ).pk,
+        "failed_job": _scraping_job("failed"),
+        "active_job": _scraping_job("pending"),
         "page": PageFactory().pk,
     }
+
+
+@pytest.fixture(autouse=True)
+def _scoopp_configured(settings):
+    # Starting and retrying need a key; Scoopp itself is asked only after commit, which these
+    # tests (inside one transaction) never reach.
+    settings.SCOOPP_API_KEY = "matrix-key"
 
 
 @pytest.mark.parametrize(("role", "endpoint"), CASES)

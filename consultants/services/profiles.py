@@ -1,4 +1,4 @@
-"""Every write to a consultant goes through here (the services room of ``docs/architecture.md``).
+"""Every write to a consultant's profile goes through here (the services room of ``docs/architecture.md``).
 
 The admin, the ``/api/v1/admin/consultants`` endpoints and ``manage.py import_consultants`` call
 these functions, so the rules hold whichever door a change comes through: field rules live on the
@@ -17,10 +17,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Field
 from django.utils import timezone
 
+from consultants.exceptions import ConsultantDeleted, ConsultantEmailTaken, ConsultantNotFound
+from consultants.models import Consultant, ConsultantStatus
 from magnetiq.slugs import unique_slug
-
-from .exceptions import ConsultantDeleted, ConsultantEmailTaken, ConsultantNotFound
-from .models import Consultant, ConsultantStatus
 
 logger = logging.getLogger(__name__)
 

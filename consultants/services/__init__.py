@@ -1,0 +1,70 @@
+"""Every write to a consultant and its LinkedIn import, re-exported from the modules.
+
+- :mod:`.profiles` — the profile: ``consultant_create``, ``consultant_update``,
+  ``consultant_set_status``, ``consultant_feature``, ``consultant_delete``,
+  ``consultant_set_payout_state``, ``consultant_set_totals``, the settable fields
+- :mod:`.scraping` — the LinkedIn import through Scoopp: ``scraping_job_create``,
+  ``scraping_job_start``, ``scraping_job_poll``, ``scraping_job_apply_state``,
+  ``scraping_job_retry``, ``scraping_job_cancel``, ``scraping_jobs_run_due``,
+  ``consultant_linkedin_sync``
+"""
+
+from .profiles import (
+    CONSULTANT_PROFILE_FIELDS,
+    EDITABLE_FIELDS,
+    consultant_build,
+    consultant_create,
+    consultant_delete,
+    consultant_feature,
+    consultant_get_alive,
+    consultant_set_payout_state,
+    consultant_set_status,
+    consultant_set_totals,
+    consultant_unique_slug,
+    consultant_update,
+    email_taken,
+)
+from .scraping import (
+    LINKEDIN_SYNC_FIELDS,
+    DueRunCounts,
+    consultant_linkedin_sync,
+    linkedin_sync_values,
+    scoopp_webhook_url,
+    scraping_job_apply_state,
+    scraping_job_cancel,
+    scraping_job_cancel_at_scoopp,
+    scraping_job_create,
+    scraping_job_poll,
+    scraping_job_retry,
+    scraping_job_start,
+    scraping_jobs_run_due,
+)
+
+__all__ = [
+    "CONSULTANT_PROFILE_FIELDS",
+    "EDITABLE_FIELDS",
+    "LINKEDIN_SYNC_FIELDS",
+    "DueRunCounts",
+    "consultant_build",
+    "consultant_create",
+    "consultant_delete",
+    "consultant_feature",
+    "consultant_get_alive",
+    "consultant_linkedin_sync",
+    "consultant_set_payout_state",
+    "consultant_set_status",
+    "consultant_set_totals",
+    "consultant_unique_slug",
+    "consultant_update",
+    "email_taken",
+    "linkedin_sync_values",
+    "scoopp_webhook_url",
+    "scraping_job_apply_state",
+    "scraping_job_cancel",
+    "scraping_job_cancel_at_scoopp",
+    "scraping_job_create",
+    "scraping_job_poll",
+    "scraping_job_retry",
+    "scraping_job_start",
+    "scraping_jobs_run_due",
+]
