@@ -17,11 +17,20 @@ _AUTH = [
     ("reset-password", views.ResetPasswordView, "reset-password"),
 ]
 
+#: Spec 002's names for the same views: ``register`` is the admin-only user creation of
+#: ``POST /admin/users`` (same service, serializers, permissions and throttles), ``forgot-password``
+#: the reset e-mail of ``request-password-reset`` (same answer whether or not the account exists).
+_SPEC_002_ALIASES = [
+    ("register", views.RegisterView.as_view({"post": "create"}), "register"),
+    ("forgot-password", views.ForgotPasswordView.as_view(), "forgot-password"),
+]
+
 router = SimpleRouter(trailing_slash=False)
 router.register("admin/users", views.AdminUserViewSet, basename="admin-users")
 
 urlpatterns = [
     *[path(f"auth/{route}", view.as_view(), name=f"auth-{name}") for route, view, name in _AUTH],
     *[path(f"admin/auth/{route}", view.as_view(), name=f"admin-auth-{name}") for route, view, name in _AUTH],
+    *[path(f"auth/{route}", view, name=f"auth-{name}") for route, view, name in _SPEC_002_ALIASES],
     *router.urls,
 ]

@@ -236,6 +236,22 @@ class RequestPasswordResetView(PublicAPIMixin, APIView):
         return ok(None, message="If the address belongs to an account, a reset link is on its way.")
 
 
+class ForgotPasswordView(RequestPasswordResetView):
+    """``POST /auth/forgot-password`` (spec 002): :class:`RequestPasswordResetView` under spec 002's
+    name, with its serializer, service, throttle and its one answer whether or not the address has
+    an account."""
+
+    @extend_schema(
+        tags=AUTH_TAG,
+        request=s.RequestPasswordResetInputSerializer,
+        responses={200: OpenApiResponse(description="Always the same answer, whether or not the address exists.")},
+        summary="E-mail a password reset link (spec 002 name)",
+        description="The same endpoint as `POST /auth/request-password-reset`.",
+    )
+    def post(self, request):
+        return super().post(request)
+
+
 class ResetPasswordView(PublicAPIMixin, APIView):
     @extend_schema(
         tags=AUTH_TAG,
@@ -388,3 +404,20 @@ class AdminUserViewSet(
         user = self.get_object()
         services.user_send_password_reset(user=user)
         return ok(None, message=f"A password reset link was sent to {user.email}.")
+
+
+@extend_schema_view(
+    create=extend_schema(
+        tags=AUTH_TAG,
+        request=s.UserCreateInputSerializer,
+        responses={201: s.UserOutputSerializer},
+        summary="Register a user (admin only; spec 002 name)",
+        description=(
+            "The same endpoint as `POST /admin/users`: needs `accounts.add_user` (admins), `role` decides "
+            "`is_staff`/`is_superuser`, `send_invitation: true` e-mails a link to set the password. "
+            "409 `EMAIL_TAKEN`; 403 when a non-super-admin grants `super_admin`."
+        ),
+    )
+)
+class RegisterView(AdminUserViewSet):
+    """``POST /auth/register`` (spec 002 "User registration (admin only)"): ``AdminUserViewSet.create``."""
