@@ -264,6 +264,9 @@ def booking_create(
     ``client_message``: plain text, Portable Text blocks or ``{"en": blocks}``; ``questions``: a
     list of texts. Raises :class:`NotFound` (consultant not public), :class:`BookingInvalid` /
     ``PortableTextError`` (422), :class:`BookingUnavailable` (409: not a free slot, or lost a race).
+
+    A time an active booking already covers is refused before the write transaction (one read); the
+    booking is built and validated before it too, so the locked part only checks the time and writes.
     """
     now = now or timezone.now()
     if not consultant.is_public:
@@ -283,6 +286,38 @@ def booking_create(
     start = start.astimezone(UTC)
     amount = booking_price(consultant=consultant, booking_type=booking_type, duration_minutes=minutes)
     free = amount == 0
+    # A time an active booking already covers is refused by one read, without queueing for the
+    # write lock (on SQLite every writer waits for the one before): the losers of a race for one
+    # slot. Only the full check under the lock below decides that a time is free; the unique
+    # constraint stays the last line.
+    end = start + timedelta(minutes=minutes)
+    if ConsultationBooking.objects.active(now).filter(consultant=consultant).overlapping(start, end).exists():
+        raise BookingUnavailable()
+    booking = ConsultationBooking(
+        consultant=consultant,
+        client_user=client_user if getattr(client_user, "is_authenticated", False) else None,
+        booking_type=booking_type,
+        start=start,
+        end=end,
+        duration_minutes=minutes,
+        timezone=visitor_timezone,
+        language=language,
+        client_name=(client_name or "").strip(),
+        client_email=(client_email or "").strip().lower(),
+        client_phone=(client_phone or "").strip(),
+        client_company=(client_company or "").strip(),
+        client_message=blocks,
+        questions=cleaned_questions,
+        paper_id=paper_id or "",
+        meeting_platform=meeting_platform,
+        payment_amount=amount,
+        payment_currency=consultant.currency,
+        payment_status=BookingPaymentStatus.NOT_REQUIRED if free else BookingPaymentStatus.PENDING,
+        status=BookingStatus.CONFIRMED if free else BookingStatus.PENDING_PAYMENT,
+        confirmed_at=now if free else None,
+        hold_expires_at=None if free else now + timedelta(minutes=conf.get("HOLD_MINUTES")),
+    )
+    booking.full_clean(validate_constraints=False)
 
     try:
         with transaction.atomic():
@@ -290,31 +325,7 @@ def booking_create(
             _release_expired_for(locked.pk, now)
             if not consultant_has_free_slot(consultant=locked, start=start, duration_minutes=minutes, now=now):
                 raise BookingUnavailable()
-            booking = ConsultationBooking(
-                consultant=locked,
-                client_user=client_user if getattr(client_user, "is_authenticated", False) else None,
-                booking_type=booking_type,
-                start=start,
-                end=start + timedelta(minutes=minutes),
-                duration_minutes=minutes,
-                timezone=visitor_timezone,
-                language=language,
-                client_name=(client_name or "").strip(),
-                client_email=(client_email or "").strip().lower(),
-                client_phone=(client_phone or "").strip(),
-                client_company=(client_company or "").strip(),
-                client_message=blocks,
-                questions=cleaned_questions,
-                paper_id=paper_id or "",
-                meeting_platform=meeting_platform,
-                payment_amount=amount,
-                payment_currency=locked.currency,
-                payment_status=BookingPaymentStatus.NOT_REQUIRED if free else BookingPaymentStatus.PENDING,
-                status=BookingStatus.CONFIRMED if free else BookingStatus.PENDING_PAYMENT,
-                confirmed_at=now if free else None,
-                hold_expires_at=None if free else now + timedelta(minutes=conf.get("HOLD_MINUTES")),
-            )
-            booking.full_clean(validate_constraints=False)
+            booking.consultant = locked
             booking.save()
             _record(booking, BookingChangeKind.CREATED, actor=actor, now=now)
             log_action(
@@ -503,7 +514,7 @@ def booking_reschedule(
     """Move an active booking to ``new_start`` (same duration) in one transaction.
 
     The new time is checked under the consultant lock and taken; the old one is freed by the same
-    update. ``sequence`` and ``reschedule_count`` go up (old manage links stop working), the sent
+    update. ``sequence`` and ``reschedule_count`` go up (manage links keep working), the sent
     reminders are reset. Guests until 24 h before the *current* start. Raises
     :class:`BookingPolicyWindowClosed`, :class:`BookingStateConflict` (not active),
     :class:`BookingInvalid` (same time, naive time), :class:`BookingUnavailable` (time not free).
