@@ -49,6 +49,7 @@ def test_the_webhook_receivers_are_documented_with_their_signature_headers():
         ],
         "/api/v1/public/payment/webhooks/stripe": ["Stripe-Signature"],
         "/api/v1/webhooks/stripe": ["Stripe-Signature"],
+        "/api/v1/webhooks/scoopp": ["X-Scoopp-Signature", "X-Scoopp-Timestamp"],
     }
     stripe = paths["/api/v1/webhooks/stripe"]["post"]
     assert sorted(stripe["responses"]) == ["200", "400", "503"]
