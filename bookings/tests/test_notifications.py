@@ -301,3 +301,42 @@ def test_commands_refuse_a_bad_now():
         call_command("send_booking_reminders", "--now", "tomorrow")
     with pytest.raises(CommandError, match="needs a UTC offset"):
         call_command("send_booking_follow_ups", "--now", "2026-06-01T08:00")
+
+
+def test_the_cancellation_says_what_is_refunded_how_much_and_when(book, consultant, django_capture_on_commit_callbacks):
+    booking = book(consultant)
+    assert (booking.payment_status, booking.payment_amount) == ("completed", 100)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=booking, reason="Plans changed")
+
+    (message,) = to(mail.outbox, CLIENT)
+    assert (
+        "The full payment of $100.00 is refunded to your card; it reaches your account within 5–10 business days."
+    ) in message.body
+    [(html, _mimetype)] = message.alternatives
+    assert "The full payment of $100.00 is refunded to your card" in html
+
+
+def test_a_late_cancellation_in_german_says_nothing_is_refunded(
+    book, consultant, clock, django_capture_on_commit_callbacks
+):
+    from bookings.models import CancelledBy
+
+    booking = book(consultant, language="de")
+    mail.outbox.clear()
+    clock.move_to(START - timedelta(hours=2))
+    # Only staff can cancel this late; they record it as the client's wish (no automatic refund).
+    ConsultationBooking.objects.filter(pk=booking.pk).update(
+        status=BookingStatus.CANCELLED, cancelled_by=CancelledBy.CLIENT, cancelled_at=START - timedelta(hours=2)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancelled.send(sender=ConsultationBooking, booking_id=booking.pk, cancelled_by="client")
+
+    (message,) = to(mail.outbox, CLIENT)
+    assert (
+        "Sie wurde weniger als 24 Stunden vor Beginn storniert, daher wird die Zahlung von 100,00\xa0$ nicht erstattet."
+    ) in message.body
+    assert "erstattet; sie ist" not in message.body

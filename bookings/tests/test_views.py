@@ -5,13 +5,17 @@ The clock stands at ``NOW`` (Monday 2026-06-01 08:00 Berlin): with 12 h notice t
 a 09:00–17:00 Berlin schedule is Tuesday 2 June.
 """
 
+import json
 from datetime import UTC, datetime, time, timedelta
-from urllib.parse import parse_qs, urlsplit
+from decimal import Decimal
+from unittest import mock
+from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.urls import reverse
+from icalendar import Calendar
 
 from accounts.models import Role, User
 from bookings.models import BookingPaymentStatus, BookingStatus, ConsultationBooking
@@ -765,3 +769,226 @@ def test_a_language_added_to_the_settings_books_in_that_language(client, free_co
     page = client.get(response["Location"])
     # No French catalogue yet: the text stays English, the dates are Django's French.
     assert page.context["your_time"] == "mardi, 2 juin 2026, 10:00 (UTC+00:00)"
+
+
+# --- price, policy, confirmation, refunds -------------------------------------------------------
+
+POLICY_EN = (
+    "You can reschedule or cancel online until 24 hours before the start; a cancellation by then is refunded "
+    "in full. Later the booking can no longer be changed, cancelled or refunded."
+)
+POLICY_DE = (
+    "Sie können online bis 24 Stunden vor Beginn umbuchen oder stornieren; eine Stornierung bis dahin wird "
+    "vollständig erstattet. Danach kann die Buchung nicht mehr geändert, storniert oder erstattet werden."
+)
+
+
+def test_step1_shows_one_price_for_the_session_and_the_policy_beside_it(client, consultant):
+    consultant.consultation_types = ["30for30", "strategy"]
+    consultant.save()
+
+    response = client.get(book_url(consultant), {"date": "2026-06-02", "tz": "Europe/Berlin"})
+
+    content = response.content.decode()
+    assert '<strong id="price">$100.00</strong> <span id="price-minutes">(30 minutes)</span>' in content
+    assert f'<p class="notice" id="policy">{POLICY_EN}</p>' in content
+    assert "per hour" not in content and "(other types)" not in content
+    # Each type's price for each duration, computed by the rule that charges, for the script.
+    table = json.loads(response.context["prices_json"])
+    assert table["30for30"] == {"has_duration": False, "prices": {"30": "$100.00"}}
+    assert table["strategy"]["has_duration"] is True
+    assert (table["strategy"]["prices"]["15"], table["strategy"]["prices"]["90"]) == ("$50.00", "$300.00")
+    assert json.loads(response.context["minute_labels_json"])["90"] == "90 minutes"
+    assert 'data-prices="{&quot;30for30&quot;: {&quot;has_duration&quot;: false' in content
+    assert 'src="/static/js/booking-price.js"' in content
+
+
+def test_step1_in_german_shows_the_price_and_the_policy_in_german(client, consultant):
+    response = client.get(book_url(consultant, "/de"), {"date": "2026-06-02", "tz": "Europe/Berlin"})
+
+    content = response.content.decode()
+    assert '<strong id="price">100,00\xa0$</strong> <span id="price-minutes">(30 Minuten)</span>' in content
+    assert f'<p class="notice" id="policy">{POLICY_DE}</p>' in content
+    assert "Mit * markierte Zeiten" not in content  # no slot of 2 June is inside 24 hours at NOW
+
+
+def test_step1_time_zone_is_a_searchable_input_with_every_zone(client, consultant):
+    response = client.get(book_url(consultant), {"tz": "America/New_York"})
+
+    content = response.content.decode()
+    assert (
+        '<input type="text" name="tz" id="id_tz" list="tz-list" value="America/New_York" autocomplete="off"' in content
+    )
+    assert '<option value="Europe/Berlin"></option>' in content
+    assert '<option value="Pacific/Auckland"></option>' in content
+
+
+def test_step2_of_a_slot_inside_24_hours_warns_before_booking(client, consultant):
+    with time_machine.travel(datetime(2026, 6, 1, 10, 0, tzinfo=UTC), tick=False):
+        late = client.get(book_url(consultant), {"tz": "Europe/Berlin", "start": "2026-06-02T07:00Z"})
+        early = client.get(book_url(consultant), {"tz": "Europe/Berlin", "start": "2026-06-02T12:00Z"})
+        german = client.get(book_url(consultant, "/de"), {"tz": "Europe/Berlin", "start": "2026-06-02T07:00Z"})
+
+    assert late.context["late_text"] == (
+        "This time starts in less than 24 hours: once booked, it cannot be changed, cancelled or refunded."
+    )
+    assert f'<p class="notice" id="policy">{POLICY_EN}</p>' in late.content.decode()
+    assert early.context["late_text"] == ""
+    assert german.context["late_text"] == (
+        "Dieser Termin beginnt in weniger als 24 Stunden: Einmal gebucht, kann er nicht mehr geändert, storniert "
+        "oder erstattet werden."
+    )
+    assert '<li class="current" aria-current="step">2. Ihre Angaben</li>' in german.content.decode()
+
+
+def test_the_payment_page_repeats_consultant_time_steps_and_policy(client, consultant, clock):
+    booking = make_booking(consultant)
+    pay = f"/bookings/{booking.reference}/pay/?token={manage_token(booking)}"
+    with mock.patch("payments.pages.payment_create_for_booking") as create:
+        create.return_value = Payment(amount=Decimal("100.00"), currency="USD")
+        page = client.get(pay)
+        german = client.get("/de" + pay)
+
+    content = page.content.decode()
+    assert f'<dd id="consultant">{consultant.full_name}</dd>' in content
+    assert '<dd id="your-time">Tuesday, 2 June 2026, 9:00 AM (UTC+02:00)</dd>' in content
+    assert '<dd id="amount">$100.00</dd>' in content
+    assert f'<p class="notice" id="policy">{POLICY_EN}</p>' in content
+    assert '<li class="current" aria-current="step">3. Pay</li>' in content
+    german_content = german.content.decode()
+    assert '<dd id="your-time">Dienstag, 2. Juni 2026, 09:00 (UTC+02:00)</dd>' in german_content
+    assert f'<p class="notice" id="policy">{POLICY_DE}</p>' in german_content
+    assert '<li class="current" aria-current="step">3. Bezahlen</li>' in german_content
+
+
+def test_the_confirmed_page_says_where_the_mail_went_and_offers_calendars(
+    client, free_consultant, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_booking(client, free_consultant, datetime(2026, 6, 2, 10, 0, tzinfo=UTC), tz="UTC")
+    booking = ConsultationBooking.objects.get()
+
+    page = client.get(response["Location"])
+
+    assert booking.confirmation_sent_at is not None  # the test settings run tasks at once
+    content = page.content.decode()
+    assert page.context["emailed_text"] == "We e-mailed the confirmation with a calendar invite to clara@example.com."
+    assert page.context["meeting_text"] == (
+        f"{free_consultant.full_name} will e-mail you the meeting link before the meeting starts."
+    )
+    assert '<li class="current" aria-current="step">4. Done</li>' in content
+    link = f"{settings.SITE_URL}/bookings/{booking.reference}/?token={manage_token(booking)}"
+    assert page.context["google_calendar_url"] == "https://calendar.google.com/calendar/render?" + urlencode(
+        {
+            "action": "TEMPLATE",
+            "text": f"30-minute consultation with {free_consultant.full_name}",
+            "dates": "20260602T100000Z/20260602T103000Z",
+            "details": f"View, reschedule or cancel: {link}",
+        }
+    )
+    assert page.context["outlook_calendar_url"] == "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(
+        {
+            "path": "/calendar/action/compose",
+            "rru": "addevent",
+            "subject": f"30-minute consultation with {free_consultant.full_name}",
+            "startdt": "2026-06-02T10:00:00Z",
+            "enddt": "2026-06-02T10:30:00Z",
+            "body": f"View, reschedule or cancel: {link}",
+        }
+    )
+    assert page.context["ics_url"] == f"/bookings/{booking.reference}/invite.ics?token={manage_token(booking)}"
+
+
+def test_the_confirmed_page_shows_the_meeting_link_and_german_texts(client, consultant):
+    booking = make_booking(consultant, language="de")
+    ConsultationBooking.objects.filter(pk=booking.pk).update(
+        status=BookingStatus.CONFIRMED, meeting_link="https://meet.example/room", hold_expires_at=None
+    )
+
+    page = client.get(f"/de/bookings/{booking.reference}/?token={manage_token(booking)}")
+
+    content = page.content.decode()
+    assert '<dd id="meeting"><a href="https://meet.example/room">https://meet.example/room</a></dd>' in content
+    assert page.context["meeting_text"] == ""
+    assert page.context["emailed_text"] == (
+        "Wir schicken die Bestätigung mit Kalendereinladung gerade an clara@example.com."
+    )
+    assert ">Google Kalender</a>" in content and ">Kalenderdatei (.ics)</a>" in content
+
+
+def test_the_ics_download_is_the_bookings_invite_in_utc(client, consultant):
+    booking = make_booking(consultant)
+    url = f"/bookings/{booking.reference}/invite.ics"
+
+    response = client.get(url, {"token": manage_token(booking)})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="{booking.reference}.ics"'
+    (event,) = Calendar.from_ical(response.content).walk("VEVENT")
+    assert event.decoded("DTSTART") == datetime(2026, 6, 2, 7, 0, tzinfo=UTC)
+    assert event.to_ical().decode().count("DTSTART:20260602T070000Z") == 1
+    assert str(event["UID"]) == booking.ics_uid
+    assert client.get(url).status_code == 404
+    assert client.get(url, {"token": "forged"}).status_code == 404
+
+
+def test_cancelling_a_paid_booking_says_what_is_refunded_how_much_and_when(client, consultant):
+    booking = BookingFactory(consultant=consultant, start=TUESDAY_9_BERLIN, client_email="clara@example.com")
+    url = reverse("bookings:cancel", args=[booking.reference])
+
+    ask = client.get(url, {"token": manage_token(booking)})
+    assert ask.context["refund_preview"] == (
+        "If you cancel now, the full payment of $100.00 is refunded to your card; it reaches your account "
+        "within 5–10 business days."
+    )
+    done = client.post(url, {"token": manage_token(booking)}, follow=True)
+
+    content = done.content.decode()
+    assert (
+        '<p class="notice" id="cancelled">This booking was cancelled. <span id="refund">The full payment of $100.00 '
+        "is refunded to your card; it reaches your account within 5–10 business days.</span></p>"
+    ) in content
+
+
+def test_the_german_cancelled_page_after_the_refund_and_a_late_cancellation(client, consultant):
+    refunded = BookingFactory(
+        consultant=consultant,
+        start=TUESDAY_9_BERLIN,
+        language="de",
+        status=BookingStatus.CANCELLED,
+        cancelled_by="client",
+        cancelled_at=NOW,
+        payment_status=BookingPaymentStatus.REFUNDED,
+    )
+    late = BookingFactory(
+        consultant=consultant,
+        start=TUESDAY_9_BERLIN + timedelta(hours=1),
+        language="de",
+        status=BookingStatus.CANCELLED,
+        cancelled_by="client",
+        cancelled_at=TUESDAY_9_BERLIN - timedelta(hours=2),
+    )
+
+    first = client.get(f"/de/bookings/{refunded.reference}/?token={manage_token(refunded)}")
+    second = client.get(f"/de/bookings/{late.reference}/?token={manage_token(late)}")
+
+    assert first.context["refund_text"] == (
+        "Die volle Zahlung von 100,00\xa0$ wurde auf Ihre Karte erstattet; sie ist innerhalb von 5–10 Werktagen "
+        "auf Ihrem Konto."
+    )
+    assert second.context["refund_text"] == (
+        "Sie wurde weniger als 24 Stunden vor Beginn storniert, daher wird die Zahlung von 100,00\xa0$ nicht erstattet."
+    )
+
+
+def test_the_policy_message_names_the_contact_address_setting(client, consultant, settings):
+    settings.CONTACT_EMAIL = "help@magnetiq.example"
+    booking = BookingFactory(consultant=consultant, start=NOW + timedelta(hours=20))
+
+    page = client.get(f"/bookings/{booking.reference}/?token={manage_token(booking)}")
+
+    assert page.context["policy_text"] == (
+        "This booking starts in less than 24 hours, so it can no longer be changed or cancelled online. "
+        f"Please contact us at help@magnetiq.example and quote the reference {booking.reference}."
+    )

@@ -198,3 +198,28 @@ def test_flagged_filter_lists_the_mismatched_payments(admin_client, consultant):
     assert [p.pk for p in admin_client.get(url + "?flagged=no").context["cl"].result_list] == [fine.pk]
     detail = admin_client.get(reverse("admin:payments_payment_change", args=[flagged.pk]))
     assert "Stripe has 50.00 USD, we expect 100.00 USD" in detail.content.decode()
+
+
+def test_a_staff_refund_in_the_admin_e_mails_the_client_how_much_and_when(
+    localstripe, consultant, admin_client, settings, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    settings.CONTACT_EMAIL = "help@magnetiq.example"
+    booking, payment = paid_booking(consultant)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _action(admin_client, "payment", "refund", [payment.pk], post="yes", amount="25.00", reason="other")
+
+    [message] = [m for m in mail.outbox if m.to == ["clara@example.com"]]
+    assert message.subject == "Your payment has been refunded"
+    assert message.body == (
+        "Hello Clara Client,\n\n"
+        f"we have refunded $25.00 of your payment of $100.00 for the consultation with {consultant} "
+        f"(reference {booking.reference}).\n\n"
+        "The refund goes back to the card you paid with and reaches your account within 5–10 business days, "
+        "depending on your bank.\n\n"
+        "Questions? Write to us at help@magnetiq.example.\n"
+    )
+    assert Refund.objects.get().client_notified_at is not None

@@ -83,3 +83,25 @@ def test_sent_once(consultant):
     assert len(mail.outbox) == 1
     refund.refresh_from_db()
     assert refund.client_notified_at is not None
+
+
+def test_a_full_staff_refund_in_german_says_how_much_and_when(consultant, settings):
+    settings.CONTACT_EMAIL = "hilfe@magnetiq.example"
+    refund = refund_for(consultant, "de")
+    refund.reason = RefundReason.REQUESTED_BY_CUSTOMER
+    refund.save()
+
+    assert send_refund_notice_task.enqueue(refund.pk).return_value is True
+
+    [message] = mail.outbox
+    assert message.subject == "Ihre Zahlung wurde erstattet"
+    reference = refund.payment.booking.reference
+    assert message.body == (
+        "Hallo Clara Client,\n\n"
+        f"wir haben Ihre Zahlung von 100,00\xa0€ für die Beratung mit {consultant} (Referenz {reference}) "
+        "vollständig erstattet.\n\n"
+        "Die Erstattung geht auf die Karte, mit der Sie bezahlt haben, und ist je nach Bank innerhalb von "
+        "5–10 Werktagen auf Ihrem Konto.\n\n"
+        "Fragen? Schreiben Sie uns an hilfe@magnetiq.example.\n"
+    )
+    assert send_refund_notice_task.enqueue(refund.pk).return_value is False  # once
