@@ -18,7 +18,10 @@ so the admin and the API (``magnetiq.api.permissions.HasRolePermissions``) ask t
 * ``consultant`` and ``client``: no staff permissions (their own objects are guarded per object);
 * analytics (spec 000 ``ANALYTICS_VIEW``, ``ANALYTICS_EXPORT``): ``analytics.analytics_view`` for
   super admins, admins, consultant managers, payment managers and analytics viewers;
-  ``analytics.analytics_export`` for super admins only, as the spec grants it.
+  ``analytics.analytics_export`` for super admins only, as the spec grants it;
+* LinkedIn imports through Scoopp (spec 000 ``CONSULTANT_SCRAPING``): viewing, starting, retrying
+  and cancelling scraping jobs (``consultants.view_/add_/change_scrapingjob``) for super admins and
+  consultant managers only, as the spec grants it (not to admins).
 
 Why a ``post_migrate`` handler and not a data migration: Django creates the ``Permission`` rows in
 its own ``post_migrate`` handler, *after* every migration has run, and only for models whose app
@@ -107,6 +110,8 @@ _EVERYTHING = _grant(_ADMIN_ACTIONS)
 #: viewers, ANALYTICS_EXPORT for super admins only (custom permissions of ``analytics.AnalyticsAccess``).
 _ANALYTICS_VIEW = frozenset({"analytics.analytics_view"})
 _ANALYTICS_EXPORT = frozenset({"analytics.analytics_export"})
+#: Spec 000 ``CONSULTANT_SCRAPING``: super admins and consultant managers, not admins.
+_CONSULTANT_SCRAPING = _grant({"consultants.scrapingjob": ("view", "add", "change")})
 #: Read access every staff role has (spec: READ): public content, consultants and the bookings list.
 _READ_ONLY = {
     "consulting.researcherprofile": _VIEW,
@@ -122,7 +127,7 @@ _READ_ONLY = {
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.SUPER_ADMIN: _EVERYTHING | _ANALYTICS_VIEW | _ANALYTICS_EXPORT,
+    Role.SUPER_ADMIN: _EVERYTHING | _ANALYTICS_VIEW | _ANALYTICS_EXPORT | _CONSULTANT_SCRAPING,
     Role.ADMIN: _EVERYTHING | _ANALYTICS_VIEW,
     Role.CONSULTANT_MANAGER: _grant(
         {
@@ -141,7 +146,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "payouts.consultantpaymentaccount": _VIEW,
         }
     )
-    | _ANALYTICS_VIEW,
+    | _ANALYTICS_VIEW
+    | _CONSULTANT_SCRAPING,
     Role.EDITOR: _grant(
         {
             "content.page": ("view", "add", "change"),
