@@ -31,6 +31,7 @@ SA, AD, CM, PM, AV, ED, VI, CO, CL = (
 )
 ALL_ROLES = (SA, AD, CM, PM, AV, ED, VI, CO, CL)
 STAFF = {SA, AD, CM, PM, AV, ED, VI}
+ANALYTICS = {SA, AD, CM, PM, AV}
 
 
 def _paragraph(text: str) -> dict:
@@ -98,6 +99,19 @@ ENDPOINTS = [
     ("scraping job get", "get", "/api/v1/admin/consultants/scraping-jobs/{failed_job}", None, 200, {SA, CM}),
     ("scraping job retry", "post", "/api/v1/admin/consultants/scraping-jobs/{failed_job}/retry", None, 202, {SA, CM}),
     ("scraping job cancel", "delete", "/api/v1/admin/consultants/scraping-jobs/{active_job}", None, 200, {SA, CM}),
+    # Spec 000 ANALYTICS_VIEW: every staff role but editors and viewers; ANALYTICS_EXPORT: super admins.
+    ("analytics overview", "get", "/api/v1/admin/analytics", None, 200, ANALYTICS),
+    ("analytics bookings", "get", "/api/v1/admin/analytics/bookings", None, 200, ANALYTICS),
+    ("analytics revenue", "get", "/api/v1/admin/analytics/revenue", None, 200, ANALYTICS),
+    ("analytics conversion", "get", "/api/v1/admin/analytics/conversion", None, 200, ANALYTICS),
+    ("analytics user behavior", "get", "/api/v1/admin/analytics/user-behavior", None, 200, ANALYTICS),
+    ("analytics csv export", "get", "/api/v1/admin/analytics/revenue?format=csv", None, 200, {SA}),
+    ("consultant statistics", "get", "/api/v1/admin/consultants/statistics", None, 200, ANALYTICS),
+    ("consultant performance", "get", "/api/v1/admin/consultants/performance", None, 200, ANALYTICS),
+    ("consultant retention", "get", "/api/v1/admin/consultants/retention", None, 200, ANALYTICS),
+    ("consultant engagement", "get", "/api/v1/admin/consultants/engagement", None, 200, ANALYTICS),
+    ("one consultant's analytics", "get", "/api/v1/admin/consultants/{consultant}/analytics", None, 200, ANALYTICS),
+    ("one consultant's statistics", "get", "/api/v1/admin/consultants/{consultant}/statistics", None, 200, ANALYTICS),
 ]
 
 CASES = [
