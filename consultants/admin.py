@@ -9,7 +9,6 @@ import csv
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.http import HttpResponse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -132,9 +131,10 @@ class ConsultantAdmin(admin.ModelAdmin):
         "hourly_rate",
         "average_rating",
         "expertise",
+        "linkedin_last_sync",
     ]
     list_display_links = ["full_name", "email"]
-    list_filter = ["status", "is_verified", "is_featured", ExpertiseFilter, DeletedFilter]
+    list_filter = ["status", "is_verified", "is_featured", "linkedin_sync_status", ExpertiseFilter, DeletedFilter]
     search_fields = ["first_name", "last_name", "email", "company", "title"]
     ordering = ["last_name", "first_name"]
     list_per_page = 50
@@ -358,10 +358,71 @@ class ConsultantAdmin(admin.ModelAdmin):
 
 @admin.register(ScrapingJob)
 class ScrapingJobAdmin(admin.ModelAdmin):
-    list_display = ["consultant", "job_type", "status", "retry_count", "created_at", "completed_at"]
-    list_filter = ["status", "job_type"]
-    search_fields = ["consultant__first_name", "consultant__last_name", "consultant__email", "target_url"]
+    """LinkedIn imports through Scoopp: read-only rows (their services write them), with the retry and
+    cancel of the API as actions. Starting an import is the API's ``linkedin-scraping`` endpoint."""
+
+    list_display = [
+        "id",
+        "consultant",
+        "job_type",
+        "status",
+        "retry_count",
+        "next_retry_at",
+        "created_at",
+        "completed_at",
+    ]
+    list_filter = ["status", "job_type", ("created_at", admin.DateFieldListFilter)]
+    search_fields = [
+        "consultant__first_name",
+        "consultant__last_name",
+        "consultant__email",
+        "target_url",
+        "scoopp_job_id",
+    ]
     list_select_related = ["consultant"]
-    raw_id_fields = ["consultant"]
-    readonly_fields = ["created_at", "updated_at"]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    date_hierarchy = "created_at"
+    actions = ["retry_jobs", "cancel_jobs"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in ScrapingJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The list's actions need the change permission; a job's own page is read-only.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _each(self, request, queryset, done, change) -> None:
+        count, failed = 0, []
+        for job in queryset:
+            try:
+                change(job)
+                count += 1
+            except ApplicationError as exc:
+                failed.append(f"#{job.pk} {job.consultant}: {exc.message}")
+        if count:
+            self.message_user(request, done(count) % {"count": count}, messages.SUCCESS)
+        for line in failed:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description=gettext_lazy("Retry (failed or cancelled jobs)"), permissions=["change"])
+    def retry_jobs(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda n: ngettext("Restarted: %(count)s job.", "Restarted: %(count)s jobs.", n),
+            lambda job: services.scraping_job_retry(job=job, actor=request.user),
+        )
+
+    @admin.action(description=gettext_lazy("Cancel (pending or running jobs)"), permissions=["change"])
+    def cancel_jobs(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda n: ngettext("Cancelled: %(count)s job.", "Cancelled: %(count)s jobs.", n),
+            lambda job: services.scraping_job_cancel(job=job, actor=request.user),
+        )

@@ -253,32 +253,69 @@ class ScrapingJobType(models.TextChoices):
     LINKEDIN_POSTS = "linkedin_posts", "LinkedIn posts"
 
 
+#: The states in which a job still holds its consultant: at most one per consultant (a DB constraint).
+ACTIVE_SCRAPING_STATUSES = (ScrapingJobStatus.PENDING, ScrapingJobStatus.RUNNING)
+
+
+class ScrapingJobQuerySet(models.QuerySet):
+    def active(self):
+        """Jobs still pending or running (at most one per consultant)."""
+        return self.filter(status__in=ACTIVE_SCRAPING_STATUSES)
+
+
 class ScrapingJob(models.Model):
-    """A LinkedIn scraping job run through Scoopp (spec 000 "ScrappingJob"). Running them is a later issue."""
+    """A LinkedIn profile import run through Scoopp (spec 000 "ScrappingJob", "LinkedIn Integration
+    via Scoopp"); ``consultants.services.scraping`` runs it.
+
+    ``pending`` (created or retried; the start at Scoopp is due at ``next_retry_at`` when a try
+    failed) → ``running`` (Scoopp has it as ``scoopp_job_id``; results come by webhook, or by
+    polling from ``next_retry_at`` on) → ``completed`` (``scraped_data`` holds Scoopp's result) or
+    ``failed`` (``error_message``); ``pending``/``running`` → ``cancelled`` by staff. ``retry_count``:
+    failed tries (starts or polls) of the current run, at most ``max_retries`` before ``failed``;
+    ``runs``: how often the job was started (1, +1 per manual retry), part of the idempotency key.
+    """
 
     consultant = models.ForeignKey(Consultant, on_delete=models.CASCADE, related_name="scraping_jobs")
     job_type = models.CharField(max_length=50, choices=ScrapingJobType.choices)
     target_url = models.URLField(max_length=500)
     status = models.CharField(max_length=30, choices=ScrapingJobStatus.choices, default=ScrapingJobStatus.PENDING)
-    scoopp_job_id = models.CharField(max_length=100, blank=True)
+    scrape_posts = models.BooleanField(default=False)
+    scrape_connections = models.BooleanField(default=False)
+    scoopp_job_id = models.CharField(max_length=100, blank=True, db_index=True)
     scoopp_webhook_url = models.URLField(max_length=500, blank=True)
     scraped_data = models.JSONField(null=True, blank=True)
     error_message = models.TextField(blank=True)
     retry_count = models.PositiveSmallIntegerField(default=0)
     max_retries = models.PositiveSmallIntegerField(default=3)
+    runs = models.PositiveSmallIntegerField(default=1)
+    estimated_completion = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     next_retry_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ScrapingJobQuerySet.as_manager()
+
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(retry_count__lte=models.F("max_retries")), name="scraping_job_retries_within_max"
             ),
+            models.UniqueConstraint(
+                fields=["consultant"],
+                condition=Q(status__in=["pending", "running"]),
+                name="scraping_job_one_active_per_consultant",
+                violation_error_message="This consultant already has a scraping job in progress.",
+                violation_error_code="scraping_in_progress",
+            ),
         ]
+        indexes = [models.Index(fields=["status", "next_retry_at"], name="scraping_job_due")]
 
     def __str__(self) -> str:
         return f"{self.get_job_type_display()} for {self.consultant} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_SCRAPING_STATUSES

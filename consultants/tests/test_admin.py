@@ -203,10 +203,11 @@ def test_scraping_job_admin_smoke(admin_client):
     for url in (
         reverse("admin:consultants_scrapingjob_changelist"),
         reverse("admin:consultants_scrapingjob_changelist") + "?q=linkedin&status__exact=pending",
-        reverse("admin:consultants_scrapingjob_add"),
         reverse("admin:consultants_scrapingjob_change", args=[job.pk]),
     ):
         assert admin_client.get(url).status_code == 200
+    # Jobs are started through the API's linkedin-scraping endpoint (its service), never added here.
+    assert admin_client.get(reverse("admin:consultants_scrapingjob_add")).status_code == 403
 
 
 def test_staff_with_view_only_cannot_run_change_actions(client, make_user):

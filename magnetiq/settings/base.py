@@ -393,6 +393,14 @@ ODOO_URL = env("ODOO_URL", default="")
 ODOO_DATABASE = env("ODOO_DATABASE", default="")
 ODOO_API_KEY = env("ODOO_API_KEY", default="")
 
+# --- LinkedIn import (consultants/scoopp_gateway.py): Scoopp scrapes profiles; unset = 503 ------
+SCOOPP_API_KEY = env("SCOOPP_API_KEY", default="")
+SCOOPP_BASE_URL = env("SCOOPP_BASE_URL", default="https://api.scoopp.com/v1")
+SCOOPP_WEBHOOK_SECRET = env("SCOOPP_WEBHOOK_SECRET", default="")
+SCOOPP_TIMEOUT_SECONDS = env.float("SCOOPP_TIMEOUT_SECONDS", default=15.0)
+# A running job without a webhook is polled this many minutes after its start, then after 2x, 4x…
+SCOOPP_POLL_AFTER_MINUTES = env.int("SCOOPP_POLL_AFTER_MINUTES", default=10)
+
 # --- Meetings (bookings/meetings.py): Zoom server-to-server OAuth; unset = the consultant's room --
 ZOOM_ACCOUNT_ID = env("ZOOM_ACCOUNT_ID", default="")
 ZOOM_CLIENT_ID = env("ZOOM_CLIENT_ID", default="")
