@@ -312,8 +312,7 @@ def slots_by_day(
     now = now or timezone.now()
 
     # Only slots starting in [window_start, window_end) are listed.
-    visitor_starts = [_utc(day, time(0), tz) for day in days]
-    window_start, window_end = visitor_starts[0], _utc(last_day + timedelta(days=1), time(0), tz)
+    window_start, window_end = _utc(first_day, time(0), tz), _utc(last_day + timedelta(days=1), time(0), tz)
     if check_notice:
         window_start = max(window_start, now + timedelta(hours=conf.get("MIN_NOTICE_HOURS")))
         window_end = min(window_end, now + timedelta(days=conf.get("WINDOW_DAYS")))
@@ -335,6 +334,10 @@ def slots_by_day(
     busy = _Busy(list(bookings.overlapping(*span).order_by().values_list("start", "end", "pk")), buffer)
 
     limit = consultant.max_bookings_per_day
+    # In the consultant's own zone each local date is the visitor's date; otherwise a local date's
+    # slots are cut at the visitor's midnights.
+    same_zone = getattr(tz, "key", None) == ctz.key
+    visitor_starts = [] if same_zone else [_utc(day, time(0), tz) for day in days]
     day_lists = list(result.values())
     for local_day, local_start, local_end in zip(local_days, local_starts, local_starts[1:], strict=False):
         day_full = busy.count_starting(local_start, local_end) >= limit
@@ -358,7 +361,10 @@ def slots_by_day(
             # depends on the start alone.
             unique = {state.slot.start: state for state in states}
             states = [unique[key] for key in sorted(unique)]
-        _distribute(states, visitor_starts, day_lists)
+        if same_zone:
+            result[local_day] = states
+        else:
+            _distribute(states, visitor_starts, day_lists)
     return result
 
 
