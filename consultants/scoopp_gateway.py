@@ -42,6 +42,7 @@ from django.conf import settings
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from magnetiq.api.parsers import json_loads
 from magnetiq.http import VendorUnreachable, vendor_request
 
 from .exceptions import ScooppError, ScooppNotConfigured, ScooppWebhookInvalid
@@ -120,7 +121,7 @@ def _request(method: str, path: str, *, body: dict | None = None, idempotency_ke
     if not response.content:
         return response.status_code, None
     try:
-        return response.status_code, json.loads(response.content)
+        return response.status_code, json_loads(response.content)
     except ValueError:
         raise ScooppError(_("Scoopp answered with a body that is not JSON."), transient=True) from None
 
@@ -247,8 +248,7 @@ def verify_webhook(body: bytes, *, signature: str, timestamp: str, now: float | 
     if not any(hmac.compare_digest(expected, part) for part in given):
         raise ScooppWebhookInvalid()
     try:
-        data = json.loads(body)
-        return _state(data)
+        return _state(json_loads(body))
     except (ValueError, ScooppError):
         raise ScooppWebhookInvalid(_("The body is not a Scoopp job event.")) from None
 

@@ -17,6 +17,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from consultants import scoopp_gateway, services
@@ -45,8 +46,6 @@ class ScrapingThrottle(CounterRateThrottle):
     scope = "scraping"
 
     def get_rate(self) -> str:
-        from rest_framework.settings import api_settings
-
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or "5/min"
 
     def get_cache_key(self, request, view) -> str | None:

@@ -3,6 +3,7 @@ Scoopp replies served over real HTTP on 127.0.0.1 (``conftest.scoopp``)."""
 
 import contextlib
 import json
+import threading
 import time
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from consultants import scoopp_gateway, services
@@ -25,6 +26,7 @@ from consultants.exceptions import (
 )
 from consultants.models import LinkedInSyncStatus, ScrapingJob, ScrapingJobStatus
 from consultants.tests.factories import ConsultantFactory, bio_blocks
+from magnetiq.exceptions import ApplicationError
 from magnetiq.models import AuditLogEntry
 
 from .conftest import SCOOPP_FIXTURES, SCOOPP_KEY, SCOOPP_SECRET
@@ -467,3 +469,32 @@ def test_profile_from_result_keeps_only_safe_values():
     assert profile["skills"] == ["a" * 60, "Go"]
     assert (profile["title"], profile["career_start_year"], profile["connections_count"]) == ("CTO", None, None)
     assert scoopp_gateway.profile_from_result(None)["skills"] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_simultaneous_starts_make_one_job(scoopp, settings):
+    """Real threads released together on the file database: one job, nine 409s, nothing else."""
+    settings.SCOOPP_BASE_URL = "http://127.0.0.1:9/v1"  # the start task's answer does not matter here
+    settings.VENDOR_MAX_RETRIES = 0
+    consultant = make_consultant()
+    barrier = threading.Barrier(10)
+    outcomes: list[str] = []
+
+    def attempt():
+        try:
+            barrier.wait()
+            services.scraping_job_create(consultant=consultant)
+            outcomes.append("created")
+        except ApplicationError as error:
+            outcomes.append(error.code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["SCRAPING_IN_PROGRESS"] * 9 + ["created"]
+    assert ScrapingJob.objects.filter(consultant=consultant).count() == 1
