@@ -29,6 +29,7 @@ Rates are percentages with two places as strings (``"12.50"``), ``None`` when th
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -195,7 +196,7 @@ def _money_aggregates() -> dict[str, Any]:
     return sums
 
 
-def _money_row(row: dict) -> dict:
+def _money_row(row: Mapping[str, Any]) -> dict:
     out = {"currency": row["currency"]}
     out |= {column: _cents(row[column]) for column in (*_MONEY_COLUMNS, "net")}
     out["revenue"] = out["gross"] + out["refunds"]
@@ -485,8 +486,8 @@ def monthly_growth(period: Period, consultant_id: int | None = None) -> dict[str
                 .values("month")
                 .annotate(n=Count("id"))
             )
-            for row in rows:
-                months[row["month"].astimezone(UTC).strftime("%Y-%m")][key] = row["n"]
+            for count in rows:
+                months[count["month"].astimezone(UTC).strftime("%Y-%m")][key] = count["n"]
     for month, items in money_by_month(period, consultant_id).items():
         months[month]["revenue"] = revenue_map(items)
     return months
@@ -630,10 +631,11 @@ def consultant_retention(period: Period) -> dict:
         )
         .order_by("-clients", "-returning_clients", "consultant_id")
     )
-    pairs = rows.order_by().values("consultant_id", "email").distinct()
+    # ``email`` and ``earlier`` are annotations, which the type checker's model fields do not list.
+    pairs = rows.order_by().values("consultant_id", "email").distinct()  # type: ignore[misc]
     totals = {
         "clients": pairs.count(),
-        "returning_clients": pairs.filter(earlier=True).count(),
+        "returning_clients": pairs.filter(earlier=True).count(),  # type: ignore[misc]
     }
     totals["retention_rate"] = rate(totals["returning_clients"], totals["clients"])  # type: ignore[assignment]
     return {"period": period.as_dict(), "totals": totals, "consultants": per_consultant}
@@ -683,7 +685,7 @@ def consultant_engagement(period: Period) -> dict:
         rows.order_by()
         .values("consultant_id", "consultant__first_name", "consultant__last_name")
         .annotate(**_engagement_aggregates())
-        .order_by("-bookings", "consultant_id")
+        .order_by("-bookings", "consultant_id")  # type: ignore[misc]
     )
     return {"period": period.as_dict(), "totals": totals, "consultants": per_consultant}
 
