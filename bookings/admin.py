@@ -5,10 +5,13 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import admin, messages
 from django.db import models
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from content.portable_text import to_html
 from magnetiq.exceptions import ApplicationError
+from magnetiq.formatting import format_money
 
 from . import services
 from .models import AvailabilityOverride, AvailabilityRule, BookingChange, ConsultantAvailability, ConsultationBooking
@@ -75,21 +78,19 @@ def _run(modeladmin, request, queryset, service, done) -> None:
         modeladmin.message_user(request, done(changed) % {"count": changed}, messages.SUCCESS)
 
 
+def _in_zone(value, zone: str) -> str:
+    """``2030-01-15 10:00 America/New_York``; a dash without a time."""
+    if value is None:
+        return "—"
+    return f"{value.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}"
+
+
 @admin.register(ConsultationBooking)
 class ConsultationBookingAdmin(admin.ModelAdmin):
-    list_display = [
-        "reference",
-        "consultant",
-        "client_name",
-        "client_email",
-        "start",
-        "start_client_zone",
-        "booking_type",
-        "status",
-        "payment_status",
-    ]
+    list_display = ["reference", "consultant", "client_name", "start_consultant_zone", "status", "payment_status"]
     list_filter = ["status", "booking_type", "payment_status", "consultant", ("start", admin.DateFieldListFilter)]
     search_fields = ["reference", "client_name", "client_email", "client_company"]
+    autocomplete_fields = ["consultant"]
     date_hierarchy = "start"
     list_select_related = ["consultant"]
     actions = ["cancel_bookings", "mark_completed", "mark_no_show"]
@@ -108,8 +109,10 @@ class ConsultationBookingAdmin(admin.ModelAdmin):
         "hold_expires_at",
         "sequence",
         "reschedule_count",
-        "payment_amount",
-        "payment_currency",
+        "start_consultant_zone",
+        "end_consultant_zone",
+        "start_client_zone",
+        "payment_amount_display",
         "payment_status",
         "payment_intent_id",
         "confirmed_at",
@@ -122,10 +125,89 @@ class ConsultationBookingAdmin(admin.ModelAdmin):
         "reminder_24h_sent_at",
         "reminder_1h_sent_at",
         "follow_up_sent_at",
-        "client_message",
+        "client_message_html",
         "created_at",
         "updated_at",
     ]
+
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "reference",
+                    "consultant",
+                    ("start_consultant_zone", "end_consultant_zone"),
+                    "start_client_zone",
+                    "duration_minutes",
+                    "booking_type",
+                    "status",
+                ]
+            },
+        ),
+        (
+            _("Client"),
+            {
+                "fields": [
+                    "client_name",
+                    "client_email",
+                    "client_phone",
+                    "client_company",
+                    "client_user",
+                    "language",
+                    "client_message_html",
+                ]
+            },
+        ),
+        (_("Meeting"), {"fields": ["meeting_platform", "meeting_link", "consultant_notes"]}),
+        (_("Payment"), {"fields": ["payment_amount_display", "payment_status", "payment_intent_id"]}),
+        (
+            _("After the session"),
+            {"classes": ["collapse"], "fields": ["client_rating", "client_feedback"]},
+        ),
+        (
+            _("History"),
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "hold_expires_at",
+                    "sequence",
+                    "reschedule_count",
+                    "confirmed_at",
+                    "attendance_confirmed_at",
+                    "completed_at",
+                    "cancelled_at",
+                    "cancelled_by",
+                    "cancellation_reason",
+                    "confirmation_sent_at",
+                    "reminder_24h_sent_at",
+                    "reminder_1h_sent_at",
+                    "follow_up_sent_at",
+                    "created_at",
+                    "updated_at",
+                ],
+            },
+        ),
+    ]
+
+    @admin.display(description=_("start (consultant's zone)"), ordering="start")
+    def start_consultant_zone(self, obj) -> str:
+        return _in_zone(obj.start, obj.consultant.timezone)
+
+    @admin.display(description=_("end (consultant's zone)"))
+    def end_consultant_zone(self, obj) -> str:
+        return _in_zone(obj.end, obj.consultant.timezone)
+
+    @admin.display(description=_("client's message"))
+    def client_message_html(self, obj):
+        # The Portable Text renderer escapes the text and drops unsafe links.
+        return mark_safe(to_html(obj.client_message or [])) if obj.client_message else "—"
+
+    @admin.display(description=_("amount"))
+    def payment_amount_display(self, obj) -> str:
+        if obj.payment_amount is None:
+            return "—"
+        return format_money(obj.payment_amount, obj.payment_currency)
 
     def has_add_permission(self, request):
         # New bookings go through booking_create (locked slot check); the admin has no slot picker.
@@ -136,7 +218,7 @@ class ConsultationBookingAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("start (client's zone)"))
     def start_client_zone(self, obj) -> str:
-        return obj.start.astimezone(ZoneInfo(obj.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+        return _in_zone(obj.start, obj.timezone)
 
     @admin.action(description=_("Cancel selected bookings"), permissions=["change"])
     def cancel_bookings(self, request, queryset):

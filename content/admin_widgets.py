@@ -261,6 +261,30 @@ class StoredValuesFormMixin:
                 field.stored = stored if isinstance(stored, dict) else {}
 
 
+class CommaSeparatedListField(forms.CharField):
+    """A list of short texts typed on one line, comma-separated (``"AI, Strategy"`` → ``["AI", "Strategy"]``)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.pop("encoder", None)
+        kwargs.pop("decoder", None)
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        text = super().to_python(value)
+        return [item.strip() for item in text.split(",") if item.strip()]
+
+    def has_changed(self, initial, data):
+        return (initial or []) != self.to_python(data)
+
+
 # --- times in a zone -----------------------------------------------------------------------------
 
 
@@ -300,6 +324,14 @@ class ZonedSplitDateTimeField(forms.SplitDateTimeField):
             return value.astimezone(self.zone).replace(tzinfo=None)
         return value
 
+    def has_changed(self, initial, data):
+        """Changed when the instant differs (the inherited check compares the parts in UTC)."""
+        try:
+            value = self.clean(data)
+        except ValidationError:
+            return True
+        return value != initial
+
     def compress(self, data_list):
         if not data_list:
             return None
@@ -324,13 +356,6 @@ class ZonedSplitDateTimeField(forms.SplitDateTimeField):
                 message, code="ambiguous_time", params={"time": naive.strftime("%Y-%m-%d %H:%M"), "zone": self.zone.key}
             )
         return first.astimezone(dt.UTC)
-
-
-def rezone(value: dt.datetime, *, from_zone: str, to_zone: str) -> dt.datetime:
-    """The same wall-clock time moved from one zone to another (for a zone changed in the same form)."""
-    naive = value.astimezone(zoneinfo.ZoneInfo(from_zone)).replace(tzinfo=None)
-    field = ZonedSplitDateTimeField(zone=to_zone)
-    return field.make_aware(naive)
 
 
 def zone_of(value: Any, default: str = "UTC") -> str:

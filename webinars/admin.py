@@ -11,17 +11,36 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from content.admin_widgets import (
+    CommaSeparatedListField,
+    PortableTextMarkdownField,
+    StoredValuesFormMixin,
+    TranslatedTextField,
+    ZonedSplitDateTimeField,
+    zone_of,
+)
 from magnetiq.exceptions import ApplicationError
 
 from . import services
 from .api.views import registrations_csv
 from .models import RegistrationStatus, Webinar, WebinarRegistration
 
+#: The zone of a new webinar's form before one is chosen (the model's default).
+DEFAULT_ZONE = Webinar._meta.get_field("timezone").default
 
-class WebinarAdminForm(forms.ModelForm):
-    """The model form; empty JSON boxes mean "none" and the meeting link assumes https."""
 
-    meeting_link = forms.URLField(required=False, max_length=500, assume_scheme="https")
+class WebinarAdminForm(StoredValuesFormMixin, forms.ModelForm):
+    """Title and description first (one box per language, the description in Markdown); the start
+    is entered as a wall-clock time in the webinar's zone, the zone chosen in the same form."""
+
+    title = TranslatedTextField(label=_("Title"), help_text=_("English is required; other languages fall back to it."))
+    description = PortableTextMarkdownField(label=_("Description"), required=False)
+    starts_at = ZonedSplitDateTimeField(
+        label=_("Starts at"),
+        help_text=_("The local time in the webinar's time zone (below). Changing the zone keeps this wall-clock time."),
+    )
+    tags = CommaSeparatedListField(label=_("Topics"), help_text=_("Separate topics with commas."))
+    meeting_link = forms.URLField(label=_("Meeting link"), required=False, max_length=500, assume_scheme="https")
     slug = forms.SlugField(
         required=False, max_length=255, help_text=_("Leave empty to make one from the English title.")
     )
@@ -30,11 +49,12 @@ class WebinarAdminForm(forms.ModelForm):
         model = Webinar
         fields = sorted(services.EDITABLE_FIELDS)
 
-    def clean_description(self):
-        return self.cleaned_data.get("description") or {}
-
-    def clean_tags(self):
-        return self.cleaned_data.get("tags") or []
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zone = self.instance.timezone if self.instance.pk else DEFAULT_ZONE
+        if self.is_bound:
+            zone = zone_of(self.data.get(self.add_prefix("timezone")), default=zone)
+        self.fields["starts_at"].set_zone(zone)
 
     def clean(self):
         cleaned = super().clean()
@@ -60,16 +80,32 @@ class RegistrationInline(admin.TabularInline):
 @admin.register(Webinar)
 class WebinarAdmin(admin.ModelAdmin):
     form = WebinarAdminForm
-    list_display = ["__str__", "speaker", "starts_at", "status", "capacity", "language", "is_featured"]
+    list_display = ["title_en", "speaker", "starts_at", "status", "capacity", "language", "is_featured"]
     list_filter = ["status", "language", "is_featured", ("deleted_at", admin.EmptyFieldListFilter)]
     search_fields = ["slug", "title", "tags", "speaker__first_name", "speaker__last_name"]
     list_select_related = ["speaker"]
-    autocomplete_fields = []
-    raw_id_fields = ["speaker"]
+    autocomplete_fields = ["speaker"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "description", "speaker"]}),
+        (_("Time"), {"fields": [("starts_at", "timezone"), "duration_minutes"]}),
+        (_("Seats and price"), {"fields": ["capacity", ("price", "currency")]}),
+        (_("Publishing"), {"fields": ["status", "is_featured", "language", "tags", "meeting_link"]}),
+        (
+            _("Record"),
+            {
+                "classes": ["collapse"],
+                "fields": ["sequence", "published_at", "cancelled_at", "created_at", "updated_at", "deleted_at"],
+            },
+        ),
+    ]
     date_hierarchy = "starts_at"
     inlines = [RegistrationInline]
     actions = ["publish", "cancel", "export_registrations"]
     readonly_fields = ["sequence", "published_at", "cancelled_at", "created_at", "updated_at", "deleted_at"]
+
+    @admin.display(description=_("Title"), ordering="title__en")
+    def title_en(self, webinar: Webinar) -> str:
+        return webinar.title_en
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in form.changed_data if name in services.EDITABLE_FIELDS}

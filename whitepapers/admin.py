@@ -7,6 +7,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from content.admin_widgets import (
+    CommaSeparatedListField,
+    PortableTextMarkdownField,
+    StoredValuesFormMixin,
+    TranslatedTextField,
+    TranslationsTextarea,
+)
 from magnetiq.exceptions import ApplicationError
 
 from . import services
@@ -23,25 +30,52 @@ BULK_DONE = {
 }
 
 
+class WhitepaperAdminForm(StoredValuesFormMixin, forms.ModelForm):
+    """Title, summary and body first, one box per language; the body is written in Markdown."""
+
+    title = TranslatedTextField(label=_("Title"), help_text=_("English is required; other languages fall back to it."))
+    summary = TranslatedTextField(
+        label=_("Summary"),
+        required=False,
+        widget=TranslationsTextarea(rows=3),
+        help_text=_("Two or three sentences shown in the list and above the download form."),
+    )
+    body = PortableTextMarkdownField(label=_("Body"), required=False)
+    body_markdown = TranslatedTextField(
+        label=_("Long Markdown for the PDF"),
+        required=False,
+        widget=TranslationsTextarea(rows=8),
+        help_text=_("Only used for a language whose body above is empty: Markdown with tables, made into the PDF."),
+    )
+    tags = CommaSeparatedListField(label=_("Tags"), help_text=_("Separate tags with commas."))
+
+    class Meta:
+        model = Whitepaper
+        fields = sorted(services.EDITABLE_FIELDS)
+
+
 @admin.register(Whitepaper)
 class WhitepaperAdmin(admin.ModelAdmin):
-    list_display = [
-        "__str__",
-        "slug",
-        "author",
-        "category",
-        "language",
-        "is_active",
-        "is_featured",
-        "published_at",
-        "view_count",
-        "download_count",
-        "pdf_generated_at",
-    ]
+    form = WhitepaperAdminForm
+    list_display = ["__str__", "author", "language", "is_active", "is_featured", "published_at", "download_count"]
     list_filter = ["is_active", "is_featured", "language", "category"]
     search_fields = ["slug", "search_text", "author__first_name", "author__last_name"]
-    autocomplete_fields = ["author"]
-    raw_id_fields = ["cover_image"]
+    autocomplete_fields = ["author", "cover_image"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "body"]}),
+        (
+            _("Publishing"),
+            {"fields": ["is_active", "published_at", "is_featured", "author", "category", "tags", "language"]},
+        ),
+        (_("Cover and PDF"), {"fields": ["cover_image", "file", "pdf_status", "body_markdown"]}),
+        (
+            _("Figures and record"),
+            {
+                "classes": ["collapse"],
+                "fields": ["view_count", "download_count", "pdf_generated_at", "body_hash", "created_at", "updated_at"],
+            },
+        ),
+    ]
     readonly_fields = [
         "pdf_status",
         "view_count",

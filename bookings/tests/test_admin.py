@@ -1,6 +1,7 @@
 """Admin smoke tests and the admin actions (through the services, staff override of the 24 h rule)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib import admin as django_admin
@@ -94,3 +95,24 @@ def test_admin_action_texts_are_translatable():
     with translation.override("de"):
         assert str(action.short_description) == "Ausgewählte Buchungen stornieren"
     assert str(action.short_description) == "Cancel selected bookings"
+
+
+def test_times_show_in_the_consultants_zone_and_the_amount_with_its_currency(admin_client, consultant):
+    consultant.timezone = "America/New_York"
+    consultant.save(update_fields=["timezone"])
+    booking = BookingFactory(
+        consultant=consultant,
+        start=datetime(2030, 1, 15, 15, 0, tzinfo=UTC),
+        timezone="Europe/Berlin",
+        payment_amount=Decimal("100.00"),
+        payment_currency="USD",
+    )
+
+    html = admin_client.get(reverse("admin:bookings_consultationbooking_change", args=[booking.pk])).content.decode()
+
+    assert "2030-01-15 10:00 America/New_York" in html
+    assert "2030-01-15 10:30 America/New_York" in html
+    assert "2030-01-15 16:00 Europe/Berlin" in html
+    assert "$100.00" in html
+    changelist = admin_client.get(reverse("admin:bookings_consultationbooking_changelist")).content.decode()
+    assert "2030-01-15 10:00 America/New_York" in changelist

@@ -32,10 +32,11 @@ def test_changelists_and_search(admin_client, whitepaper, model):
 def test_add_form_goes_through_the_service(admin_client):
     data = {
         "slug": "admin-paper",
-        "title": '{"en": "Admin paper"}',
-        "summary": "",
-        "body": "",
-        "body_markdown": '{"en": "# Hello"}',
+        "title__en": "Admin paper",
+        "title__de": "",
+        "summary__en": "",
+        "body__en": "",
+        "body_markdown__en": "# Hello",
         "author": "",
         "category": "Ops",
         "tags": "",
@@ -50,6 +51,7 @@ def test_add_form_goes_through_the_service(admin_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     whitepaper = Whitepaper.objects.get(slug="admin-paper")
     assert whitepaper.summary == {} and whitepaper.tags == []
+    assert whitepaper.title == {"en": "Admin paper"} and whitepaper.body_markdown == {"en": "# Hello"}
     assert whitepaper.is_visible() and whitepaper.search_text.startswith("Admin paper")
     change = admin_client.get(reverse("admin:whitepapers_whitepaper_change", args=[whitepaper.pk]))
     assert change.status_code == 200
@@ -99,3 +101,29 @@ def test_email_submission_actions(admin_client):
     second.refresh_from_db()
     assert second.status == SubmissionStatus.REJECTED
     assert admin_client.get(reverse("admin:whitepapers_emailsubmission_change", args=[first.pk])).status_code == 200
+
+
+def test_the_body_is_written_in_markdown_and_tags_comma_separated(admin_client):
+    whitepaper = WhitepaperFactory(tags=["Old"])
+    url = reverse("admin:whitepapers_whitepaper_change", args=[whitepaper.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if isinstance(value, str)}
+    data.update(
+        {
+            "title__en": "Paper",
+            "body__en": "# Intro\n\nWe **measured** it.",
+            "tags": "AI, Operations",
+            "language": "en",
+            "published_at_0": "",
+            "published_at_1": "",
+        }
+    )
+    data.pop("file", None)
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    whitepaper.refresh_from_db()
+    assert whitepaper.tags == ["AI", "Operations"]
+    assert [block["style"] for block in whitepaper.body["en"]] == ["h1", "normal"]
+    assert whitepaper.body["en"][1]["children"][1] == {"_type": "span", "text": "measured", "marks": ["strong"]}
