@@ -115,11 +115,6 @@ def _utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, wall, tzinfo=tz).astimezone(UTC)
 
 
-def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """``[00:00, next 00:00)`` of ``day`` in ``tz``, in UTC (23 or 25 hours on switch days)."""
-    return _utc(day, time(0), tz), _utc(day + timedelta(days=1), time(0), tz)
-
-
 def _dates(first: date, last: date) -> list[date]:
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
@@ -320,7 +315,8 @@ def slots_by_day(
         return result
     last_allowed = window_end - timedelta(microseconds=1)
 
-    # The consultant's local dates that hold those starts, and their bounds in UTC.
+    # The consultant's local dates that hold those starts, and their bounds in UTC (23 or 25 hours
+    # apart on switch days).
     ctz = ZoneInfo(consultant.timezone)
     local_days = _dates(window_start.astimezone(ctz).date(), last_allowed.astimezone(ctz).date())
     local_starts = [_utc(day, time(0), ctz) for day in local_days]
