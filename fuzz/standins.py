@@ -31,6 +31,7 @@ OPENALEX = ROOT / "consulting" / "tests" / "fixtures"
 ODOO = ROOT / "leads" / "tests" / "fixtures"
 STRIPE_PAYMENTS = ROOT / "payments" / "tests" / "fixtures" / "stripe"
 STRIPE_PAYOUTS = ROOT / "payouts" / "tests" / "fixtures" / "stripe"
+SOCIAL = ROOT / "social" / "tests" / "fixtures"
 SCOOPP = ROOT / "consultants" / "tests" / "fixtures" / "scoopp"
 #: Timeout of one forwarded localstripe call (seconds); the app's own Stripe timeout is longer.
 FORWARD_TIMEOUT = 10
@@ -99,6 +100,64 @@ def _paypal(request: Request) -> Reply:
     return 200, json.dumps(body).encode(), {"Content-Type": "application/json"}
 
 
+def _oauth_redirect(request: Request) -> Reply:
+    """A network's authorisation page that approves at once: back to ``redirect_uri`` with a code."""
+    query = {name: values[0] for name, values in request.query.items()}
+    target = query.get("redirect_uri", "")
+    if not target.startswith(("http://", "https://")):
+        return 400, b'{"error": "invalid_request"}', {"Content-Type": "application/json"}
+    back = urllib.parse.urlencode({"code": "standin-code", "state": query.get("state", "")})
+    return 302, b"", {"Location": f"{target}{'&' if '?' in target else '?'}{back}"}
+
+
+def _linkedin(url: Callable[[], str]) -> Callable[[Request], Reply]:
+    """LinkedIn: authorisation, tokens, userinfo, image upload, posts, engagement (``url()``: the
+    stand-in's own address, for the image upload address it hands out)."""
+    recorded = _router(
+        [
+            ("POST", r"/oauth/v2/accessToken", 200, SOCIAL / "linkedin" / "token.json"),
+            ("GET", r"/v2/userinfo", 200, SOCIAL / "linkedin" / "userinfo.json"),
+            ("PUT", r"/dms-uploads/.*", 201, None),
+            ("GET", r"/rest/socialActions/[^/]+", 200, SOCIAL / "linkedin" / "social_actions.json"),
+            ("GET", r"/rest/networkSizes/[^/]+", 200, SOCIAL / "linkedin" / "network_size.json"),
+        ],
+        b'{"message": "Not Found", "status": 404}',
+    )
+
+    def respond(request: Request) -> Reply:
+        if request.method == "GET" and request.path == "/oauth/v2/authorization":
+            return _oauth_redirect(request)
+        if request.method == "POST" and request.path == "/rest/images":
+            body = (SOCIAL / "linkedin" / "image_initialize.json").read_bytes().replace(b"{base}", url().encode())
+            return 200, body, {"Content-Type": "application/json"}
+        if request.method == "POST" and request.path == "/rest/posts":
+            return 201, b"", {"x-restli-id": f"urn:li:share:{7141234567890000000 + len(request.body)}"}
+        return recorded(request)
+
+    return respond
+
+
+def _x() -> Callable[[Request], Reply]:
+    """X: authorisation (PKCE), tokens, users/me, media upload, tweets, engagement."""
+    recorded = _router(
+        [
+            ("POST", r"/2/oauth2/token", 200, SOCIAL / "x" / "token.json"),
+            ("GET", r"/2/users/me", 200, SOCIAL / "x" / "users_me.json"),
+            ("POST", r"/2/media/upload", 200, SOCIAL / "x" / "media_upload.json"),
+            ("POST", r"/2/tweets", 201, SOCIAL / "x" / "tweet_1.json"),
+            ("GET", r"/2/tweets", 200, SOCIAL / "x" / "tweets_metrics.json"),
+        ],
+        b'{"title": "Not Found Error", "status": 404}',
+    )
+
+    def respond(request: Request) -> Reply:
+        if request.method == "GET" and request.path == "/i/oauth2/authorize":
+            return _oauth_redirect(request)
+        return recorded(request)
+
+    return respond
+
+
 def _stripe_facade(localstripe_url: str) -> Callable[[Request], Reply]:
     recorded = _router(STRIPE_RECORDED, b"")
 
@@ -126,16 +185,18 @@ def _stripe_facade(localstripe_url: str) -> Callable[[Request], Reply]:
 
 
 #: Every vendor a stand-in exists for; ``make run`` uses :data:`DEV_VENDORS`.
-VENDORS = ("stripe", "zoom", "openalex", "odoo", "paypal", "scoopp")
+VENDORS = ("stripe", "zoom", "openalex", "odoo", "paypal", "scoopp", "linkedin", "x")
 #: The stand-ins of ``make run``: the vendors whose absence makes an endpoint answer 503 ("not
 #: configured"). Zoom and OpenAlex work without configuration (the consultant's own meeting room;
 #: OpenAlex's public API), so development keeps their real behaviour.
-DEV_VENDORS = ("stripe", "odoo", "paypal", "scoopp")
+DEV_VENDORS = ("stripe", "odoo", "paypal", "scoopp", "linkedin", "x")
 #: The variable whose presence (environment or ``.env``) means a vendor is really configured.
 CONFIGURED_BY = {
     "stripe": "STRIPE_SECRET_KEY",
     "odoo": "ODOO_URL",
     "paypal": "PAYPAL_CLIENT_ID",
+    "linkedin": "LINKEDIN_CLIENT_ID",
+    "x": "X_CLIENT_ID",
     "scoopp": "SCOOPP_API_KEY",
 }
 
@@ -192,6 +253,23 @@ def start(stack: ExitStack, localstripe_url: str, vendors: tuple[str, ...] = VEN
             "SCOOPP_API_KEY": "fuzz-scoopp-key",
             "SCOOPP_BASE_URL": f"{scoopp}/v1",
             "SCOOPP_WEBHOOK_SECRET": "fuzz-scoopp-webhook-secret",
+        }
+    if "linkedin" in vendors:
+        address: list[str] = []
+        address.append(serve(_linkedin(lambda: address[0])))
+        environment |= {
+            "LINKEDIN_CLIENT_ID": "standin-client",
+            "LINKEDIN_CLIENT_SECRET": "standin-secret",
+            "LINKEDIN_AUTH_URL": f"{address[0]}/oauth/v2",
+            "LINKEDIN_API_URL": address[0],
+        }
+    if "x" in vendors:
+        x_url = serve(_x())
+        environment |= {
+            "X_CLIENT_ID": "standin-client",
+            "X_CLIENT_SECRET": "standin-secret",
+            "X_AUTHORIZE_URL": f"{x_url}/i/oauth2/authorize",
+            "X_API_URL": x_url,
         }
     return environment
 
