@@ -18,6 +18,7 @@ from .validators import (
     validate_bio,
     validate_language_codes,
     validate_meta_description,
+    validate_photo,
     validate_string_list,
     validate_timezone,
     validate_url_list,
@@ -144,6 +145,12 @@ class Consultant(models.Model):
     )
 
     # Media
+    photo = models.ImageField(
+        upload_to="consultants/photos/",
+        blank=True,
+        validators=[validate_photo],
+        help_text="JPEG, PNG or WebP, at least 200 px on each side; cropped to squares for the directory.",
+    )
     profile_image_url = models.URLField(max_length=500, blank=True)
     portfolio_images = models.JSONField(default=list, blank=True, validators=[validate_url_list])
     resume_url = models.URLField(max_length=500, blank=True)
@@ -238,6 +245,15 @@ class Consultant(models.Model):
     @property
     def is_public(self) -> bool:
         return self.deleted_at is None and self.status == ConsultantStatus.ACTIVE
+
+    @property
+    def expertise_sorted(self) -> list[str]:
+        """The expertise tags in alphabetical order (case-insensitive), as pages list them."""
+        return sorted((tag for tag in self.expertise_areas or [] if isinstance(tag, str)), key=str.lower)
+
+    @property
+    def initials(self) -> str:
+        return "".join(part[:1] for part in (self.first_name, self.last_name) if part).upper()
 
 
 class ScrapingJobStatus(models.TextChoices):

@@ -1,9 +1,12 @@
 """Reads of the public directory shared by the API and the pages (one query each, whatever the size)."""
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import F, QuerySet
+from django.conf import settings
+from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.utils import timezone as django_timezone
 from django.utils.text import slugify
 
 from magnetiq.pagecache import versioned
@@ -13,8 +16,8 @@ from .models import Consultant, json_list_needle
 #: ``sort_by`` value → model field (spec 000 ``ConsultantSearchRequest.sort_by`` plus name/newest).
 SORT_FIELDS = {
     "rating": "average_rating",
-    "rate": "hourly_rate",
-    "price": "hourly_rate",
+    "rate": "rate_usd",
+    "price": "rate_usd",
     "experience": "years_experience",
     "reviews": "total_reviews",
     "name": "last_name",
@@ -36,16 +39,22 @@ def public_consultant_search(
     timezone: str | None = None,
     is_verified: bool | None = None,
     is_featured: bool | None = None,
+    available_this_week: bool = False,
     sort_by: str = "rating",
     sort_order: str = "desc",
 ) -> QuerySet[Consultant]:
     """Public consultants matching every given filter, ordered by ``sort_by`` / ``sort_order``.
 
-    ``expertise`` and ``languages``: all listed entries must be present. Rates are in the
-    consultant's currency. Consultants without a value for the sort field come last either way;
-    ties are broken by featured first, then name. Raises ``KeyError`` for an unknown ``sort_by``.
+    ``expertise`` and ``languages``: all listed entries must be present. ``min_rate``/``max_rate``
+    compare the rate in the consultant's own currency; the ``rate``/``price`` sort compares rates
+    converted to US dollars (:func:`with_rate_usd`). ``available_this_week``: only consultants with
+    open hours in the next 7 days (:func:`available_within`). Consultants without a value for the
+    sort field come last either way; ties are broken by featured first, then name. One query
+    whatever the number of consultants. Raises ``KeyError`` for an unknown ``sort_by``.
     """
-    qs = Consultant.objects.public().search(query)
+    qs = with_rate_usd(Consultant.objects.public().search(query))
+    if available_this_week:
+        qs = qs.filter(available_within(django_timezone.now().date(), days=7))
     for tag in expertise or []:
         qs = qs.with_expertise(tag)
     for lang in languages or []:
@@ -75,6 +84,54 @@ def ordering(sort_by: str, sort_order: str = "desc") -> list:
     primary = field.asc(nulls_last=True) if sort_order == "asc" else field.desc(nulls_last=True)
     extra = ["first_name"] if sort_by == "name" else []
     return [primary, *extra, "-is_featured", "last_name", "first_name", "id"]
+
+
+def exchange_rates() -> dict[str, Decimal]:
+    """``settings.EXCHANGE_RATES`` as Decimals: US dollars per unit of each currency code."""
+    return {code.upper(): Decimal(str(rate)) for code, rate in settings.EXCHANGE_RATES.items()}
+
+
+def with_rate_usd(qs: QuerySet[Consultant]) -> QuerySet[Consultant]:
+    """Annotate ``rate_usd``: ``hourly_rate`` × the currency's rate of ``settings.EXCHANGE_RATES``
+    (a SQL ``CASE``, so sorting by it stays one query); ``NULL`` without a rate or for a currency
+    the setting does not list (sorted last)."""
+    rate_field = DecimalField(max_digits=14, decimal_places=4)
+    factor = Case(
+        *(When(currency=code, then=Value(rate, output_field=rate_field)) for code, rate in exchange_rates().items()),
+        default=Value(None, output_field=rate_field),
+        output_field=rate_field,
+    )
+    return qs.annotate(rate_usd=F("hourly_rate") * factor)
+
+
+def available_within(start: date, *, days: int = 7) -> Q:
+    """A filter: the consultant has open hours on one of the ``days`` dates from ``start`` on.
+
+    A date counts when the weekly schedule (``bookings``' availability rules, read through the
+    reverse relation ``availability_rules``) has hours on its weekday and no whole-day
+    ``unavailable`` override takes the date off, or when an ``extra`` override adds hours on it.
+    Dates are UTC dates, and bookings already made are not subtracted: a consultant with hours but
+    every slot taken still counts (the booking page then shows the next free day). Two ``EXISTS``
+    per date inside one query.
+    """
+    rule_model = Consultant._meta.get_field("availability_rules").related_model
+    override_model = Consultant._meta.get_field("availability_overrides").related_model
+    condition = Q()
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        weekly = Exists(rule_model.objects.filter(consultant=OuterRef("pk"), weekday=day.weekday()))
+        off = Exists(
+            override_model.objects.filter(
+                consultant=OuterRef("pk"), date=day, kind="unavailable", start_time__isnull=True
+            )
+        )
+        condition |= Q(weekly) & ~Q(off)
+    extra = Exists(
+        override_model.objects.filter(
+            consultant=OuterRef("pk"), kind="extra", date__gte=start, date__lt=start + timedelta(days=days)
+        )
+    )
+    return condition | Q(extra)
 
 
 def default_public_ordering() -> list:
@@ -113,6 +170,24 @@ def _expertise_categories() -> list[ExpertiseCategory]:
         name = max(spellings[key].items(), key=lambda item: (item[1], item[0]))[0]
         categories.append(ExpertiseCategory(name=name, slug=slugify(name), count=count))
     return sorted(categories, key=lambda c: (-c.count, c.name.lower()))
+
+
+def expertise_alphabetical(categories: list[ExpertiseCategory]) -> list[ExpertiseCategory]:
+    """``categories`` sorted by name, case-insensitively (the directory's expertise menu)."""
+    return sorted(categories, key=lambda c: (c.name.lower(), c.name))
+
+
+def spoken_languages() -> list[str]:
+    """The language codes public consultants speak (``["ar", "da", "de", "en", …]``), sorted; one
+    query per content version (``magnetiq.pagecache.versioned``)."""
+    return versioned("consultants:spoken-languages", _spoken_languages)
+
+
+def _spoken_languages() -> list[str]:
+    codes: set[str] = set()
+    for languages in Consultant.objects.public().values_list("languages", flat=True):
+        codes.update(code for code in languages or [] if isinstance(code, str))
+    return sorted(codes)
 
 
 def expertise_by_slug(slug: str) -> str | None:

@@ -118,3 +118,48 @@ def validate_meta_description(value: Any) -> None:
                 code="too_long",
                 params={"language": lang, "limit": 300},
             )
+
+
+#: Image formats a consultant photo may have (Pillow's names): what every browser shows.
+PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")
+#: The smallest side a photo may have, in pixels: the profile's 2x square (320 px) with some margin.
+PHOTO_MIN_SIDE = 200
+#: The largest side, in pixels, so a decompression bomb never reaches the thumbnailer.
+PHOTO_MAX_SIDE = 6000
+
+
+def validate_photo(value: Any) -> None:
+    """A consultant photo: at most ``settings.CONSULTANT_PHOTO_MAX_BYTES`` bytes (default 5 MiB), a
+    JPEG, PNG or WebP image that Pillow can read, each side 200–6000 pixels."""
+    from django.conf import settings
+    from PIL import Image, UnidentifiedImageError
+
+    limit = settings.CONSULTANT_PHOTO_MAX_BYTES
+    if value.size > limit:
+        raise ValidationError(
+            _("The photo is %(size)s MB; photos may have at most %(limit)s MB."),
+            code="photo_too_large",
+            params={"size": round(value.size / 1_048_576, 1), "limit": round(limit / 1_048_576, 1)},
+        )
+    position = value.tell() if hasattr(value, "tell") else 0
+    try:
+        value.seek(0)
+        with Image.open(value) as image:
+            image_format, (width, height) = image.format, image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ValidationError(_("The file is not an image we can read."), code="photo_unreadable") from exc
+    finally:
+        value.seek(position)
+    if image_format not in PHOTO_FORMATS:
+        raise ValidationError(
+            _("Photos must be JPEG, PNG or WebP images, not %(format)s."),
+            code="photo_format",
+            params={"format": image_format or "?"},
+        )
+    if min(width, height) < PHOTO_MIN_SIDE or max(width, height) > PHOTO_MAX_SIDE:
+        raise ValidationError(
+            _("The photo is %(width)s×%(height)s pixels; each side must be %(min)s to %(max)s pixels."),
+            code="photo_dimensions",
+            params={"width": width, "height": height, "min": PHOTO_MIN_SIDE, "max": PHOTO_MAX_SIDE},
+        )

@@ -71,9 +71,9 @@ def test_directory_bad_filter_shows_form_error_not_500(client):
 
 
 def test_directory_paginates_and_keeps_filters(client):
-    ConsultantFactory.create_batch(14, expertise_areas=["Cloud"])
+    ConsultantFactory.create_batch(26, expertise_areas=["Cloud"])
     first = client.get("/consultants/", {"expertise": "Cloud"})
-    assert len(names_on(first)) == 12
+    assert len(names_on(first)) == 24
     assert 'href="?expertise=Cloud&amp;page=2"' in first.content.decode()
     second = client.get("/consultants/", {"expertise": "Cloud", "page": 2})
     assert len(names_on(second)) == 2
@@ -190,11 +190,118 @@ def test_profile_in_german(client):
 
 
 def test_directory_pagination_in_german(client):
-    for index in range(13):
+    for index in range(25):
         ConsultantFactory(first_name=f"Name{index:02d}")
 
     html = client.get("/de/consultants/", {"page": 2}).content.decode()
 
-    assert '<p class="muted" id="result-count">13 Berater gefunden</p>' in html
+    assert '<p class="muted" id="result-count">25 Berater gefunden</p>' in html
     assert "<span>Seite 2 von 2</span>" in html
     assert ">Zurück</a>" in html
+
+
+def test_directory_filters_by_spoken_language(client):
+    ConsultantFactory(first_name="Ada", languages=["en", "fr"])
+    ConsultantFactory(first_name="Ben", languages=["en"])
+    response = client.get("/consultants/", {"language": "fr"})
+    assert names_on(response) == ["Ada"]
+    html = response.content.decode()
+    assert '<option value="fr" selected>French</option>' in html
+    assert '<option value="en">English</option>' in html
+
+
+def test_directory_language_names_in_german(client):
+    ConsultantFactory(first_name="Ada", languages=["en", "fr"])
+    html = client.get("/de/consultants/").content.decode()
+    assert '<option value="fr">Französisch</option>' in html
+    assert '<option value="" selected>Alle Sprachen</option>' in html
+
+
+def test_directory_unknown_language_is_a_form_error_and_ignored(client):
+    ConsultantFactory(first_name="Ada", languages=["en"])
+    response = client.get("/consultants/", {"language": "xx"})
+    assert names_on(response) == ["Ada"]
+    assert response.context["form"].errors["language"]
+
+
+def test_available_this_week_reads_schedule_and_days_off(client):
+    from datetime import UTC, datetime, time, timedelta
+
+    import time_machine
+
+    from bookings.tests.factories import AvailabilityOverrideFactory, AvailabilityRuleFactory
+
+    now = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0)
+    today = now.date()
+    weekly = ConsultantFactory(first_name="Weekly")
+    AvailabilityRuleFactory(consultant=weekly, weekday=(today + timedelta(days=3)).weekday())
+    off = ConsultantFactory(first_name="Off")  # its only weekday is taken off this week
+    AvailabilityRuleFactory(consultant=off, weekday=(today + timedelta(days=2)).weekday())
+    AvailabilityOverrideFactory(consultant=off, date=today + timedelta(days=2), kind="unavailable")
+    extra = ConsultantFactory(first_name="Extra")  # no schedule, extra hours in 5 days
+    AvailabilityOverrideFactory(
+        consultant=extra, date=today + timedelta(days=5), kind="extra", start_time=time(9), end_time=time(12)
+    )
+    later = ConsultantFactory(first_name="Later")  # extra hours only in 8 days
+    AvailabilityOverrideFactory(
+        consultant=later, date=today + timedelta(days=8), kind="extra", start_time=time(9), end_time=time(12)
+    )
+    ConsultantFactory(first_name="None")
+
+    with time_machine.travel(now, tick=False):
+        response = client.get("/consultants/", {"available": "on", "sort": "name"})
+        every = client.get("/consultants/", {"sort": "name"})
+
+    assert sorted(names_on(response)) == ["Extra", "Weekly"]
+    assert len(names_on(every)) == 5
+    assert 'name="available" id="id_available" checked' in response.content.decode()
+
+
+def test_rate_sort_compares_currencies_in_dollars(client, settings):
+    settings.EXCHANGE_RATES = {"USD": "1.0", "EUR": "1.10", "GBP": "1.30"}
+    ConsultantFactory(first_name="Usd", hourly_rate=Decimal("230.00"), currency="USD")  # 230
+    ConsultantFactory(first_name="Eur", hourly_rate=Decimal("200.00"), currency="EUR")  # 220
+    ConsultantFactory(first_name="Gbp", hourly_rate=Decimal("180.00"), currency="GBP")  # 234
+    ConsultantFactory(first_name="Jpy", hourly_rate=Decimal("9000.00"), currency="JPY")  # not listed: last
+    ConsultantFactory(first_name="Free", hourly_rate=None)
+
+    ascending = client.get("/consultants/", {"sort": "rate_asc"})
+    descending = client.get("/consultants/", {"sort": "rate_desc"})
+
+    # Without a dollar value (no rate, a currency the setting does not list): last, by name.
+    assert names_on(ascending) == ["Eur", "Usd", "Gbp", "Free", "Jpy"]
+    assert names_on(descending) == ["Gbp", "Usd", "Eur", "Free", "Jpy"]
+
+
+def test_rate_sort_in_one_query_whatever_the_size(client):
+    def count_for(n: int) -> int:
+        Consultant.objects.all().delete()
+        for index in range(n):
+            ConsultantFactory(currency="EUR" if index % 2 else "USD")
+        with CaptureQueriesContext(connection) as queries:
+            client.get("/consultants/", {"sort": "rate_asc", "available": "on", "language": "en"})
+        return len(queries)
+
+    assert count_for(3) == count_for(40)
+
+
+def test_directory_expertise_menu_and_tags_alphabetical(client):
+    ConsultantFactory(first_name="Ada", expertise_areas=["cloud", "Zoning", "AI"])
+    ConsultantFactory(first_name="Ben", expertise_areas=["Zoning"])
+    html = client.get("/consultants/").content.decode()
+    menu = html[html.index('name="expertise"') : html.index("</select>", html.index('name="expertise"'))]
+    assert [part.split('"')[1] for part in menu.split("<option value=")[1:]] == ["", "AI", "cloud", "Zoning"]
+    card = html[html.index(">Ada Schmidt<") :]
+    assert card.index(">AI<") < card.index(">cloud<") < card.index(">Zoning<")
+
+
+def test_each_card_has_a_book_button_and_filters_can_be_cleared(client):
+    ConsultantFactory(first_name="Ada", last_name="Adler")
+    plain = client.get("/consultants/").content.decode()
+    filtered = client.get("/consultants/", {"q": "nobody"}).content.decode()
+
+    assert (
+        '<a class="button" href="/consultants/ada-adler/book/">Book<span class="visually-hidden"> Ada</span></a>'
+    ) in plain
+    assert "Clear filters" not in plain
+    assert '<a class="clear-filters" href="/consultants/">Clear filters</a>' in filtered

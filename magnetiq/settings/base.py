@@ -48,6 +48,7 @@ THIRD_PARTY_APPS = [
     "allauth.mfa",
     "django_tasks",
     "django_tasks_db",
+    "easy_thumbnails",
 ]
 LOCAL_APPS = [
     "magnetiq",
@@ -168,8 +169,8 @@ else:
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 # Apps whose models the cached pages show: a save or delete of any of their rows invalidates them.
 PAGE_CACHE_APPS = ["content", "consultants", "whitepapers", "webinars"]
-# Cookies that change a public page (the visitor's 12/24-hour clock): their values are part of the key.
-PAGE_CACHE_KEY_COOKIES = ["time_format"]
+# Cookies that change a public page (the visitor's 12/24-hour clock, time zone): their values are part of the key.
+PAGE_CACHE_KEY_COOKIES = ["time_format", "tz"]
 # Paths never served from the page cache (the API caches its public data itself).
 PAGE_CACHE_SKIP_PREFIXES = ("/api/", "/admin/", "/static/", "/media/")
 # Seconds between the writes of counts a public GET buffers in process memory (magnetiq.counters;
@@ -385,6 +386,23 @@ STORAGES = {
 MEDIA_MAX_UPLOAD_BYTES = env.int("MEDIA_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Consultant photos (consultants/photos.py): easy-thumbnails makes these sizes when a photo is saved,
+# square crops for the directory card and the profile, each at 1x and 2x for srcset.
+THUMBNAIL_ALIASES = {
+    "consultants.Consultant.photo": {
+        "card": {"size": (96, 96), "crop": "smart", "upscale": True, "replace_alpha": "#ffffff"},
+        "card_2x": {"size": (192, 192), "crop": "smart", "upscale": True, "replace_alpha": "#ffffff"},
+        "profile": {"size": (160, 160), "crop": "smart", "upscale": True, "replace_alpha": "#ffffff"},
+        "profile_2x": {"size": (320, 320), "crop": "smart", "upscale": True, "replace_alpha": "#ffffff"},
+    },
+}
+THUMBNAIL_SUBDIR = "thumbs"
+CONSULTANT_PHOTO_MAX_BYTES = env.int("CONSULTANT_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+
+# --- Directory: rates in one currency ---------------------------------------------------------
+# Value of one unit of each currency in US dollars (Decimal strings), set by hand (docs/operations.md
+# "Exchange rates"): the directory sorts rates of different currencies by their USD value.
+EXCHANGE_RATES = {"USD": "1.0", "EUR": "1.08", "GBP": "1.27", "CHF": "1.13"}
 
 # --- Whitepapers, leads (their conf.py modules hold the defaults) ----------------------------
 WHITEPAPER_PRIVATE_ROOT = Path(env("WHITEPAPER_PRIVATE_ROOT", default=str(BASE_DIR / "var" / "private")))

@@ -2,7 +2,8 @@
 
 Runs ``import_pages content/fixtures/demo_pages.json``,
 ``import_consultants consultants/fixtures/demo_consultants.json``, ``import_webinars`` (demo
-webinars at dates relative to today), ``import_whitepapers`` (with their PDFs) and ``seed_availability``; all
+webinars at dates relative to today), ``import_whitepapers`` (with their PDFs), ``make_demo_portraits``
+(generated consultant photos) and ``seed_availability``; all
 upsert, so running it again changes nothing. Fails (non-zero exit) with the importer's message when
 a file is missing or bad.
 """
@@ -30,6 +31,8 @@ class Command(BaseCommand):
                 raise CommandError(f"Demo file {relative} is missing.")
             self.stdout.write(f"{command} {relative}")
             call_command(command, str(path), stdout=self.stdout, stderr=self.stderr)
+        self.stdout.write("make_demo_portraits (initials on a colour for demo consultants without a photo)")
+        call_command("make_demo_portraits", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write("seed_availability (weekdays 09:00-17:00 for consultants without a schedule)")
         call_command("seed_availability", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
