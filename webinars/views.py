@@ -2,22 +2,30 @@
 visitor's cancel page (reached from the link in their e-mails).
 
 Only published webinars are shown; everything else is the site's 404 page. Text follows the
-visitor's language (``request.LANGUAGE_CODE``), times are shown in the webinar's own zone with
-its offset. Business errors of the services (full, duplicate, closed) become form errors.
+visitor's language (``request.LANGUAGE_CODE``). Times are shown in the visitor's zone, always named
+with its offset: the ``tz`` cookie (set by ``static/js/visitor-timezone.js`` from the booking pages'
+zone picker or the browser's zone; a key cookie of the page cache), else the webinar's own zone.
+Business errors of the services (full, duplicate, closed) become form errors.
 """
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import dateformat, translation
 from django.utils.text import Truncator
+from django.utils.translation import get_language_info, gettext_noop, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from content.portable_text import to_html, to_plain_text
 from magnetiq.exceptions import ApplicationError
+from magnetiq.formatting import format_clock_time
 from magnetiq.pagecache import cache_public_page
+from magnetiq.timezones import is_known_timezone
 from magnetiq.translation import pick_language, request_language
 
 from . import selectors, services
@@ -31,11 +39,44 @@ PAGE_SIZE = 9
 INTRO = gettext_noop("Live sessions with our consultants: practical, free of sales talk, with time for your questions.")
 
 
-def _card(webinar: Webinar, lang: str) -> dict:
+#: The cookie holding the visitor's IANA time zone (``Europe/Berlin``).
+TIMEZONE_COOKIE = "tz"
+
+
+def visitor_zone(request) -> str | None:
+    """The visitor's zone from the ``tz`` cookie when it is a known IANA name, else ``None``."""
+    zone = request.COOKIES.get(TIMEZONE_COOKIE)
+    return zone if is_known_timezone(zone) else None
+
+
+def start_in_zone(webinar: Webinar, language: str, zone: str | None) -> tuple[str, datetime]:
+    """The webinar's start as ``Thursday, 15 January 2026, 3:00 PM (Europe/Berlin, UTC+01:00)`` in
+    ``zone`` (default: the webinar's own zone) and ``language``, on the visitor's clock; and that
+    local datetime. The zone is always named."""
+    if not zone or zone == webinar.timezone:
+        return format_start(webinar, language), webinar.local_start()
+    local = webinar.starts_at.astimezone(ZoneInfo(zone))
+    offset = local.strftime("%z")
+    offset = f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
+    with translation.override(language):
+        day = dateformat.format(local, pgettext("webinar start date format", "l, j F Y"))
+        return f"{day}, {format_clock_time(local, language=language)} ({zone}, {offset})", local
+
+
+def language_name(code: str) -> str:
+    """A webinar language's name in the active language (``German``/``Deutsch``), else its code."""
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code.upper()
+
+
+def _card(webinar: Webinar, lang: str, zone: str | None = None) -> dict:
     return {
         "webinar": webinar,
         "title": pick_language(webinar.title, lang),
-        "start": format_start(webinar, lang),
+        "start": start_in_zone(webinar, lang, zone)[0],
+        "language": language_name(webinar.language),
         "seats_left": selectors.seats_left(webinar),
         "summary": Truncator(to_plain_text(pick_language(webinar.description, lang) or [])).chars(180),
     }
@@ -60,7 +101,8 @@ def webinar_list(request):
         {
             "form": form,
             "page": page,
-            "cards": [_card(webinar, lang) for webinar in page.object_list],
+            "cards": [_card(webinar, lang, visitor_zone(request)) for webinar in page.object_list],
+            "zone_shown": visitor_zone(request) or "",
             "query_string": query.urlencode(),
             "intro": _(INTRO),
         },
@@ -101,7 +143,7 @@ def webinar_detail(request, slug: str):
                 return redirect(webinar.get_absolute_url())
     blocks = pick_language(webinar.description, lang) or []
     title = pick_language(webinar.title, lang)
-    local = webinar.local_start()
+    start, local = start_in_zone(webinar, lang, visitor_zone(request))
     return render(
         request,
         "webinars/detail.html",
@@ -110,7 +152,9 @@ def webinar_detail(request, slug: str):
             "title": title,
             "description_html": to_html(blocks),
             "seo_description": Truncator(to_plain_text(blocks)).chars(160) or _(INTRO),
-            "start": format_start(webinar, lang),
+            "start": start,
+            "language": language_name(webinar.language),
+            "zone_shown": visitor_zone(request) or webinar.timezone,
             "local_iso": local.isoformat(),
             "seats_left": selectors.seats_left(webinar),
             "open": webinar.is_open_for_registration(),

@@ -173,3 +173,48 @@ def test_cancel_page_confirms_then_cancels_and_promotes(client):
     assert (
         "Anmeldung stornieren" in client.get(f"/de/webinars/registrations/{seated.reference}/cancel/").content.decode()
     )
+
+
+def test_times_follow_the_visitors_zone_cookie_and_are_always_named(client):
+    webinar = WebinarFactory(starts_at=datetime(2030, 1, 15, 14, 0, tzinfo=UTC), language="de")
+
+    own = client.get(f"/webinars/{webinar.slug}/").content.decode()
+    client.cookies["tz"] = "America/New_York"
+    visitor = client.get(f"/webinars/{webinar.slug}/").content.decode()
+    listed = client.get("/webinars/").content.decode()
+    client.cookies["tz"] = "Not/AZone"
+    unknown = client.get(f"/webinars/{webinar.slug}/").content.decode()
+
+    assert "Tuesday, 15 January 2030, 3:00 PM (Europe/Berlin, UTC+01:00)" in own
+    assert 'data-zone-shown="Europe/Berlin"' in own
+    assert "Tuesday, 15 January 2030, 9:00 AM (America/New_York, UTC-05:00)" in visitor
+    assert 'datetime="2030-01-15T09:00:00-05:00"' in visitor
+    assert "Tuesday, 15 January 2030, 9:00 AM (America/New_York, UTC-05:00)" in listed
+    assert "Tuesday, 15 January 2030, 3:00 PM (Europe/Berlin, UTC+01:00)" in unknown
+
+
+def test_zone_and_date_in_german(client):
+    webinar = WebinarFactory(starts_at=datetime(2030, 1, 15, 14, 0, tzinfo=UTC))
+    client.cookies["tz"] = "Asia/Tokyo"
+    html = client.get(f"/de/webinars/{webinar.slug}/").content.decode()
+    assert "Dienstag, 15. Januar 2030, 23:00 (Asia/Tokyo, UTC+09:00)" in html
+
+
+def test_the_zone_cookie_keys_the_page_cache(client, settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    webinar = WebinarFactory(starts_at=datetime(2030, 1, 15, 14, 0, tzinfo=UTC))
+    first = client.get(f"/webinars/{webinar.slug}/").content.decode()
+    client.cookies["tz"] = "Asia/Tokyo"
+    second = client.get(f"/webinars/{webinar.slug}/").content.decode()
+    assert "(Europe/Berlin, UTC+01:00)" in first
+    assert "(Asia/Tokyo, UTC+09:00)" in second
+
+
+def test_list_and_page_show_the_webinar_language(client):
+    webinar = WebinarFactory(language="de", title={"en": "Kosten senken"})
+    listed = client.get("/webinars/").content.decode()
+    page = client.get(f"/webinars/{webinar.slug}/").content.decode()
+    german = client.get("/de/webinars/").content.decode()
+    assert '<p class="webinar-language">Held in German</p>' in listed
+    assert '<dd id="webinar-language">German</dd>' in page
+    assert '<p class="webinar-language">Sprache: Deutsch</p>' in german
