@@ -79,13 +79,15 @@ class WhitepaperQuerySet(models.QuerySet):
 class Whitepaper(models.Model):
     """A gated whitepaper (spec 000 "Whitepapers").
 
-    ``title``/``summary``: ``{"en": str, "de": str}`` (English title required). ``body``:
-    ``{"en": [Portable Text blocks], "de": [...]}``; ``body_markdown``: ``{"en": str, "de": str}``
-    (used for a language whose Portable Text is empty). ``file``: an uploaded PDF; without one,
-    ``generated_file`` holds the PDF made from the body, and ``body_hash`` is the hash of the
-    content it was made from (:func:`whitepapers.services.whitepapers.whitepaper_content_hash`). ``language``:
-    the main language (the generated PDF's). ``search_text``: titles, summaries and bodies as plain
-    text, kept by the services for search.
+        ``title``/``summary``: ``{"en": str, "de": str}`` (English title required). ``body``:
+        ``{"en": [Portable Text blocks], "de": [...]}``; ``body_markdown``: ``{"en": str, "de": str}``
+        (used for a language whose Portable Text is empty). ``file``: an uploaded PDF; without one,
+        ``generated_file`` holds the PDF made from the body, and ``body_hash`` is the hash of the
+        content it was made from (:func:`whitepapers.services.whitepapers.whitepaper_content_hash`). ``language``:
+        the main language (the generated PDF's). ``page_count``: pages of the generated PDF;
+    ``generated_cover``: the landing page's cover image (PNG, public media), both made with the PDF
+    (``whitepapers.services.pdfs``). ``search_text``: titles, summaries and bodies as plain
+        text, kept by the services for search.
     """
 
     slug = models.CharField(max_length=120, validators=[slug_format])
@@ -114,6 +116,8 @@ class Whitepaper(models.Model):
     view_count = models.PositiveIntegerField(default=0, editable=False)
     download_count = models.PositiveIntegerField(default=0, editable=False)
     pdf_generated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    page_count = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    generated_cover = models.ImageField(upload_to="whitepapers/covers/", max_length=255, blank=True, editable=False)
     body_hash = models.CharField(max_length=64, blank=True, editable=False)
     search_text = models.TextField(blank=True, editable=False)
     created_by = models.ForeignKey(

@@ -1,20 +1,29 @@
-"""Whitepaper PDFs with WeasyPrint: cover page, table of contents, body, page numbers.
+"""Whitepaper PDFs with WeasyPrint: cover page, table of contents, body, closing call to action.
 
-The body is HTML from ``content.portable_text.to_html`` (Portable Text) or from Markdown
-(:func:`markdown_to_html`, sanitised by nh3); headings get ids so the table of contents can link
-to them and print their page numbers with ``target-counter``. The print stylesheet lives in
-``templates/whitepapers/pdf/whitepaper.html``.
+The cover carries the logo (``static/img/logo.svg``, embedded as a ``data:`` URL), the title, the
+summary, the author and the date (``published_at``, else today, in the PDF's language). The body is
+HTML from ``content.portable_text.to_html`` (Portable Text) or from Markdown
+(:func:`markdown_to_html`, sanitised by nh3); headings get ids so the table of contents can link to
+them and print their page numbers with ``target-counter``. The table of contents is printed only
+from :data:`TOC_MIN_HEADINGS` headings on. Every page after the cover has the title as its running
+header and "Page 2 of 5" as its footer. The last page invites the reader to book the author (their
+profile and booking page on ``SITE_URL``) or, without an author, to contact the firm. The print
+stylesheet lives in ``templates/whitepapers/pdf/whitepaper.html``.
 """
 
 import base64
 import re
 from dataclasses import dataclass
+from functools import cache
 from html import unescape
+from pathlib import Path
 
 import markdown as markdown_lib
 import nh3
+from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.urls import NoReverseMatch, reverse
+from django.utils import dateformat, timezone, translation
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
@@ -27,6 +36,10 @@ MARKDOWN_TAGS = {
     "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "img", "del", "sup", "sub",
 }  # fmt: skip
 HEADING = re.compile(r"<h([1-3])([^>]*)>(.*?)</h\1>", re.IGNORECASE | re.DOTALL)
+
+#: A table of contents is worth a page from this many headings (h1–h3) on.
+TOC_MIN_HEADINGS = 3
+LOGO_PATH = Path(settings.BASE_DIR) / "static" / "img" / "logo.svg"
 
 PAGE_COUNTER = "\x00page\x00"
 PAGES_COUNTER = "\x00pages\x00"
@@ -95,11 +108,45 @@ def page_footer_css() -> str:
     return " ".join(parts)
 
 
+@cache
+def logo_data_url() -> str:
+    """The logo (``static/img/logo.svg``) as a ``data:`` URL, read once per process."""
+    return f"data:image/svg+xml;base64,{base64.b64encode(LOGO_PATH.read_bytes()).decode()}"
+
+
+def cover_date(whitepaper, language: str) -> str:
+    """The date the cover shows: ``published_at`` (else today) as ``January 2027`` in ``language``."""
+    when = timezone.localtime(whitepaper.published_at or timezone.now())
+    with translation.override(language):
+        return dateformat.format(when, pgettext("whitepaper cover date (PHP date format)", "F Y"))
+
+
+def author_links(author, language: str) -> tuple[str, str]:
+    """Absolute URLs of the author's public profile and booking page in ``language`` (``""`` when
+    the author is not public)."""
+    if author is None or not author.is_public:
+        return "", ""
+    with translation.override(language):
+        profile = settings.SITE_URL + author.get_absolute_url()
+        try:
+            booking = settings.SITE_URL + reverse("bookings:book", args=[author.slug])
+        except NoReverseMatch:
+            booking = profile
+    return profile, booking
+
+
+def directory_url(language: str) -> str:
+    """Absolute URL of the consultant directory in ``language``."""
+    with translation.override(language):
+        return settings.SITE_URL + reverse("consultants:directory")
+
+
 def render_html(whitepaper, language: str | None = None) -> str:
     """The print HTML of ``whitepaper`` in ``language`` (default: its main language)."""
     language = language or whitepaper.language or "en"
     html, headings = add_heading_anchors(body_html(whitepaper, language))
     author = whitepaper.author
+    profile_url, booking_url = author_links(author, language)
     with translation.override(language):
         return render_to_string(
             "whitepapers/pdf/whitepaper.html",
@@ -108,23 +155,45 @@ def render_html(whitepaper, language: str | None = None) -> str:
                 "title": whitepaper.title_for(language),
                 "summary": whitepaper.summary_for(language),
                 "author_name": f"{author.first_name} {author.last_name}" if author else "",
+                "author_first_name": author.first_name if author else "",
                 "author_title": author.title if author else "",
+                "author_profile_url": profile_url,
+                "author_booking_url": booking_url,
+                "contact_url": directory_url(language),
                 "body": html,
                 "cover_url": cover_data_url(whitepaper),
-                "headings": headings,
+                "logo_url": logo_data_url(),
+                "date": cover_date(whitepaper, language),
+                "headings": headings if len(headings) >= TOC_MIN_HEADINGS else [],
+                "running_title": mark_safe(css_string(whitepaper.title_for(language))),  # escaped by css_string
                 "page_footer": mark_safe(page_footer_css()),  # escaped by css_string
                 "language": language,
             },
         )
 
 
-def render_pdf(whitepaper, language: str | None = None) -> bytes:
-    """The PDF bytes of ``whitepaper`` (starts with ``%PDF-``). Only ``data:`` URLs are loaded:
-    WeasyPrint never fetches a file or a network address named by the content."""
+@dataclass(frozen=True)
+class RenderedPdf:
+    """A rendered PDF: its bytes (``%PDF-…``) and its number of pages."""
+
+    data: bytes
+    pages: int
+
+
+def render_pdf_document(whitepaper, language: str | None = None) -> RenderedPdf:
+    """Render the PDF of ``whitepaper`` once and return its bytes with its page count. Only
+    ``data:`` URLs are loaded: WeasyPrint never fetches a file or a network address named by the
+    content."""
     from weasyprint import HTML, URLFetcher
 
     fetcher = URLFetcher(allowed_protocols={"data"})
-    return HTML(string=render_html(whitepaper, language), url_fetcher=fetcher).write_pdf()
+    document = HTML(string=render_html(whitepaper, language), url_fetcher=fetcher).render()
+    return RenderedPdf(data=document.write_pdf(), pages=len(document.pages))
+
+
+def render_pdf(whitepaper, language: str | None = None) -> bytes:
+    """The PDF bytes of ``whitepaper`` (starts with ``%PDF-``); see :func:`render_pdf_document`."""
+    return render_pdf_document(whitepaper, language).data
 
 
 def cover_data_url(whitepaper) -> str:

@@ -18,13 +18,16 @@ from .whitepapers import has_body, whitepaper_content_hash
 
 
 def whitepaper_generate_pdf(*, whitepaper_id: int, force: bool = False) -> Whitepaper:
-    """Render the PDF from the body (WeasyPrint) unless ``body_hash`` says it is current.
+    """Render the PDF from the body (WeasyPrint) unless ``body_hash`` says it is current; with it
+    the landing page's cover image (``generated_cover``, Pillow: ``whitepapers.covers``) and the
+    PDF's ``page_count``.
 
     Rendering happens outside any transaction; the result is stored only if the content did not
     change meanwhile (else the task enqueued by that change renders it). Raises
     :class:`WhitepaperNotFound`, :class:`WhitepaperUnavailable` (no body).
     """
-    from whitepapers.pdf import render_pdf
+    from whitepapers.covers import render_cover
+    from whitepapers.pdf import cover_date, render_pdf_document
 
     whitepaper = Whitepaper.objects.alive().select_related("author", "cover_image").filter(pk=whitepaper_id).first()
     if whitepaper is None:
@@ -34,20 +37,41 @@ def whitepaper_generate_pdf(*, whitepaper_id: int, force: bool = False) -> White
     digest = whitepaper_content_hash(whitepaper)
     if not force and digest == whitepaper.body_hash and whitepaper.generated_file:
         return whitepaper
-    pdf = render_pdf(whitepaper)
+    rendered = render_pdf_document(whitepaper)
+    pdf = rendered.data
+    language = whitepaper.language or "en"
+    author = whitepaper.author
+    cover = render_cover(
+        title=whitepaper.title_for(language),
+        date=cover_date(whitepaper, language),
+        summary=whitepaper.summary_for(language),
+        author=f"{author.first_name} {author.last_name}" if author else "",
+    )
     with transaction.atomic():
         locked = Whitepaper.objects.select_for_update(of=("self",)).select_related("author").get(pk=whitepaper_id)
         if whitepaper_content_hash(locked) != digest:
             return locked
         old = locked.generated_file.name if locked.generated_file else ""
+        old_cover = locked.generated_cover.name if locked.generated_cover else ""
         locked.generated_file.save(f"{locked.slug}.pdf", ContentFile(pdf), save=False)
+        locked.generated_cover.save(f"{locked.slug}.png", ContentFile(cover), save=False)
         locked.body_hash = digest
         locked.pdf_generated_at = timezone.now()
-        locked.save(update_fields=["generated_file", "body_hash", "pdf_generated_at", "updated_at"])
-        log_action(locked, "whitepapers.whitepaper.pdf_generated", data={"bytes": len(pdf)})
-        if old:
-            name, storage = old, locked.generated_file.storage
-            transaction.on_commit(lambda: storage.delete(name))
+        locked.page_count = rendered.pages
+        locked.save(
+            update_fields=[
+                "generated_file",
+                "generated_cover",
+                "page_count",
+                "body_hash",
+                "pdf_generated_at",
+                "updated_at",
+            ]
+        )
+        log_action(locked, "whitepapers.whitepaper.pdf_generated", data={"bytes": len(pdf), "pages": rendered.pages})
+        for name, storage in ((old, locked.generated_file.storage), (old_cover, locked.generated_cover.storage)):
+            if name:
+                transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
     return locked
 
 

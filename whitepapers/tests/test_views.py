@@ -50,7 +50,7 @@ def test_landing_page_shows_form_meta_and_counts_views(client, whitepaper):
     assert f'<meta property="og:title" content="{whitepaper.title["en"]}">' in html
     assert 'name="website_url"' in html and 'name="consent_terms"' in html
     assert 'value="linkedin"' in html
-    assert "Consent wording version: 2026-11" in html
+    assert "Consent wording version" not in html and "2026-11" not in html
     # Buffered without a database write, written by the cron command.
     assert Whitepaper.objects.get(pk=whitepaper.pk).view_count == 0
     assert services.whitepaper_views_flush() == {whitepaper.pk: 1}
@@ -124,8 +124,10 @@ def test_german_catalogue_detail_and_thanks_pages(client):
     assert '<p class="muted">von Jana Keller</p>' in catalogue and ">Mehr erfahren</a>" in catalogue
     assert '<option value="" selected>Alle</option>' in catalogue
     whitepaper = Whitepaper.objects.first()
+    Whitepaper.objects.filter(pk=whitepaper.pk).update(page_count=7)
     landing = client.get(f"/de/whitepapers/{whitepaper.slug}/").content.decode()
-    assert "Version des Einwilligungstextes: 2026-11" in landing
+    assert "Einwilligungstextes" not in landing
+    assert '<p class="muted" id="page-count">PDF, 7 Seiten</p>' in landing
     assert '<label for="id_first_name">Vorname *</label>' in landing
     assert "Ich akzeptiere die Nutzungsbedingungen und die Datenschutzerklärung" in landing
     assert '<button type="submit">PDF herunterladen</button>' in landing
@@ -179,3 +181,22 @@ def test_download_link_email_in_the_visitors_language(
     assert message.body.startswith(f"{greeting}\n\n{intro}\n\n")
     assert validity in message.body and validity in html
     assert button in html and f'<html lang="{language}">' in html
+
+
+def test_landing_page_shows_the_generated_cover_and_page_count(client):
+    from django.conf import settings
+
+    from .factories import block
+
+    whitepaper = WhitepaperFactory(file="", title={"en": "Cloud Cost Control"}, body={"en": [block("Body.")]})
+    services.whitepaper_generate_pdf(whitepaper_id=whitepaper.pk)
+    whitepaper.refresh_from_db()
+
+    html = client.get(f"/whitepapers/{whitepaper.slug}/").content.decode()
+
+    assert (
+        f'<img class="cover-image cover-page" src="{whitepaper.generated_cover.url}" width="300" height="424" '
+        'alt="Cover of “Cloud Cost Control”">'
+    ) in html
+    assert '<p class="muted" id="page-count">PDF, 3 pages</p>' in html
+    assert f'<meta property="og:image" content="{settings.SITE_URL}{whitepaper.generated_cover.url}">' in html
