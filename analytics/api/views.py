@@ -161,6 +161,7 @@ class OverviewView(AnalyticsView):
 
     @extend_schema(
         summary="Platform analytics",
+        operation_id="admin_analytics",
         parameters=PERIOD_PARAMETERS,
         responses={200: s.PlatformAnalyticsSerializer, (200, "text/csv"): CSV_RESPONSE},
     )
@@ -181,6 +182,7 @@ class BookingsView(AnalyticsView):
 
     @extend_schema(
         summary="Booking statistics",
+        operation_id="admin_analytics_bookings",
         parameters=[
             *PERIOD_PARAMETERS,
             CONSULTANT_PARAMETER,
@@ -220,6 +222,7 @@ class RevenueView(AnalyticsView):
 
     @extend_schema(
         summary="Revenue analytics",
+        operation_id="admin_analytics_revenue",
         parameters=[*PERIOD_PARAMETERS, CONSULTANT_PARAMETER],
         responses={200: s.RevenueAnalyticsSerializer, (200, "text/csv"): CSV_RESPONSE},
     )
@@ -248,6 +251,7 @@ class ConversionView(AnalyticsView):
 
     @extend_schema(
         summary="Conversion funnel",
+        operation_id="admin_analytics_conversion",
         parameters=PERIOD_PARAMETERS,
         responses={200: s.ConversionSerializer, (200, "text/csv"): CSV_RESPONSE},
     )
@@ -268,6 +272,7 @@ class UserBehaviorView(AnalyticsView):
 
     @extend_schema(
         summary="User behaviour analytics",
+        operation_id="admin_analytics_user_behavior",
         parameters=PERIOD_PARAMETERS,
         responses={200: s.UserBehaviorSerializer, (200, "text/csv"): CSV_RESPONSE},
     )
@@ -290,6 +295,7 @@ class ConsultantsStatisticsView(AnalyticsView):
 
     @extend_schema(
         summary="Consultant statistics (system-wide)",
+        operation_id="admin_consultants_statistics",
         parameters=PERIOD_PARAMETERS,
         responses={200: s.ConsultantsOverviewSerializer, (200, "text/csv"): CSV_RESPONSE},
     )
@@ -312,6 +318,7 @@ class PerformanceView(ConsultantListView):
 
     @extend_schema(
         summary="Consultant performance ranking",
+        operation_id="admin_consultants_performance",
         parameters=[
             *PERIOD_PARAMETERS,
             OpenApiParameter("currency", OpenApiTypes.STR, description="Revenue currency (default USD)."),
@@ -347,6 +354,7 @@ class RetentionView(ConsultantListView):
 
     @extend_schema(
         summary="Client retention per consultant",
+        operation_id="admin_consultants_retention",
         parameters=[*PERIOD_PARAMETERS, CONSULTANT_PARAMETER, *PAGE_PARAMETERS],
         responses={200: s.RetentionSerializer, (200, "text/csv"): CSV_RESPONSE},
     )
@@ -377,6 +385,7 @@ class EngagementView(ConsultantListView):
 
     @extend_schema(
         summary="Client engagement per consultant",
+        operation_id="admin_consultants_engagement",
         parameters=[*PERIOD_PARAMETERS, CONSULTANT_PARAMETER, *PAGE_PARAMETERS],
         responses={200: s.EngagementSerializer, (200, "text/csv"): CSV_RESPONSE},
     )
@@ -403,6 +412,7 @@ class ConsultantStatisticsView(AnalyticsView):
 
     @extend_schema(
         summary="One consultant's statistics",
+        operation_id="admin_consultant_statistics",
         parameters=PERIOD_PARAMETERS,
         responses={200: s.ConsultantStatisticsSerializer, (200, "text/csv"): CSV_RESPONSE},
     )
@@ -424,6 +434,7 @@ class ConsultantAnalyticsView(AnalyticsView):
 
     @extend_schema(
         summary="One consultant's analytics",
+        operation_id="admin_consultant_analytics",
         parameters=PERIOD_PARAMETERS,
         responses={200: s.ConsultantAnalyticsSerializer, (200, "text/csv"): CSV_RESPONSE},
     )
