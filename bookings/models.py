@@ -21,6 +21,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consultants.models import Consultant
 from consultants.validators import validate_timezone
@@ -254,7 +255,9 @@ class ConsultationBooking(models.Model):
     client_company = models.CharField(max_length=200, blank=True)
     client_message = models.JSONField(default=list, blank=True)
     questions = models.JSONField(default=list, blank=True)
-    paper_id = models.CharField(max_length=100, blank=True, help_text="Spec 004: the paper a session is about.")
+    paper_id = models.CharField(
+        max_length=100, blank=True, help_text=_("For a research session: the paper it is about.")
+    )
 
     payment_amount = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
     payment_currency = models.CharField(max_length=3, default="USD", validators=[RegexValidator(r"^[A-Z]{3}$")])
@@ -272,7 +275,9 @@ class ConsultationBooking(models.Model):
     reschedule_count = models.PositiveSmallIntegerField(default=0)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     attendance_confirmed_at = models.DateTimeField(null=True, blank=True)
-    accepted_at = models.DateTimeField(null=True, blank=True, help_text="Spec 004: accepted by the researcher.")
+    accepted_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("For a research session: when the researcher accepted it.")
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.TextField(blank=True)

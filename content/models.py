@@ -109,9 +109,11 @@ class Page(models.Model):
     """
 
     slug = models.CharField(max_length=120, validators=[slug_format, validate_slug_not_reserved])
-    title = models.JSONField(validators=[validate_title], help_text='{"en": "About us", "de": "Über uns"}')
-    content = models.JSONField(default=dict, blank=True, help_text='Portable Text: {"en": [blocks], "de": [blocks]}')
-    excerpt = models.JSONField(default=dict, blank=True, help_text='Portable Text: {"en": [blocks], "de": [blocks]}')
+    title = models.JSONField(
+        validators=[validate_title], help_text=_("English is required; other languages fall back to it.")
+    )
+    content = models.JSONField(default=dict, blank=True, help_text=_("The page's text, per language."))
+    excerpt = models.JSONField(default=dict, blank=True, help_text=_("A short teaser shown in lists and previews."))
     meta_description = models.JSONField(default=dict, blank=True, validators=[validate_optional_text])
     status = models.CharField(max_length=20, choices=PageStatus.choices, default=PageStatus.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True, help_text=_("Visible from this moment once published."))

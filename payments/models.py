@@ -22,6 +22,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "A three-letter ISO currency code in capitals (USD, EUR).")
 
@@ -114,8 +115,10 @@ class Payment(models.Model):
     provider = models.CharField(max_length=10, choices=Provider.choices, default=Provider.STRIPE)
     payment_intent_id = models.CharField(max_length=100, unique=True)
     client_secret = models.CharField(max_length=200, blank=True)
-    customer_id = models.CharField(max_length=100, blank=True, help_text="Stripe customer (cus_…).")
-    charge_id = models.CharField(max_length=100, blank=True, help_text="The succeeded charge (ch_…).")
+    customer_id = models.CharField(
+        max_length=100, blank=True, help_text=_("The customer's reference at Stripe (cus_…).")
+    )
+    charge_id = models.CharField(max_length=100, blank=True, help_text=_("The successful charge at Stripe (ch_…)."))
     amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
     currency = models.CharField(max_length=3, validators=[currency_validator])
     status = models.CharField(
@@ -190,7 +193,9 @@ class WebhookEvent(models.Model):
     type = models.CharField(max_length=100)
     object_id = models.CharField(max_length=255, blank=True)
     payload = models.JSONField(default=dict)
-    event_created_at = models.DateTimeField(null=True, blank=True, help_text="When the provider created the event.")
+    event_created_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the payment provider created the event.")
+    )
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=WebhookStatus.choices, default=WebhookStatus.RECEIVED)
@@ -278,7 +283,7 @@ class Refund(models.Model):
     note = models.TextField(blank=True)
     failure_reason = models.CharField(max_length=200, blank=True)
     client_notified_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the client was told of this refund by e-mail (sent once)."
+        null=True, blank=True, help_text=_("When the client was told of this refund by e-mail (sent once).")
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consultants.validators import validate_optional_portable_text, validate_string_list, validate_timezone
 from magnetiq.translation import language_choices, validate_translations
@@ -163,7 +164,9 @@ class Webinar(models.Model):
     status = models.CharField(max_length=20, choices=WebinarStatus.choices, default=WebinarStatus.DRAFT)
     meeting_link = models.URLField(max_length=500, blank=True)
     is_featured = models.BooleanField(default=False)
-    sequence = models.PositiveIntegerField(default=0, help_text="ICS SEQUENCE: raised when the time changes.")
+    sequence = models.PositiveIntegerField(
+        default=0, help_text=_("Counts the time changes, so calendars replace the old invitation.")
+    )
 
     published_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -251,7 +254,7 @@ class WebinarRegistration(models.Model):
     job_title = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     website = models.URLField(max_length=500, blank=True)
-    questions = models.TextField(blank=True, max_length=2000, help_text="Questions for the speaker.")
+    questions = models.TextField(blank=True, max_length=2000, help_text=_("Questions for the speaker."))
     language = models.CharField(max_length=7, choices=language_choices, default="en")
 
     consent_terms = models.BooleanField(default=False)
@@ -263,7 +266,9 @@ class WebinarRegistration(models.Model):
     status = models.CharField(max_length=20, choices=RegistrationStatus.choices, default=RegistrationStatus.REGISTERED)
     attended = models.BooleanField(default=False)
     attended_at = models.DateTimeField(null=True, blank=True)
-    promoted_at = models.DateTimeField(null=True, blank=True, help_text="Moved from the waiting list to a seat.")
+    promoted_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When this person moved from the waiting list to a seat.")
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
