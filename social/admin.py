@@ -189,12 +189,15 @@ class SocialPostForm(forms.ModelForm):
                 services.post_check_text(network=network, body=cleaned["body"])
             except (ApplicationError, PortableTextError) as error:
                 self.add_error("body", error.message)
-        account = cleaned.get("account")
-        if network and account is not None and account.network != network:
-            self.add_error("account", _("The account belongs to another network."))
-        media = cleaned.get("media")
-        if network and media is not None and any(item.network != network for item in media):
-            self.add_error("media", _("An image was uploaded for another network."))
+        if network:
+            data = {
+                name: cleaned.get(name) for name in ("account", "media", "scheduled_at") if name in self.changed_data
+            }
+            try:
+                services.post_check_fields(network=network, data=data)
+            except ApplicationError as error:
+                field = error.details[0]["field"] if error.details else None
+                self.add_error(field if field in self.fields else None, error.message)
         return cleaned
 
 
@@ -240,7 +243,9 @@ class SocialPostAdmin(admin.ModelAdmin):
         return "\n\n".join(formatting.for_x(obj.body).parts)
 
     def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in services.POST_EDITABLE_FIELDS if name in form.cleaned_data}
+        data = {name: form.cleaned_data[name] for name in services.POST_EDITABLE_FIELDS if name in form.changed_data}
+        if change and not data:
+            return
         if change:
             post = services.post_update(post=SocialPost.objects.get(pk=obj.pk), data=data, actor=request.user)
         else:
@@ -320,6 +325,15 @@ class SocialMediaForm(forms.ModelForm):
     class Meta:
         model = SocialMedia
         fields = ["network", "alt_text"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("network") and cleaned.get("upload"):
+            try:
+                services.media_check(network=cleaned["network"], upload=cleaned["upload"])
+            except ApplicationError as error:
+                self.add_error("upload", error.message)
+        return cleaned
 
 
 @admin.register(SocialMedia)

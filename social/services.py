@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from content.exceptions import PortableTextError
-from content.media import extension_for
+from content.media import Sniffed, extension_for
 from content.portable_text import validate_blocks
 from content.services import media_upload_check
 from magnetiq.audit import log_action
@@ -269,15 +269,12 @@ def _with_token(account: SocialAccount, call: Callable[[str], T], *, now: dateti
 # --- media -------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def media_upload(
-    *, network: str, upload: UploadedFile, alt_text: str = "", actor=None, now: datetime | None = None
-) -> SocialMedia:
-    """Store an image for ``network``'s posts after checking its bytes (``content.media.sniff``:
-    the name and declared type are not trusted) against the network's types and size limits
-    (:data:`IMAGE_TYPES`, :data:`MAX_IMAGE_BYTES`, :data:`MAX_GIF_BYTES`, LinkedIn's pixel limit).
-    It goes to the network when a post using it is published. Raises ``UnsupportedMediaType`` /
-    :class:`SocialMediaInvalid` (422), ``MediaTooLarge`` (413)."""
+def media_check(*, network: str, upload: UploadedFile) -> tuple[bytes, Sniffed]:
+    """Read ``upload`` and check its bytes (``content.media.sniff``: the name and declared type are
+    not trusted) against ``network``'s types and size limits (:data:`IMAGE_TYPES`,
+    :data:`MAX_IMAGE_BYTES`, :data:`MAX_GIF_BYTES`, LinkedIn's pixel limit); the one check behind
+    the API and the admin. Raises ``UnsupportedMediaType`` / :class:`SocialMediaInvalid` (422),
+    ``MediaTooLarge`` (413)."""
     data, sniffed = media_upload_check(upload=upload, allowed_types=IMAGE_TYPES[Network(network)])
     limit = (MAX_GIF_BYTES if sniffed.mime_type == "image/gif" else MAX_IMAGE_BYTES)[Network(network)]
     if len(data) > limit:
@@ -290,6 +287,16 @@ def media_upload(
     if network == Network.LINKEDIN and (sniffed.width or 0) * (sniffed.height or 0) > LINKEDIN_MAX_PIXELS:
         pixels = str(_("LinkedIn takes images of at most 36 152 320 pixels."))
         raise SocialMediaInvalid(pixels, details=[{"field": "file", "message": pixels, "code": "too_many_pixels"}])
+    return data, sniffed
+
+
+@transaction.atomic
+def media_upload(
+    *, network: str, upload: UploadedFile, alt_text: str = "", actor=None, now: datetime | None = None
+) -> SocialMedia:
+    """Store an image for ``network``'s posts once :func:`media_check` accepts it; it goes to the
+    network when a post using it is published. Raises as :func:`media_check`."""
+    data, sniffed = media_check(network=network, upload=upload)
     media = SocialMedia(
         network=network,
         mime_type=sniffed.mime_type,
@@ -341,7 +348,11 @@ def post_check_text(*, network: str, body: object) -> None:
             )
 
 
-def _check_fields(*, network: str, data: dict, now: datetime) -> None:
+def post_check_fields(*, network: str, data: dict, now: datetime | None = None) -> None:
+    """The ``account``, ``media`` and ``scheduled_at`` in ``data`` fit a post of ``network``: the
+    account and images of the same network, at most :data:`MAX_IMAGES` images, a time in the
+    future. Raises :class:`SocialPostInvalid` (422)."""
+    now = _now(now)
     account = data.get("account")
     if account is not None and account.network != network:
         raise _invalid("account", _("The account belongs to another network."))
@@ -373,7 +384,8 @@ def post_create(
     for this network. Raises ``PortableTextError`` / :class:`SocialPostInvalid` (422)."""
     now = _now(now)
     post_check_text(network=network, body=body)
-    _check_fields(network=network, data={"account": account, "media": media, "scheduled_at": scheduled_at}, now=now)
+    fields = {"account": account, "media": media, "scheduled_at": scheduled_at}
+    post_check_fields(network=network, data=fields, now=now)
     post = SocialPost(
         network=network,
         title=title,
@@ -415,7 +427,7 @@ def post_update(*, post: SocialPost, data: dict, actor=None, now: datetime | Non
         raise _invalid(sorted(unknown)[0], _("This field cannot be changed."))
     if "body" in data:
         post_check_text(network=post.network, body=data["body"])
-    _check_fields(network=post.network, data=data, now=now)
+    post_check_fields(network=post.network, data=data, now=now)
     for name in ("title", "body", "account"):
         if name in data:
             setattr(post, name, data[name])

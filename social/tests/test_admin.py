@@ -143,3 +143,44 @@ def test_disconnect_action(admin_client):
     )
     account.refresh_from_db()
     assert account.status == "disconnected"
+
+
+def test_a_past_time_is_a_form_error_and_a_published_post_saves_without_change(admin_client):
+    past = timezone.now() - timedelta(days=1)
+    response = admin_client.post(
+        reverse("admin:social_socialpost_add"),
+        {
+            "network": Network.X,
+            "body": '[{"_type": "block", "children": [{"_type": "span", "text": "Hi"}]}]',
+            "scheduled_at_0": past.strftime("%Y-%m-%d"),
+            "scheduled_at_1": past.strftime("%H:%M:%S"),
+            "snapshots-TOTAL_FORMS": "0",
+            "snapshots-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "Give a time in the future." in response.content.decode()
+    published = SocialPostFactory(status=PostStatus.PUBLISHED)
+    saved = admin_client.post(
+        reverse("admin:social_socialpost_change", args=[published.pk]),
+        {"snapshots-TOTAL_FORMS": "0", "snapshots-INITIAL_FORMS": "0"},
+    )
+    assert saved.status_code == 302
+
+
+def test_an_upload_that_is_no_image_is_a_form_error(admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from content.tests.factories import png_bytes
+    from social.models import SocialMedia
+
+    add = reverse("admin:social_socialmedia_add")
+    refused = admin_client.post(
+        add, {"network": Network.X, "upload": SimpleUploadedFile("a.png", b"<svg onload=alert(1)>")}
+    )
+    assert refused.status_code == 200 and not SocialMedia.objects.exists()
+    accepted = admin_client.post(
+        add, {"network": Network.X, "alt_text": "Logo", "upload": SimpleUploadedFile("a.png", png_bytes())}
+    )
+    assert accepted.status_code == 302
+    assert SocialMedia.objects.get().alt_text == "Logo"
