@@ -76,7 +76,6 @@ class LeadAdmin(admin.ModelAdmin):
         "company",
         "score",
         "is_qualified",
-        "source",
         "odoo_status",
         "created_at",
     ]

@@ -31,6 +31,18 @@ from .services import dispute_refresh, payment_refresh, payment_refundable, refu
 from .services.staff import staff_refund
 
 
+class AmountColumnMixin:
+    """An ``amount`` list column written with its currency (``$100.00``, ``€80.00``)."""
+
+    @admin.display(description=gettext_lazy("amount"), ordering="amount")
+    def amount_with_currency(self, obj) -> str:
+        return format_money(obj.amount, obj.currency)
+
+    @admin.display(description=gettext_lazy("refunded"), ordering="amount_refunded")
+    def refunded_with_currency(self, obj) -> str:
+        return format_money(obj.amount_refunded, obj.currency)
+
+
 class ReadOnlyAdminMixin:
     """Every field read-only, nothing added or deleted by hand (corrections are new records)."""
 
@@ -114,16 +126,14 @@ class FlaggedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(AmountColumnMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "payment_intent_id",
         "booking_reference",
         "client_email",
-        "amount",
-        "currency",
+        "amount_with_currency",
+        "refunded_with_currency",
         "status",
-        "amount_refunded",
-        "provider",
         "created_at",
     ]
     list_filter = ["status", FlaggedFilter, "provider", "currency", "created_at"]
@@ -232,8 +242,8 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "payment", "amount", "currency", "status", "reason", "requested_by", "created_at"]
+class RefundAdmin(AmountColumnMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "payment", "amount_with_currency", "status", "reason", "created_at"]
     list_filter = ["status", "reason", "currency", "created_at"]
     search_fields = [
         "refund_id",
@@ -261,8 +271,8 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["dispute_id", "payment", "amount", "currency", "status", "reason", "evidence_due_by", "resolved_at"]
+class DisputeAdmin(AmountColumnMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["dispute_id", "payment", "amount_with_currency", "status", "evidence_due_by", "resolved_at"]
     list_filter = ["status", "currency", "created_at"]
     search_fields = ["dispute_id", "charge_id", "payment__payment_intent_id", "payment__booking__reference"]
     date_hierarchy = "created_at"
@@ -286,8 +296,8 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["occurred_at", "kind", "amount", "currency", "source_id", "booking", "consultant", "memo"]
+class LedgerEntryAdmin(AmountColumnMixin, ViewOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["occurred_at", "kind", "amount_with_currency", "source_id", "booking", "memo"]
     list_filter = ["kind", "currency", "occurred_at"]
     search_fields = ["source_id", "payment__payment_intent_id", "booking__reference", "memo"]
     date_hierarchy = "occurred_at"
@@ -296,7 +306,7 @@ class LedgerEntryAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["event_id", "provider", "type", "object_id", "status", "attempts", "received_at", "processed_at"]
+    list_display = ["event_id", "type", "status", "attempts", "received_at", "processed_at"]
     list_filter = ["provider", "status", "type", "received_at"]
     search_fields = ["event_id", "object_id", "type"]
     date_hierarchy = "received_at"
