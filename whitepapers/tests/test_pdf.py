@@ -191,3 +191,30 @@ def test_print_html_follows_the_language():
 
 def test_css_strings_cannot_break_out_of_the_stylesheet():
     assert css_string('a "b" \\ </style>') == '"a \\"b\\" \\\\ \\3C /style>"'
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_demo_whitepapers_are_multi_page_documents_with_contents(language):
+    import json
+    from pathlib import Path
+
+    fixture = Path(settings.BASE_DIR) / "whitepapers" / "fixtures" / "demo_whitepapers.json"
+    paper = json.loads(fixture.read_text(encoding="utf-8"))[0]
+    whitepaper = WhitepaperFactory(
+        file="",
+        slug=paper["slug"],
+        title=paper["title"],
+        summary=paper["summary"],
+        body=paper["body"],
+        language=language,
+    )
+    result = services.whitepaper_generate_pdf(whitepaper_id=whitepaper.pk)
+    with result.generated_file.open("rb") as handle:
+        pages = pages_text(handle.read())
+    contents = {"en": "Contents", "de": "Inhalt"}[language]
+    assert result.page_count == len(pages) >= 5
+    assert contents in pages[1]
+    assert all(
+        f"Page {n} of {len(pages)}" in pages[n - 1] or f"Seite {n} von {len(pages)}" in pages[n - 1]
+        for n in range(2, len(pages) + 1)
+    )
