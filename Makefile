@@ -6,6 +6,8 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 3036
 PT_DIR := tests/portabletext
+# axe-core (pinned in its package.json) for the accessibility checks of the browser tests.
+BROWSER_DIR := tests/browser
 
 .PHONY: run test test-clock test-postgres install install-dev setup lint format migrate demo serve worker bench fuzz clean messages check-translations
 
@@ -25,6 +27,10 @@ $(PT_DIR)/node_modules/.installed: $(PT_DIR)/package.json $(PT_DIR)/package-lock
 	cd $(PT_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(BROWSER_DIR)/node_modules/.installed: $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
+	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(VENV)/.installed
 # Browser tests drive Debian's Chromium through Playwright (no browser download); install it when
 # missing and we may (root with apt), as on a fresh CI machine.
@@ -34,7 +40,7 @@ $(CHROMIUM):
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "Chromium is missing: install Debian's 'chromium' package for the browser tests."; exit 1; fi
 
-install-dev: $(VENV)/.installed-dev $(PT_DIR)/node_modules/.installed $(CHROMIUM)
+install-dev: $(VENV)/.installed-dev $(PT_DIR)/node_modules/.installed $(BROWSER_DIR)/node_modules/.installed $(CHROMIUM)
 
 # GNU gettext compiles (msgfmt) and extracts (xgettext, msgmerge) the translations; install it when
 # missing and we may (root with apt), as on a fresh CI machine.

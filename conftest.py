@@ -90,13 +90,11 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture
-def page(browser, live_server):
-    """A fresh browser tab whose relative URLs go to the live test server. The test fails at
-    teardown if any page broke the Content-Security-Policy (a ``securitypolicyviolation`` event or
-    Chromium's "Content Security Policy" console message)."""
-    context = browser.new_context(base_url=live_server.url, locale="en-US", timezone_id="Europe/Berlin")
-    violations = []
+def _open_tab(browser, live_server, **options):
+    """A browser context and tab whose relative URLs go to the live server, and the list the
+    Content-Security-Policy violations of its pages are collected in."""
+    context = browser.new_context(base_url=live_server.url, **options)
+    violations: list[str] = []
     context.expose_function("__cspViolation", lambda report: violations.append(report))
     # Init scripts run through the DevTools protocol, so the page's own policy does not block them.
     context.add_init_script(
@@ -106,10 +104,42 @@ def page(browser, live_server):
     tab = context.new_page()
     tab.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
     tab.set_default_timeout(15_000)
-    yield tab
+    return context, tab, violations
+
+
+def _close_tab(context, violations) -> None:
     context.close()
     if violations:
         pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser tab whose relative URLs go to the live test server. The test fails at
+    teardown if any page broke the Content-Security-Policy (a ``securitypolicyviolation`` event or
+    Chromium's "Content Security Policy" console message)."""
+    context, tab, violations = _open_tab(browser, live_server, locale="en-US", timezone_id="Europe/Berlin")
+    yield tab
+    _close_tab(context, violations)
+
+
+@pytest.fixture
+def mobile_page_de(browser, live_server):
+    """Like ``page``, on a phone: a 390×844 viewport (touch, device scale 3) with the browser in German
+    (``de-DE``, Europe/Berlin)."""
+    context, tab, violations = _open_tab(
+        browser,
+        live_server,
+        locale="de-DE",
+        timezone_id="Europe/Berlin",
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=3,
+        is_mobile=True,
+        has_touch=True,
+        accept_downloads=True,
+    )
+    yield tab
+    _close_tab(context, violations)
 
 
 # --- localstripe: a fake, stateful Stripe on loopback for the payments tests ---------------------
