@@ -15,6 +15,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from content.admin_widgets import (
+    CommaSeparatedListField,
+    PortableTextMarkdownField,
+    StoredValuesFormMixin,
+    TranslatedTextField,
+    TranslationsTextarea,
+)
 from content.portable_text import to_html
 from magnetiq.exceptions import ApplicationError
 from magnetiq.translation import LANGUAGE_CODES
@@ -59,8 +66,8 @@ class DeletedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ConsultantAdminForm(forms.ModelForm):
-    """The model form, with empty JSON boxes meaning "none" rather than an error."""
+class ConsultantAdminForm(StoredValuesFormMixin, forms.ModelForm):
+    """The model form: the bio in Markdown and texts per language, lists typed comma-separated."""
 
     EMPTY_JSON = {
         "bio": dict,
@@ -77,6 +84,22 @@ class ConsultantAdminForm(forms.ModelForm):
     profile_image_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
     resume_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
 
+    bio = PortableTextMarkdownField(label=gettext_lazy("Bio"), required=False)
+    meta_description = TranslatedTextField(
+        label=gettext_lazy("Meta description"),
+        required=False,
+        widget=TranslationsTextarea(rows=2),
+        help_text=gettext_lazy("The text search engines show under the profile's title; at most 300 characters."),
+    )
+    expertise_areas = CommaSeparatedListField(
+        label=gettext_lazy("Expertise"), help_text=gettext_lazy("Separate areas with commas.")
+    )
+    consultation_types = CommaSeparatedListField(
+        label=gettext_lazy("Consultation types"), help_text=gettext_lazy("Separate types with commas.")
+    )
+    keywords = CommaSeparatedListField(
+        label=gettext_lazy("Keywords"), help_text=gettext_lazy("Separate keywords with commas.")
+    )
     class Meta:
         model = Consultant
         # What the services accept; payment/KYC state, LinkedIn data and revenue stay read-only.

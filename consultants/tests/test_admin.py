@@ -19,17 +19,18 @@ def admin_client(client):
 
 
 def form_data(**extra):
-    """Every field of the add/change form, as a browser would post it (empty JSON boxes included)."""
+    """Every field of the add/change form, as a browser would post it (one box per language)."""
     data = {
         "first_name": "Anna",
         "last_name": "Schmidt",
         "email": "anna@example.com",
         "phone": "",
         "user": "",
-        "bio": "",
+        "bio__en": "",
+        "bio__de": "",
         "title": "Partner",
         "company": "",
-        "expertise_areas": '["Cloud"]',
+        "expertise_areas": "Cloud",
         "years_experience": "",
         "hourly_rate": "250",
         "currency": "USD",
@@ -51,7 +52,8 @@ def form_data(**extra):
         "total_reviews": "0",
         "response_time_hours": "",
         "slug": "",
-        "meta_description": "",
+        "meta_description__en": "",
+        "meta_description__de": "",
         "keywords": "",
     }
     data.update(extra)
@@ -114,10 +116,25 @@ def test_add_with_taken_email_shows_form_error(admin_client):
     assert "Another consultant already uses this e-mail address." in response.content.decode()
 
 
-def test_add_with_bad_bio_shows_form_error(admin_client):
-    response = admin_client.post(ADD, form_data(bio='{"en": [{"_type": "bogus"}]}'))
+def test_add_with_a_bio_the_editor_cannot_store_shows_form_error(admin_client):
+    response = admin_client.post(ADD, form_data(bio__en="Hello\n\n| a | b |\n<table></table>"))
     assert response.status_code == 200
-    assert "bio" in response.context["adminform"].form.errors
+    assert response.context["adminform"].form.errors["bio"] == [
+        "English: HTML is not supported (“<table></table>”); use Markdown."
+    ]
+
+
+def test_the_bio_is_written_in_markdown(admin_client):
+    response = admin_client.post(ADD, form_data(bio__en="I lead **cloud** projects.", expertise_areas="Cloud, AI"))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    consultant = Consultant.objects.get()
+    assert consultant.expertise_areas == ["Cloud", "AI"]
+    [block] = consultant.bio["en"]
+    assert [(child["text"], child["marks"]) for child in block["children"]] == [
+        ("I lead ", []),
+        ("cloud", ["strong"]),
+        (" projects.", []),
+    ]
 
 
 def test_change_page_shows_rendered_bio_and_saves(admin_client):
@@ -127,7 +144,7 @@ def test_change_page_shows_rendered_bio_and_saves(admin_client):
     assert page.status_code == 200
     assert '<div class="pt-content"><p>Rendered &lt;bio&gt;</p></div>' in page.content.decode()
     response = admin_client.post(
-        url, form_data(email=consultant.email, title="CTO", slug=consultant.slug, status="active", bio="")
+        url, form_data(email=consultant.email, title="CTO", slug=consultant.slug, status="active")
     )
     assert response.status_code == 302
     consultant.refresh_from_db()
