@@ -535,6 +535,7 @@ def _confirmation_context(booking: ConsultationBooking, token: str) -> dict:
         meeting = _("The meeting link comes with the confirmation e-mail.")
     return {
         "emailed_text": emailed % {"email": booking.client_email},
+        "manage_link": link,
         "meeting_text": meeting,
         "google_calendar_url": google_calendar_url(booking, manage_url=link),
         "outlook_calendar_url": outlook_calendar_url(booking, manage_url=link),

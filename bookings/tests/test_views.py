@@ -897,6 +897,10 @@ def test_the_confirmed_page_says_where_the_mail_went_and_offers_calendars(
         }
     )
     assert page.context["ics_url"] == f"/bookings/{booking.reference}/invite.ics?token={manage_token(booking)}"
+    assert (
+        '<p id="manage-link">Your link to view, reschedule or cancel this booking (the e-mail has it too): '
+        f'<a href="{link}">{link}</a></p>'
+    ) in content.replace("&amp;", "&")
 
 
 def test_the_confirmed_page_shows_the_meeting_link_and_german_texts(client, consultant):
