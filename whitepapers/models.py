@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from content.exceptions import PortableTextError
 from content.models import slug_format
@@ -91,9 +92,11 @@ class Whitepaper(models.Model):
     """
 
     slug = models.CharField(max_length=120, validators=[slug_format])
-    title = models.JSONField(validators=[validate_title], help_text='{"en": "…", "de": "…"}')
+    title = models.JSONField(
+        validators=[validate_title], help_text=_("English is required; other languages fall back to it.")
+    )
     summary = models.JSONField(default=dict, blank=True, validators=[validate_optional_text])
-    body = models.JSONField(default=dict, blank=True, help_text='Portable Text: {"en": [blocks], "de": [blocks]}')
+    body = models.JSONField(default=dict, blank=True, help_text=_("The whitepaper's text, per language."))
     body_markdown = models.JSONField(default=dict, blank=True, validators=[validate_optional_text])
     author = models.ForeignKey(
         "consultants.Consultant", null=True, blank=True, on_delete=models.SET_NULL, related_name="whitepapers"
@@ -105,7 +108,11 @@ class Whitepaper(models.Model):
         "content.MediaAsset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     file = models.FileField(
-        storage=private_storage, upload_to=whitepaper_upload_to, max_length=255, blank=True, help_text="Uploaded PDF."
+        storage=private_storage,
+        upload_to=whitepaper_upload_to,
+        max_length=255,
+        blank=True,
+        help_text=_("A finished PDF; without one, the PDF is made from the body."),
     )
     generated_file = models.FileField(
         storage=private_storage, upload_to=generated_upload_to, max_length=255, blank=True, editable=False
@@ -312,7 +319,11 @@ class EmailSubmission(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.QUEUED)
     error = models.TextField(blank=True)
-    source = models.CharField(max_length=20, default="file", help_text="file, maildir, imap or upload")
+    source = models.CharField(
+        max_length=20,
+        default="file",
+        help_text=_("Where the e-mail came from: a file, a mail folder, the IMAP inbox or an upload."),
+    )
     author = models.ForeignKey(
         "consultants.Consultant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
