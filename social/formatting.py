@@ -21,12 +21,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from twitter_text import parse_tweet
+from twitter_text.config import config as _twitter_config
+from twitter_text.get_character_weight import get_character_weight
 
 from content.portable_text.tree import MarkNode, TextNode, build_marks_tree, clean_blocks, is_block
 
 LINKEDIN_MAX_CHARS = 3000
+_TWITTER_OPTIONS = _twitter_config["defaults"]
 X_MAX_WEIGHT = 280
 
 _HASHTAG = re.compile(r"(?<![\w&])#(\w+)", re.UNICODE)
@@ -120,8 +124,10 @@ def for_linkedin(blocks: object) -> LinkedInText:
     return LinkedInText(commentary=commentary, text=shown, length=len(shown))
 
 
+@lru_cache(maxsize=4096)
 def x_weight(text: str) -> int:
-    """X's weighted length of ``text`` (twitter-text v3 configuration)."""
+    """X's weighted length of ``text`` (twitter-text v3 configuration). Cached: splitting a thread
+    weighs the same sentences and words again for each numbering width it tries."""
     return parse_tweet(text).weightedLength
 
 
@@ -130,36 +136,47 @@ def for_x_text(blocks: object) -> str:
     return _MENTION.sub(lambda m: m.group(1), plain_text(blocks))
 
 
+def _char_weight(char: str) -> int:
+    """One code point's weight (twitter-text's ranges; emoji 2). A code point of a multi-code-point
+    emoji counts on its own, so a cut word is never heavier than counted."""
+    options = _TWITTER_OPTIONS
+    return get_character_weight(char, options) // options["scale"]
+
+
 def _hard_split(word: str, budget: int) -> list[str]:
     """Cut a word longer than ``budget`` into pieces that each fit (by X's weights)."""
-    pieces, current = [], ""
+    pieces, current, weight = [], "", 0
     for char in word:
-        if current and x_weight(current + char) > budget:
+        char_weight = _char_weight(char)
+        if current and weight + char_weight > budget:
             pieces.append(current)
-            current = ""
+            current, weight = "", 0
         current += char
+        weight += char_weight
     if current:
         pieces.append(current)
     return pieces
 
 
-def _pack(units: list[str], separators: list[str], budget: int) -> list[str]:
-    """Greedily join ``units`` (with the separator that stood before each) into chunks of at most
-    ``budget`` weight; a unit that does not fit alone is returned alone (the caller splits it)."""
-    chunks: list[str] = []
-    current = ""
-    for unit, separator in zip(units, separators, strict=True):
+def _pack(units: list[tuple[str, int]], separators: list[str], budget: int) -> list[tuple[str, int]]:
+    """Greedily join ``units`` (text and weight, with the separator that stood before each) into
+    chunks of at most ``budget`` weight. Units are split at white space, where X's count adds up
+    (a URL or an emoji never spans a space), so a chunk weighs the sum of its parts."""
+    chunks: list[tuple[str, int]] = []
+    current, weight = "", 0
+    for (unit, unit_weight), separator in zip(units, separators, strict=True):
         if not unit:
             continue
-        candidate = f"{current}{separator}{unit}" if current else unit
-        if x_weight(candidate) <= budget:
-            current = candidate
+        joined = weight + len(separator) + unit_weight if current else unit_weight
+        if joined <= budget:
+            current = f"{current}{separator}{unit}" if current else unit
+            weight = joined
             continue
         if current:
-            chunks.append(current)
-        current = unit
+            chunks.append((current, weight))
+        current, weight = unit, unit_weight
     if current:
-        chunks.append(current)
+        chunks.append((current, weight))
     return chunks
 
 
@@ -175,23 +192,24 @@ def _split_on(pattern: re.Pattern, text: str) -> tuple[list[str], list[str]]:
 def _chunks(text: str, budget: int) -> list[str]:
     out: list[str] = []
     units, separators = _split_on(_SENTENCE_BREAK, text)
-    for sentence_chunk in _pack([u.strip() for u in units], separators, budget):
-        if x_weight(sentence_chunk) <= budget:
-            out.append(sentence_chunk)
+    sentences = [(unit.strip(), x_weight(unit.strip())) for unit in units]
+    for chunk, chunk_weight in _pack(sentences, separators, budget):
+        if chunk_weight <= budget:
+            out.append(chunk)
             continue
-        words, spaces = _split_on(_SPACE, sentence_chunk)
-        pieces: list[str] = []
+        words, spaces = _split_on(_SPACE, chunk)
+        pieces: list[tuple[str, int]] = []
         piece_separators: list[str] = []
         for word, space in zip(words, spaces, strict=True):
-            if x_weight(word) <= budget:
-                pieces.append(word)
+            weight = x_weight(word)
+            if weight <= budget:
+                pieces.append((word, weight))
                 piece_separators.append(space)
             else:
                 for index, part in enumerate(_hard_split(word, budget)):
-                    pieces.append(part)
+                    pieces.append((part, sum(_char_weight(char) for char in part)))
                     piece_separators.append(space if index == 0 else "")
-        for chunk in _pack(pieces, piece_separators, budget):
-            out.append(chunk)
+        out.extend(text for text, _weight in _pack(pieces, piece_separators, budget))
     return out
 
 
