@@ -8,15 +8,17 @@
   var COOKIE = "tz";
   function read() {
     var match = document.cookie.match(/(?:^|;\s*)tz=([^;]*)/);
-    return match ? decodeURIComponent(match[1]) : "";
+    return match ? match[1] : "";
   }
   function write(zone) {
+    // IANA names are cookie-safe as they are (letters, digits, "/", "_", "+", "-"); the server reads them raw.
+    if (!/^[A-Za-z0-9_\/+\-]+$/.test(zone)) return;
     var paths = ["/webinars"];
     Array.prototype.forEach.call(document.querySelectorAll("a.lang[hreflang]"), function (link) {
       paths.push("/" + link.getAttribute("hreflang") + "/webinars");
     });
     paths.forEach(function (path) {
-      document.cookie = COOKIE + "=" + encodeURIComponent(zone) + "; path=" + path + "; max-age=31536000; SameSite=Lax";
+      document.cookie = COOKIE + "=" + zone + "; path=" + path + "; max-age=31536000; SameSite=Lax";
     });
   }
   var picker = document.getElementById("id_tz");
