@@ -29,6 +29,7 @@ from magnetiq.translation import LANGUAGE_CODES
 from . import services
 from .exceptions import ConsultantEmailTaken
 from .models import Consultant, ConsultantStatus, ScrapingJob
+from .photos import consultant_photo_set
 
 
 class ExpertiseFilter(admin.SimpleListFilter):
@@ -83,7 +84,6 @@ class ConsultantAdminForm(StoredValuesFormMixin, forms.ModelForm):
     linkedin_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
     profile_image_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
     resume_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
-
     bio = PortableTextMarkdownField(label=gettext_lazy("Bio"), required=False)
     meta_description = TranslatedTextField(
         label=gettext_lazy("Meta description"),
@@ -100,10 +100,12 @@ class ConsultantAdminForm(StoredValuesFormMixin, forms.ModelForm):
     keywords = CommaSeparatedListField(
         label=gettext_lazy("Keywords"), help_text=gettext_lazy("Separate keywords with commas.")
     )
+
     class Meta:
         model = Consultant
         # What the services accept; payment/KYC state, LinkedIn data and revenue stay read-only.
-        fields = sorted(services.EDITABLE_FIELDS)
+        # The photo is stored by consultants.photos (it makes the crops).
+        fields = [*sorted(services.EDITABLE_FIELDS), "photo"]
 
     def clean_email(self):
         # The model's conditional constraint also reads deleted_at, which the form does not hold,
@@ -200,7 +202,7 @@ class ConsultantAdmin(admin.ModelAdmin):
             gettext_lazy("LinkedIn"),
             {"fields": ["linkedin_url", "linkedin_sync_status", "linkedin_last_sync", "linkedin_scraped_data"]},
         ),
-        (gettext_lazy("Media"), {"fields": ["profile_image_url", "portfolio_images", "resume_url"]}),
+        (gettext_lazy("Media"), {"fields": ["photo", "profile_image_url", "portfolio_images", "resume_url"]}),
         (
             gettext_lazy("Status and verification"),
             {"fields": ["status", "is_featured", "is_verified", "verification_notes"]},
@@ -288,6 +290,7 @@ class ConsultantAdmin(admin.ModelAdmin):
         return mark_safe("".join(parts))
 
     def save_model(self, request, obj, form, change):
+        previous_photo = form.initial.get("photo")
         data = {name: form.cleaned_data[name] for name in form.changed_data if name in services.EDITABLE_FIELDS}
         if change:
             services.consultant_update(consultant=obj, data=data)
@@ -297,6 +300,12 @@ class ConsultantAdmin(admin.ModelAdmin):
             obj.pk = created.pk
             obj.refresh_from_db()
             obj._state.adding = False
+        if "photo" in form.changed_data:
+            consultant_photo_set(
+                consultant=obj,
+                photo=form.cleaned_data["photo"],
+                previous=previous_photo.name if previous_photo else "",
+            )
 
     def has_change_permission(self, request, obj=None):
         # A soft-deleted profile is kept for history only: view it, never edit it.

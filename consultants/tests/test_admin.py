@@ -237,3 +237,61 @@ def test_staff_with_view_only_cannot_run_change_actions(client, make_user):
     action(client, "activate", a)
     a.refresh_from_db()
     assert a.status == "pending"
+
+
+def _photo(size=(600, 600), fmt="JPEG"):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "#336699").save(buffer, format=fmt)
+    return SimpleUploadedFile(f"face.{fmt.lower()}", buffer.getvalue(), content_type=f"image/{fmt.lower()}")
+
+
+PHOTO_STORAGE = Consultant._meta.get_field("photo").storage
+
+
+@pytest.fixture
+def fresh_storage(settings):
+    """A new in-memory storage for the test (the setting change resets ``default_storage``)."""
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+
+
+def _thumbs() -> list[str]:
+    return sorted(PHOTO_STORAGE.listdir("consultants/photos/thumbs")[1])
+
+
+def test_add_with_photo_stores_it_and_its_crops(admin_client, fresh_storage):
+    response = admin_client.post(ADD, {**form_data(), "photo": _photo()})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    consultant = Consultant.objects.get(email="anna@example.com")
+    assert consultant.photo.name == "consultants/photos/face.jpeg"
+    sizes = sorted(name.split(".jpeg.")[1].split("_")[0] for name in _thumbs() if name.startswith("face.jpeg"))
+    assert sizes == ["160x160", "192x192", "320x320", "96x96"]
+
+
+def test_change_replaces_photo_and_removes_the_old_one(admin_client, fresh_storage):
+    consultant = ConsultantFactory(first_name="Anna", last_name="Schmidt")
+    url = reverse("admin:consultants_consultant_change", args=[consultant.pk])
+    data = form_data(email=consultant.email, slug=consultant.slug, status="active")
+    admin_client.post(url, {**data, "photo": _photo()})
+    first = Consultant.objects.get(pk=consultant.pk).photo.name
+
+    response = admin_client.post(url, {**data, "photo": _photo((700, 500), "PNG")})
+
+    assert response.status_code == 302
+    consultant.refresh_from_db()
+    assert consultant.photo.name.startswith("consultants/photos/face") and consultant.photo.name.endswith(".png")
+    assert not PHOTO_STORAGE.exists(first)
+    assert len([name for name in _thumbs() if name.startswith(consultant.photo.name.rsplit("/", 1)[1])]) == 4
+    assert [name for name in _thumbs() if name.startswith(first.rsplit("/", 1)[1] + ".")] == []
+
+
+def test_a_photo_that_is_too_small_is_a_form_error(admin_client):
+    response = admin_client.post(ADD, {**form_data(), "photo": _photo((120, 120))})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["photo"] == [
+        "The photo is 120×120 pixels; each side must be 200 to 6000 pixels."
+    ]
