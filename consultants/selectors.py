@@ -52,7 +52,7 @@ def public_consultant_search(
     sort field come last either way; ties are broken by featured first, then name. One query
     whatever the number of consultants. Raises ``KeyError`` for an unknown ``sort_by``.
     """
-    qs = with_rate_usd(Consultant.objects.public().search(query))
+    qs = Consultant.objects.public().search(query)
     if available_this_week:
         qs = qs.filter(available_within(django_timezone.now().date(), days=7))
     for tag in expertise or []:
@@ -75,7 +75,7 @@ def public_consultant_search(
         qs = qs.filter(is_verified=is_verified)
     if is_featured is not None:
         qs = qs.filter(is_featured=is_featured)
-    return qs.order_by(*ordering(sort_by, sort_order))
+    return with_rate_usd(qs).order_by(*ordering(sort_by, sort_order))
 
 
 def ordering(sort_by: str, sort_order: str = "desc") -> list:
@@ -119,15 +119,15 @@ def available_within(start: date, *, days: int = 7) -> Q:
     condition = Q()
     for offset in range(days):
         day = start + timedelta(days=offset)
-        weekly = Exists(rule_model.objects.filter(consultant=OuterRef("pk"), weekday=day.weekday()))
+        weekly = Exists(rule_model._default_manager.filter(consultant=OuterRef("pk"), weekday=day.weekday()))
         off = Exists(
-            override_model.objects.filter(
+            override_model._default_manager.filter(
                 consultant=OuterRef("pk"), date=day, kind="unavailable", start_time__isnull=True
             )
         )
         condition |= Q(weekly) & ~Q(off)
     extra = Exists(
-        override_model.objects.filter(
+        override_model._default_manager.filter(
             consultant=OuterRef("pk"), kind="extra", date__gte=start, date__lt=start + timedelta(days=days)
         )
     )

@@ -1,5 +1,7 @@
 """Generated whitepaper PDFs (WeasyPrint): render outside any transaction, store only if current."""
 
+from functools import partial
+
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -71,7 +73,7 @@ def whitepaper_generate_pdf(*, whitepaper_id: int, force: bool = False) -> White
         log_action(locked, "whitepapers.whitepaper.pdf_generated", data={"bytes": len(pdf), "pages": rendered.pages})
         for name, storage in ((old, locked.generated_file.storage), (old_cover, locked.generated_cover.storage)):
             if name:
-                transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+                transaction.on_commit(partial(storage.delete, name))
     return locked
 
 
