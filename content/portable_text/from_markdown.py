@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from .markdown import to_markdown
 from .validation import HEADING_STYLES, MAX_LIST_LEVEL
 
 #: The decorators the editor writes and reads (``strike`` is read as ``strike-through``).
@@ -45,12 +46,9 @@ class UnsupportedMarkdown(ValueError):
     """Markdown the editor cannot store; ``str()`` is a sentence for staff naming the construct."""
 
 
-def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"linkify": True}).enable(["strikethrough", "linkify"])
-    return md
-
-
-_MD = _parser()
+# CommonMark with GFM strike-through; linkify claims bare URLs so Markdown inside them is not read,
+# as the renderer (which leaves them unescaped) expects.
+_MD = MarkdownIt("commonmark", {"linkify": True}).enable(["strikethrough", "linkify"])
 
 
 def new_key() -> str:
@@ -388,6 +386,4 @@ def _first(indices: range, test, *, prefer: int) -> int | None:
 
 def blocks_to_markdown(blocks: Any) -> str:
     """The editor's text for stored blocks: :func:`content.portable_text.to_markdown`."""
-    from .markdown import to_markdown
-
     return to_markdown(blocks or [])

@@ -69,6 +69,7 @@
 
   function init() {
     document.querySelectorAll("[data-translations]").forEach(makeTabs);
+    document.querySelectorAll(".translation-preview-bar").forEach(function (bar) { bar.hidden = false; });
     document.addEventListener("click", function (event) {
       var button = event.target.closest("[data-preview-url]");
       if (button) { preview(button); }
