@@ -212,6 +212,7 @@ def test_german_phone_books_pays_downloads_the_invite_and_reschedules(localstrip
     assert format_money(payment.amount, payment.currency, "de") == shown_price
     assert page.inner_text("#booking-amount") == shown_price
     assert "greta@example.com" in page.inner_text("#emailed")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the long manage link wraps
     assert_accessible(page)
 
     # The calendar file: a download that parses, starting at the booking's time in UTC.
