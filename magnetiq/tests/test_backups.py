@@ -10,12 +10,14 @@ import json
 import subprocess
 import sys
 import tarfile
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from bookings.models import ConsultationBooking
@@ -114,7 +116,9 @@ def test_no_files_leaves_them_out(tmp_path, roots):
 def test_backup_into_a_folder_names_the_archive_by_time_and_keep_prunes_the_oldest(tmp_path, roots):
     folder = tmp_path / "backups"
     folder.mkdir()
-    for stamp in ("20260101T000000Z", "20260102T000000Z"):
+    # Two earlier backups on the test's own clock (the suite also runs a year ahead and back).
+    oldest, older = ((timezone.now() - timedelta(days=days)).strftime("%Y%m%dT%H%M%SZ") for days in (2, 1))
+    for stamp in (oldest, older):
         (folder / f"magnetiq-{stamp}.tar.gz").write_bytes(b"old")
     out = io.StringIO()
 
@@ -122,9 +126,9 @@ def test_backup_into_a_folder_names_the_archive_by_time_and_keep_prunes_the_olde
 
     archives = sorted(p.name for p in folder.iterdir())
     assert len(archives) == 2
-    assert archives[0] == "magnetiq-20260102T000000Z.tar.gz"
+    assert archives[0] == f"magnetiq-{older}.tar.gz"
     assert archives[1].startswith("magnetiq-2") and archives[1].endswith("Z.tar.gz")
-    assert f"Deleted the older backup {folder / 'magnetiq-20260101T000000Z.tar.gz'}" in out.getvalue()
+    assert f"Deleted the older backup {folder / f'magnetiq-{oldest}.tar.gz'}" in out.getvalue()
 
 
 def test_backup_refuses_to_overwrite_and_a_keep_below_one(tmp_path):
