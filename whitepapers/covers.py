@@ -94,5 +94,7 @@ def render_cover(*, title: str, date: str, summary: str = "", author: str = "") 
     if author:
         draw.text((margin, height - margin), author, font=_font(_SANS, 20), fill=ACCENT, anchor="ls")
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    # Fast zlib level: the image is flat colour and text, so the file is barely larger and the PDF
+    # task is not held up by PNG optimisation.
+    image.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
