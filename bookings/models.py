@@ -265,6 +265,22 @@ class ConsultationBooking(models.Model):
         max_length=20, choices=BookingPaymentStatus.choices, default=BookingPaymentStatus.PENDING
     )
     payment_intent_id = models.CharField(max_length=100, blank=True)
+    # A discount code's effect (``bookings.discounts``): ``payment_amount`` is what is charged, the
+    # list price is ``payment_amount + discount_amount`` (:attr:`list_amount`).
+    discount_amount = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text=_("Taken off the list price by a discount code; the amount charged is the price after it."),
+    )
+    discount_code = models.CharField(max_length=50, blank=True, help_text=_("The discount code used, if any."))
+    discount_funded_by = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=[("platform", _("Platform")), ("consultant", _("Consultant"))],
+        help_text=_("Who pays for the discount: the platform, or the consultant (lower earnings)."),
+    )
 
     meeting_link = models.URLField(max_length=500, blank=True)
     meeting_platform = models.CharField(max_length=20, choices=MeetingPlatform.choices, default=MeetingPlatform.MANUAL)
@@ -310,6 +326,7 @@ class ConsultationBooking(models.Model):
                 violation_error_code="booking_unavailable",
             ),
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="booking_end_after_start"),
+            models.CheckConstraint(condition=Q(discount_amount__gte=0), name="booking_discount_not_negative"),
             models.CheckConstraint(
                 condition=Q(client_rating__isnull=True) | Q(client_rating__gte=1, client_rating__lte=5),
                 name="booking_rating_1_5",
@@ -338,6 +355,11 @@ class ConsultationBooking(models.Model):
             raise ValidationError({"questions": "Questions are a list of strings."})
         if not isinstance(self.client_message, list):
             raise ValidationError({"client_message": "The message is a list of Portable Text blocks."})
+
+    @property
+    def list_amount(self):
+        """The price before any discount (``Decimal``, ``payment_currency``): charged + discount."""
+        return self.payment_amount + self.discount_amount
 
     @property
     def is_active(self) -> bool:

@@ -35,7 +35,7 @@ from magnetiq.exceptions import NotFound
 from magnetiq.timezones import is_known_timezone
 from magnetiq.translation import LANGUAGE_CODES
 
-from . import conf, signals
+from . import conf, discounts, signals
 from .availability import consultant_has_free_slot, duration_for
 from .exceptions import (
     BookingInvalid,
@@ -253,6 +253,8 @@ def booking_create(
     meeting_platform: str = MeetingPlatform.MANUAL,
     client_user=None,
     paper_id: str = "",
+    coupon_code: str = "",
+    coupon_context: dict[str, str] | None = None,
     actor=None,
     now: datetime | None = None,
 ) -> ConsultationBooking:
@@ -267,6 +269,13 @@ def booking_create(
 
     A time an active booking already covers is refused before the write transaction (one read); the
     booking is built and validated before it too, so the locked part only checks the time and writes.
+
+    ``coupon_code``: a discount code, applied through the registered provider of
+    :mod:`bookings.discounts` (its refusal is raised with the provider's stable code before anything is
+    written); the use is reserved inside this booking's transaction, so a refusal there rolls the hold
+    back. ``payment_amount`` is then the amount charged, ``discount_amount`` what the code took off;
+    a booking the code makes free is confirmed at once. ``coupon_context``: the visitor's ``ip``,
+    ``session_id``, ``referrer_url`` and ``utm_*`` for the provider's records.
     """
     now = now or timezone.now()
     if not consultant.is_public:
@@ -284,7 +293,22 @@ def booking_create(
     blocks = message_to_blocks(client_message, language=language)
     cleaned_questions = _clean_questions(questions)
     start = start.astimezone(UTC)
-    amount = booking_price(consultant=consultant, booking_type=booking_type, duration_minutes=minutes)
+    list_amount = booking_price(consultant=consultant, booking_type=booking_type, duration_minutes=minutes)
+    discount_request = discount = None
+    code = (coupon_code or "").strip()
+    if code:
+        discount_request = discounts.DiscountRequest(
+            code=code,
+            consultant=consultant,
+            booking_type=booking_type,
+            list_amount=list_amount,
+            currency=consultant.currency,
+            email=(client_email or "").strip().lower(),
+            client_user=client_user if getattr(client_user, "is_authenticated", False) else None,
+            context=dict(coupon_context or {}),
+        )
+        discount = discounts.get_provider().quote(discount_request)
+    amount = list_amount - discount.amount if discount else list_amount
     free = amount == 0
     # A time an active booking already covers is refused by one read, without queueing for the
     # write lock (on SQLite every writer waits for the one before): the losers of a race for one
@@ -312,6 +336,9 @@ def booking_create(
         meeting_platform=meeting_platform,
         payment_amount=amount,
         payment_currency=consultant.currency,
+        discount_amount=discount.amount if discount else Decimal("0.00"),
+        discount_code=discount.code if discount else "",
+        discount_funded_by=discount.funded_by if discount else "",
         payment_status=BookingPaymentStatus.NOT_REQUIRED if free else BookingPaymentStatus.PENDING,
         status=BookingStatus.CONFIRMED if free else BookingStatus.PENDING_PAYMENT,
         confirmed_at=now if free else None,
@@ -327,6 +354,14 @@ def booking_create(
                 raise BookingUnavailable()
             booking.consultant = locked
             booking.save()
+            if discount_request is not None:
+                reserved = discounts.get_provider().reserve(discount_request, booking)
+                if reserved != discount:
+                    # The code changed between the quote and the reservation (staff edited it).
+                    raise BookingStateConflict(
+                        _("The discount code changed while you were booking; please try again."),
+                        code="DISCOUNT_CHANGED",
+                    )
             _record(booking, BookingChangeKind.CREATED, actor=actor, now=now)
             log_action(
                 booking,
@@ -338,6 +373,73 @@ def booking_create(
                 signals.send_after_commit(signals.booking_confirmed, ConsultationBooking, booking_id=booking.pk)
     except IntegrityError:
         raise BookingUnavailable() from None
+    return booking
+
+
+def booking_apply_discount(
+    *,
+    booking: ConsultationBooking,
+    coupon_code: str,
+    coupon_context: dict[str, str] | None = None,
+    now: datetime | None = None,
+) -> ConsultationBooking:
+    """Apply a discount code to a booking that is still held for payment (spec 000
+    ``POST /public/coupons/apply``, the payment page).
+
+    Only a ``pending_payment`` booking with an unexpired hold, no code yet and no PaymentIntent
+    started (its amount would no longer match) takes a code; else :class:`BookingStateConflict`
+    (409 ``DISCOUNT_NOT_APPLICABLE``). The provider of :mod:`bookings.discounts` reserves the use in
+    this transaction (its refusal is raised, nothing changes); ``payment_amount`` becomes the
+    discounted amount. A code that makes the booking free confirms it (``booking_confirmed``).
+    """
+    now = now or timezone.now()
+    code = (coupon_code or "").strip()
+    if not code:
+        raise _invalid("coupon_code", _("Enter a discount code."), "required")
+    with transaction.atomic():
+        booking = _lock_booking(booking)
+        if (
+            booking.status != BookingStatus.PENDING_PAYMENT
+            or booking.hold_expires_at is None
+            or booking.hold_expires_at <= now
+            or booking.discount_code
+            or booking.payment_intent_id
+        ):
+            raise BookingStateConflict(
+                _("A discount code can only be added to a held booking before its payment starts."),
+                code="DISCOUNT_NOT_APPLICABLE",
+            )
+        request = discounts.DiscountRequest(
+            code=code,
+            consultant=booking.consultant,
+            booking_type=booking.booking_type,
+            list_amount=booking.list_amount,
+            currency=booking.payment_currency,
+            email=booking.client_email,
+            client_user=booking.client_user,
+            context=dict(coupon_context or {}),
+        )
+        discount = discounts.get_provider().reserve(request, booking)
+        old_status = booking.status
+        booking.discount_amount = discount.amount
+        booking.discount_code = discount.code
+        booking.discount_funded_by = discount.funded_by
+        booking.payment_amount = request.list_amount - discount.amount
+        if booking.payment_amount == 0:
+            booking.status = BookingStatus.CONFIRMED
+            booking.payment_status = BookingPaymentStatus.NOT_REQUIRED
+            booking.confirmed_at = now
+            booking.hold_expires_at = None
+            booking.sequence += 1
+        booking.save()
+        log_action(
+            booking,
+            "bookings.booking.discount_applied",
+            data={"reference": booking.reference, "code": discount.code, "discount": str(discount.amount)},
+        )
+        if booking.status == BookingStatus.CONFIRMED:
+            _record(booking, BookingChangeKind.CONFIRMED, old_status=old_status, note="Free with a code.", now=now)
+            signals.send_after_commit(signals.booking_confirmed, ConsultationBooking, booking_id=booking.pk)
     return booking
 
 
@@ -703,10 +805,13 @@ def booking_record_refund(*, booking_id: int, fully_refunded: bool) -> bool:
     payments app's ledger): fully refunded → ``refunded`` (from ``completed``, ``refunded`` or a
     still ``pending`` one whose late payment was refunded at once); partly → ``completed`` (a paid
     booking whose refund was reversed). Free or failed bookings are left alone. Returns ``True``
-    when it changed."""
+    when it changed; a change to ``refunded`` sends ``booking_refunded``."""
     if fully_refunded:
         paid = [BookingPaymentStatus.COMPLETED, BookingPaymentStatus.REFUNDED, BookingPaymentStatus.PENDING]
-        return _set_payment_status(booking_id, BookingPaymentStatus.REFUNDED, when={"payment_status__in": paid})
+        changed = _set_payment_status(booking_id, BookingPaymentStatus.REFUNDED, when={"payment_status__in": paid})
+        if changed:
+            signals.send_after_commit(signals.booking_refunded, ConsultationBooking, booking_id=booking_id)
+        return changed
     paid = [BookingPaymentStatus.COMPLETED, BookingPaymentStatus.REFUNDED]
     return _set_payment_status(booking_id, BookingPaymentStatus.COMPLETED, when={"payment_status__in": paid})
 

@@ -41,6 +41,12 @@ booking_hold_expired = Signal()
 Arguments: ``booking_id`` (int).
 """
 
+booking_refunded = Signal()
+"""The booking's payment was refunded in full (``payment_status`` became ``refunded``).
+
+Arguments: ``booking_id`` (int). Receivers may give back what the booking used (a discount code's use).
+"""
+
 booking_completed = Signal()
 """A booking was marked completed (the meeting took place).
 
