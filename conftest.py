@@ -204,3 +204,20 @@ def localstripe(localstripe_server, settings):
     settings.STRIPE_API_BASE = localstripe_server
     settings.STRIPE_JS_URL = f"{localstripe_server}/js.stripe.com/v3/"
     return localstripe_server
+
+
+# --- a real SMTP server on loopback (magnetiq/tests/smtp.py) ------------------------------------
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """An aiosmtpd server on 127.0.0.1 for this test, with Django's SMTP backend pointed at it
+    (``EMAIL_BACKEND``, ``EMAIL_HOST``, ``EMAIL_PORT``, no TLS, no login). Yields the
+    :class:`magnetiq.tests.smtp.SMTPTestServer`: ``messages``, ``fail_next``, ``reject_recipient``,
+    ``wait_for``."""
+    from magnetiq.tests.smtp import SMTPTestServer
+
+    with SMTPTestServer() as server:
+        for name, value in server.django_settings().items():
+            setattr(settings, name, value)
+        yield server
