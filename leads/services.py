@@ -6,14 +6,14 @@ The interface other apps call:
   booking): creates or updates the one lead of that e-mail and records the consents;
 * :func:`lead_record_action` — append an action to the lead's ledger and add its points to the
   score;
-* :func:`truncate_ip` — shorten a visitor's IP before it is stored in event data.
+* :func:`truncate_ip` — shorten a visitor's IP before it is stored in event data (the project's
+  rule, :func:`magnetiq.ips.truncate_ip`, re-exported here).
 
 Staff operations (admin, ``/api/v1/admin/leads``): :func:`lead_score_adjust`,
 :func:`lead_qualify`, :func:`lead_erase` (GDPR), :func:`lead_export_personal_data`,
 :func:`lead_export_odoo` and :func:`lead_enqueue_odoo_export`.
 """
 
-import ipaddress
 import logging
 from datetime import datetime, timedelta
 
@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from magnetiq.audit import log_action
 from magnetiq.exceptions import InvalidInput
+from magnetiq.ips import truncate_ip
 
 from . import conf, odoo_gateway
 from .exceptions import LeadErased, LeadNotFound, OdooError, OdooExportInProgress, OdooNotConfigured
@@ -55,20 +56,6 @@ def _validation_to_invalid(error: ValidationError) -> InvalidInput:
 def normalize_email(email: str) -> str:
     """Trimmed and lower-cased: the form every lead's e-mail is stored in."""
     return (email or "").strip().lower()
-
-
-def truncate_ip(ip: str) -> str:
-    """The network part of ``ip`` only: IPv4 → its /24 (``"203.0.113.77"`` → ``"203.0.113.0"``),
-    IPv6 → its /48 (``"2001:db8:1:2::1"`` → ``"2001:db8:1::"``). An empty or unparsable value
-    gives ``""`` (we would rather store nothing than a full address)."""
-    try:
-        address = ipaddress.ip_address((ip or "").strip())
-    except ValueError:
-        return ""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    prefix = 24 if address.version == 4 else 48
-    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
 
 
 def _get_lead_for_update(lead_id: int) -> Lead:

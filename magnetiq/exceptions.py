@@ -74,3 +74,17 @@ class InvalidInput(ApplicationError):
     code = "VALIDATION_ERROR"
     status = 422
     message = _("The input is not valid.")
+
+
+class RateLimited(ApplicationError):
+    """429 ``RATE_LIMITED``: too many attempts. ``wait`` (whole seconds, ≥ 1) is how long until the
+    next one would pass; the API answers it as ``Retry-After`` (RFC 9110 §10.2.3), a page view can
+    say it in words."""
+
+    code = "RATE_LIMITED"
+    status = 429
+    message = _("Too many attempts. Try again later.")
+
+    def __init__(self, message: Message | None = None, *, wait: int = 1, **kwargs):
+        self.wait = max(1, int(wait))
+        super().__init__(message, **kwargs)

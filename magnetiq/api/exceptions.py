@@ -17,7 +17,7 @@ from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
-from magnetiq.exceptions import ApplicationError
+from magnetiq.exceptions import ApplicationError, RateLimited
 
 from .envelope import error_body
 
@@ -61,7 +61,9 @@ def exception_handler(exc, context):
     """DRF ``EXCEPTION_HANDLER``: return a ``Response`` in the error shape, or ``None`` to re-raise."""
     headers = {}
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(exc.wait)
+        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status, headers=headers)
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

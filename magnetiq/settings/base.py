@@ -63,6 +63,7 @@ LOCAL_APPS = [
     "whitepapers",
     "webinars",
     "social",
+    "fraud",
     # Last: it reads every app above and nothing imports it.
     "analytics",
 ]
@@ -309,6 +310,21 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 API_VERSION = "v1"
+
+# --- Fraud controls (fraud.conf reads these; docs/operations.md lists them) --------------------
+# Validation attempts (coupon codes …) per scope: the throttle per client IP and per normalised
+# e-mail (magnetiq.ratelimit rates), per-scope overrides as {"<scope>": {"ip": "…", "email": "…"}}.
+FRAUD_ATTEMPT_RATE_IP = env("FRAUD_ATTEMPT_RATE_IP", default="20/min")
+FRAUD_ATTEMPT_RATE_EMAIL = env("FRAUD_ATTEMPT_RATE_EMAIL", default="10/min")
+FRAUD_ATTEMPT_SCOPE_RATES: dict[str, dict[str, str]] = {}
+# Failed attempts from one IP within the window that block it automatically, and for how long.
+FRAUD_BLOCK_AFTER_FAILURES = env.int("FRAUD_BLOCK_AFTER_FAILURES", default=10)
+FRAUD_FAILURE_WINDOW_MINUTES = env.int("FRAUD_FAILURE_WINDOW_MINUTES", default=60)
+FRAUD_BLOCK_MINUTES = env.int("FRAUD_BLOCK_MINUTES", default=24 * 60)
+# Failed attempts of one e-mail or user within the window that flag it (never a whitelisted user).
+FRAUD_FLAG_AFTER_FAILURES = env.int("FRAUD_FLAG_AFTER_FAILURES", default=20)
+# Days attempt records keep the full IP (blocking needs it); then only the truncated form.
+FRAUD_ATTEMPT_IP_RETENTION_DAYS = env.int("FRAUD_ATTEMPT_IP_RETENTION_DAYS", default=30)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Magnetiq API",
