@@ -78,6 +78,8 @@ _ADMIN_ACTIONS: dict[str, tuple[str, ...]] = {
     "consulting.outreachrequest": _ACTIONS,
     "consulting.collectionjob": _ACTIONS,
     "whitepapers.whitepaper": _ACTIONS,
+    # Reviews are written by clients on the rating page; staff approve or reject them.
+    "reviews.review": ("view", "change"),
     "whitepapers.downloadtoken": _VIEW,
     "whitepapers.whitepaperdownload": _VIEW,
     "whitepapers.emailsubmission": _ACTIONS,
@@ -133,8 +135,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {
             **_READ_ONLY,
             "consultants.consultant": ("view", "add", "change"),
-            "bookings.consultationbooking": ("view", "change"),
+            # Phone bookings for clients, and any change of a booking.
+            "bookings.consultationbooking": ("view", "add", "change"),
             "bookings.availabilityrule": _ACTIONS,
+            "reviews.review": ("view", "change"),
             "bookings.availabilityoverride": _ACTIONS,
             "bookings.consultantavailability": ("view", "change"),
             "webinars.webinar": ("view", "add", "change"),

@@ -88,6 +88,20 @@ def manage_url(booking: ConsultationBooking, language: str | None = None) -> str
     return absolute_url(f"{path}?token={manage_token(booking)}")
 
 
+def review_url(booking: ConsultationBooking, language: str | None = None) -> str:
+    """The rating page of a completed booking with its manage token, absolute:
+    ``<SITE_URL>[/de]/bookings/<ref>/review/?token=…``. The page belongs to the reviews app (a
+    higher layer): reached by its URL name ``reviews:review``, else the documented path."""
+    language = language or booking.language
+    with translation.override(language):
+        try:
+            path = reverse("reviews:review", kwargs={"reference": booking.reference})
+        except NoReverseMatch:
+            prefix = "" if language == settings.LANGUAGE_CODE else f"/{language}"
+            path = f"{prefix}/bookings/{booking.reference}/review/"
+    return absolute_url(f"{path}?token={manage_token(booking)}")
+
+
 def _zone(zone: str) -> tuple[str, zoneinfo.ZoneInfo]:
     try:
         return zone, zoneinfo.ZoneInfo(zone)
@@ -431,7 +445,7 @@ def _follow_up_due(now: datetime) -> dict:
 
 
 def deliver_follow_up(booking_id: int, *, now: datetime | None = None) -> bool:
-    """Send the follow-up (thanks, and a request to rate the consultation by replying) once, when the booking is
+    """Send the follow-up (thanks, and a link to the rating page, :func:`review_url`) once, when the booking is
     completed and ended ``FOLLOW_UP_DELAY_MINUTES`` ago (at most 14 days). Only completed bookings:
     a confirmed booking whose time has passed is left to staff or the consultant to settle."""
     now = now or timezone.now()
@@ -440,8 +454,8 @@ def deliver_follow_up(booking_id: int, *, now: datetime | None = None) -> bool:
         return False
     booking = _load(booking_id)
     try:
-        # The rating is a reply to the site's address: feedback on a consultant goes to the firm.
-        _send_client(booking, "follow_up", reply_to=[settings.CONTACT_EMAIL])
+        # Ratings go through the page; a reply (other feedback) goes to the firm, not the consultant.
+        _send_client(booking, "follow_up", reply_to=[settings.CONTACT_EMAIL], review_url=review_url(booking))
     except Exception:
         ConsultationBooking.objects.filter(pk=booking_id, follow_up_sent_at=now).update(follow_up_sent_at=None)
         raise

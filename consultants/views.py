@@ -20,6 +20,7 @@ from . import selectors
 from .forms import DirectoryFilterForm
 from .models import Consultant
 from .photos import photo_image
+from .profile_sections import render_profile_sections
 
 PAGE_SIZE = 24
 
@@ -81,5 +82,7 @@ def consultant_detail(request, slug: str):
             "seo_title": f"{consultant.full_name} — {consultant.title}" if consultant.title else consultant.full_name,
             "seo_description": description,
             "headline": headline,
+            # Sections of higher apps (the approved reviews): consultants.profile_sections.
+            "sections": render_profile_sections(request, consultant),
         },
     )

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("payments.api.admin_urls")),
     path("", include("payouts.api.urls")),
     path("", include("consulting.api.urls")),
+    path("", include("reviews.api.urls")),
     path("", include("leads.api.urls")),
     path("", include("whitepapers.api.urls")),
     path("", include("webinars.api.urls")),

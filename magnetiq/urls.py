@@ -59,6 +59,7 @@ urlpatterns += i18n_patterns(
     path("consultants/", include("consultants.urls")),
     path("", include("bookings.urls")),
     path("", include("payments.urls")),
+    path("", include("reviews.urls")),
     path("whitepapers/", include("whitepapers.urls")),
     path("webinars/", include("webinars.urls")),
     path("", include("content.urls")),

@@ -216,7 +216,9 @@ def test_follow_up_once_after_completion(book, consultant, settings, django_capt
 
     (message,) = [m for m in to(mail.outbox, CLIENT) if "How was" in m.subject]
     assert message.subject == f"How was your consultation with {consultant.full_name}?"
-    assert "Please rate it from 1 to 5 stars: just reply to this e-mail" in message.body
+    assert "Please rate it from 1 to 5 stars and tell us" in message.body
+    assert f"/bookings/{booking.reference}/review/?token=" in message.body
+    assert f"/bookings/{booking.reference}/review/?token=" in message.alternatives[0][0]
     assert message.reply_to == [settings.CONTACT_EMAIL]
     assert f"/bookings/{booking.reference}/?token=" in message.body
     booking.refresh_from_db()

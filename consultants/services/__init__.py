@@ -2,7 +2,7 @@
 
 - :mod:`.profiles` — the profile: ``consultant_create``, ``consultant_update``,
   ``consultant_set_status``, ``consultant_feature``, ``consultant_delete``,
-  ``consultant_set_payout_state``, ``consultant_set_totals``, the settable fields
+  ``consultant_set_payout_state``, ``consultant_set_totals``, ``consultant_set_rating``, the settable fields
 - :mod:`.scraping` — the LinkedIn import through Scoopp: ``scraping_job_create``,
   ``scraping_job_start``, ``scraping_job_poll``, ``scraping_job_apply_state``,
   ``scraping_job_retry``, ``scraping_job_cancel``, ``scraping_jobs_run_due``,
@@ -18,6 +18,7 @@ from .profiles import (
     consultant_feature,
     consultant_get_alive,
     consultant_set_payout_state,
+    consultant_set_rating,
     consultant_set_status,
     consultant_set_totals,
     consultant_unique_slug,
@@ -52,6 +53,7 @@ __all__ = [
     "consultant_get_alive",
     "consultant_linkedin_sync",
     "consultant_set_payout_state",
+    "consultant_set_rating",
     "consultant_set_status",
     "consultant_set_totals",
     "consultant_unique_slug",

@@ -276,6 +276,29 @@ def consultant_set_totals(*, consultant: Consultant, total_consultations: int, t
     return True
 
 
+def consultant_set_rating(*, consultant_id: int, average: Decimal | None, total: int) -> bool:
+    """Store the consultant's rating as recomputed from the approved reviews by the reviews app:
+    ``average`` (Decimal 1–5, two places; None without approved reviews) and ``total`` (how many).
+
+    The caller holds the consultant's row lock (``select_for_update`` inside ``transaction.atomic``)
+    and computed both figures from the rows under it, so concurrent moderations never store a stale
+    pair. Written only when they differ; returns ``True`` when they did. Raises ``ValidationError``
+    for an average outside 0–5.
+    """
+    if average is not None:
+        average = average.quantize(Decimal("0.01"))
+        if not Decimal(0) <= average <= Decimal(5):
+            raise ValidationError({"average_rating": "The average rating must be between 0 and 5."})
+    consultant = Consultant.objects.get(pk=consultant_id)
+    if (consultant.average_rating, consultant.total_reviews) == (average, total):
+        return False
+    consultant.average_rating, consultant.total_reviews = average, total
+    # A save (not a queryset update): the public pages' cache drops the profile on post_save.
+    consultant.save(update_fields=["average_rating", "total_reviews", "updated_at"])
+    logger.info("consultant.rating_set id=%s average=%s total=%s", consultant_id, average, total)
+    return True
+
+
 def consultant_get_alive(*, pk: int) -> Consultant:
     """A non-deleted consultant by id, or :class:`ConsultantNotFound` (404)."""
     consultant = Consultant.objects.alive().filter(pk=pk).first()

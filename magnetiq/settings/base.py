@@ -59,6 +59,7 @@ LOCAL_APPS = [
     "payments",
     "payouts",
     "consulting",
+    "reviews",
     "leads",
     "whitepapers",
     "webinars",
@@ -169,7 +170,7 @@ else:
 # that invalidates them is shared: magnetiq.ratelimit's counter store). 0 seconds switches it off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 # Apps whose models the cached pages show: a save or delete of any of their rows invalidates them.
-PAGE_CACHE_APPS = ["content", "consultants", "whitepapers", "webinars"]
+PAGE_CACHE_APPS = ["content", "consultants", "whitepapers", "webinars", "reviews"]
 # Cookies that change a public page (the visitor's 12/24-hour clock, time zone): their values are part of the key.
 PAGE_CACHE_KEY_COOKIES = ["time_format", "tz"]
 # Paths never served from the page cache (the API caches its public data itself).
