@@ -223,6 +223,17 @@ class BookingQuerySet(models.QuerySet):
         """The bookings a signed-in client owns."""
         return self.filter(client_user=user)
 
+    def for_account(self, user, emails=()):
+        """A signed-in client's bookings for their account pages: the ones they own
+        (``client_user``) and the guest bookings (no ``client_user``) made under one of ``emails``,
+        the addresses the user has verified (``accounts.selectors.verified_emails``; an unverified
+        address proves nothing, anyone may type it into the booking form)."""
+        query = Q(client_user=user)
+        emails = [email.strip().lower() for email in emails]
+        if emails:
+            query |= Q(client_user__isnull=True, client_email__in=emails)
+        return self.filter(query)
+
 
 class ConsultationBooking(models.Model):
     """A consultation with one consultant at one time (spec 000 ``ConsultationBooking``).

@@ -19,12 +19,13 @@ commit, a signal of ``bookings.signals``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +46,7 @@ from .exceptions import (
     BookingUnavailable,
 )
 from .models import (
+    AvailabilityOverride,
     AvailabilityRule,
     BookingChange,
     BookingChangeKind,
@@ -53,6 +55,7 @@ from .models import (
     CancelledBy,
     ConsultationBooking,
     MeetingPlatform,
+    OverrideKind,
     Weekday,
 )
 
@@ -912,6 +915,125 @@ def availability_set_weekly(
         ]
         log_action(consultant, "bookings.availability.updated", actor=actor, data={"schedule": schedule})
     return rules
+
+
+def availability_override_add(
+    *,
+    consultant: Consultant,
+    day: date,
+    kind: str = OverrideKind.UNAVAILABLE,
+    start_time: time | None = None,
+    end_time: time | None = None,
+    note: str = "",
+    actor=None,
+) -> AvailabilityOverride:
+    """Change one date of the consultant's schedule (their local date): ``unavailable`` without
+    times is the whole day off, ``unavailable`` with times blocks that window, ``extra`` (times
+    required) adds hours on top of the weekly schedule. Bookings already made are untouched.
+
+    Raises :class:`BookingInvalid` (422) for an unknown ``kind``, only one of the two times, an end
+    not after the start, ``extra`` without times, or a note longer than 200 characters.
+    """
+    if kind not in OverrideKind.values:
+        raise _invalid("kind", _("Choose a day off or extra hours."))
+    if (start_time is None) != (end_time is None):
+        raise _invalid("end_time", _("Give both times, or neither for the whole day."))
+    if start_time is not None and end_time is not None and end_time <= start_time:
+        raise _invalid("end_time", _("The range must end after it starts."))
+    if kind == OverrideKind.EXTRA and start_time is None:
+        raise _invalid("start_time", _("Extra hours need a start and an end."))
+    note = (note or "").strip()
+    if len(note) > 200:
+        raise _invalid("note", _("At most 200 characters."), code="max_length")
+    with transaction.atomic():
+        _lock_consultant(consultant.pk)
+        override = AvailabilityOverride(
+            consultant=consultant, date=day, kind=kind, start_time=start_time, end_time=end_time, note=note
+        )
+        override.full_clean()
+        override.save()
+        log_action(
+            consultant,
+            "bookings.availability.override_added",
+            actor=actor,
+            data={"date": day.isoformat(), "kind": kind, "override_id": override.pk},
+        )
+    return override
+
+
+def availability_override_delete(*, consultant: Consultant, override_id: int, actor=None) -> None:
+    """Remove one of the consultant's date overrides (the weekly schedule applies again that day).
+    Raises :class:`NotFound` (404) when ``override_id`` is not one of this consultant's."""
+    with transaction.atomic():
+        _lock_consultant(consultant.pk)
+        override = AvailabilityOverride.objects.filter(consultant=consultant, pk=override_id).first()
+        if override is None:
+            raise NotFound(_("No such day off or extra hours."))
+        data = {"date": override.date.isoformat(), "kind": override.kind, "override_id": override.pk}
+        override.delete()
+        log_action(consultant, "bookings.availability.override_deleted", actor=actor, data=data)
+
+
+#: The invoice recipient's name and company a paid booking keeps after the client's erasure: an
+#: invoice names its recipient (§ 14 (4) UStG) and is kept for the retention period (§ 147 AO).
+ERASED_NAME = "(erased)"
+
+
+def booking_client_erase(*, email: str, user=None, now: datetime | None = None) -> tuple[int, int]:
+    """Erase the client's personal data from their bookings (GDPR Art. 17), for ``email`` (the
+    lower-cased address of guest bookings) and, when given, the bookings ``user`` owns.
+
+    Bookings that still hold a future time (confirmed or held, not yet over) are left as they are:
+    the session is a contract in progress, cancelled first through :func:`booking_cancel`. On every
+    other booking the e-mail becomes ``erased-<id>@erased.invalid`` and phone, message, questions,
+    rating and feedback are cleared; the name and company are kept on a booking that took money
+    (the invoice's recipient, § 14 (4) UStG, kept for § 147 AO) and replaced on a free one. Times,
+    status and amounts stay, so reports and payouts do not change. Returns ``(erased, kept)``: how
+    many bookings were erased and how many upcoming ones were left. Idempotent.
+    """
+    now = now or timezone.now()
+    email = (email or "").strip().lower()
+    query = Q(client_email=email) if email else Q(pk__in=[])
+    if user is not None:
+        query |= Q(client_user=user)
+    erased = kept = 0
+    with transaction.atomic():
+        for booking in ConsultationBooking.objects.select_for_update().filter(query).order_by("pk"):
+            if booking.status in (BookingStatus.CONFIRMED, BookingStatus.PENDING_PAYMENT) and booking.end > now:
+                kept += 1
+                continue
+            placeholder = f"erased-{booking.pk}@erased.invalid"
+            if booking.client_email == placeholder:
+                continue
+            paid = booking.payment_amount > 0 and booking.payment_status in (
+                BookingPaymentStatus.COMPLETED,
+                BookingPaymentStatus.REFUNDED,
+            )
+            booking.client_email = placeholder
+            booking.client_phone = ""
+            booking.client_message = []
+            booking.questions = []
+            booking.client_rating = None
+            booking.client_feedback = ""
+            if not paid:
+                booking.client_name = ERASED_NAME
+                booking.client_company = ""
+            booking.save(
+                update_fields=[
+                    "client_email",
+                    "client_phone",
+                    "client_message",
+                    "questions",
+                    "client_rating",
+                    "client_feedback",
+                    "client_name",
+                    "client_company",
+                    "updated_at",
+                ]
+            )
+            log_action(booking, "bookings.booking.client_erased", data={"kept_invoice_name": paid})
+            erased += 1
+    return erased, kept
 
 
 def availability_weekly(consultant: Consultant) -> dict[str, list[str]]:

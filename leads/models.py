@@ -54,6 +54,10 @@ class LeadQuerySet(models.QuerySet):
         """The (at most one) non-erased lead for ``email``, compared case-insensitively."""
         return self.active().filter(email__iexact=email.strip())
 
+    def with_emails(self, emails):
+        """The non-erased leads of any of ``emails`` (lower-cased addresses, as leads store them)."""
+        return self.active().filter(email__in=[email.strip().lower() for email in emails])
+
     def search(self, term: str):
         """E-mail, names or company containing ``term`` (case-insensitive)."""
         term = term.strip()

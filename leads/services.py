@@ -317,6 +317,53 @@ def lead_qualify(*, lead: Lead, qualified: bool, actor) -> Lead:
     return locked
 
 
+def lead_consent_state(lead: Lead) -> dict[str, LeadConsent | None]:
+    """The consent in force per kind (``{"terms": …, "marketing": …}``): the latest row of each
+    kind, granted or withdrawn, or ``None`` when none was ever recorded. Consents are a history:
+    a withdrawal is a new row with ``granted=False``, never an edit of the old one."""
+    state: dict[str, LeadConsent | None] = dict.fromkeys(ConsentKind.values)
+    for consent in lead.consents.order_by("-recorded_at", "-id"):
+        state.setdefault(consent.kind, None)
+        if state[consent.kind] is None:
+            state[consent.kind] = consent
+    return state
+
+
+@transaction.atomic
+def lead_consent_withdraw(*, lead: Lead, kind: str, source: str, actor=None) -> LeadConsent | None:
+    """Withdraw the lead's ``kind`` consent (GDPR Art. 7(3): as easy to withdraw as to give).
+
+    Appends a ``granted=False`` row (same wording version as the consent it withdraws, ``source``
+    where it was withdrawn, e.g. ``"account"``) so the history shows what was given and when it
+    ended. Returns the new row, or ``None`` when the consent is not in force (nothing to withdraw).
+    Only ``marketing`` can be withdrawn on its own: the terms consent is what the lead exists on,
+    and ending it is the erasure (:func:`lead_erase`). Raises :class:`InvalidInput` (422, field
+    ``kind``) for another kind and :class:`LeadErased` for an erased lead.
+    """
+    if kind != ConsentKind.MARKETING:
+        raise _invalid(
+            "kind", _("Only the marketing consent can be withdrawn on its own; delete your data to end the rest.")
+        )
+    locked = _get_lead_for_update(lead.pk)
+    if locked.is_erased:
+        raise LeadErased()
+    current = lead_consent_state(locked)[kind]
+    if current is None or not current.granted:
+        return None
+    withdrawal = LeadConsent(
+        lead=locked,
+        kind=kind,
+        granted=False,
+        wording_version=current.wording_version,
+        source=(source or "").strip()[:100] or "account",
+        recorded_at=timezone.now(),
+    )
+    withdrawal.full_clean()
+    withdrawal.save()
+    log_action(locked, "leads.consent.withdrawn", actor=actor, data={"kind": kind, "source": withdrawal.source})
+    return withdrawal
+
+
 #: ``LeadEvent.data`` keys that survive the GDPR erasure: campaign attribution and ids of our own
 #: objects, nothing that identifies or locates the person (e-mail, names, IP, referrer, free text).
 ANONYMOUS_EVENT_DATA_KEYS = frozenset(

@@ -59,6 +59,9 @@ urlpatterns += i18n_patterns(
     path("consultants/", include("consultants.urls")),
     path("", include("bookings.urls")),
     path("", include("payments.urls")),
+    # The signed-in person's own pages (account, consents, data, consultant self-service).
+    path("account/", include("portal.urls")),
+    path("researchers/", include("consulting.urls")),
     path("", include("reviews.urls")),
     path("whitepapers/", include("whitepapers.urls")),
     path("webinars/", include("webinars.urls")),

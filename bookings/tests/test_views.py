@@ -581,7 +581,7 @@ def test_my_bookings_lists_only_my_own_upcoming_and_past(client, consultant, fre
     assert [row["booking"] for row in response.context["past"]] == [past]
     content = response.content.decode()
     assert f'href="/bookings/{soon.reference}/"' in content
-    assert 'href="/account/bookings/">My bookings</a>' in content  # the nav link
+    assert 'href="/account/">My account</a>' in content  # the nav link (the account pages list bookings too)
 
 
 # --- links and German ---------------------------------------------------------------------------

@@ -52,6 +52,19 @@ CONSULTANT_PROFILE_FIELDS = (
     "meta_description",
     "keywords",
 )
+#: The profile fields a consultant edits themself (their profile page); e-mail, rate, currency,
+#: verification, featuring, booking limits and the search-engine texts stay with staff.
+CONSULTANT_SELF_EDITABLE_FIELDS = (
+    "title",
+    "company",
+    "phone",
+    "bio",
+    "expertise_areas",
+    "languages",
+    "years_experience",
+    "linkedin_url",
+    "timezone",
+)
 #: Fields a caller may set through create/update: the profile, plus what trusted flows set (the
 #: account link, the status, the slug, the calendar, and the metrics the importer carries over).
 #: Payment/KYC state and timestamps are written by their own flows, never by a profile edit.

@@ -65,8 +65,9 @@ LOCAL_APPS = [
     "webinars",
     "social",
     "fraud",
-    # Last: it reads every app above and nothing imports it.
+    # Last: they read every app above and nothing imports them.
     "analytics",
+    "portal",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
