@@ -19,6 +19,9 @@ so the admin and the API (``magnetiq.api.permissions.HasRolePermissions``) ask t
 * analytics (spec 000 ``ANALYTICS_VIEW``, ``ANALYTICS_EXPORT``): ``analytics.analytics_view`` for
   super admins, admins, consultant managers, payment managers and analytics viewers;
   ``analytics.analytics_export`` for super admins only, as the spec grants it;
+* coupons: editors (marketing) manage coupons and campaigns (``coupons.manage_coupons``) and see
+  their analytics; payment managers and analytics viewers read them and their analytics
+  (``coupons.view_coupon_analytics``); admins everything;
 * LinkedIn imports through Scoopp (spec 000 ``CONSULTANT_SCRAPING``): viewing, starting, retrying
   and cancelling scraping jobs (``consultants.view_/add_/change_scrapingjob``) for super admins and
   consultant managers only, as the spec grants it (not to admins).
@@ -93,6 +96,10 @@ _ADMIN_ACTIONS: dict[str, tuple[str, ...]] = {
     # Deleting a lead is the GDPR erasure.
     "leads.lead": ("view", "change", "delete"),
     "magnetiq.auditlogentry": _VIEW,
+    # Coupons are soft-deleted by the delete permission; redemptions are made by bookings only.
+    "coupons.coupon": _ACTIONS,
+    "coupons.couponcampaign": ("view", "add", "change"),
+    "coupons.couponusage": _VIEW,
     # Second factors (allauth.mfa): seen and removed (an MFA reset), never made or edited by staff.
     "mfa.authenticator": ("view", "delete"),
 }
@@ -107,7 +114,17 @@ def _grant(table: dict[str, Iterable[str]]) -> frozenset[str]:
     return frozenset(perm for model, actions in table.items() for perm in _perms(model, actions))
 
 
-_EVERYTHING = _grant(_ADMIN_ACTIONS)
+#: Coupons (issue: marketing-facing staff manage them, payment managers see what they cost):
+#: ``coupons.manage_coupons`` for create/change/bulk/campaigns, ``coupons.view_coupon_analytics``
+#: for the analytics endpoints (custom permissions of ``coupons.Coupon``).
+_COUPONS_READ = _grant({"coupons.coupon": _VIEW, "coupons.couponcampaign": _VIEW, "coupons.couponusage": _VIEW})
+_COUPONS_MANAGE = (
+    _grant({"coupons.coupon": _ACTIONS, "coupons.couponcampaign": ("view", "add", "change")})
+    | _COUPONS_READ
+    | frozenset({"coupons.manage_coupons"})
+)
+_COUPON_ANALYTICS = _COUPONS_READ | frozenset({"coupons.view_coupon_analytics"})
+_EVERYTHING = _grant(_ADMIN_ACTIONS) | _COUPONS_MANAGE | _COUPON_ANALYTICS
 #: Spec 000 "Permission-Based Access Control": ANALYTICS_VIEW for every staff role but editors and
 #: viewers, ANALYTICS_EXPORT for super admins only (custom permissions of ``analytics.AnalyticsAccess``).
 _ANALYTICS_VIEW = frozenset({"analytics.analytics_view"})
@@ -168,14 +185,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "social.socialmedia": ("view", "add"),
             "social.engagementsnapshot": _VIEW,
         }
-    ),
+    )
+    | _COUPONS_MANAGE
+    | _COUPON_ANALYTICS,
     Role.PAYMENT_MANAGER: _grant(
         {
             **_READ_ONLY,
             **_MONEY_ACTIONS,
         }
     )
-    | _ANALYTICS_VIEW,
+    | _ANALYTICS_VIEW
+    | _COUPON_ANALYTICS,
     # Leads and registrations are personal data: besides admins only the analysts see them.
     Role.ANALYTICS_VIEWER: _grant(
         {
@@ -193,7 +213,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "social.engagementsnapshot": _VIEW,
         }
     )
-    | _ANALYTICS_VIEW,
+    | _ANALYTICS_VIEW
+    | _COUPON_ANALYTICS,
     Role.VIEWER: _grant(_READ_ONLY),
     Role.CONSULTANT: frozenset(),
     Role.CLIENT: frozenset(),

@@ -18,6 +18,7 @@ computed on the list price) or ``consultant`` (on the amount charged).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -46,7 +47,7 @@ class DiscountRequest:
     ``list_amount``: the price before any discount in ``currency`` (rate × minutes / 60);
     ``client_user``: the signed-in client or ``None``; ``context``: what the visitor's request tells
     about them (``ip``, ``session_id``, ``referrer_url``, ``utm_source``, ``utm_medium``,
-    ``utm_campaign``), all optional strings.
+    ``utm_campaign``), all optional strings; ``now``: the booking's clock (aware; ``None``: now).
     """
 
     code: str
@@ -57,6 +58,7 @@ class DiscountRequest:
     email: str
     client_user: Any = None
     context: dict[str, str] = field(default_factory=dict)
+    now: datetime | None = None
 
 
 @dataclass(frozen=True)

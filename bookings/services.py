@@ -309,6 +309,7 @@ def booking_create(
             email=(client_email or "").strip().lower(),
             client_user=client_user if getattr(client_user, "is_authenticated", False) else None,
             context=dict(coupon_context or {}),
+            now=now,
         )
         discount = discounts.get_provider().quote(discount_request)
     amount = list_amount - discount.amount if discount else list_amount
@@ -421,6 +422,7 @@ def booking_apply_discount(
             email=booking.client_email,
             client_user=booking.client_user,
             context=dict(coupon_context or {}),
+            now=now,
         )
         discount = discounts.get_provider().reserve(request, booking)
         old_status = booking.status

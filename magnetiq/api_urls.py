@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("social.api.urls")),
     # Before coupons: /admin/coupons/fraud… and /admin/coupons/security… are the fraud app's.
     path("", include("fraud.api.urls")),
+    path("", include("coupons.api.urls")),
     # Last: an unknown API path answers in the JSON error shape even with DEBUG on
     # (Django would otherwise show its HTML technical 404 page), for every method: exempt from
     # CSRF like the DRF views (JWT, no session), else a POST would get Django's HTML CSRF 403.

@@ -59,6 +59,7 @@ LOCAL_APPS = [
     "payments",
     "payouts",
     "consulting",
+    "coupons",
     "reviews",
     "leads",
     "whitepapers",
@@ -312,6 +313,10 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 API_VERSION = "v1"
+
+# --- Coupons (coupons.services) -----------------------------------------------------------------
+# Whether a fully refunded booking gives its coupon use back (it counts again towards the limits).
+COUPON_REFUND_RECREDITS_USE = env.bool("COUPON_REFUND_RECREDITS_USE", default=True)
 
 # --- Fraud controls (fraud.conf reads these; docs/operations.md lists them) --------------------
 # Validation attempts (coupon codes …) per scope: the throttle per client IP and per normalised
