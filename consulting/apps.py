@@ -6,3 +6,6 @@ class ConsultingConfig(AppConfig):
     ``/api/v1/consulting/`` facade over the same consultants and bookings."""
 
     name = "consulting"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401 - connects the outbox's failure signal

@@ -14,8 +14,9 @@ class MagnetiqConfig(AppConfig):
 
         register_converter(IdConverter, "id")
 
-        # Connects the receivers that invalidate cached public pages on every save, in every process.
-        from . import pagecache  # noqa: F401
+        # pagecache connects the receivers that invalidate cached public pages on every save, in every
+        # process; checks registers the system check of the SMTP settings (check, migrate, runserver).
+        from . import checks, pagecache  # noqa: F401
 
 
 class MagnetiqAdminConfig(admin_apps.AdminConfig):

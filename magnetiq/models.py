@@ -1,9 +1,11 @@
-"""The audit trail every service writes, so staff can answer "who did this?" without reading logs."""
+"""The audit trail every service writes (so staff can answer "who did this?" without reading logs),
+the rate counters, and the outbox every e-mail leaves through."""
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditLogEntryQuerySet(models.QuerySet):
@@ -52,3 +54,78 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} = {self.hits}"
+
+
+class OutboundEmailStatus(models.TextChoices):
+    """Where one outbound e-mail stands (:mod:`magnetiq.mail`)."""
+
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutboundEmailQuerySet(models.QuerySet):
+    def due(self, now):
+        """Waiting e-mails whose next attempt is at or before ``now``, oldest first."""
+        return self.filter(status=OutboundEmailStatus.PENDING, next_attempt_at__lte=now).order_by(
+            "next_attempt_at", "pk"
+        )
+
+    def stalled(self, claimed_before):
+        """E-mails a worker claimed before ``claimed_before`` and never finished (it died mid-send)."""
+        return self.filter(status=OutboundEmailStatus.SENDING, claimed_at__lt=claimed_before)
+
+
+class OutboundEmail(models.Model):
+    """One e-mail the site sends, rendered once and kept until it has left: the outbox every
+    transactional e-mail goes through (:mod:`magnetiq.mail` explains the life cycle).
+
+    ``idempotency_key`` is unique: recording the same e-mail twice (a retried task) finds the first
+    row. ``to``/``reply_to`` are lists of addresses, ``headers`` a dict of extra header lines,
+    ``attachments`` a list of ``{"filename", "mimetype", "content"}`` with the content in base64.
+    ``message_id`` is generated once, so a message sent again after a crash carries the same
+    ``Message-ID`` (RFC 5322 section 3.6.4) and receivers can tell it is the same. ``attempts``
+    counts deliveries started; ``next_attempt_at`` (UTC) is when a waiting e-mail is due.
+    Written only by :mod:`magnetiq.mail`.
+    """
+
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    template = models.CharField(_("template"), max_length=200, blank=True, db_index=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255)
+    from_email = models.CharField(_("from"), max_length=320)
+    to = models.JSONField(_("to"), default=list)
+    reply_to = models.JSONField(_("reply to"), default=list, blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    subject = models.CharField(_("subject"), max_length=998)
+    text = models.TextField(_("text"))
+    html = models.TextField(_("HTML"), blank=True)
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=OutboundEmailStatus.choices, default=OutboundEmailStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = OutboundEmailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="magnetiq_outbound_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status=OutboundEmailStatus.SENT) | models.Q(sent_at__isnull=False),
+                name="magnetiq_outbound_sent_has_time",
+            ),
+        ]
+        verbose_name = _("outbound e-mail")
+        verbose_name_plural = _("outbound e-mails")
+
+    def __str__(self) -> str:
+        return f"{', '.join(self.to)}: {self.subject}"

@@ -5,7 +5,7 @@ things of Django's site:
 
 - **The app list** (index page and navigation sidebar): the technical records staff rarely open —
   login attempts (axes), issued and blacklisted JWTs, background task results, the webhook inbox,
-  the rate counters — leave their apps and are listed together at the end under "Technical
+  the rate counters, the e-mail outbox — leave their apps and are listed together at the end under "Technical
   records", so the business apps (bookings, payments, leads, …) come first. An app's own page
   (``/admin/<app_label>/``) still lists all its models.
 - **Index panels**: an app higher up (analytics, the staff dashboard) adds context to the index
@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 #: Whole apps whose models are technical records.
 TECHNICAL_APPS = frozenset({"axes", "token_blacklist", "django_tasks_database"})
 #: Single technical models of otherwise business apps, as ``(app_label, model_name)``.
-TECHNICAL_MODELS = frozenset({("payments", "webhookevent"), ("magnetiq", "ratecounter")})
+TECHNICAL_MODELS = frozenset({("payments", "webhookevent"), ("magnetiq", "ratecounter"), ("magnetiq", "outboundemail")})
 TECHNICAL_LABEL = "technical"
 
 

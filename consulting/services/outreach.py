@@ -80,16 +80,17 @@ def outreach_create(
 def outreach_send_invitation(*, outreach_id: int, now: datetime | None = None) -> OutreachRequest | None:
     """Send the current invitation of one outreach request, once (the task's body).
 
-    Skips a request that is no longer pending or whose current invitation already left. When the
-    mail backend raises, the request becomes ``email_failed`` with the error; nothing is raised, so
-    a broken mail server cannot crash the worker. Returns the request (``None`` if it is gone).
+    Skips a request that is no longer pending or whose current invitation already left. The claim
+    (``invitation_sent_at``) and the e-mail's outbox row are written in one transaction, with the
+    key ``consulting.outreach:<id>:<token nonce>`` (one e-mail per link), so the e-mail leaves after
+    the commit and is retried by the outbox (:mod:`magnetiq.mail`); when the outbox gives up, the
+    request becomes ``email_failed`` (:func:`outreach_record_email_failure`). Returns the request
+    (``None`` if it is gone).
     """
     from consulting.tokens import invitation_token
     from magnetiq.mail import send_templated_mail
 
     now = now or timezone.now()
-    # Claimed under the row lock (``invitation_sent_at`` set), sent with no transaction open (SMTP
-    # may take EMAIL_TIMEOUT seconds), then confirmed — or the claim undone — in a second one.
     with transaction.atomic():
         outreach = (
             OutreachRequest.objects.select_for_update(of=("self",))
@@ -103,9 +104,9 @@ def outreach_send_invitation(*, outreach_id: int, now: datetime | None = None) -
             return outreach
         outreach.send_attempts += 1
         outreach.invitation_sent_at = now
-        outreach.save(update_fields=["invitation_sent_at", "send_attempts", "updated_at"])
+        outreach.error = ""
+        outreach.save(update_fields=["invitation_sent_at", "send_attempts", "error", "updated_at"])
         link = conf.get("CONSULTING_INVITATION_URL").format(token=invitation_token(outreach))
-    try:
         send_templated_mail(
             to=[outreach.researcher_email],
             template="consulting/emails/outreach_invitation",
@@ -116,22 +117,36 @@ def outreach_send_invitation(*, outreach_id: int, now: datetime | None = None) -
                 "max_age_days": conf.get("CONSULTING_INVITATION_MAX_AGE_DAYS"),
             },
             language=outreach.language,
+            key=f"{OUTREACH_MAIL_KEY}:{outreach.pk}:{outreach.token_nonce}",
         )
-    except Exception as error:  # noqa: BLE001 - any backend failure is recorded, never raised
-        with transaction.atomic():
-            outreach = OutreachRequest.objects.select_for_update(of=("self",)).get(pk=outreach_id)
-            outreach.invitation_sent_at = None
-            outreach.state = OutreachState.EMAIL_FAILED
-            outreach.error = f"{type(error).__name__}: {error}"[:2000]
-            outreach.save(update_fields=["invitation_sent_at", "state", "error", "updated_at"])
-            log_action(outreach, "consulting.outreach.email_failed", data={"error": outreach.error})
-        logger.warning("consulting.outreach.email_failed id=%s error=%s", outreach.pk, outreach.error)
-        return outreach
-    with transaction.atomic():
-        outreach = OutreachRequest.objects.select_for_update(of=("self",)).get(pk=outreach_id)
-        outreach.error = ""
-        outreach.save(update_fields=["error", "updated_at"])
         log_action(outreach, "consulting.outreach.sent", data={"email": outreach.researcher_email})
+    outreach.refresh_from_db()
+    return outreach
+
+
+#: The outbox key prefix of invitation e-mails: ``consulting.outreach:<id>:<token nonce>``.
+OUTREACH_MAIL_KEY = "consulting.outreach"
+
+
+def outreach_record_email_failure(*, key: str, error: str) -> OutreachRequest | None:
+    """The outbox gave up on an invitation (``key`` as :func:`outreach_send_invitation` wrote it;
+    ``error`` its last error): the request becomes ``email_failed`` with the error, and can be sent
+    again with :func:`outreach_resend`. A key of an older link (resent since) or of a request that
+    is no longer pending changes nothing. Returns the request, ``None`` for another kind of key."""
+    prefix, _, rest = key.partition(":")
+    outreach_id, _, nonce = rest.partition(":")
+    if prefix != OUTREACH_MAIL_KEY or not outreach_id.isdigit():
+        return None
+    with transaction.atomic():
+        outreach = OutreachRequest.objects.select_for_update(of=("self",)).filter(pk=int(outreach_id)).first()
+        if outreach is None or outreach.state != OutreachState.PENDING or outreach.token_nonce != nonce:
+            return outreach
+        outreach.invitation_sent_at = None
+        outreach.state = OutreachState.EMAIL_FAILED
+        outreach.error = error[:2000]
+        outreach.save(update_fields=["invitation_sent_at", "state", "error", "updated_at"])
+        log_action(outreach, "consulting.outreach.email_failed", data={"error": outreach.error})
+    logger.warning("consulting.outreach.email_failed id=%s error=%s", outreach.pk, outreach.error)
     return outreach
 
 

@@ -2,7 +2,6 @@
 
 import re
 from datetime import timedelta
-from smtplib import SMTPException
 
 import pytest
 from django.core import mail
@@ -15,21 +14,12 @@ from consulting import services
 from consulting.models import OutreachRequest, OutreachState, ResearcherSource
 from consulting.tests.conftest import NOW, auth, make_researcher, make_user
 from consulting.tokens import invitation_token
+from magnetiq.mail import outbound_email_deliver_due
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 OUTREACH = "/api/v1/consulting/outreach"
 REGISTER = "/api/v1/auth/register-researcher"
-
-
-class BrokenBackend:
-    """A mail backend whose server refuses everything."""
-
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def send_messages(self, messages):
-        raise SMTPException("550 relay denied")
 
 
 def invite(api_client, user, django_capture_on_commit_callbacks, **extra):
@@ -68,27 +58,43 @@ def test_client_invites_a_researcher_by_email(api_client, client_user, researche
     assert len(mail.outbox) == 1
 
 
-def test_email_failure_is_recorded(api_client, client_user, settings, django_capture_on_commit_callbacks):
-    settings.EMAIL_BACKEND = "consulting.tests.test_outreach.BrokenBackend"
+def test_email_failure_is_recorded(api_client, client_user, smtp_server, django_capture_on_commit_callbacks):
+    smtp_server.fail_next(1, code=550, text="5.7.1 relay denied")
     response = invite(api_client, client_user, django_capture_on_commit_callbacks)
     assert response.status_code == 201
     outreach = OutreachRequest.objects.get()
     assert outreach.state == OutreachState.EMAIL_FAILED
-    assert outreach.error == "SMTPException: 550 relay denied"
+    assert outreach.error == "SMTPDataError: (550, b'5.7.1 relay denied')"
     assert outreach.invitation_sent_at is None
     # resend once the mail server works again: back to pending, sent
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with django_capture_on_commit_callbacks(execute=True):
         services.outreach_resend(outreach=outreach)
     outreach.refresh_from_db()
     assert (outreach.state, outreach.error, outreach.send_attempts) == (OutreachState.PENDING, "", 2)
-    assert len(mail.outbox) == 1
+    (received,) = smtp_server.messages
+    assert received.rcpt_tos == ["nova@uni.example"]
+
+
+def test_a_transient_failure_is_retried_by_the_outbox_and_the_request_stays_pending(
+    api_client, client_user, smtp_server, django_capture_on_commit_callbacks, clock
+):
+    smtp_server.fail_next(1, code=451)
+    invite(api_client, client_user, django_capture_on_commit_callbacks)
+    assert OutreachRequest.objects.get().state == OutreachState.PENDING
+    assert smtp_server.messages == []
+
+    clock.shift(timedelta(minutes=1))
+    deliver_due = outbound_email_deliver_due()
+
+    assert deliver_due["sent"] == 1
+    assert len(smtp_server.messages) == 1
+    assert OutreachRequest.objects.get().state == OutreachState.PENDING
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_response_says_when_the_email_failed(api_client, settings):
+def test_the_response_says_when_the_email_failed(api_client, smtp_server):
     # Outside a test transaction the task runs when the service commits, before the response.
-    settings.EMAIL_BACKEND = "consulting.tests.test_outreach.BrokenBackend"
+    smtp_server.fail_next(1, code=554)
     client = make_user("cleo@example.com")
     response = auth(api_client, client).post(OUTREACH, {"researcher_email": "n@uni.example"}, format="json")
     assert response.status_code == 201

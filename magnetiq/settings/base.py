@@ -508,8 +508,21 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Magnetiq <hello@magnetiq
 CONTACT_EMAIL = env("CONTACT_EMAIL", default="hello@magnetiq.local")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+# The relay's login (Brevo: the SMTP login and key of the account), and how the connection is
+# encrypted: EMAIL_USE_TLS = STARTTLS on the submission port 587, EMAIL_USE_SSL = TLS from the first
+# byte on 465; never both. magnetiq/checks.py refuses a combination that cannot work.
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 # Seconds an SMTP connect, send or read may take (Django's default is to wait for ever).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The outbox (magnetiq/mail.py): retries of a transient failure, the first wait in minutes (then
+# four times as long each time: 1, 4, 16), and minutes after which a send a worker started and never
+# finished is taken back and sent again.
+OUTBOUND_EMAIL_MAX_RETRIES = env.int("OUTBOUND_EMAIL_MAX_RETRIES", default=3)
+OUTBOUND_EMAIL_RETRY_MINUTES = env.float("OUTBOUND_EMAIL_RETRY_MINUTES", default=1.0)
+OUTBOUND_EMAIL_STALE_MINUTES = env.int("OUTBOUND_EMAIL_STALE_MINUTES", default=10)
 
 # --- Security headers (RELIABILITY A-12) ------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -3,6 +3,8 @@ from django.core import mail
 
 from magnetiq.mail import send_templated_mail
 
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture
 def templates(settings, tmp_path):
