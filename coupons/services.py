@@ -336,7 +336,7 @@ def coupon_reserve(*, request: DiscountRequest, booking: ConsultationBooking, no
     now = now or request.now or timezone.now()
     identity = identity_for(request.email, request.client_user)
     found = coupon_find(request.code)
-    coupon = Coupon.objects.select_for_update().select_related("campaign").get(pk=found.pk)
+    coupon = Coupon.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=found.pk)
     amount = coupon_evaluate(
         coupon=coupon,
         list_amount=request.list_amount,
