@@ -110,4 +110,7 @@ def test_an_expired_token_says_so(client, outreach):
 def test_the_page_in_german(client, outreach):
     response = client.get("/de" + URL, {"token": invitation_token(outreach)})
     assert response.status_code == 200
-    assert 'lang="de"' in response.content.decode()
+    page = response.content.decode()
+    assert 'lang="de"' in page
+    assert "Als Forschende registrieren" in page
+    assert "Passwort wiederholen" in page
