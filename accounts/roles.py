@@ -96,6 +96,12 @@ _ADMIN_ACTIONS: dict[str, tuple[str, ...]] = {
     # Deleting a lead is the GDPR erasure.
     "leads.lead": ("view", "change", "delete"),
     "magnetiq.auditlogentry": _VIEW,
+    # Fraud controls, for admins only: attempts are written by the validation flows and changed
+    # only by a reset; a block or a flag is lifted (changed), never deleted.
+    "fraud.attempt": ("view", "change"),
+    "fraud.blockedip": ("view", "add", "change"),
+    "fraud.flaggeduser": ("view", "add", "change"),
+    "fraud.whitelist": ("view", "add", "delete"),
     # Coupons are soft-deleted by the delete permission; redemptions are made by bookings only.
     "coupons.coupon": _ACTIONS,
     "coupons.couponcampaign": ("view", "add", "change"),

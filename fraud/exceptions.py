@@ -23,7 +23,12 @@ class AttemptsRateLimited(RateLimited):
 
 
 class InvalidIPAddress(InvalidInput):
+    """400: not an IPv4/IPv6 address or CIDR network, or a network wider than /16 (IPv4) or /32
+    (IPv6). A 400 rather than 422: the address may come in the URL (``block-ip/{ip}``), not only
+    in a body field."""
+
     code = "INVALID_IP_ADDRESS"
+    status = 400
     message = _("Enter a valid IPv4 or IPv6 address or network.")
 
 

@@ -18,24 +18,38 @@ Staff operations (admin, ``/api/v1/admin/coupons/fraud…`` and ``…/security�
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from magnetiq import ratelimit
 from magnetiq.audit import log_action
+from magnetiq.exceptions import InvalidInput
 from magnetiq.ips import truncate_ip
 
-from . import conf
-from .exceptions import AttemptsRateLimited, RequestRefused
+from . import conf, throttles
+from .exceptions import (
+    AttemptsRateLimited,
+    BlockNotFound,
+    IdentityRequired,
+    InvalidIPAddress,
+    RequestRefused,
+    UserNotFound,
+    WhitelistEntryNotFound,
+)
 from .models import Attempt, BlockedIP, FlaggedUser, Source, Whitelist, ip_candidates
+from .throttles import canonical_ip
 
 #: Points each risk reason adds to the score (capped at 100). A disposable address or a run of
 #: different codes is a stronger sign of abuse than a first visit, which most honest people are.
@@ -67,22 +81,6 @@ def email_normalise(email: str) -> str:
     return f"{local}@{domain}"
 
 
-def _canonical_ip(ip: str) -> str | None:
-    """``ip`` as stored (an IPv4-mapped IPv6 address as its IPv4 form), or ``None`` when it is not
-    an IP address (a client behind an unparsable header)."""
-    try:
-        address = ipaddress.ip_address((ip or "").strip())
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return str(address)
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def _single_network(ip: str) -> str:
     """The canonical CIDR text of one address (``/32`` or ``/128``)."""
     return ip_candidates(ip)[0]
@@ -91,21 +89,13 @@ def _single_network(ip: str) -> str:
 def ip_is_blocked(ip: str, *, now: datetime | None = None) -> bool:
     """Whether a block in force covers ``ip`` (the address itself or a network containing it).
     Text that is not an IP address is never blocked (there is nothing to match)."""
-    canonical = _canonical_ip(ip)
+    canonical = canonical_ip(ip)
     return canonical is not None and BlockedIP.objects.active(now).covering(canonical).exists()
 
 
 def identity_is_flagged(*, email: str = "", user_id: int | None = None) -> bool:
     """Whether the normalised ``email`` or the user ``user_id`` has a flag in force."""
     return FlaggedUser.objects.active().of_identity(email=email_normalise(email), user_id=user_id).exists()
-
-
-def _throttle_subjects(scope: str, ip: str, email: str) -> list[tuple[str, str, ratelimit.Rate]]:
-    rates = conf.attempt_rates(scope)
-    subjects = [(f"fraud_{scope}_ip", _canonical_ip(ip) or (ip or "unknown")[:64], rates["ip"])]
-    if email:
-        subjects.append((f"fraud_{scope}_email", _digest(email), rates["email"]))
-    return subjects
 
 
 def attempt_guard(*, scope: str, ip: str, email: str = "", user_id: int | None = None) -> None:
@@ -127,8 +117,8 @@ def attempt_guard(*, scope: str, ip: str, email: str = "", user_id: int | None =
     if ip_is_blocked(ip) or identity_is_flagged(email=normalised, user_id=user_id):
         raise RequestRefused()
     counted: list[ratelimit.Hit] = []
-    for limit_scope, ident, rate in _throttle_subjects(scope, ip, normalised):
-        outcome = ratelimit.hit(limit_scope, ident, rate)
+    for subject in throttles.subjects(scope, ip, normalised):
+        outcome = ratelimit.hit(subject.scope, subject.ident, subject.rate)
         if not outcome.allowed:
             for earlier in counted:
                 ratelimit.refund(earlier)
@@ -169,7 +159,7 @@ def risk_assess(*, ip: str, email: str, user_id: int | None, now: datetime | Non
     """
     now = now or timezone.now()
     normalised = email_normalise(email)
-    canonical = _canonical_ip(ip)
+    canonical = canonical_ip(ip)
     recent = Attempt.objects.since(now - conf.risk_window())
     reasons = []
 
@@ -232,7 +222,7 @@ def attempt_record(
     survive the refusal's rollback.
     """
     normalised = email_normalise(email)
-    canonical = _canonical_ip(ip)
+    canonical = canonical_ip(ip)
     risk = risk_assess(ip=ip, email=normalised, user_id=user_id)
     attempt = Attempt(
         scope=scope[:64],
@@ -366,3 +356,257 @@ def _flag_create(*, email: str, user_id: int | None, source: str, reason: str, a
         action = "fraud.flaggeduser.auto_flag" if source == Source.AUTO else "fraud.flaggeduser.flag"
         log_action(flag, action, actor=actor, data={"email": email, "user_id": user_id, "reason": flag.reason})
         return flag, True
+
+
+# --- Staff operations -------------------------------------------------------------------------
+
+#: The widest networks staff may block at once: a typo such as ``10.0.0.0/1`` must not lock out
+#: half the Internet.
+MIN_PREFIX = {4: 16, 6: 32}
+
+
+def network_parse(value: str) -> str:
+    """The canonical CIDR text of an address or network typed by staff: ``"203.0.113.7"`` →
+    ``"203.0.113.7/32"``, ``"2001:DB8::1"`` → ``"2001:db8::1/128"``, ``"203.0.113.9/24"`` →
+    ``"203.0.113.0/24"`` (host bits dropped), ``"::ffff:203.0.113.7"`` → ``"203.0.113.7/32"``.
+
+    Raises :class:`~fraud.exceptions.InvalidIPAddress` (400) for anything else, and for networks
+    wider than ``/16`` (IPv4) or ``/32`` (IPv6).
+    """
+    text = (value or "").strip()
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise InvalidIPAddress(
+            details=[{"field": "ip", "message": str(InvalidIPAddress.message), "code": "invalid"}]
+        ) from None
+    if isinstance(network, ipaddress.IPv6Network) and network.prefixlen == 128 and network.network_address.ipv4_mapped:
+        network = ipaddress.ip_network(f"{network.network_address.ipv4_mapped}/32")
+    if network.prefixlen < MIN_PREFIX[network.version]:
+        raise InvalidIPAddress(details=[{"field": "ip", "message": str(InvalidIPAddress.message), "code": "too_wide"}])
+    return str(network)
+
+
+def ip_block(*, ip: str, duration_minutes: int | None, reason: str = "", actor=None) -> BlockedIP:
+    """Block an address or network (see :func:`network_parse`) for ``duration_minutes`` from now
+    (``None``: until lifted). A block already in force for the same network is changed to the new
+    duration and reason (staff decide), so there is still one row. Audit: ``fraud.blockedip.block``
+    or ``fraud.blockedip.update``. Raises :class:`~fraud.exceptions.InvalidIPAddress` (400)."""
+    network = network_parse(ip)
+    now = timezone.now()
+    expires_at = now + timedelta(minutes=duration_minutes) if duration_minutes else None
+    with transaction.atomic():
+        block, created = _block_create(
+            network=network, source=Source.MANUAL, reason=reason, expires_at=expires_at, actor=actor, now=now
+        )
+        if not created:
+            BlockedIP.objects.filter(pk=block.pk, lifted_at__isnull=True).update(
+                expires_at=expires_at, reason=reason[:255], source=Source.MANUAL
+            )
+            block.refresh_from_db()
+            log_action(
+                block,
+                "fraud.blockedip.update",
+                actor=actor,
+                data={
+                    "network": network,
+                    "reason": block.reason,
+                    "expires_at": expires_at.isoformat() if expires_at else None,
+                },
+            )
+    return block
+
+
+def ip_unblock(*, ip: str, actor=None) -> BlockedIP:
+    """Lift the block in force for exactly this address or network (one conditional UPDATE, so two
+    staff lifting it at once write one audit entry ``fraud.blockedip.unblock``). Failures before
+    the block no longer count (:func:`attempt_record` counts from the last block on). Raises
+    :class:`~fraud.exceptions.InvalidIPAddress` (400), :class:`~fraud.exceptions.BlockNotFound` (404)."""
+    network = network_parse(ip)
+    now = timezone.now()
+    with transaction.atomic():
+        block = BlockedIP.objects.active(now).filter(network=network).first()
+        if block is None or not BlockedIP.objects.filter(pk=block.pk, lifted_at__isnull=True).update(
+            lifted_at=now, lifted_by=actor
+        ):
+            raise BlockNotFound()
+        block.refresh_from_db()
+        log_action(block, "fraud.blockedip.unblock", actor=actor, data={"network": network})
+    return block
+
+
+def block_lift(*, block: BlockedIP, actor=None) -> bool:
+    """Lift ``block`` (the admin's "unblock" action) unless it is lifted already; whether it was."""
+    with transaction.atomic():
+        lifted = BlockedIP.objects.filter(pk=block.pk, lifted_at__isnull=True).update(
+            lifted_at=timezone.now(), lifted_by=actor
+        )
+        if lifted:
+            block.refresh_from_db()
+            log_action(block, "fraud.blockedip.unblock", actor=actor, data={"network": block.network})
+    return bool(lifted)
+
+
+def _user_or_404(user_id: int):
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        raise UserNotFound()
+    return user
+
+
+def _checked_email(email: str) -> str:
+    normalised = email_normalise(email)
+    if normalised:
+        try:
+            validate_email(normalised)
+        except ValidationError:
+            raise InvalidInput(
+                _("Enter a valid e-mail address."),
+                details=[{"field": "email", "message": str(_("Enter a valid e-mail address.")), "code": "invalid"}],
+            ) from None
+    return normalised
+
+
+def user_flag(*, user_id: int | None = None, email: str = "", reason: str = "", actor=None) -> FlaggedUser:
+    """Flag a user account and/or an e-mail address (normalised) by hand: their attempts are then
+    refused with the neutral 403 until the flag is lifted. A flag already in force for the identity
+    is returned as it is (one row). Audit: ``fraud.flaggeduser.flag``. Raises
+    :class:`~fraud.exceptions.IdentityRequired` (422) without either,
+    :class:`~fraud.exceptions.UserNotFound` (404), ``InvalidInput`` (422) for a malformed address."""
+    normalised = _checked_email(email)
+    if user_id is None and not normalised:
+        raise IdentityRequired()
+    if user_id is not None:
+        _user_or_404(user_id)
+    flag, _created = _flag_create(email=normalised, user_id=user_id, source=Source.MANUAL, reason=reason, actor=actor)
+    return flag
+
+
+def flag_lift(*, flag: FlaggedUser, actor=None) -> bool:
+    """Lift ``flag`` (the admin's "unflag" action) unless it is lifted already; whether it was.
+    Failures before the lift no longer count towards an automatic flag."""
+    with transaction.atomic():
+        lifted = FlaggedUser.objects.filter(pk=flag.pk, lifted_at__isnull=True).update(
+            lifted_at=timezone.now(), lifted_by=actor
+        )
+        if lifted:
+            flag.refresh_from_db()
+            log_action(flag, "fraud.flaggeduser.unflag", actor=actor, data={"email": flag.email_normalised})
+    return bool(lifted)
+
+
+def whitelist_add(*, user_id: int, reason: str = "", actor=None) -> Whitelist:
+    """Put a user on the whitelist: the automatic flags leave them alone from now on, and the
+    automatic flags in force on their account or address are lifted. Blocks of an IP and manual
+    flags still apply. Adding a listed user again changes the reason only. Audit:
+    ``fraud.whitelist.add``. Raises :class:`~fraud.exceptions.UserNotFound` (404)."""
+    user = _user_or_404(user_id)
+    with transaction.atomic():
+        entry = Whitelist.objects.filter(user=user).first()
+        if entry is None:
+            try:
+                with transaction.atomic():
+                    entry = Whitelist.objects.create(user=user, reason=reason[:255], added_by=actor)
+            except IntegrityError:
+                entry = Whitelist.objects.get(user=user)
+        elif reason and entry.reason != reason[:255]:
+            entry.reason = reason[:255]
+            entry.save(update_fields=["reason"])
+        auto_flags = (
+            FlaggedUser.objects.active()
+            .filter(source=Source.AUTO)
+            .of_identity(email=email_normalise(user.email), user_id=user.pk)
+        )
+        for flag in auto_flags:
+            flag_lift(flag=flag, actor=actor)
+        log_action(entry, "fraud.whitelist.add", actor=actor, data={"user_id": user.pk, "reason": entry.reason})
+    return entry
+
+
+def whitelist_remove(*, user_id: int, actor=None) -> None:
+    """Take a user off the whitelist (the automatic flags apply again). Audit:
+    ``fraud.whitelist.remove``. Raises :class:`~fraud.exceptions.WhitelistEntryNotFound` (404)."""
+    with transaction.atomic():
+        entry = Whitelist.objects.select_for_update().filter(user_id=user_id).first()
+        if entry is None:
+            raise WhitelistEntryNotFound()
+        log_action(entry, "fraud.whitelist.remove", actor=actor, data={"user_id": user_id})
+        entry.delete()
+
+
+@dataclass(frozen=True)
+class ResetOutcome:
+    """What :func:`identity_reset` cleared: failed attempts no longer counted, flags lifted, and the
+    throttle counters reset (one per scope and e-mail)."""
+
+    failures_cleared: int
+    flags_lifted: int
+    counters_reset: int
+
+
+def identity_reset(*, user_id: int | None = None, email: str = "", actor=None) -> ResetOutcome:
+    """Give a user or e-mail address a clean slate: its failed attempts stop counting towards
+    blocks and flags (``cleared_at``; the records stay for the reports), its flags in force are
+    lifted, and its per-e-mail throttle counters are reset in every scope it has attempts in or
+    that has its own rates. A user's account e-mail counts as one of its addresses. IP blocks are
+    not touched (they belong to the network, not the person). Audit: ``fraud.identity.reset`` on
+    the user, else on the identity's latest attempt. Raises
+    :class:`~fraud.exceptions.IdentityRequired` (422), :class:`~fraud.exceptions.UserNotFound`
+    (404), ``InvalidInput`` (422)."""
+    normalised = _checked_email(email)
+    if user_id is None and not normalised:
+        raise IdentityRequired()
+    user = _user_or_404(user_id) if user_id is not None else None
+    emails = {e for e in (normalised, email_normalise(user.email) if user else "") if e}
+    now = timezone.now()
+    identity = Q(pk__in=[])
+    for address in emails:
+        identity |= Q(email_normalised=address)
+    if user_id is not None:
+        identity |= Q(user_id=user_id)
+    with transaction.atomic():
+        cleared = Attempt.objects.failures().filter(identity).update(cleared_at=now)
+        lifted = FlaggedUser.objects.active().filter(identity).update(lifted_at=now, lifted_by=actor)
+        scopes = set(Attempt.objects.filter(identity).values_list("scope", flat=True).distinct())
+        scopes |= set(getattr(settings, "FRAUD_ATTEMPT_SCOPE_RATES", {}) or {})
+        target = user or Attempt.objects.filter(identity).order_by("-created_at").first()
+        if target is not None:
+            log_action(
+                target,
+                "fraud.identity.reset",
+                actor=actor,
+                data={
+                    "emails": sorted(emails),
+                    "user_id": user_id,
+                    "failures_cleared": cleared,
+                    "flags_lifted": lifted,
+                },
+            )
+    resets = 0
+    for scope in sorted(scopes):
+        for address in sorted(emails):
+            subject = throttles.email_subject(scope, address)
+            ratelimit.reset(subject.scope, subject.ident, subject.rate)
+            resets += 1
+    return ResetOutcome(failures_cleared=cleared, flags_lifted=lifted, counters_reset=resets)
+
+
+def attempts_purge_ips(
+    *, now: datetime | None = None, batch_size: int = 1000, progress: Callable[[int], None] | None = None
+) -> int:
+    """Clear the full IP of attempts older than ``FRAUD_ATTEMPT_IP_RETENTION_DAYS`` (30): blocking
+    needs it only that long; ``ip_truncated`` (the project's truncated form) stays for the reports.
+    Works in batches of ``batch_size`` rows (short write transactions, so validation attempts are
+    not held up); ``progress(done)`` is called after each. Idempotent (a second run finds nothing).
+    Returns the number of attempts cleared."""
+    cutoff = (now or timezone.now()) - conf.ip_retention()
+    done = 0
+    while True:
+        batch = list(
+            Attempt.objects.with_full_ip_before(cutoff).order_by("pk").values_list("pk", flat=True)[:batch_size]
+        )
+        if not batch:
+            return done
+        done += Attempt.objects.filter(pk__in=batch, ip__isnull=False).update(ip=None)
+        if progress is not None:
+            progress(done)

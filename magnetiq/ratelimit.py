@@ -271,3 +271,16 @@ def reset(scope: str, ident: str, rate: Rate, *, store=None) -> None:
 def retry_after(hits: list[Hit]) -> int:
     """Whole seconds (≥ 1) until every refused hit of ``hits`` would pass: the ``Retry-After``."""
     return max(1, math.ceil(max((h.wait for h in hits if not h.allowed), default=0.0)))
+
+
+def peek(scope: str, ident: str, rate: Rate, *, store=None) -> float:
+    """The weighted count of ``ident`` under ``scope`` right now, as :func:`hit` would weigh it
+    before counting one more (for status pages; writes nothing). Above ``rate.limit - 1`` the next
+    hit would be refused."""
+    store = store or counter_store()
+    now = time.time()
+    window = int(now // rate.period)
+    elapsed = now - window * rate.period
+    current = store.get(_window_key(scope, ident, window))
+    previous = min(store.get(_window_key(scope, ident, window - 1)), rate.limit)
+    return previous * (1 - elapsed / rate.period) + current
