@@ -11,6 +11,8 @@ so the admin and the API (``magnetiq.api.permissions.HasRolePermissions``) ask t
   admins), their schedules and bookings, read access to content;
 * ``editor``: content and media without delete (spec: READ, WRITE), read access to consultants;
   social posts (write, schedule, publish, delete) and their images, reading accounts and engagement;
+* e-mail campaigns: editors write templates and campaigns and send them (as admins do);
+  analytics viewers read them, the send lists and the do-not-contact list;
 * ``payment_manager``: payments, refunds, disputes, reports and consultant payouts, plus read access;
 * ``analytics_viewer``, ``viewer``: read access (spec: READ) to content, consultants and bookings;
   analytics viewers also read leads, the money records behind the reports and social posts with
@@ -92,6 +94,11 @@ _ADMIN_ACTIONS: dict[str, tuple[str, ...]] = {
     "social.socialpost": _ACTIONS,
     "social.socialmedia": ("view", "add", "delete"),
     "social.engagementsnapshot": _VIEW,
+    # E-mail campaigns; send rows are written by the worker only.
+    "communications.emailtemplate": _ACTIONS,
+    "communications.campaign": _ACTIONS,
+    "communications.campaignsend": _VIEW,
+    "leads.donotcontact": _ACTIONS,
     **_MONEY_ACTIONS,
     # Deleting a lead is the GDPR erasure.
     "leads.lead": ("view", "change", "delete"),
@@ -190,6 +197,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "social.socialpost": _ACTIONS,
             "social.socialmedia": ("view", "add"),
             "social.engagementsnapshot": _VIEW,
+            # Marketing e-mail: templates and campaigns (the send lists hold addresses: not theirs).
+            "communications.emailtemplate": _ACTIONS,
+            "communications.campaign": _ACTIONS,
         }
     )
     | _COUPONS_MANAGE
@@ -217,6 +227,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "social.socialaccount": _VIEW,
             "social.socialpost": _VIEW,
             "social.engagementsnapshot": _VIEW,
+            "communications.emailtemplate": _VIEW,
+            "communications.campaign": _VIEW,
+            "communications.campaignsend": _VIEW,
+            "leads.donotcontact": _VIEW,
         }
     )
     | _ANALYTICS_VIEW

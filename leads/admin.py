@@ -7,6 +7,7 @@ erasure action (needs ``leads.delete_lead``), which keeps the anonymous row and 
 
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from magnetiq.exceptions import ApplicationError
 
 from . import exports, services
-from .models import Lead, LeadConsent, LeadEvent, OdooStatus
+from .models import DoNotContact, Lead, LeadConsent, LeadEvent, OdooStatus
 
 
 class ErasedFilter(admin.SimpleListFilter):
@@ -220,3 +221,46 @@ class LeadAdmin(admin.ModelAdmin):
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/leads/lead/erase_confirmation.html", context)
+
+
+class DoNotContactForm(forms.ModelForm):
+    """Staff add an address by hand (reason "manual" unless they pick another)."""
+
+    class Meta:
+        model = DoNotContact
+        fields = ["email", "reason", "note"]
+
+
+@admin.register(DoNotContact)
+class DoNotContactAdmin(admin.ModelAdmin):
+    """The do-not-contact list: no marketing e-mail goes to these addresses. Adding and removing go
+    through ``leads.services``; an erased person's entry keeps only the hash of the address."""
+
+    form = DoNotContactForm
+    list_display = ["__str__", "reason", "source", "created_at"]
+    list_filter = ["reason", "source"]
+    search_fields = ["email", "note"]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["email", "reason", "note", "email_hash", "source", "created_by", "created_at"] if obj else []
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        entry, _created = services.do_not_contact_add(
+            email=form.cleaned_data["email"],
+            reason=form.cleaned_data["reason"],
+            source="admin",
+            note=form.cleaned_data.get("note", ""),
+            actor=request.user,
+        )
+        obj.pk = entry.pk
+
+    def delete_model(self, request, obj):
+        services.do_not_contact_remove_entry(entry=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            services.do_not_contact_remove_entry(entry=entry, actor=request.user)

@@ -6,3 +6,6 @@ class LeadsConfig(AppConfig):
     (inside whitepapers, every other capture point would have to import whitepapers)."""
 
     name = "leads"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401 - connects the lead_erased receiver

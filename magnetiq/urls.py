@@ -65,6 +65,8 @@ urlpatterns += i18n_patterns(
     path("", include("reviews.urls")),
     path("whitepapers/", include("whitepapers.urls")),
     path("webinars/", include("webinars.urls")),
+    # Unsubscribe, e-mail preferences and campaign tracking links.
+    path("", include("communications.urls")),
     path("", include("content.urls")),
     prefix_default_language=False,
 )

@@ -65,6 +65,7 @@ LOCAL_APPS = [
     "whitepapers",
     "webinars",
     "social",
+    "communications",
     "fraud",
     # Last: they read every app above and nothing imports them.
     "analytics",

@@ -252,10 +252,32 @@ STRIPE_HANDLERS: dict[str, Callable[[WebhookEvent], None]] = {
     "customer.subscription.resumed": _on_subscription,
 }
 
-#: PayPal and Brevo notifications are verified and recorded; no handler applies them yet
-#: (bookings are paid through Stripe), so they are stored as ``ignored``.
+# --- Brevo (the SMTP relay): bounces, complaints and unsubscribes go to the apps that mail ------
+
+#: The Brevo event types passed on through :data:`payments.signals.brevo_event_received`; the rest
+#: (delivered, opened, …) are stored as ``ignored``.
+BREVO_EVENT_TYPES = ("hard_bounce", "invalid_email", "spam", "complaint", "unsubscribed", "unsubscribe")
+
+
+def _on_brevo_event(event: WebhookEvent) -> None:
+    """Send :data:`payments.signals.brevo_event_received`; the listeners (communications) act on it.
+    Payments sits below the apps that send mail, so it announces instead of importing them."""
+    from payments.signals import brevo_event_received
+
+    payload = event.payload or {}
+    brevo_event_received.send(
+        sender=WebhookEvent,
+        event_type=event.type,
+        email=str(payload.get("email") or ""),
+        message_id=str(payload.get("message-id") or payload.get("message_id") or ""),
+        payload=payload,
+    )
+
+
+#: PayPal notifications are verified and recorded; no handler applies them yet (bookings are paid
+#: through Stripe), so they are stored as ``ignored``.
 HANDLERS: dict[str, dict[str, Callable[[WebhookEvent], None]]] = {
     Provider.STRIPE: STRIPE_HANDLERS,
     Provider.PAYPAL: {},
-    Provider.BREVO: {},
+    Provider.BREVO: dict.fromkeys(BREVO_EVENT_TYPES, _on_brevo_event),
 }

@@ -262,6 +262,8 @@ def test_only_the_webhooks_are_csrf_exempt():
         }
     )
     assert exempt == [
+        # RFC 8058 one-click unsubscribe: a mail client POSTs without cookies or a CSRF token.
+        "communications.views.one_click_unsubscribe",
         "magnetiq.api.handlers.handler404",
         "payments.views.brevo_webhook",
         "payments.views.paypal_webhook",
