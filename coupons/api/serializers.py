@@ -173,7 +173,16 @@ class BulkInputSerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         if isinstance(data, dict) and isinstance(data.get("template"), dict):
-            data = {**data, "template": {**data["template"], "code": data["template"].get("code") or "BULKCODE"}}
+            template = data["template"]
+            data = {
+                **data,
+                "template": {
+                    **template,
+                    # Each code is drawn by the service; the name defaults to the prefix.
+                    "code": template.get("code") or "BULKCODE",
+                    "internal_name": template.get("internal_name") or str(data.get("prefix") or "bulk")[:200],
+                },
+            }
         return super().to_internal_value(data)
 
 

@@ -15,6 +15,8 @@ from accounts.tests.factories import UserFactory
 from consultants.models import ScrapingJob
 from consultants.tests.factories import ConsultantFactory
 from content.tests.factories import PageFactory
+from coupons.tests.factories import CampaignFactory, CouponFactory
+from fraud.tests.factories import BlockedIPFactory, WhitelistFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +34,11 @@ SA, AD, CM, PM, AV, ED, VI, CO, CL = (
 ALL_ROLES = (SA, AD, CM, PM, AV, ED, VI, CO, CL)
 STAFF = {SA, AD, CM, PM, AV, ED, VI}
 ANALYTICS = {SA, AD, CM, PM, AV}
+#: Fraud controls: only admins touch them.
+FRAUD = {SA, AD}
+#: Coupons: editors (marketing) manage them; payment managers and analysts read them and their analytics.
+COUPON_MANAGERS = {SA, AD, ED}
+COUPON_READERS = {SA, AD, ED, PM, AV}
 
 
 def _paragraph(text: str) -> dict:
@@ -112,6 +119,88 @@ ENDPOINTS = [
     ("consultant engagement", "get", "/api/v1/admin/consultants/engagement", None, 200, ANALYTICS),
     ("one consultant's analytics", "get", "/api/v1/admin/consultants/{consultant}/analytics", None, 200, ANALYTICS),
     ("one consultant's statistics", "get", "/api/v1/admin/consultants/{consultant}/statistics", None, 200, ANALYTICS),
+    # Fraud controls: super admins and admins only.
+    ("fraud detection", "get", "/api/v1/admin/coupons/fraud-detection", None, 200, FRAUD),
+    (
+        "fraud flag user",
+        "post",
+        "/api/v1/admin/coupons/fraud/flag-user",
+        lambda: {"email": "suspect@example.com"},
+        201,
+        FRAUD,
+    ),
+    ("fraud reports", "get", "/api/v1/admin/coupons/fraud/reports", None, 200, FRAUD),
+    (
+        "fraud whitelist add",
+        "post",
+        "/api/v1/admin/coupons/fraud/whitelist",
+        lambda: {"user_id": UserFactory(email="whitelist-me@example.com").pk},
+        201,
+        FRAUD,
+    ),
+    ("fraud whitelist remove", "delete", "/api/v1/admin/coupons/fraud/whitelist/{whitelisted}", None, 204, FRAUD),
+    ("security rate limits", "get", "/api/v1/admin/coupons/security/rate-limits", None, 200, FRAUD),
+    (
+        "security reset user",
+        "post",
+        "/api/v1/admin/coupons/security/reset-user",
+        lambda: {"email": "x@example.com"},
+        200,
+        FRAUD,
+    ),
+    ("security blocked ips", "get", "/api/v1/admin/coupons/security/blocked-ips", None, 200, FRAUD),
+    (
+        "security block ip",
+        "post",
+        "/api/v1/admin/coupons/security/block-ip",
+        lambda: {"ip": "2001:db8::99"},
+        201,
+        FRAUD,
+    ),
+    ("security unblock ip", "delete", "/api/v1/admin/coupons/security/block-ip/{blocked_ip}", None, 200, FRAUD),
+    ("coupons list", "get", "/api/v1/admin/coupons", None, 200, COUPON_READERS),
+    (
+        "coupon create",
+        "post",
+        "/api/v1/admin/coupons",
+        lambda: {"code": "MATRIX10", "internal_name": "Matrix", "discount_type": "percentage", "discount_value": "10"},
+        201,
+        COUPON_MANAGERS,
+    ),
+    ("coupon get", "get", "/api/v1/admin/coupons/{coupon}", None, 200, COUPON_READERS),
+    ("coupon update", "put", "/api/v1/admin/coupons/{coupon}", lambda: {"notes": "Changed"}, 200, COUPON_MANAGERS),
+    ("coupon delete", "delete", "/api/v1/admin/coupons/{coupon}", None, 204, COUPON_MANAGERS),
+    ("coupon activate", "post", "/api/v1/admin/coupons/{coupon}/activate", None, 200, COUPON_MANAGERS),
+    ("coupon deactivate", "post", "/api/v1/admin/coupons/{coupon}/deactivate", None, 200, COUPON_MANAGERS),
+    (
+        "coupons bulk",
+        "post",
+        "/api/v1/admin/coupons/bulk",
+        lambda: {"prefix": "MX", "count": 3, "template": {"discount_type": "percentage", "discount_value": "5"}},
+        201,
+        COUPON_MANAGERS,
+    ),
+    ("coupons usage", "get", "/api/v1/admin/coupons/usage", None, 200, COUPON_READERS),
+    ("coupon usage", "get", "/api/v1/admin/coupons/{coupon}/usage", None, 200, COUPON_READERS),
+    ("coupon analytics", "get", "/api/v1/admin/coupons/{coupon}/analytics", None, 200, COUPON_READERS),
+    ("coupons summary", "get", "/api/v1/admin/coupons/analytics/summary", None, 200, COUPON_READERS),
+    ("coupon campaigns", "get", "/api/v1/admin/coupons/campaigns", None, 200, COUPON_READERS),
+    (
+        "coupon campaign create",
+        "post",
+        "/api/v1/admin/coupons/campaigns",
+        lambda: {"name": "Matrix campaign", "velocity_cap_per_hour": 50},
+        201,
+        COUPON_MANAGERS,
+    ),
+    (
+        "coupon campaign performance",
+        "get",
+        "/api/v1/admin/coupons/campaigns/{campaign}/performance",
+        None,
+        200,
+        COUPON_READERS,
+    ),
 ]
 
 CASES = [
@@ -140,6 +229,10 @@ def _targets() -> dict:
         "failed_job": _scraping_job("failed"),
         "active_job": _scraping_job("pending"),
         "page": PageFactory().pk,
+        "blocked_ip": BlockedIPFactory(network="2001:db8::42/128").address,
+        "whitelisted": WhitelistFactory(user=UserFactory(email="listed@example.com")).user_id,
+        "coupon": CouponFactory().pk,
+        "campaign": CampaignFactory().pk,
     }
 
 
