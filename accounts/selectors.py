@@ -1,6 +1,6 @@
 """Reads about users that other apps share (the account pages, the personal-data export)."""
 
-from allauth.account.models import EmailAddress
+from allauth.account.models import EmailAddress  # type: ignore[import-untyped]
 
 from .models import User
 

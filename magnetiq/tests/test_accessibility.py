@@ -58,3 +58,71 @@ def test_account_pages_have_no_axe_violations(page, prefix):
         except AssertionError as error:
             failures.append(str(error))
     assert not failures, "\n\n".join(failures)
+
+
+#: The signed-in person's pages (portal) and the researcher's invitation page.
+PORTAL_PATHS = [
+    "/account/",
+    "/account/consents/",
+    "/account/data/",
+    "/account/delete/",
+    "/account/consultant/sessions/",
+    "/account/consultant/schedule/",
+    "/account/consultant/earnings/",
+    "/account/consultant/profile/",
+]
+
+
+@pytest.mark.parametrize("prefix", ["", "/de"])
+def test_the_signed_in_pages_have_no_axe_violations(page, prefix):
+    """A consultant (who is a client too) signs in through the login page and opens every account
+    and self-service page, each with content (a booking, a consent, a day off, a paid session), and
+    the researcher registration page with a valid invitation."""
+    from datetime import timedelta
+
+    from allauth.account.models import EmailAddress
+    from django.utils import timezone
+
+    from accounts.models import Role
+    from accounts.tests.factories import PASSWORD, UserFactory
+    from bookings.models import AvailabilityOverride
+    from bookings.tests.factories import BookingFactory
+    from consultants.tests.factories import ConsultantFactory
+    from consulting.models import OutreachRequest
+    from consulting.tokens import invitation_token
+    from leads.models import ConsentKind
+    from leads.tests.factories import LeadConsentFactory, LeadFactory
+    from payouts.tests.factories import paid_session
+
+    now = timezone.now()
+    user = UserFactory(email="anna@example.com", role=Role.CONSULTANT)
+    EmailAddress.objects.create(user=user, email="anna@example.com", verified=True, primary=True)
+    consultant = ConsultantFactory(user=user, email="anna@example.com")
+    BookingFactory(client_user=user, client_email="anna@example.com", start=now + timedelta(days=3))
+    BookingFactory(consultant=consultant, start=now + timedelta(days=2))
+    paid_session(consultant, start=now - timedelta(days=5), currency="EUR")
+    AvailabilityOverride.objects.create(consultant=consultant, date=(now + timedelta(days=9)).date())
+    LeadConsentFactory(lead=LeadFactory(email="anna@example.com"), kind=ConsentKind.MARKETING)
+    outreach = OutreachRequest.objects.create(researcher_email="nova@uni.example", token_nonce="n0nce")
+
+    failures = []
+    register = f"{prefix}/researchers/register/?token={invitation_token(outreach)}"
+    page.goto(register)
+    try:
+        assert_accessible(page)
+    except AssertionError as error:
+        failures.append(str(error))
+    page.goto(prefix + "/accounts/login/")
+    page.fill("input[name=login]", "anna@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[method=post] button[type=submit]")
+    page.wait_for_load_state()
+    for path in PORTAL_PATHS:
+        response = page.goto(prefix + path)
+        assert response.status == 200, path
+        assert page.url.endswith(prefix + path), f"{path} went to {page.url}"  # signed in, not sent to log in
+        try:
+            assert_accessible(page)
+        except AssertionError as error:
+            failures.append(f"{prefix}{path}: {error}")
+    assert not failures, "\n\n".join(failures)
