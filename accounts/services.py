@@ -224,36 +224,6 @@ def user_erase(*, user: User, now: datetime | None = None) -> User:
     The other apps' copies (lead, bookings, registrations) are erased by their own services.
     Idempotent. Raises :class:`LastSuperAdmin` (409) for the last active super admin.
     """
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-
-    user = User.objects.select_for_update().get(pk=user.pk)
-    if user.is_active:
-        _ensure_not_last_super_admin(user)
-    user.email = f"erased-{user.pk}@erased.invalid"
-    user.first_name = ""
-    user.last_name = ""
-    user.is_active = False
-    user.deleted_at = user.deleted_at or now or timezone.now()
-    user.set_unusable_password()
-    user.save(update_fields=["email", "first_name", "last_name", "is_active", "deleted_at", "password", "updated_at"])
-    EmailAddress.objects.filter(user=user).delete()
-    Authenticator.objects.filter(user=user).delete()
-    revoked = tokens_revoke_for_user(user)
-    logger.info("user.erased id=%s tokens_revoked=%s", user.pk, revoked)
-    return user
-
-
-@transaction.atomic
-def user_erase(*, user: User, now: datetime | None = None) -> User:
-    """The account holder's own erasure (GDPR Art. 17): forget who the user was, keep the row.
-
-    The row stays (bookings, payouts and the audit log point at it) as an inactive, anonymous
-    user: e-mail ``erased-<id>@erased.invalid``, names blank, no usable password, ``deleted_at``
-    set, allauth's e-mail addresses and MFA authenticators deleted, every refresh token revoked.
-    The other apps' copies (lead, bookings, registrations) are erased by their own services.
-    Idempotent. Raises :class:`LastSuperAdmin` (409) for the last active super admin.
-    """
     from allauth.account.models import EmailAddress  # type: ignore[import-untyped]
     from allauth.mfa.models import Authenticator  # type: ignore[import-untyped]
 
