@@ -279,13 +279,20 @@ def outbound_email_deliver(*, email_id: int, now: datetime | None = None) -> str
     sends. Raises :class:`magnetiq.vendors.VendorCallInTransaction` when called inside a
     transaction; an error that is not a mail error (a bug) marks the row failed and is re-raised.
     """
+    outcome = _deliver(email_id, now or timezone.now())
+    if outcome is None:
+        return OutboundEmail.objects.filter(pk=email_id).values_list("status", flat=True).first() or ""
+    return outcome
+
+
+def _deliver(email_id: int, now: datetime) -> str | None:
+    """The delivery of :func:`outbound_email_deliver`; ``None`` when this call did not claim the row."""
     assert_no_transaction("SMTP")
-    now = now or timezone.now()
     claimed = OutboundEmail.objects.filter(
         pk=email_id, status=OutboundEmailStatus.PENDING, next_attempt_at__lte=now
     ).update(status=OutboundEmailStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now, updated_at=now)
     if not claimed:
-        return OutboundEmail.objects.filter(pk=email_id).values_list("status", flat=True).first() or ""
+        return None
     email = OutboundEmail.objects.get(pk=email_id)
     connection = get_connection()
     try:
@@ -300,7 +307,10 @@ def outbound_email_deliver(*, email_id: int, now: datetime | None = None) -> str
         _record_failure(email, error, claimed_at=now, permanent=True)
         raise
     OutboundEmail.objects.filter(pk=email_id, status=OutboundEmailStatus.SENDING, claimed_at=now).update(
-        status=OutboundEmailStatus.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error=""
+        # last_error stays: staff still see why an e-mail that went out late needed retries.
+        status=OutboundEmailStatus.SENT,
+        sent_at=timezone.now(),
+        next_attempt_at=None,
     )
     logger.info("magnetiq.mail.sent email=%s key=%s attempt=%s", email.pk, email.idempotency_key, email.attempts)
     return OutboundEmailStatus.SENT
@@ -338,7 +348,7 @@ def outbound_email_deliver_due(*, now: datetime | None = None, limit: int = 500)
     now = now or timezone.now()
     result = {"reclaimed": outbound_email_reclaim_stalled(now=now), "sent": 0, "retrying": 0, "failed": 0}
     for email_id in list(OutboundEmail.objects.due(now).values_list("pk", flat=True)[:limit]):
-        status = outbound_email_deliver(email_id=email_id, now=now)
+        status = _deliver(email_id, now)
         if status == OutboundEmailStatus.SENT:
             result["sent"] += 1
         elif status == OutboundEmailStatus.FAILED:
