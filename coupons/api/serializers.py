@@ -115,7 +115,10 @@ class CouponSerializer(fields.ModelSerializer):
         many=True, queryset=Consultant.objects.all(), required=False
     )
     service_type_restrictions = serializers.ListField(
-        child=serializers.ChoiceField(choices=BookingType.choices), required=False, max_length=10
+        child=serializers.CharField(max_length=20),
+        required=False,
+        max_length=10,
+        help_text="Booking types (30for30, strategy, audit, custom); empty: any.",
     )
     description = serializers.DictField(child=serializers.CharField(max_length=2000), required=False)
     campaign = fields.PrimaryKeyRelatedField(queryset=CouponCampaign.objects.all(), required=False, allow_null=True)
@@ -218,7 +221,7 @@ class UsageSerializer(serializers.ModelSerializer):
         ]
 
 
-class CampaignSerializer(fields.ModelSerializer):
+class CouponCampaignSerializer(fields.ModelSerializer):
     coupons = serializers.IntegerField(source="coupons.count", read_only=True)
 
     class Meta:
@@ -227,7 +230,7 @@ class CampaignSerializer(fields.ModelSerializer):
         read_only_fields = ["id", "paused_at", "paused_reason", "created_at"]
 
 
-class AnalyticsSerializer(serializers.Serializer):
+class CouponAnalyticsSerializer(serializers.Serializer):
     """Spec 000 ``CouponAnalyticsResponse`` (money as decimal strings in ``financial_impact.currency``)."""
 
     coupon = CouponSerializer()
@@ -238,7 +241,7 @@ class AnalyticsSerializer(serializers.Serializer):
     fraud_analysis = serializers.DictField()
 
 
-class SystemAnalyticsSerializer(serializers.Serializer):
+class SystemCouponAnalyticsSerializer(serializers.Serializer):
     """Spec 000 ``SystemCouponAnalytics``."""
 
     overview = serializers.DictField()
@@ -248,7 +251,7 @@ class SystemAnalyticsSerializer(serializers.Serializer):
     fraud_detection_summary = serializers.DictField()
 
 
-class CampaignPerformanceSerializer(serializers.Serializer):
+class CouponCampaignPerformanceSerializer(serializers.Serializer):
     campaign_id = serializers.IntegerField()
     name = serializers.CharField()
     paused = serializers.BooleanField()

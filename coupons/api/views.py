@@ -34,15 +34,15 @@ from magnetiq.api.views import PublicAPIMixin
 from magnetiq.exceptions import NotFound
 
 from .serializers import (
-    AnalyticsSerializer,
     ApplicationSerializer,
     ApplyInputSerializer,
     BulkInputSerializer,
-    CampaignPerformanceSerializer,
-    CampaignSerializer,
+    CouponAnalyticsSerializer,
+    CouponCampaignPerformanceSerializer,
+    CouponCampaignSerializer,
     CouponSerializer,
     PublicCouponSerializer,
-    SystemAnalyticsSerializer,
+    SystemCouponAnalyticsSerializer,
     UsageSerializer,
     ValidateInputSerializer,
     ValidationSerializer,
@@ -372,9 +372,11 @@ class CouponUsageListView(UsageListView):
     """``GET /admin/coupons/{id}/usage``: one coupon's redemptions."""
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CouponUsage.objects.none()
         return super().get_queryset().filter(coupon=_coupon(self.kwargs["pk"]))
 
-    @extend_schema(summary="A coupon's usage history")
+    @extend_schema(summary="A coupon's usage history", operation_id="admin_coupon_usage_history")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -386,7 +388,7 @@ class CouponAnalyticsView(APIView):
     permission_classes = [HasRolePermissions]
     required_permissions = [ANALYTICS]
 
-    @extend_schema(summary="A coupon's performance", responses=AnalyticsSerializer)
+    @extend_schema(summary="A coupon's performance", responses=CouponAnalyticsSerializer)
     def get(self, request, pk: int):
         coupon = _coupon(pk)
         return ok({"coupon": _coupon_data(coupon, request), **selectors.coupon_analytics(coupon)})
@@ -399,9 +401,9 @@ class SummaryView(APIView):
     permission_classes = [HasRolePermissions]
     required_permissions = [ANALYTICS]
 
-    @extend_schema(summary="System-wide coupon analytics", responses=SystemAnalyticsSerializer)
+    @extend_schema(summary="System-wide coupon analytics", responses=SystemCouponAnalyticsSerializer)
     def get(self, request):
-        return ok(SystemAnalyticsSerializer(selectors.system_analytics()).data)
+        return ok(SystemCouponAnalyticsSerializer(selectors.system_analytics()).data)
 
 
 @extend_schema(tags=["admin-coupons"])
@@ -410,7 +412,7 @@ class CampaignListView(generics.ListCreateAPIView):
 
     permission_classes = [HasRolePermissions]
     required_permissions = {"SAFE": [VIEW], "POST": [MANAGE]}
-    serializer_class = CampaignSerializer
+    serializer_class = CouponCampaignSerializer
     resource_name = "campaigns"
     queryset = CouponCampaign.objects.all()
 
@@ -418,12 +420,12 @@ class CampaignListView(generics.ListCreateAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(summary="Create a coupon campaign", responses={201: CampaignSerializer})
+    @extend_schema(summary="Create a coupon campaign", responses={201: CouponCampaignSerializer})
     def post(self, request, *args, **kwargs):
-        serializer = CampaignSerializer(data=request.data)
+        serializer = CouponCampaignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         campaign = services.campaign_create(data=serializer.validated_data, actor=request.user)
-        return created(CampaignSerializer(campaign).data, message="Campaign created")
+        return created(CouponCampaignSerializer(campaign).data, message="Campaign created")
 
 
 @extend_schema(tags=["admin-coupons"])
@@ -434,7 +436,7 @@ class CampaignPerformanceView(APIView):
     permission_classes = [HasRolePermissions]
     required_permissions = [ANALYTICS]
 
-    @extend_schema(summary="Campaign performance", responses=CampaignPerformanceSerializer)
+    @extend_schema(summary="Campaign performance", responses=CouponCampaignPerformanceSerializer)
     def get(self, request, pk: int):
         campaign = services.campaign_get(pk)
-        return ok(CampaignPerformanceSerializer(selectors.campaign_performance(campaign)).data)
+        return ok(CouponCampaignPerformanceSerializer(selectors.campaign_performance(campaign)).data)
