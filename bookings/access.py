@@ -26,6 +26,8 @@ from .tokens import check_manage_token
 
 VIEW_PERMISSION = "bookings.view_consultationbooking"
 CHANGE_PERMISSION = "bookings.change_consultationbooking"
+#: Booking for a client (a phone booking, the staff API and the admin's "Book for a client").
+ADD_PERMISSION = "bookings.add_consultationbooking"
 
 
 class BookingAccess(IntEnum):

@@ -4,7 +4,11 @@ not bound by the guests' 24 h rule), so the admin behaves like the API."""
 from zoneinfo import ZoneInfo
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -14,7 +18,16 @@ from magnetiq.exceptions import ApplicationError
 from magnetiq.formatting import format_money
 
 from . import services
-from .models import AvailabilityOverride, AvailabilityRule, BookingChange, ConsultantAvailability, ConsultationBooking
+from .access import ADD_PERMISSION
+from .forms import BookForClientForm
+from .models import (
+    AvailabilityOverride,
+    AvailabilityRule,
+    BookingChange,
+    BookingStatus,
+    ConsultantAvailability,
+    ConsultationBooking,
+)
 
 
 class AvailabilityRuleInline(admin.TabularInline):
@@ -126,6 +139,7 @@ class ConsultationBookingAdmin(admin.ModelAdmin):
         "reminder_1h_sent_at",
         "follow_up_sent_at",
         "client_message_html",
+        "created_by_staff",
         "created_at",
         "updated_at",
     ]
@@ -170,6 +184,7 @@ class ConsultationBookingAdmin(admin.ModelAdmin):
             {
                 "classes": ["collapse"],
                 "fields": [
+                    "created_by_staff",
                     "hold_expires_at",
                     "sequence",
                     "reschedule_count",
@@ -210,8 +225,41 @@ class ConsultationBookingAdmin(admin.ModelAdmin):
         return format_money(obj.payment_amount, obj.payment_currency)
 
     def has_add_permission(self, request):
-        # New bookings go through booking_create (locked slot check); the admin has no slot picker.
-        return False
+        # "Book for a client" (add_view below) books through the services, like the API.
+        return request.user.has_perm(ADD_PERMISSION)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Book for a client (a phone booking): :class:`BookForClientForm` → the same service as
+        ``POST /business/bookings`` (:func:`bookings.services.booking_create_for_client`); a taken or
+        closed time, a bad duration or zone come back as form errors, nothing is written."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = BookForClientForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                booking = services.booking_create_for_client(staff=request.user, **form.booking_arguments())
+            except ApplicationError as error:
+                fields = [detail.get("field") for detail in error.details] or [None]
+                for field in fields:
+                    form.add_error(
+                        form.error_field(field) or ("start_time" if error.status == 409 else None), error.message
+                    )
+            else:
+                if booking.status == BookingStatus.PENDING_PAYMENT:
+                    text = _("Booked %(reference)s; the client was e-mailed the link to pay.")
+                else:
+                    text = _("Booked %(reference)s; the client was e-mailed the confirmation.")
+                self.message_user(request, text % {"reference": booking.reference}, messages.SUCCESS)
+                return redirect(reverse("admin:bookings_consultationbooking_change", args=[booking.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Book for a client"),
+            "form": form,
+            "opts": self.model._meta,
+            "has_view_permission": self.has_view_permission(request),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/bookings/book_for_client.html", context)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -5,6 +5,8 @@ Keys (all optional):
 - ``MIN_NOTICE_HOURS`` (12): the earliest slot starts this long after now.
 - ``WINDOW_DAYS`` (60): the latest slot starts within this many days of now.
 - ``HOLD_MINUTES`` (15): how long a ``pending_payment`` booking holds its slot.
+- ``STAFF_HOLD_HOURS`` (48): how long a priced booking staff make for a client (by phone) holds its
+  slot while the client pays through the e-mailed link; never past the session's start.
 - ``GUEST_CHANGE_CUTOFF_HOURS`` (24): guests may cancel or reschedule until this long before the
   start (spec 004 "Cancel Session"); later only staff or the consultant.
 - ``SLOT_STEP_MINUTES`` (30): slots start every this many minutes from the start of each interval.
@@ -27,6 +29,7 @@ DEFAULTS = {
     "MIN_NOTICE_HOURS": 12,
     "WINDOW_DAYS": 60,
     "HOLD_MINUTES": 15,
+    "STAFF_HOLD_HOURS": 48,
     "GUEST_CHANGE_CUTOFF_HOURS": 24,
     "SLOT_STEP_MINUTES": 30,
     "FREE_BOOKING_TYPES": (),

@@ -6,11 +6,14 @@ values are shown as field errors and the view falls back to defaults (``SlotPick
 """
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from consultants.models import Consultant
 from magnetiq.timezones import selectable_timezones
 
 from .availability import MAX_DURATION, MIN_DURATION
@@ -184,3 +187,75 @@ def day_or_none(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+class BookForClientForm(forms.Form):
+    """The admin's "Book for a client" (a phone booking): the session, its time in the client's zone,
+    and the client. The time is checked by the same services as the booking page, under the lock; a
+    taken or closed time comes back as an error of ``start_time`` (:meth:`error_field`)."""
+
+    consultant = forms.ModelChoiceField(queryset=None, label=_("Consultant"))
+    booking_type = forms.ChoiceField(label=_("Type"), choices=list(TYPE_LABELS.items()))
+    duration_minutes = forms.TypedChoiceField(
+        label=_("Duration"),
+        choices=[("", _("Standard for the type"))] + [(m, minutes_label(m)) for m in DURATIONS],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    start_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    timezone = forms.ChoiceField(label=_("The client's time zone"), initial="Europe/Berlin")
+    client_name = forms.CharField(label=_("Name"), max_length=200)
+    client_email = forms.EmailField(label=_("E-mail"), max_length=255)
+    client_phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    client_company = forms.CharField(label=_("Company"), max_length=200, required=False)
+    language = forms.ChoiceField(label=_("Language of the e-mails"))
+    client_message = forms.CharField(
+        label=_("What the client wants to discuss"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=MAX_MESSAGE_CHARS,
+    )
+
+    #: Service error fields → the form field that shows them.
+    ERROR_FIELDS = {
+        "scheduled_date": "start_time",
+        "visitor_timezone": "timezone",
+        "duration_minutes": "duration_minutes",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consultant"].queryset = Consultant.objects.public().order_by("last_name", "first_name")
+        self.fields["timezone"].choices = [(zone, zone) for zone in selectable_timezones()]
+        self.fields["language"].choices = list(settings.LANGUAGES)
+
+    def clean(self):
+        data = super().clean()
+        day, clock, zone = data.get("start_date"), data.get("start_time"), data.get("timezone")
+        if day and clock and zone:
+            data["start"] = datetime.combine(day, clock, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+        return data
+
+    def booking_arguments(self) -> dict:
+        """The keyword arguments of ``bookings.services.booking_create_for_client`` (without ``staff``)."""
+        data = self.cleaned_data
+        return {
+            "consultant": data["consultant"],
+            "start": data["start"],
+            "booking_type": data["booking_type"],
+            "duration_minutes": data["duration_minutes"],
+            "visitor_timezone": data["timezone"],
+            "language": data["language"],
+            "client_name": data["client_name"],
+            "client_email": data["client_email"],
+            "client_phone": data["client_phone"],
+            "client_company": data["client_company"],
+            "client_message": data["client_message"] or None,
+        }
+
+    def error_field(self, field: str | None) -> str | None:
+        """The form field for a service error's ``field`` (``None``: the form as a whole)."""
+        field = self.ERROR_FIELDS.get(field or "", field)
+        return field if field in self.fields else None

@@ -250,6 +250,14 @@ class ConsultationBooking(models.Model):
     client_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="consultation_bookings"
     )
+    created_by_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The staff member who booked it for the client (by phone); empty when the client booked."),
+    )
     reference = models.CharField(max_length=32, unique=True, default=new_reference, editable=False)
 
     booking_type = models.CharField(max_length=20, choices=BookingType.choices, default=BookingType.THIRTY_FOR_THIRTY)
@@ -446,6 +454,7 @@ class BookingNotificationKind(models.TextChoices):
     CONSULTANT_CONFIRMED = "consultant_confirmed", "Confirmation copy to the consultant"
     CONSULTANT_RESCHEDULED = "consultant_rescheduled", "Reschedule copy to the consultant"
     CONSULTANT_CANCELLED = "consultant_cancelled", "Cancellation copy to the consultant"
+    CLIENT_PAYMENT_LINK = "client_payment_link", "Payment link to the client (booked by staff)"
     MEETING_CREATED = "meeting_created", "Meeting created"
     LEAD_RECORDED = "lead_recorded", "Client recorded as a lead"
 

@@ -39,7 +39,7 @@ from django_tasks import task
 from leads.models import CONSENT_WORDING_VERSION
 from leads.services import lead_capture, lead_record_action
 from magnetiq.exceptions import ApplicationError
-from magnetiq.formatting import format_clock_time, preferred_clock
+from magnetiq.formatting import format_clock_time, format_money, preferred_clock
 from magnetiq.links import absolute_url
 from magnetiq.mail import send_templated_mail
 from magnetiq.translation import DEFAULT_LANGUAGE, LANGUAGE_CODES
@@ -99,6 +99,20 @@ def review_url(booking: ConsultationBooking, language: str | None = None) -> str
         except NoReverseMatch:
             prefix = "" if language == settings.LANGUAGE_CODE else f"/{language}"
             path = f"{prefix}/bookings/{booking.reference}/review/"
+    return absolute_url(f"{path}?token={manage_token(booking)}")
+
+
+def pay_url(booking: ConsultationBooking, language: str | None = None) -> str:
+    """The payment page of a held booking with its manage token, absolute:
+    ``<SITE_URL>[/de]/bookings/<ref>/pay/?token=…``. The page belongs to the payments app (a higher
+    layer): reached by its URL name ``payments:pay``, else the documented path."""
+    language = language or booking.language
+    with translation.override(language):
+        try:
+            path = reverse("payments:pay", kwargs={"reference": booking.reference})
+        except NoReverseMatch:
+            prefix = "" if language == settings.LANGUAGE_CODE else f"/{language}"
+            path = f"{prefix}/bookings/{booking.reference}/pay/"
     return absolute_url(f"{path}?token={manage_token(booking)}")
 
 
@@ -378,6 +392,29 @@ def deliver_hold_expired(booking_id: int) -> bool:
     )
 
 
+def deliver_payment_link(booking_id: int) -> bool:
+    """E-mail the client of a booking staff made for them (by phone) the link to pay for it, once,
+    while it is still held (``pending_payment``, not expired). Returns whether it was sent now."""
+    booking = _load(booking_id)
+    if booking is None or booking.status != BookingStatus.PENDING_PAYMENT or booking.hold_expires_at is None:
+        return False
+    if booking.hold_expires_at <= timezone.now():
+        return False
+    amount = format_money(booking.payment_amount, booking.payment_currency, booking.language)
+    return _once(
+        booking,
+        BookingNotificationKind.CLIENT_PAYMENT_LINK,
+        booking.sequence,
+        lambda: _send_client(
+            booking,
+            "payment_link",
+            pay_url=pay_url(booking),
+            amount=amount,
+            hold_until=format_time(booking.hold_expires_at, booking.timezone, booking.language),
+        ),
+    )
+
+
 def _reminder_window(which: str, now: datetime) -> dict:
     """Filters of the bookings whose ``which`` reminder is due at ``now``.
 
@@ -566,6 +603,12 @@ def send_due_booking_follow_ups() -> dict:
 
 
 @task()
+def send_booking_payment_link(booking_id: int) -> bool:
+    """The payment link of a booking staff made for a client (see :func:`deliver_payment_link`)."""
+    return deliver_payment_link(booking_id)
+
+
+@task()
 def record_booking_lead(booking_id: int) -> bool:
     """Record the booking's client as a lead, once (see :func:`record_lead`)."""
     return record_lead(booking_id)
@@ -595,6 +638,11 @@ def on_booking_cancelled(sender, booking_id: int, **kwargs) -> None:
 @receiver(signals.booking_hold_expired, dispatch_uid="bookings.notifications.on_hold_expired")
 def on_booking_hold_expired(sender, booking_id: int, **kwargs) -> None:
     send_booking_hold_expired.enqueue(booking_id)
+
+
+@receiver(signals.booking_payment_requested, dispatch_uid="bookings.notifications.on_payment_requested")
+def on_booking_payment_requested(sender, booking_id: int, **kwargs) -> None:
+    send_booking_payment_link.enqueue(booking_id)
 
 
 @receiver(signals.booking_completed, dispatch_uid="bookings.notifications.on_completed")

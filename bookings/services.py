@@ -258,6 +258,8 @@ def booking_create(
     paper_id: str = "",
     coupon_code: str = "",
     coupon_context: dict[str, str] | None = None,
+    created_by_staff=None,
+    hold_until: datetime | None = None,
     actor=None,
     now: datetime | None = None,
 ) -> ConsultationBooking:
@@ -279,8 +281,14 @@ def booking_create(
     back. ``payment_amount`` is then the amount charged, ``discount_amount`` what the code took off;
     a booking the code makes free is confirmed at once. ``coupon_context``: the visitor's ``ip``,
     ``session_id``, ``referrer_url`` and ``utm_*`` for the provider's records.
+
+    ``created_by_staff``: the staff member booking for the client (kept on the booking);
+    ``hold_until``: when a priced booking's hold ends instead of ``now + HOLD_MINUTES`` (aware, after
+    ``now``) — both set by :func:`booking_create_for_client`.
     """
     now = now or timezone.now()
+    if hold_until is not None and (hold_until.tzinfo is None or hold_until <= now):
+        raise _invalid("hold_until", _("The hold must end after now."))
     if not consultant.is_public:
         raise NotFound(_("No such consultant."))
     minutes = duration_for(booking_type, duration_minutes)
@@ -324,6 +332,7 @@ def booking_create(
     booking = ConsultationBooking(
         consultant=consultant,
         client_user=client_user if getattr(client_user, "is_authenticated", False) else None,
+        created_by_staff=created_by_staff if getattr(created_by_staff, "is_authenticated", False) else None,
         booking_type=booking_type,
         start=start,
         end=end,
@@ -346,7 +355,7 @@ def booking_create(
         payment_status=BookingPaymentStatus.NOT_REQUIRED if free else BookingPaymentStatus.PENDING,
         status=BookingStatus.CONFIRMED if free else BookingStatus.PENDING_PAYMENT,
         confirmed_at=now if free else None,
-        hold_expires_at=None if free else now + timedelta(minutes=conf.get("HOLD_MINUTES")),
+        hold_expires_at=None if free else (hold_until or now + timedelta(minutes=conf.get("HOLD_MINUTES"))),
     )
     booking.full_clean(validate_constraints=False)
 
@@ -445,6 +454,33 @@ def booking_apply_discount(
         if booking.status == BookingStatus.CONFIRMED:
             _record(booking, BookingChangeKind.CONFIRMED, old_status=old_status, note="Free with a code.", now=now)
             signals.send_after_commit(signals.booking_confirmed, ConsultationBooking, booking_id=booking.pk)
+    return booking
+
+
+def booking_create_for_client(
+    *, staff, start: datetime, now: datetime | None = None, **fields: Any
+) -> ConsultationBooking:
+    """Book for a client on their behalf (a phone booking), through :func:`booking_create`: the same
+    slot rules, the same 409 :class:`BookingUnavailable`, the same e-mails.
+
+    ``staff``: the signed-in staff member (holding ``bookings.add_consultationbooking``, checked by
+    the API and the admin); recorded as the booking's ``created_by_staff``, as the actor of its
+    ``created`` history entry and in the audit log. ``fields``: the client and session arguments of
+    :func:`booking_create` (``consultant``, ``client_name``, ``client_email``, ``booking_type``, …;
+    no ``client_user``: the client is not the one signed in). A free session is confirmed at once
+    (confirmation e-mail); a priced one is held for ``STAFF_HOLD_HOURS`` (48, never past the start)
+    and, after commit, :data:`signals.booking_payment_requested` e-mails the client the payment link:
+    the client pays online like any visitor, so the payment, the ledger and the reports are the usual
+    ones. Raises what :func:`booking_create` raises.
+    """
+    now = now or timezone.now()
+    # A time in the past (or without an offset) gets the usual refusal from booking_create.
+    hold_until = (
+        min(now + timedelta(hours=conf.get("STAFF_HOLD_HOURS")), start) if start.tzinfo and start > now else None
+    )
+    booking = booking_create(start=start, created_by_staff=staff, hold_until=hold_until, actor=staff, now=now, **fields)
+    if booking.status == BookingStatus.PENDING_PAYMENT:
+        signals.send_after_commit(signals.booking_payment_requested, ConsultationBooking, booking_id=booking.pk)
     return booking
 
 

@@ -47,6 +47,13 @@ booking_refunded = Signal()
 Arguments: ``booking_id`` (int). Receivers may give back what the booking used (a discount code's use).
 """
 
+booking_payment_requested = Signal()
+"""Staff booked a priced session for a client (a phone booking): the slot is held and the client
+must pay online through the link the receivers e-mail (the payment page).
+
+Arguments: ``booking_id`` (int).
+"""
+
 booking_completed = Signal()
 """A booking was marked completed (the meeting took place).
 

@@ -368,6 +368,7 @@ class StaffBookingSerializer(serializers.ModelSerializer):
             "client_rating",
             "client_feedback",
             "consultant_notes",
+            "created_by_staff",
             "created_at",
             "updated_at",
         ]
@@ -384,6 +385,32 @@ class StaffStatusInputSerializer(serializers.Serializer):
         ]
     )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class StaffBookingCreateSerializer(BookingRequestSerializer):
+    """Body of ``POST /business/bookings`` (spec 000/002 "Create booking"): spec 000 ``BookingRequest``
+    with ``consultant_id`` required. Staff book for the client (a phone booking): a priced session is
+    held and the client is e-mailed a payment link; a free one is confirmed at once."""
+
+    consultant_id = fields.IdField()
+
+
+class StaffBookingUpdateSerializer(serializers.Serializer):
+    """Body of ``PUT /business/bookings/{id}``: ``scheduled_date`` moves the booking (the same slot
+    rules as the client's reschedule, without the 24 h limit), ``status`` (``confirmed``,
+    ``cancelled``, ``completed``, ``no_show``) changes its status with ``reason``; both may be given
+    (the move first). At least one of them."""
+
+    scheduled_date = AwareDateTimeField(required=False, help_text="New start, ISO 8601 with offset or Z.")
+    status = serializers.ChoiceField(choices=StaffStatusInputSerializer().fields["status"].choices, required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+    def validate(self, attrs):
+        if "scheduled_date" not in attrs and "status" not in attrs:
+            raise serializers.ValidationError(
+                {"scheduled_date": ["Give a new scheduled_date, a status, or both."]}, code="required"
+            )
+        return attrs
 
 
 class MessageHtmlSerializer(serializers.Serializer):

@@ -34,6 +34,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from bookings import services
 from bookings.access import (
+    ADD_PERMISSION,
     CHANGE_PERMISSION,
     VIEW_PERMISSION,
     booking_for_change,
@@ -64,7 +65,9 @@ from .serializers import (
     PublicBookingSerializer,
     PublicBookingWithTokenSerializer,
     RescheduleInputSerializer,
+    StaffBookingCreateSerializer,
     StaffBookingSerializer,
+    StaffBookingUpdateSerializer,
     StaffStatusInputSerializer,
     TimeSlotsQuerySerializer,
     TimeSlotsResponseSerializer,
@@ -460,14 +463,15 @@ class StaffBookingFilter(FilterSet):
 
 class StaffBookingMixin:
     permission_classes = [HasRolePermissions]
-    required_permissions = {"SAFE": [VIEW_PERMISSION], "*": [CHANGE_PERMISSION]}
+    required_permissions = {"SAFE": [VIEW_PERMISSION], "POST": [ADD_PERMISSION], "*": [CHANGE_PERMISSION]}
     queryset = ConsultationBooking.objects.select_related("consultant").order_by("-start", "-id")
 
 
 @extend_schema(tags=["staff-bookings"])
 class StaffBookingListView(StaffBookingMixin, generics.ListAPIView):
     """All bookings, newest start first, with filters (``status``, ``consultant``, ``booking_type``,
-    ``date_from``, ``date_to``, ``search``). Needs ``bookings.view_consultationbooking``."""
+    ``date_from``, ``date_to``, ``search``). Needs ``bookings.view_consultationbooking``; booking
+    for a client (POST) needs ``bookings.add_consultationbooking``."""
 
     serializer_class = StaffBookingSerializer
     filterset_class = StaffBookingFilter
@@ -477,16 +481,72 @@ class StaffBookingListView(StaffBookingMixin, generics.ListAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
+    @extend_schema(
+        summary="Book for a client (staff, by phone)",
+        request=StaffBookingCreateSerializer,
+        responses={201: StaffBookingSerializer},
+    )
+    def post(self, request, *args, **kwargs):
+        """Book through :func:`bookings.services.booking_create_for_client`: the public path's slot
+        rules and e-mails, the staff member recorded as ``created_by_staff`` and in the history.
+        201 ``confirmed`` (free) or ``pending_payment`` (held ``STAFF_HOLD_HOURS``, the client is
+        e-mailed the payment link); 409 ``BOOKING_UNAVAILABLE``, 404 for a consultant who is not
+        public, 422 for bad fields."""
+        payload = StaffBookingCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        booking = services.booking_create_for_client(
+            staff=request.user,
+            consultant=_public_consultant(data["consultant_id"]),
+            start=data["scheduled_date"],
+            booking_type=data["booking_type"],
+            duration_minutes=data.get("duration_minutes"),
+            visitor_timezone=data["timezone"],
+            language=data["language"],
+            client_name=data["client_name"],
+            client_email=data["client_email"],
+            client_phone=data["client_phone"],
+            client_company=data["client_company"],
+            client_message=data.get("client_message"),
+            questions=data["questions"],
+            meeting_platform=data["meeting_platform"],
+        )
+        return created(StaffBookingSerializer(booking).data, message="Booked.")
+
 
 @extend_schema(tags=["staff-bookings"])
 class StaffBookingDetailView(StaffBookingMixin, generics.RetrieveAPIView):
-    """One booking by id (staff)."""
+    """One booking by id (staff); PUT moves it and/or changes its status (needs
+    ``bookings.change_consultationbooking``)."""
 
     serializer_class = StaffBookingSerializer
 
     @extend_schema(summary="Get a booking (staff)")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Update a booking (staff): move it, change its status",
+        request=StaffBookingUpdateSerializer,
+        responses=StaffBookingSerializer,
+    )
+    def put(self, request, pk: int):
+        """``scheduled_date`` → :func:`bookings.services.booking_reschedule` (409
+        ``BOOKING_UNAVAILABLE`` / ``BOOKING_NOT_RESCHEDULABLE``), ``status`` →
+        :func:`bookings.services.booking_update_status` (409 ``BOOKING_INVALID_STATE``); the staff
+        member is the actor of the history entries. 422 when neither is given."""
+        booking = get_object_or_404(self.queryset, pk=pk)
+        check_may_change(booking, user=request.user, token=None)
+        payload = StaffBookingUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        if "scheduled_date" in data:
+            booking = services.booking_reschedule(booking=booking, new_start=data["scheduled_date"], actor=request.user)
+        if "status" in data:
+            booking = services.booking_update_status(
+                booking=booking, status=data["status"], reason=data["reason"], actor=request.user
+            )
+        return ok(StaffBookingSerializer(booking).data, message="Updated.")
 
 
 @extend_schema(tags=["staff-bookings"])

@@ -6,12 +6,15 @@ narrowed in ``accounts/roles.py``), so a change to the role table or to a view's
 moves a cell fails here.
 """
 
+from datetime import UTC, datetime, time, timedelta
+
 import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
+from bookings.tests.factories import BookingFactory, weekday_rules
 from consultants.models import ScrapingJob
 from consultants.tests.factories import ConsultantFactory
 from content.tests.factories import PageFactory
@@ -50,6 +53,20 @@ def _paragraph(text: str) -> dict:
 
 def _page_body(slug: str) -> dict:
     return {"slug": slug, "title": {"en": "Matrix"}, "content": {"en": [_paragraph("Body.")]}}
+
+
+def _phone_booking() -> dict:
+    """A free slot (10:00 UTC, three days ahead) of a consultant who works 08:00-18:00 every day."""
+    consultant = ConsultantFactory(timezone="UTC", booking_buffer_minutes=0, max_bookings_per_day=10)
+    weekday_rules(consultant, start=time(8), end=time(18), weekdays=range(7))
+    start = (datetime.now(UTC) + timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
+    return {
+        "consultant_id": consultant.pk,
+        "scheduled_date": start.isoformat(),
+        "timezone": "UTC",
+        "client_name": "Paula Phone",
+        "client_email": "paula@example.com",
+    }
 
 
 # (name, method, url template, body factory, success status, roles allowed)
@@ -109,6 +126,19 @@ ENDPOINTS = [
     ("scraping job get", "get", "/api/v1/admin/consultants/scraping-jobs/{failed_job}", None, 200, {SA, CM}),
     ("scraping job retry", "post", "/api/v1/admin/consultants/scraping-jobs/{failed_job}/retry", None, 202, {SA, CM}),
     ("scraping job cancel", "delete", "/api/v1/admin/consultants/scraping-jobs/{active_job}", None, 200, {SA, CM}),
+    # Bookings: every staff role but editors reads them; consultant managers and admins book for a
+    # client (a phone booking) and change bookings.
+    ("business bookings list", "get", "/api/v1/business/bookings", None, 200, STAFF - {ED}),
+    ("business booking create", "post", "/api/v1/business/bookings", _phone_booking, 201, {SA, AD, CM}),
+    ("business booking get", "get", "/api/v1/business/bookings/{booking}", None, 200, STAFF - {ED}),
+    (
+        "business booking update",
+        "put",
+        "/api/v1/business/bookings/{booking}",
+        lambda: {"status": "cancelled", "reason": "Client called"},
+        200,
+        {SA, AD, CM},
+    ),
     # Spec 000 ANALYTICS_VIEW: every staff role but editors and viewers; ANALYTICS_EXPORT: super admins.
     ("analytics overview", "get", "/api/v1/admin/analytics", None, 200, ANALYTICS),
     ("analytics bookings", "get", "/api/v1/admin/analytics/bookings", None, 200, ANALYTICS),
@@ -271,6 +301,7 @@ def _targets() -> dict:
         "failed_job": _scraping_job("failed"),
         "active_job": _scraping_job("pending"),
         "page": PageFactory().pk,
+        "booking": BookingFactory(start=datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)).pk,
         "blocked_ip": BlockedIPFactory(network="2001:db8::42/128").address,
         "whitelisted": WhitelistFactory(user=UserFactory(email="listed@example.com")).user_id,
         "blocked_ip": BlockedIPFactory(network="2001:db8::42/128").address,
