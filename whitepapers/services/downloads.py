@@ -144,10 +144,11 @@ def download_link_send(*, token_id: int) -> str:
     the link from the response; ``"skipped"`` for a missing token, an erased lead, or a link
     already e-mailed or suppressed. The lead row is locked before the count, so concurrent sends to
     one address (several workers, several whitepapers) are serialized and cannot both pass the
-    cap; the lock order (lead, then token) is the one :func:`download_request` takes. The e-mail is
-    claimed under those locks (``email_sent_at`` and its :class:`DownloadLinkEmail` row written) and
-    sent after they are released (no transaction open during SMTP); a mail backend error undoes the
-    claim and propagates, leaving the link unsent for a retry.
+    cap; the lock order (lead, then token) is the one :func:`download_request` takes. The claim
+    (``email_sent_at`` and its :class:`DownloadLinkEmail` row) and the e-mail's outbox row (key
+    ``whitepapers.download_link:<token id>:<nonce>``) are written in that one transaction, so the
+    e-mail leaves after the commit, once, retried by the outbox (:mod:`magnetiq.mail`) when the
+    relay fails for a while.
     """
     lead_id = DownloadToken.objects.filter(pk=token_id).values_list("lead_id", flat=True).first()
     if lead_id is None:
@@ -190,8 +191,7 @@ def download_link_send(*, token_id: int) -> str:
         whitepaper = token.whitepaper
         token.email_sent_at = now
         token.save(update_fields=["email_sent_at"])
-        claim = DownloadLinkEmail.objects.create(lead=lead, whitepaper=whitepaper, sent_at=now)
-    try:
+        DownloadLinkEmail.objects.create(lead=lead, whitepaper=whitepaper, sent_at=now)
         send_templated_mail(
             to=[lead.email],
             template="whitepapers/email/download_link",
@@ -203,12 +203,8 @@ def download_link_send(*, token_id: int) -> str:
                 "expires_at": token.expires_at,
                 "max_downloads": token.remaining_downloads,
             },
+            key=f"whitepapers.download_link:{token.pk}:{token.nonce}",
         )
-    except Exception:
-        with transaction.atomic():
-            DownloadToken.objects.filter(pk=token.pk, email_sent_at=now).update(email_sent_at=None)
-            DownloadLinkEmail.objects.filter(pk=claim.pk).delete()
-        raise
     return "sent"
 
 
