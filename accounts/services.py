@@ -9,18 +9,16 @@ The admin, the API and the commands call these, so the rules hold everywhere:
   themself (409).
 * Deactivation is the soft delete of spec 000 "User Model": ``deleted_at`` and ``is_active=False``,
   and every refresh token of the user is blacklisted at once.
-* E-mails leave after the transaction commits (``transaction.on_commit``).
+* E-mails go through the outbox and leave after the transaction commits (:mod:`magnetiq.mail`).
 """
 
 import logging
 from datetime import datetime
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
@@ -28,6 +26,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
 from magnetiq.exceptions import InvalidInput
+from magnetiq.mail import outbound_email_create
 
 from .exceptions import CannotDeactivateSelf, EmailTaken, InvalidResetLink, LastSuperAdmin, UserInactive
 from .models import STAFF_ROLES, Role, User
@@ -90,10 +89,9 @@ def _password_link(user: User) -> tuple[str, str, str]:
 
 
 def _send_after_commit(*, subject: str, body: str, to: str) -> None:
-    transaction.on_commit(
-        partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False),
-        robust=True,
-    )
+    """Record the e-mail in the outbox in the open transaction (if any): it leaves after the
+    commit, and a relay that fails for a while is retried (:mod:`magnetiq.mail`)."""
+    outbound_email_create(to=[to], subject=subject, text=body, template="accounts")
 
 
 # --- users ----------------------------------------------------------------------------------
