@@ -66,6 +66,7 @@ LOCAL_APPS = [
     "webinars",
     "social",
     "communications",
+    "communications",
     "fraud",
     # Last: they read every app above and nothing imports them.
     "analytics",
