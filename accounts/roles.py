@@ -13,8 +13,6 @@ so the admin and the API (``magnetiq.api.permissions.HasRolePermissions``) ask t
   social posts (write, schedule, publish, delete) and their images, reading accounts and engagement;
 * e-mail campaigns: editors write templates and campaigns and send them (as admins do);
   analytics viewers read them, the send lists and the do-not-contact list;
-* e-mail campaigns: editors write templates and campaigns and send them (as admins do);
-  analytics viewers read them, the send lists and the do-not-contact list;
 * ``payment_manager``: payments, refunds, disputes, reports and consultant payouts, plus read access;
 * ``analytics_viewer``, ``viewer``: read access (spec: READ) to content, consultants and bookings;
   analytics viewers also read leads, the money records behind the reports and social posts with
@@ -199,9 +197,6 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "social.socialpost": _ACTIONS,
             "social.socialmedia": ("view", "add"),
             "social.engagementsnapshot": _VIEW,
-            # Marketing e-mail: templates and campaigns (the send lists hold addresses: not theirs).
-            "communications.emailtemplate": _ACTIONS,
-            "communications.campaign": _ACTIONS,
             # Marketing e-mail: templates and campaigns (the send lists hold addresses: not theirs).
             "communications.emailtemplate": _ACTIONS,
             "communications.campaign": _ACTIONS,

@@ -13,8 +13,6 @@ Every write goes through ``leads/services.py``.
 
 import hashlib
 
-import hashlib
-
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -22,7 +20,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_lazy as _
 
 
@@ -197,59 +194,6 @@ class LeadEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.points:+d}"
-
-
-class DoNotContactReason(models.TextChoices):
-    """Why an address is on the do-not-contact list."""
-
-    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
-    HARD_BOUNCE = "hard_bounce", _("Hard bounce")
-    COMPLAINT = "complaint", _("Spam complaint")
-    MANUAL = "manual", _("Added by staff")
-
-
-def email_hash(email: str) -> str:
-    """SHA-256 (hex) of the normalised address (trimmed, lower-cased): what the do-not-contact list
-    matches on, so an entry still works after a GDPR erasure dropped the address itself."""
-    return hashlib.sha256((email or "").strip().lower().encode()).hexdigest()
-
-
-class DoNotContactQuerySet(models.QuerySet):
-    def for_emails(self, emails):
-        """The entries of any of ``emails`` (matched by :func:`email_hash`, so erased ones count)."""
-        return self.filter(email_hash__in={email_hash(email) for email in emails})
-
-
-class DoNotContact(models.Model):
-    """An address no marketing e-mail may go to (campaigns and every other marketing send path).
-
-    ``email``: the normalised address, ``""`` once a GDPR erasure dropped it; ``email_hash``: its
-    SHA-256 (:func:`email_hash`), unique, and what every check compares. ``reason``: a
-    :class:`DoNotContactReason`; ``source``: where it came from (``"one_click"``,
-    ``"preference_page"``, ``"brevo"``, ``"admin"``, ``"gdpr_erasure"``…). Written only by
-    ``leads.services.do_not_contact_add`` / ``do_not_contact_remove`` / ``do_not_contact_forget_address``.
-    """
-
-    email = models.EmailField(max_length=254, blank=True)
-    email_hash = models.CharField(max_length=64, unique=True)
-    reason = models.CharField(max_length=20, choices=DoNotContactReason.choices)
-    source = models.CharField(max_length=50, blank=True)
-    note = models.CharField(max_length=500, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = DoNotContactQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("do-not-contact entry")
-        verbose_name_plural = _("do-not-contact list")
-
-    def __str__(self) -> str:
-        return self.email or f"erased ({self.email_hash[:12]}…)"
 
 
 class DoNotContactReason(models.TextChoices):

@@ -15,9 +15,6 @@ Staff operations (admin, ``/api/v1/admin/leads``): :func:`lead_score_adjust`,
 
 The do-not-contact list (every marketing send path checks it, ``leads.selectors.is_contactable``):
 :func:`do_not_contact_add`, :func:`do_not_contact_remove`, :func:`do_not_contact_forget_address`.
-
-The do-not-contact list (every marketing send path checks it, ``leads.selectors.is_contactable``):
-:func:`do_not_contact_add`, :func:`do_not_contact_remove`, :func:`do_not_contact_forget_address`.
 """
 
 import logging
@@ -597,95 +594,6 @@ def lead_enqueue_odoo_export(*, lead: Lead, actor=None) -> Lead:
     transaction.on_commit(lambda: export_lead_to_odoo.enqueue(locked.pk))
     lead.odoo_status = locked.odoo_status
     return locked
-
-
-# --- the do-not-contact list ---------------------------------------------------------------------
-
-
-@transaction.atomic
-def do_not_contact_add(
-    *, email: str, reason: str, source: str = "", note: str = "", actor=None
-) -> tuple[DoNotContact, bool]:
-    """Put ``email`` on the do-not-contact list; returns ``(entry, created)``.
-
-    ``reason``: a :class:`DoNotContactReason` value. An address already listed keeps its first
-    entry (its reason and time: the first suppression is the one that counts), so repeated
-    unsubscribes, bounces and webhook redeliveries are harmless; the database's unique hash decides
-    a race between two adds. Raises :class:`InvalidInput` (422) for a malformed address or an
-    unknown reason.
-    """
-    email = normalize_email(email)
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise _invalid("email", _("Enter a valid e-mail address.")) from None
-    if reason not in DoNotContactReason.values:
-        raise _invalid("reason", _("Unknown reason %(reason)s.") % {"reason": repr(reason)}, code="invalid_choice")
-    digest = email_hash(email)
-    existing = DoNotContact.objects.filter(email_hash=digest).first()
-    if existing is not None:
-        return existing, False
-    entry = DoNotContact(
-        email=email,
-        email_hash=digest,
-        reason=reason,
-        source=(source or "").strip()[:50],
-        note=(note or "").strip()[:500],
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        created_at=timezone.now(),
-    )
-    try:
-        with transaction.atomic():
-            entry.save()
-    except IntegrityError:
-        # Another add of the same address won between our read and our insert.
-        return DoNotContact.objects.get(email_hash=digest), False
-    log_action(entry, "leads.do_not_contact.added", actor=actor, data={"reason": reason, "source": entry.source})
-    return entry, True
-
-
-@transaction.atomic
-def do_not_contact_remove(*, email: str, reasons: Iterable[str] | None = None, actor=None) -> bool:
-    """Take ``email`` off the list; returns whether an entry was removed.
-
-    ``reasons``: remove only an entry listed for one of these (the preference page passes
-    ``["unsubscribed"]``: a visitor may subscribe again, but not lift a bounce, a complaint or a
-    staff entry). ``None``: any reason (staff in the admin).
-    """
-    entries = DoNotContact.objects.filter(email_hash=email_hash(email))
-    if reasons is not None:
-        entries = entries.filter(reason__in=list(reasons))
-    entry = entries.first()
-    if entry is None:
-        return False
-    log_action(entry, "leads.do_not_contact.removed", actor=actor, data={"reason": entry.reason})
-    entry.delete()
-    return True
-
-
-@transaction.atomic
-def do_not_contact_remove_entry(*, entry: DoNotContact, actor=None) -> None:
-    """Staff remove one entry (the admin), also an erased person's hash-only one."""
-    log_action(entry, "leads.do_not_contact.removed", actor=actor, data={"reason": entry.reason})
-    DoNotContact.objects.filter(pk=entry.pk).delete()
-
-
-def do_not_contact_forget_address(*, email: str) -> None:
-    """GDPR erasure of ``email``: its entry keeps only the hash (the address is blanked), and an
-    erased person who was not listed is listed now (reason ``manual``, source ``gdpr_erasure``), so
-    nobody is mailed again after asking to be forgotten. Runs inside the erasure's transaction
-    (the ``lead_erased`` receiver in ``leads.receivers``)."""
-    digest = email_hash(email)
-    if not DoNotContact.objects.filter(email_hash=digest).exists():
-        DoNotContact.objects.create(
-            email="",
-            email_hash=digest,
-            reason=DoNotContactReason.MANUAL,
-            source="gdpr_erasure",
-            created_at=timezone.now(),
-        )
-        return
-    DoNotContact.objects.filter(email_hash=digest).update(email="", updated_at=timezone.now())
 
 
 # --- the do-not-contact list ---------------------------------------------------------------------

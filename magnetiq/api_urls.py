@@ -31,7 +31,6 @@ urlpatterns = [
     path("", include("webinars.api.urls")),
     path("", include("social.api.urls")),
     path("", include("communications.api.urls")),
-    path("", include("communications.api.urls")),
     # Before coupons: /admin/coupons/fraud… and /admin/coupons/security… are the fraud app's.
     path("", include("fraud.api.urls")),
     path("", include("coupons.api.urls")),

@@ -67,8 +67,6 @@ urlpatterns += i18n_patterns(
     path("webinars/", include("webinars.urls")),
     # Unsubscribe, e-mail preferences and campaign tracking links.
     path("", include("communications.urls")),
-    # Unsubscribe, e-mail preferences and campaign tracking links.
-    path("", include("communications.urls")),
     path("", include("content.urls")),
     prefix_default_language=False,
 )

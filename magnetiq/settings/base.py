@@ -66,7 +66,6 @@ LOCAL_APPS = [
     "webinars",
     "social",
     "communications",
-    "communications",
     "fraud",
     # Last: they read every app above and nothing imports them.
     "analytics",
