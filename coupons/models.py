@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from bookings.discounts import FundedBy
 
 #: Codes are URL-safe (they appear in ``/public/coupons/{code}/info``); stored upper case.
-CODE_RE = r"^[A-Z0-9][A-Z0-9_-]{2,49}$"
+CODE_RE = r"^[A-Za-z0-9][A-Za-z0-9_-]{2,49}$"
 code_validator = RegexValidator(
     CODE_RE, _("3–50 letters, digits, “-” or “_”, starting with a letter or digit."), code="invalid_code"
 )

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from bookings.models import BookingType
 from consultants.models import Consultant
-from coupons.models import ApplicableTo, Coupon, CouponCampaign, CouponUsage, DiscountType
+from coupons.models import ApplicableTo, Coupon, CouponCampaign, CouponUsage, DiscountType, code_validator
 from coupons.services import CAMPAIGN_EDITABLE_FIELDS, COUPON_EDITABLE_FIELDS, SERVICE_TYPES
 from magnetiq.api import fields
 
@@ -143,6 +143,8 @@ class CouponSerializer(fields.ModelSerializer):
             "deactivated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at", "deactivated_at"]
+        # A taken code is the service's 409 COUPON_CODE_TAKEN (in any case), not a 422.
+        extra_kwargs = {"code": {"validators": [code_validator]}}
 
     def validate_description(self, value):
         if value and "en" not in value:
