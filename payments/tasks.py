@@ -33,43 +33,40 @@ def cancel_open_payments_task(booking_id: int) -> int:
 
 @task()
 def send_refund_notice_task(refund_pk: int) -> bool:
-    """E-mail the booking's client that their payment was refunded (once: ``client_notified_at``):
-    the late-payment notice for a refund of a payment that came after its time was taken
-    (``slot_taken``), else the refund notice (how much of how much, and when it arrives).
+    """E-mail the booking's client that their payment was refunded (once): the late-payment notice
+    for a refund of a payment that came after its time was taken (``slot_taken``), else the refund
+    notice (how much of how much, and when it arrives). Returns whether this run recorded it.
 
-    The notice is claimed by one conditional UPDATE of ``client_notified_at`` and sent with no
-    transaction open (SMTP may take ``EMAIL_TIMEOUT`` seconds); a failed send clears the claim and
-    raises, so the task can be run again.
+    Once per refund by the outbox key ``payments.refund_notice:<refund id>`` (:mod:`magnetiq.mail`):
+    the e-mail is recorded first, then ``client_notified_at`` is set by a conditional UPDATE, so a
+    run that dies in between is repeated without a second e-mail, and two runs at once record one.
     """
     refund = Refund.objects.select_related("payment__booking__consultant").get(pk=refund_pk)
     booking = refund.payment.booking
-    if booking is None:
+    if booking is None or refund.client_notified_at is not None:
         return False
-    claimed_at = timezone.now()
-    if not Refund.objects.filter(pk=refund_pk, client_notified_at__isnull=True).update(
-        client_notified_at=claimed_at, updated_at=claimed_at
-    ):
-        return False
-    try:
-        send_templated_mail(
-            to=[booking.client_email],
-            template="payments/email/late_payment_refunded"
-            if refund.reason == RefundReason.SLOT_TAKEN
-            else "payments/email/refunded",
-            context={
-                "booking": booking,
-                "refund": refund,
-                "payment": refund.payment,
-                "consultant": booking.consultant,
-                "full": refund.amount >= refund.payment.amount,
-                "contact_email": settings.CONTACT_EMAIL,
-            },
-            language=booking.language,
+    send_templated_mail(
+        to=[booking.client_email],
+        template="payments/email/late_payment_refunded"
+        if refund.reason == RefundReason.SLOT_TAKEN
+        else "payments/email/refunded",
+        context={
+            "booking": booking,
+            "refund": refund,
+            "payment": refund.payment,
+            "consultant": booking.consultant,
+            "full": refund.amount >= refund.payment.amount,
+            "contact_email": settings.CONTACT_EMAIL,
+        },
+        language=booking.language,
+        key=f"payments.refund_notice:{refund_pk}",
+    )
+    notified_at = timezone.now()
+    return bool(
+        Refund.objects.filter(pk=refund_pk, client_notified_at__isnull=True).update(
+            client_notified_at=notified_at, updated_at=notified_at
         )
-    except Exception:
-        Refund.objects.filter(pk=refund_pk, client_notified_at=claimed_at).update(client_notified_at=None)
-        raise
-    return True
+    )
 
 
 @task()
