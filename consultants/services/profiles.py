@@ -67,15 +67,15 @@ CONSULTANT_SELF_EDITABLE_FIELDS = (
 )
 #: Fields a caller may set through create/update: the profile, plus what trusted flows set (the
 #: account link, the status, the slug, the calendar, and the metrics the importer carries over).
-#: Payment/KYC state and timestamps are written by their own flows, never by a profile edit.
+#: Payment/KYC state and timestamps are written by their own flows, never by a profile edit; the
+#: rating (``average_rating``, ``total_reviews``) only by :func:`consultant_set_rating`, from the
+#: approved reviews.
 EDITABLE_FIELDS = frozenset(
     {
         *CONSULTANT_PROFILE_FIELDS,
         "user",
         "status",
         "calendar_integration",
-        "average_rating",
-        "total_reviews",
         "total_consultations",
         "response_time_hours",
         "slug",

@@ -82,7 +82,9 @@ def test_database_checks_rate_not_negative():
     [
         ("timezone", "Mars/Olympus", "is not a known time zone"),
         ("hourly_rate", Decimal("-5"), "greater than or equal to 0"),
-        ("average_rating", Decimal("5.01"), "less than or equal to 5"),
+        # The rating comes from the approved reviews (consultant_set_rating), never from an edit.
+        ("average_rating", Decimal("4.50"), "cannot be set here"),
+        ("total_reviews", 12, "cannot be set here"),
         ("expertise_areas", {"tag": "Cloud"}, "Expected a list of strings"),
         ("expertise_areas", ["ok", ""], "Entry 2 must be a non-empty string"),
         ("languages", ["EN"], "two-letter lower-case language code"),
@@ -193,3 +195,13 @@ def test_totals_are_stored_only_when_they_differ():
 
     consultant.refresh_from_db()
     assert (consultant.total_consultations, consultant.total_revenue) == (3, Decimal("90.00"))
+
+
+def test_set_rating_stores_the_recomputed_pair_once():
+    consultant = ConsultantFactory(average_rating=None, total_reviews=0)
+    assert services.consultant_set_rating(consultant_id=consultant.pk, average=Decimal("4.333"), total=3) is True
+    consultant.refresh_from_db()
+    assert (consultant.average_rating, consultant.total_reviews) == (Decimal("4.33"), 3)
+    assert services.consultant_set_rating(consultant_id=consultant.pk, average=Decimal("4.33"), total=3) is False
+    with pytest.raises(ValidationError):
+        services.consultant_set_rating(consultant_id=consultant.pk, average=Decimal("5.5"), total=1)
