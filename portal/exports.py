@@ -12,8 +12,11 @@ Shape (times ISO 8601 in UTC, amounts as decimal strings in the named currency):
      "webinar_registrations": [{webinar, starts_at, status, first_name, last_name, email,
                                 company, registered_at, attended}],
      "whitepaper_downloads": [{whitepaper, downloaded_at}],
-     "consultant": null | {profile fields, "payouts": [{period_start, period_end, amount,
-                                                        currency, status, processed_date}]}}
+     "reviews": [{booking, consultant, rating, text, language, author_name, status, created_at}],
+     "consultant": null | {profile fields, "researcher": null | {affiliation, achievements,
+                                                                  research_areas},
+                           "payouts": [{period_start, period_end, amount, currency, status,
+                                        processed_date}]}}
 
 The leads part is the leads app's own export (the one staff run for an access request), so both
 give the same answer about a lead.
@@ -28,7 +31,9 @@ from allauth.account.models import EmailAddress
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from consulting.models import ResearcherProfile
 from leads.services import lead_export_personal_data
+from reviews.models import Review
 
 from . import selectors
 
@@ -125,6 +130,26 @@ def _downloads(owner: selectors.Owner) -> list[dict[str, Any]]:
     ]
 
 
+def _reviews(owner: selectors.Owner) -> list[dict[str, Any]]:
+    """The reviews written on their bookings (the rating page of each completed session)."""
+    reviews = Review.objects.filter(booking__in=selectors.account_bookings(owner)).select_related(
+        "booking", "consultant"
+    )
+    return [
+        {
+            "booking": review.booking.reference,
+            "consultant": review.consultant.full_name,
+            "rating": review.rating,
+            "text": review.text,
+            "language": review.language,
+            "author_name": review.author_name,
+            "status": review.status,
+            "created_at": _iso(review.created_at),
+        }
+        for review in reviews.order_by("created_at", "pk")
+    ]
+
+
 def _consultant(user) -> dict[str, Any] | None:
     consultant = selectors.consultant_of(user)
     if consultant is None:
@@ -132,6 +157,16 @@ def _consultant(user) -> dict[str, Any] | None:
     profile: dict[str, Any] = {field: getattr(consultant, field) for field in CONSULTANT_FIELDS}
     profile["created_at"] = _iso(consultant.created_at)
     profile["hourly_rate"] = None if consultant.hourly_rate is None else str(consultant.hourly_rate)
+    researcher = ResearcherProfile.objects.filter(consultant=consultant).first()
+    profile["researcher"] = (
+        None
+        if researcher is None
+        else {
+            "affiliation": researcher.affiliation,
+            "achievements": researcher.achievements,
+            "research_areas": researcher.research_areas,
+        }
+    )
     profile["payouts"] = [
         {
             "period_start": _iso(payout.payout_period_start),
@@ -157,6 +192,7 @@ def personal_data_export(user) -> dict[str, Any]:
         "bookings": _bookings(owner),
         "webinar_registrations": _registrations(owner),
         "whitepaper_downloads": _downloads(owner),
+        "reviews": _reviews(owner),
         "consultant": _consultant(user),
     }
 

@@ -14,9 +14,11 @@ from bookings.models import AvailabilityOverride, AvailabilityRule, BookingPayme
 from bookings.tests.factories import BookingFactory
 from consultants.models import Consultant
 from consultants.tests.factories import ConsultantFactory
+from consulting.models import ResearcherProfile
 from leads.models import ConsentKind, Lead, LeadConsent
 from leads.tests.factories import LeadConsentFactory, LeadFactory
 from payouts.tests.factories import paid_session
+from reviews.models import Review
 from webinars.tests.factories import RegistrationFactory, WebinarFactory
 from whitepapers.models import WhitepaperDownload
 from whitepapers.tests.factories import WhitepaperFactory
@@ -173,6 +175,9 @@ def test_the_export_holds_the_data_of_every_app(client, now):
     LeadConsentFactory(lead=lead, kind=ConsentKind.MARKETING)
     RegistrationFactory(email="clara@example.com", webinar=WebinarFactory(title={"en": "AI for Leaders"}))
     WhitepaperDownload.objects.create(whitepaper=WhitepaperFactory(title={"en": "Cloud Costs"}), lead=lead)
+    Review.objects.create(
+        booking=booking, consultant=booking.consultant, rating=5, text="Clear advice.", author_name="Clara"
+    )
     BookingFactory(client_email="someone@example.com")
     assert client.get("/account/data/export/").status_code == 405
     response = client.post("/account/data/export/")
@@ -189,14 +194,19 @@ def test_the_export_holds_the_data_of_every_app(client, now):
     assert data["leads"][0]["consents"][0]["kind"] == "marketing"
     assert data["webinar_registrations"][0]["webinar"] == {"en": "AI for Leaders"}
     assert data["whitepaper_downloads"][0]["whitepaper"] == {"en": "Cloud Costs"}
+    assert [(r["booking"], r["rating"], r["text"]) for r in data["reviews"]] == [
+        (booking.reference, 5, "Clear advice.")
+    ]
     assert data["consultant"] is None
 
 
 def test_a_consultant_export_holds_the_profile_and_payouts(client):
     user = signed_in(client, "anna@example.com", role=Role.CONSULTANT)
-    ConsultantFactory(user=user, email="anna@example.com", title="Cloud architect")
+    consultant = ConsultantFactory(user=user, email="anna@example.com", title="Cloud architect")
+    ResearcherProfile.objects.create(consultant=consultant, affiliation="TU Example", achievements=["Best paper"])
     data = json.loads(client.post("/account/data/export/").content)
     assert data["consultant"]["title"] == "Cloud architect"
+    assert data["consultant"]["researcher"]["affiliation"] == "TU Example"
     assert data["consultant"]["payouts"] == []
 
 
