@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from .mail import outbound_email_retry
 from .models import AuditLogEntry, OutboundEmail
@@ -61,11 +61,11 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     )
     exclude = ("attachments",)
 
-    @admin.display(description=_("to"))
+    @admin.display(description=pgettext_lazy("outbound e-mail", "to"))
     def recipients(self, obj: OutboundEmail) -> str:
         return ", ".join(obj.to)
 
-    @admin.display(description=_("attachments"))
+    @admin.display(description=pgettext_lazy("outbound e-mail", "attachments"))
     def attachment_names(self, obj: OutboundEmail) -> str:
         return ", ".join(f"{a['filename']} ({a['mimetype']})" for a in obj.attachments) or "-"
 

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditLogEntryQuerySet(models.QuerySet):
@@ -59,10 +59,10 @@ class RateCounter(models.Model):
 class OutboundEmailStatus(models.TextChoices):
     """Where one outbound e-mail stands (:mod:`magnetiq.mail`)."""
 
-    PENDING = "pending", _("Waiting to be sent")
-    SENDING = "sending", _("Being sent")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
+    PENDING = "pending", pgettext_lazy("outbound e-mail", "Waiting to be sent")
+    SENDING = "sending", pgettext_lazy("outbound e-mail", "Being sent")
+    SENT = "sent", pgettext_lazy("outbound e-mail", "Sent")
+    FAILED = "failed", pgettext_lazy("outbound e-mail", "Failed")
 
 
 class OutboundEmailQuerySet(models.QuerySet):
@@ -90,28 +90,31 @@ class OutboundEmail(models.Model):
     Written only by :mod:`magnetiq.mail`.
     """
 
-    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
-    template = models.CharField(_("template"), max_length=200, blank=True, db_index=True)
-    language = models.CharField(_("language"), max_length=10, blank=True)
-    message_id = models.CharField(_("Message-ID"), max_length=255)
-    from_email = models.CharField(_("from"), max_length=320)
-    to = models.JSONField(_("to"), default=list)
-    reply_to = models.JSONField(_("reply to"), default=list, blank=True)
-    headers = models.JSONField(_("headers"), default=dict, blank=True)
-    subject = models.CharField(_("subject"), max_length=998)
-    text = models.TextField(_("text"))
-    html = models.TextField(_("HTML"), blank=True)
-    attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    idempotency_key = models.CharField(pgettext_lazy("outbound e-mail", "idempotency key"), max_length=200, unique=True)
+    template = models.CharField(pgettext_lazy("outbound e-mail", "template"), max_length=200, blank=True, db_index=True)
+    language = models.CharField(pgettext_lazy("outbound e-mail", "language"), max_length=10, blank=True)
+    message_id = models.CharField(pgettext_lazy("outbound e-mail", "Message-ID"), max_length=255)
+    from_email = models.CharField(pgettext_lazy("outbound e-mail", "from"), max_length=320)
+    to = models.JSONField(pgettext_lazy("outbound e-mail", "to"), default=list)
+    reply_to = models.JSONField(pgettext_lazy("outbound e-mail", "reply to"), default=list, blank=True)
+    headers = models.JSONField(pgettext_lazy("outbound e-mail", "headers"), default=dict, blank=True)
+    subject = models.CharField(pgettext_lazy("outbound e-mail", "subject"), max_length=998)
+    text = models.TextField(pgettext_lazy("outbound e-mail", "text"))
+    html = models.TextField(pgettext_lazy("outbound e-mail", "HTML"), blank=True)
+    attachments = models.JSONField(pgettext_lazy("outbound e-mail", "attachments"), default=list, blank=True)
     status = models.CharField(
-        _("status"), max_length=10, choices=OutboundEmailStatus.choices, default=OutboundEmailStatus.PENDING
+        pgettext_lazy("outbound e-mail", "status"),
+        max_length=10,
+        choices=OutboundEmailStatus.choices,
+        default=OutboundEmailStatus.PENDING,
     )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    attempts = models.PositiveSmallIntegerField(pgettext_lazy("outbound e-mail", "attempts"), default=0)
+    next_attempt_at = models.DateTimeField(pgettext_lazy("outbound e-mail", "next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(pgettext_lazy("outbound e-mail", "sending since"), null=True, blank=True)
+    last_error = models.TextField(pgettext_lazy("outbound e-mail", "last error"), blank=True)
+    sent_at = models.DateTimeField(pgettext_lazy("outbound e-mail", "sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(pgettext_lazy("outbound e-mail", "created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(pgettext_lazy("outbound e-mail", "updated at"), auto_now=True)
 
     objects = OutboundEmailQuerySet.as_manager()
 
@@ -124,8 +127,8 @@ class OutboundEmail(models.Model):
                 name="magnetiq_outbound_sent_has_time",
             ),
         ]
-        verbose_name = _("outbound e-mail")
-        verbose_name_plural = _("outbound e-mails")
+        verbose_name = pgettext_lazy("outbound e-mail", "outbound e-mail")
+        verbose_name_plural = pgettext_lazy("outbound e-mail", "outbound e-mails")
 
     def __str__(self) -> str:
         return f"{', '.join(self.to)}: {self.subject}"
