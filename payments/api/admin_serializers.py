@@ -253,11 +253,25 @@ class DayTotalsSerializer(serializers.Serializer):
     totals = TotalsSerializer(many=True)
 
 
+class DiscountTotalsSerializer(serializers.Serializer):
+    """Discount codes of the period, per currency (``payments.services.reports.discount_summary``)."""
+
+    currency = serializers.CharField()
+    list_gross = serializers.CharField(help_text="List prices of the discounted bookings: charged + discounts.")
+    discounts = serializers.CharField(help_text="What the codes took off (platform_funded + consultant_funded).")
+    charged = serializers.CharField(help_text="What was paid for them (part of the report's gross).")
+    platform_funded = serializers.CharField()
+    consultant_funded = serializers.CharField()
+    discounted_payments = serializers.IntegerField()
+    free_sessions = serializers.IntegerField(help_text="Bookings a code made free (no payment).")
+
+
 class DailyReportSerializer(serializers.Serializer):
     from_ = serializers.DateField()
     to = serializers.DateField()
     days = DayTotalsSerializer(many=True)
     totals = TotalsSerializer(many=True)
+    discounts = DiscountTotalsSerializer(many=True)
 
     def get_fields(self):
         fields = super().get_fields()

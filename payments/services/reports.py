@@ -27,6 +27,7 @@ from decimal import Decimal
 from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
+from bookings.models import ConsultationBooking
 from magnetiq.exceptions import InvalidInput
 from payments.models import LedgerEntry, LedgerKind
 
@@ -126,6 +127,79 @@ def entries_between(first: date, last: date) -> QuerySet[LedgerEntry]:
     )
 
 
+def discount_summary(first: date, last: date) -> list[dict]:
+    """Discount codes in the UTC days ``first`` … ``last``, per currency: the payments received for
+    discounted bookings (their ledger ``payment`` rows) with the list price and the discount beside
+    them, and the bookings a code made free (no payment; counted on the day they were confirmed).
+
+    Shape: ``[{"currency", "list_gross", "discounts", "charged", "platform_funded",
+    "consultant_funded", "discounted_payments", "free_sessions"}]`` (amounts as ``"0.00"`` strings):
+    ``list_gross`` = ``charged`` + ``discounts``; ``charged`` is part of the report's ``gross``;
+    ``platform_funded`` + ``consultant_funded`` = ``discounts``.
+    """
+    summary: dict[str, dict] = {}
+
+    def row(currency: str) -> dict:
+        return summary.setdefault(
+            currency,
+            {
+                "currency": currency,
+                "charged": ZERO,
+                "discounts": ZERO,
+                "platform_funded": ZERO,
+                "consultant_funded": ZERO,
+                "discounted_payments": 0,
+                "free_sessions": 0,
+            },
+        )
+
+    paid = (
+        entries_between(first, last)
+        .filter(kind=LedgerKind.PAYMENT, booking__discount_amount__gt=0)
+        .order_by()
+        .values("currency", "booking__discount_funded_by")
+        .annotate(charged=Sum("amount"), discount=Sum("booking__discount_amount"), n=Count("id"))
+    )
+    for entry in paid:
+        totals = row(entry["currency"])
+        discount = Decimal(entry["discount"] or 0).quantize(CENT)
+        totals["charged"] += Decimal(entry["charged"] or 0).quantize(CENT)
+        totals["discounts"] += discount
+        totals["platform_funded" if entry["booking__discount_funded_by"] != "consultant" else "consultant_funded"] += (
+            discount
+        )
+        totals["discounted_payments"] += entry["n"]
+    free = (
+        ConsultationBooking.objects.filter(
+            payment_amount=0,
+            discount_amount__gt=0,
+            confirmed_at__gte=_day_start(first),
+            confirmed_at__lt=_day_start(last + timedelta(days=1)),
+        )
+        .order_by()
+        .values("payment_currency", "discount_funded_by")
+        .annotate(discount=Sum("discount_amount"), n=Count("id"))
+    )
+    for booking in free:
+        totals = row(booking["payment_currency"])
+        discount = Decimal(booking["discount"] or 0).quantize(CENT)
+        totals["discounts"] += discount
+        totals["platform_funded" if booking["discount_funded_by"] != "consultant" else "consultant_funded"] += discount
+        totals["free_sessions"] += booking["n"]
+    result = []
+    for currency in sorted(summary):
+        totals = summary[currency]
+        money = ("charged", "discounts", "platform_funded", "consultant_funded")
+        result.append(
+            {
+                **totals,
+                **{key: f"{totals[key]:.2f}" for key in money},
+                "list_gross": f"{totals['charged'] + totals['discounts']:.2f}",
+            }
+        )
+    return result
+
+
 def _check_range(first: date, last: date, *, max_days: int = MAX_RANGE_DAYS) -> None:
     if last < first:
         raise InvalidInput(
@@ -164,7 +238,8 @@ def report_daily(*, first: date, last: date | None = None) -> dict:
     """The daily report: one entry per UTC day from ``first`` to ``last`` (default: ``first``), each
     with its totals per currency, plus the totals of the whole range.
 
-    Shape: ``{"from", "to", "days": [{"date", "totals": [Totals…]}], "totals": [Totals…]}`` where a
+    Shape: ``{"from", "to", "days": [{"date", "totals": [Totals…]}], "totals": [Totals…], "discounts":
+    [Discounts…]}`` (``discounts``: :func:`discount_summary`, gross / discount / net of the codes) where a
     ``Totals`` is ``{"currency", "gross", "fees", "refunds", "disputes", "payouts", "net",
     "payments_count", "refunds_count"}``. Days without movements are listed with ``totals: []``.
     Raises ``InvalidInput`` (422) for a reversed range or one longer than :data:`MAX_RANGE_DAYS`.
@@ -180,7 +255,13 @@ def report_daily(*, first: date, last: date | None = None) -> dict:
         overall.add(totals)
         days.append({"date": day.isoformat(), "totals": totals.as_list()})
         day += timedelta(days=1)
-    return {"from": first.isoformat(), "to": last.isoformat(), "days": days, "totals": overall.as_list()}
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "days": days,
+        "totals": overall.as_list(),
+        "discounts": discount_summary(first, last),
+    }
 
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
@@ -210,7 +291,7 @@ def report_monthly(*, year: int, month: int) -> dict:
     (``consultant_id`` None: movements of no consultant, e.g. subscriptions), and per day.
 
     Shape: ``{"month": "2026-11", "from", "to", "totals": [Totals…], "by_consultant": [{"consultant_id",
-    "name", "totals": [Totals…]}], "days": [{"date", "totals": [Totals…]}]}``.
+    "name", "totals": [Totals…]}], "days": [{"date", "totals": [Totals…]}], "discounts": [Discounts…]}``.
     """
     first, last = month_bounds(year, month)
     daily = report_daily(first=first, last=last)
@@ -221,6 +302,7 @@ def report_monthly(*, year: int, month: int) -> dict:
         "totals": daily["totals"],
         "by_consultant": _by_consultant(first, last),
         "days": daily["days"],
+        "discounts": daily["discounts"],
     }
 
 

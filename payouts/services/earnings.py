@@ -29,6 +29,7 @@ from typing import Any
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from bookings.discounts import FundedBy
 from bookings.models import BookingStatus, ConsultationBooking
 from payments.models import Dispute, LedgerEntry, LedgerKind, PaymentIntentStatus, Refund, RefundStatus
 from payouts.conf import payouts_setting
@@ -77,11 +78,12 @@ class SessionEarning:
 
 
 def paid_sessions():
-    """Completed bookings with a succeeded payment (the sessions a consultant earns from)."""
+    """Completed bookings with a succeeded payment, or made free by a discount code the platform
+    funds (the platform pays the list price): the sessions a consultant earns from."""
+    free_by_platform = Q(payment_amount=0, discount_amount__gt=0, discount_funded_by=FundedBy.PLATFORM)
     return (
-        ConsultationBooking.objects.filter(
-            status=BookingStatus.COMPLETED, payments__status=PaymentIntentStatus.SUCCEEDED
-        )
+        ConsultationBooking.objects.filter(status=BookingStatus.COMPLETED)
+        .filter(Q(payments__status=PaymentIntentStatus.SUCCEEDED) | free_by_platform)
         .select_related("consultant")
         .distinct()
     )
@@ -93,7 +95,11 @@ def unpaid_sessions(*, consultant, before: datetime):
 
 
 def session_earnings(bookings) -> list[SessionEarning]:
-    """The share of each booking in ``bookings`` (oldest first), with the current percentages."""
+    """The share of each booking in ``bookings`` (oldest first), with the current percentages.
+
+    ``gross`` is what the client paid (the ledger's payment rows) plus a discount the platform funds
+    (``discount_funded_by="platform"``: the consultant earns on the list price); a discount the
+    consultant funds stays off their gross."""
     bookings = sorted(bookings, key=lambda b: (b.start, b.pk))
     ids = [b.pk for b in bookings]
     if not ids:
@@ -123,7 +129,9 @@ def session_earnings(bookings) -> list[SessionEarning]:
     result = []
     for booking in bookings:
         kinds = sums[booking.pk]
-        gross = kinds[LedgerKind.PAYMENT]
+        credit = booking.discount_amount if booking.discount_funded_by == FundedBy.PLATFORM else ZERO
+        paid = kinds[LedgerKind.PAYMENT]
+        gross = paid + credit
         refunds = -(kinds[LedgerKind.REFUND] + kinds[LedgerKind.REFUND_REVERSAL])
         disputes = -(kinds[LedgerKind.DISPUTE] + kinds[LedgerKind.DISPUTE_REVERSAL])
         collected = gross - refunds - disputes
@@ -132,7 +140,7 @@ def session_earnings(bookings) -> list[SessionEarning]:
             held = "open dispute"
         elif booking.pk in refunding:
             held = "refund in progress"
-        elif gross <= 0:
+        elif (paid <= 0 and booking.payment_amount > 0) or gross <= 0:
             held = "payment not in the ledger yet"
         elif collected < 0:
             held = "more refunded or disputed than paid"

@@ -322,3 +322,65 @@ def test_reports_payouts_and_ledger_of_a_test_month_agree_to_the_cent(fake_strip
     assert payout.refunds_deducted == -Decimal(both["refunds"])
     deductions = payout.platform_fee + payout.tax_withholding + payout.other_deductions
     assert payout.amount == payout.gross_earnings - deductions
+
+
+def test_reports_payouts_and_ledger_agree_to_the_cent_with_discount_codes_in_the_month(fake_stripe, ready):
+    """The same agreement with discount codes in the month: the reports' gross is what was charged
+    (the ledger), their ``discounts`` block adds the list price, the discount and who funded it, and
+    the payout credits the consultant a discount the platform funds (also a session a platform code
+    made free) but not one the consultant funds."""
+    from bookings.models import BookingPaymentStatus, BookingStatus, ConsultationBooking
+    from bookings.tests.factories import BookingFactory
+    from payments.services.reports import report_daily, report_monthly
+
+    def discounted(booking, discount: str, funded_by: str) -> None:
+        ConsultationBooking.objects.filter(pk=booking.pk).update(
+            discount_amount=Decimal(discount), discount_code="JUNE", discount_funded_by=funded_by
+        )
+
+    paid_session(ready, start=datetime(2026, 11, 3, 9, tzinfo=UTC))  # list 100, no code
+    platform = paid_session(ready, start=datetime(2026, 11, 4, 9, tzinfo=UTC), amount="80.00")
+    discounted(platform, "20.00", "platform")
+    own = paid_session(ready, start=datetime(2026, 11, 5, 9, tzinfo=UTC), amount="70.00")
+    discounted(own, "30.00", "consultant")
+    BookingFactory(
+        consultant=ready,
+        start=datetime(2026, 11, 6, 9, tzinfo=UTC),
+        status=BookingStatus.COMPLETED,
+        payment_amount=Decimal("0.00"),
+        payment_status=BookingPaymentStatus.NOT_REQUIRED,
+        discount_amount=Decimal("100.00"),
+        discount_code="FREE",
+        discount_funded_by="platform",
+        confirmed_at=datetime(2026, 11, 2, 9, tzinfo=UTC),
+    )
+    fake_stripe.reply("transfer.json")
+    call_command("run_payouts", "--period", "2026-11", "--execute", stdout=StringIO(), stderr=StringIO())
+
+    ledger_gross = LedgerEntry.objects.filter(kind=LedgerKind.PAYMENT).aggregate(s=Sum("amount"))["s"]
+    november = report_monthly(year=2026, month=11)
+    both = report_daily(first=date(2026, 11, 1), last=date(2026, 12, 31))
+    (totals,) = november["totals"]
+    (codes,) = november["discounts"]
+    assert Decimal(totals["gross"]) == ledger_gross == Decimal("250.00")
+    assert codes == {
+        "currency": "USD",
+        "list_gross": "300.00",
+        "discounts": "150.00",
+        "charged": "150.00",
+        "platform_funded": "120.00",
+        "consultant_funded": "30.00",
+        "discounted_payments": 2,
+        "free_sessions": 1,
+    }
+    assert both["discounts"] == november["discounts"]
+    assert Decimal(codes["list_gross"]) == Decimal(codes["charged"]) + Decimal(codes["discounts"])
+
+    payout = ConsultantPayout.objects.get(status=PayoutStatus.COMPLETED)
+    assert PayoutItem.objects.filter(payout=payout).count() == 4
+    # The consultant earns on 100 + 80 + 20 (platform) + 70 + 0 + 100 (platform, free session).
+    assert payout.gross_earnings == ledger_gross + Decimal(codes["platform_funded"]) == Decimal("370.00")
+    assert (
+        payout.amount == payout.gross_earnings - payout.platform_fee - payout.tax_withholding - payout.other_deductions
+    )
+    assert Decimal(both["totals"][0]["payouts"]) == -payout.amount
