@@ -131,6 +131,7 @@ def test_the_account_page_in_german(client, now):
     assert 'lang="de"' in page
     assert "Ihr Konto" in page
     assert "Anstehende Buchungen" in page
+    assert ">Termine</a>" not in page  # the consultant links are for consultants only
 
 
 # --- consents ----------------------------------------------------------------------------------
@@ -369,6 +370,7 @@ def test_earnings_show_the_ledger_figures_in_money_format(client, consultant, no
     assert "€180.00" in page
     german = client.get("/de/account/consultant/earnings/").content.decode()
     assert "180,00\xa0€" in german
+    assert ">Termine</a>" in german  # the account navigation, in German
 
 
 def test_profile_edits_the_consultants_own_fields(client, consultant):
