@@ -11,7 +11,7 @@ from django.db import transaction
 from bookings import zoom_gateway
 from consulting import openalex_gateway
 from leads import odoo_gateway
-from magnetiq.mail import send_templated_mail
+from magnetiq.mail import outbound_email_deliver
 from magnetiq.testing import ReplayServer
 from magnetiq.vendors import VendorCallInTransaction, assert_no_transaction, open_transaction_aliases
 from payments import paypal_gateway
@@ -66,7 +66,8 @@ CALLS = {
     "OpenAlex": ("OpenAlex", lambda: openalex_gateway.search_authors("Ada")),
     "SMTP": (
         "SMTP",
-        lambda: send_templated_mail(to=["a@example.com"], template="payments/email/late_payment_refunded", context={}),
+        # Recording an e-mail in a transaction is the point of the outbox; delivering it is the SMTP call.
+        lambda: outbound_email_deliver(email_id=1),
     ),
 }
 
