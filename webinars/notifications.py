@@ -3,8 +3,9 @@
 Every e-mail kind has a ``*_sent_at`` field on the registration. :func:`deliver` checks that the
 e-mail still makes sense (a confirmation only for someone holding a seat, a reminder only for a
 published webinar still ahead…), claims the field by a conditional UPDATE from NULL — so two
-workers or two cron runs cannot both send it — and sends; a failed send releases the claim so a
-retry can succeed. Services call :func:`enqueue` after commit; ``webinars.tasks`` runs
+workers or two cron runs cannot both send it — and records the e-mail in the outbox
+(:mod:`magnetiq.mail`), which delivers it and retries a relay's transient failures; an error while
+rendering releases the claim so a retry can succeed. Services call :func:`enqueue` after commit; ``webinars.tasks`` runs
 :func:`deliver`. Texts are in the registration's language (``translation.override`` around rendering,
 in :func:`magnetiq.mail.send_templated_mail`), HTML + plain text.
 """
@@ -116,7 +117,8 @@ def due_reminder_ids(kind: MailKind, now: datetime) -> list[int]:
 def deliver(registration_id: int, kind_name: str, *, now: datetime | None = None) -> bool:
     """Send one e-mail of ``kind_name`` for the registration unless it was sent or no longer applies.
 
-    Returns whether it was sent. Raises the mail backend's error after releasing the claim.
+    Returns whether it was handed to the outbox now. Re-raises a rendering error after releasing
+    the claim.
     """
     kind = KINDS[kind_name]
     now = now or timezone.now()
