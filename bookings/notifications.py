@@ -10,7 +10,9 @@ commit; tasks take ids):
   the lead by inserting the unique ``BookingNotification(booking, kind, sequence)`` row, where
   ``sequence`` is the booking's ICS sequence of the change (so each reschedule is told once).
 
-A failed send releases its claim and re-raises, so the task (or the next cron run) can retry it.
+The e-mail is then recorded in the outbox (:mod:`magnetiq.mail`), which delivers it after commit
+and retries a relay's transient failures; an error before that (rendering, a meeting call)
+releases the claim and re-raises, so the task (or the next cron run) can retry it.
 Client e-mails are in ``booking.language`` with times in ``booking.timezone``; the consultant's
 copies in their first spoken language the site offers (else English) with times in
 ``consultant.timezone``; the sender renders each e-mail in its reader's language
