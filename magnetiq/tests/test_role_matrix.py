@@ -21,6 +21,7 @@ from content.tests.factories import PageFactory
 from coupons.tests.factories import CampaignFactory, CouponFactory
 from fraud.tests.factories import BlockedIPFactory, WhitelistFactory
 from fraud.tests.factories import BlockedIPFactory, WhitelistFactory
+from reviews.tests.factories import ReviewFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -126,6 +127,10 @@ ENDPOINTS = [
     ("scraping job get", "get", "/api/v1/admin/consultants/scraping-jobs/{failed_job}", None, 200, {SA, CM}),
     ("scraping job retry", "post", "/api/v1/admin/consultants/scraping-jobs/{failed_job}/retry", None, 202, {SA, CM}),
     ("scraping job cancel", "delete", "/api/v1/admin/consultants/scraping-jobs/{active_job}", None, 200, {SA, CM}),
+    # Reviews: consultant managers and admins moderate them.
+    ("reviews list", "get", "/api/v1/admin/reviews", None, 200, {SA, AD, CM}),
+    ("review approve", "post", "/api/v1/admin/reviews/{review}/approve", None, 200, {SA, AD, CM}),
+    ("review reject", "post", "/api/v1/admin/reviews/{review}/reject", None, 200, {SA, AD, CM}),
     # Bookings: every staff role but editors reads them; consultant managers and admins book for a
     # client (a phone booking) and change bookings.
     ("business bookings list", "get", "/api/v1/business/bookings", None, 200, STAFF - {ED}),
@@ -301,6 +306,7 @@ def _targets() -> dict:
         "failed_job": _scraping_job("failed"),
         "active_job": _scraping_job("pending"),
         "page": PageFactory().pk,
+        "review": ReviewFactory().pk,
         "booking": BookingFactory(start=datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)).pk,
         "blocked_ip": BlockedIPFactory(network="2001:db8::42/128").address,
         "whitelisted": WhitelistFactory(user=UserFactory(email="listed@example.com")).user_id,

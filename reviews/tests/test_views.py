@@ -8,6 +8,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role, User
 from bookings.models import BookingStatus
@@ -166,3 +168,30 @@ def test_testimonials_api(api_client):
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "CONSULTANT_NOT_FOUND"
     assert api_client.get(f"/api/v1/public/consultants/{consultant.pk}/testimonials?page=x").status_code in (400, 422)
+
+
+def _staff_api(role):
+    user = User.objects.create_user(f"{role}@example.com", "pw-0123456789", role=role)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client, user
+
+
+def test_staff_api_moderation(booking):
+    review = ReviewFactory(booking=booking, rating=3)
+    client, staff = _staff_api(Role.CONSULTANT_MANAGER)
+    response = client.get("/api/v1/admin/reviews?status=pending")
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["data"]["reviews"]] == [review.pk]
+    response = client.post(f"/api/v1/admin/reviews/{review.pk}/approve")
+    assert response.status_code == 200
+    assert response.json()["data"]["status"] == "approved"
+    booking.consultant.refresh_from_db()
+    assert (booking.consultant.average_rating, booking.consultant.total_reviews) == (Decimal("3.00"), 1)
+    assert client.post(f"/api/v1/admin/reviews/{review.pk}/reject").json()["data"]["moderated_by"] == staff.pk
+    booking.consultant.refresh_from_db()
+    assert booking.consultant.total_reviews == 0
+    assert client.post("/api/v1/admin/reviews/999999/approve").status_code == 404
+    assert client.get("/api/v1/admin/reviews?status=nope").status_code in (400, 422)
+    viewer, _ = _staff_api(Role.VIEWER)
+    assert viewer.post(f"/api/v1/admin/reviews/{review.pk}/approve").status_code == 403
