@@ -127,6 +127,7 @@ class BookingDetailsForm(forms.Form):
     questions = forms.CharField(
         label=_("Questions (one per line)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    coupon_code = forms.CharField(label=_("Discount code"), max_length=50, required=False)
 
     def __init__(self, *args, types: list[str], **kwargs):
         super().__init__(*args, **kwargs)

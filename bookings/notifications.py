@@ -172,6 +172,15 @@ def mail_context(booking: ConsultationBooking, *, for_consultant: bool = False, 
         "change_cutoff_hours": conf.get("GUEST_CHANGE_CUTOFF_HOURS"),
         "contact_email": settings.CONTACT_EMAIL,
     }
+    if booking.discount_amount:
+        # A discount code: the list price, what it took off and what is charged, in the reader's language.
+        currency = booking.payment_currency
+        context |= {
+            "discount_code": booking.discount_code,
+            "list_price": format_money(booking.list_amount, currency, language),
+            "discount": format_money(booking.discount_amount, currency, language),
+            "amount_charged": format_money(booking.payment_amount, currency, language),
+        }
     previous = _previous_time(booking)
     if previous:
         context["previous_start"] = format_time(previous, zone, language)

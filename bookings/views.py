@@ -33,6 +33,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_http_methods
+from rest_framework.throttling import BaseThrottle
 
 from consultants.models import Consultant
 from magnetiq.exceptions import ApplicationError, InvalidInput
@@ -41,7 +42,7 @@ from magnetiq.links import absolute_url
 from magnetiq.timezones import selectable_timezones
 from magnetiq.translation import request_language
 
-from . import conf
+from . import conf, discounts
 from .access import BookingAccess, booking_for_reading
 from .availability import available_slots, slots_by_day
 from .exceptions import (
@@ -254,6 +255,44 @@ def _actor(request):
     return request.user if request.user.is_authenticated else None
 
 
+def _coupon_context(request) -> dict[str, str]:
+    """What the discount provider records of the visitor: the client IP (as the API throttles see it)."""
+    return {"ip": BaseThrottle().get_ident(request) or "", "referrer_url": request.headers.get("Referer", "")[:500]}
+
+
+def _is_code_refusal(exc: ApplicationError) -> bool:
+    """A discount code's refusal names the ``coupon_code`` field (shown beside it, not as a page error)."""
+    return any(detail.get("field") == "coupon_code" for detail in exc.details)
+
+
+def _quote(request, consultant, choice: dict, form) -> tuple[str, str]:
+    """``(discounted price, refusal)`` for the code typed in the valid details ``form``: the price
+    after the code, or the code's precise refusal in the page's language. Nothing is reserved."""
+    code = (form.cleaned_data.get("coupon_code") or "").strip()
+    if not code:
+        return "", ""
+    duration = choice["duration"] or 30
+    list_amount = booking_price(consultant=consultant, booking_type=choice["type"], duration_minutes=duration)
+    try:
+        discount = discounts.get_provider().quote(
+            discounts.DiscountRequest(
+                code=code,
+                consultant=consultant,
+                booking_type=choice["type"],
+                list_amount=list_amount,
+                currency=consultant.currency,
+                email=form.cleaned_data.get("email", ""),
+                client_user=_actor(request),
+                context=_coupon_context(request),
+            )
+        )
+    except ApplicationError as exc:
+        if not _is_code_refusal(exc):
+            raise
+        return "", exc.message
+    return format_money(list_amount - discount.amount, consultant.currency), ""
+
+
 def _policy_text(booking: ConsultationBooking) -> str:
     hours = conf.get("GUEST_CHANGE_CUTOFF_HOURS")
     return ngettext(
@@ -302,6 +341,12 @@ def book(request, slug: str):
 
     if request.method == "POST":
         details = BookingDetailsForm(request.POST, types=types)
+        if details.is_valid() and "check_code" in request.POST:
+            # "Apply" next to the code: the same step again with the new price or the refusal.
+            discounted, refusal = _quote(request, consultant, details.cleaned_data, details)
+            if refusal:
+                details.add_error("coupon_code", refusal)
+            return _render_step2(request, consultant, details, details.cleaned_data, discounted=discounted)
         if details.is_valid():
             data = details.cleaned_data
             try:
@@ -319,6 +364,8 @@ def book(request, slug: str):
                     client_message=data["message"],
                     questions=data["questions"],
                     client_user=_actor(request),
+                    coupon_code=data["coupon_code"],
+                    coupon_context=_coupon_context(request),
                     actor=_actor(request),
                 )
             except BookingUnavailable:
@@ -334,8 +381,10 @@ def book(request, slug: str):
                 for detail in exc.details or [{"message": exc.message}]:
                     details.add_error(None, detail["message"])
             except ApplicationError as exc:
-                messages.error(request, exc.message)
-                return redirect(consultant.get_absolute_url())
+                if not _is_code_refusal(exc):
+                    messages.error(request, exc.message)
+                    return redirect(consultant.get_absolute_url())
+                details.add_error("coupon_code", exc.message)
             else:
                 if booking.status != BookingStatus.CONFIRMED:
                     # A priced booking is a hold: straight on to the payment step.
@@ -450,7 +499,7 @@ def _render_step1(request, consultant, types, choice, *, status=200, detect_zone
     )
 
 
-def _render_step2(request, consultant, form, choice, *, status=200):
+def _render_step2(request, consultant, form, choice, *, status=200, discounted=""):
     start = choice["start"]
     duration = choice["duration"] or 30
     back = {"type": choice["type"], "tz": choice["tz"], "date": start.astimezone(ZoneInfo(choice["tz"])).date()}
@@ -470,6 +519,7 @@ def _render_step2(request, consultant, form, choice, *, status=200):
             "consultant_time": format_when(start, consultant.timezone),
             "show_consultant_time": consultant.timezone != choice["tz"],
             "price": _price(consultant, choice["type"], choice["duration"]),
+            "discounted_price": discounted,
             "policy_text": policy_text(),
             "late_text": _late_text() if slot_inside_change_window(start, timezone.now()) else "",
             "payment_note": _("This consultation is free and confirmed at once.")
@@ -619,6 +669,9 @@ def manage(request, reference: str):
         payment_refunded=booking.payment_status == BookingPaymentStatus.REFUNDED,
         book_again_url=reverse("bookings:book", args=[booking.consultant.slug]) if expired else "",
         amount=format_money(booking.payment_amount, booking.payment_currency) if booking.payment_amount else "",
+        discount=format_money(booking.discount_amount, booking.payment_currency) if booking.discount_amount else "",
+        discount_code=booking.discount_code,
+        list_price=format_money(booking.list_amount, booking.payment_currency),
         can_change=can_change,
         policy_text=_policy_text(booking) if may_change and booking.is_active and not can_change else "",
         reschedule_url=reverse("bookings:reschedule", args=[booking.reference]) + query,

@@ -19,6 +19,12 @@ class CouponRefused(ApplicationError):
     code = "COUPON_REFUSED"
     message = _("This code cannot be used.")
 
+    def __init__(self, message=None, **kwargs):
+        super().__init__(message, **kwargs)
+        # Names the field, so forms (the booking page) show the refusal beside the code.
+        if not self.details:
+            self.details = [{"field": "coupon_code", "message": self.message, "code": self.reason}]
+
 
 class CouponUnknown(CouponRefused):
     reason = "unknown"

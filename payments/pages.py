@@ -48,6 +48,10 @@ def pay(request, reference: str):
             "token": token,
             "heading": _("Pay for your consultation"),
             "amount": amount,
+            "discount": format_money(booking.discount_amount, booking.payment_currency)
+            if booking.discount_amount
+            else "",
+            "list_price": format_money(booking.list_amount, booking.payment_currency),
             "your_time": format_when(booking.start, booking.timezone),
             "type_label": TYPE_LABELS.get(booking.booking_type, booking.get_booking_type_display()),
             "policy_text": policy_text(),
