@@ -20,7 +20,6 @@ from consultants.tests.factories import ConsultantFactory
 from content.tests.factories import PageFactory
 from coupons.tests.factories import CampaignFactory, CouponFactory
 from fraud.tests.factories import BlockedIPFactory, WhitelistFactory
-from fraud.tests.factories import BlockedIPFactory, WhitelistFactory
 from reviews.tests.factories import ReviewFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,8 +38,6 @@ SA, AD, CM, PM, AV, ED, VI, CO, CL = (
 ALL_ROLES = (SA, AD, CM, PM, AV, ED, VI, CO, CL)
 STAFF = {SA, AD, CM, PM, AV, ED, VI}
 ANALYTICS = {SA, AD, CM, PM, AV}
-#: Fraud controls: only admins touch them.
-FRAUD = {SA, AD}
 #: Fraud controls: only admins touch them.
 FRAUD = {SA, AD}
 #: Coupons: editors (marketing) manage them; payment managers and analysts read them and their analytics.
@@ -196,45 +193,6 @@ ENDPOINTS = [
         FRAUD,
     ),
     ("security unblock ip", "delete", "/api/v1/admin/coupons/security/block-ip/{blocked_ip}", None, 200, FRAUD),
-    # Fraud controls: super admins and admins only.
-    ("fraud detection", "get", "/api/v1/admin/coupons/fraud-detection", None, 200, FRAUD),
-    (
-        "fraud flag user",
-        "post",
-        "/api/v1/admin/coupons/fraud/flag-user",
-        lambda: {"email": "suspect@example.com"},
-        201,
-        FRAUD,
-    ),
-    ("fraud reports", "get", "/api/v1/admin/coupons/fraud/reports", None, 200, FRAUD),
-    (
-        "fraud whitelist add",
-        "post",
-        "/api/v1/admin/coupons/fraud/whitelist",
-        lambda: {"user_id": UserFactory(email="whitelist-me@example.com").pk},
-        201,
-        FRAUD,
-    ),
-    ("fraud whitelist remove", "delete", "/api/v1/admin/coupons/fraud/whitelist/{whitelisted}", None, 204, FRAUD),
-    ("security rate limits", "get", "/api/v1/admin/coupons/security/rate-limits", None, 200, FRAUD),
-    (
-        "security reset user",
-        "post",
-        "/api/v1/admin/coupons/security/reset-user",
-        lambda: {"email": "x@example.com"},
-        200,
-        FRAUD,
-    ),
-    ("security blocked ips", "get", "/api/v1/admin/coupons/security/blocked-ips", None, 200, FRAUD),
-    (
-        "security block ip",
-        "post",
-        "/api/v1/admin/coupons/security/block-ip",
-        lambda: {"ip": "2001:db8::99"},
-        201,
-        FRAUD,
-    ),
-    ("security unblock ip", "delete", "/api/v1/admin/coupons/security/block-ip/{blocked_ip}", None, 200, FRAUD),
     ("coupons list", "get", "/api/v1/admin/coupons", None, 200, COUPON_READERS),
     (
         "coupon create",
@@ -308,8 +266,6 @@ def _targets() -> dict:
         "page": PageFactory().pk,
         "review": ReviewFactory().pk,
         "booking": BookingFactory(start=datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)).pk,
-        "blocked_ip": BlockedIPFactory(network="2001:db8::42/128").address,
-        "whitelisted": WhitelistFactory(user=UserFactory(email="listed@example.com")).user_id,
         "blocked_ip": BlockedIPFactory(network="2001:db8::42/128").address,
         "whitelisted": WhitelistFactory(user=UserFactory(email="listed@example.com")).user_id,
         "coupon": CouponFactory().pk,
