@@ -213,6 +213,24 @@ def user_reactivate(*, user: User, actor: User | None = None) -> User:
 
 
 @transaction.atomic
+def user_email_set_verified(*, user: User, email: str = "") -> None:
+    """Record that ``user`` proved they own ``email`` (default: their login address), e.g. by
+    opening a link that was sent only to it, as allauth's verified ``EmailAddress`` (primary when
+    it is the login address). Guest bookings, registrations and downloads under a verified address
+    show on the account pages. Idempotent."""
+    from allauth.account.models import EmailAddress  # type: ignore[import-untyped]
+
+    email = _normalise_email(email or user.email)
+    primary = email == _normalise_email(user.email)
+    address = EmailAddress.objects.filter(user=user, email__iexact=email).first()
+    if address is None:
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=primary)
+    elif not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
+
+
+@transaction.atomic
 def user_erase(*, user: User, now: datetime | None = None) -> User:
     """The account holder's own erasure (GDPR Art. 17): forget who the user was, keep the row.
 
@@ -222,7 +240,7 @@ def user_erase(*, user: User, now: datetime | None = None) -> User:
     The other apps' copies (lead, bookings, registrations) are erased by their own services.
     Idempotent. Raises :class:`LastSuperAdmin` (409) for the last active super admin.
     """
-    from allauth.account.models import EmailAddress  # type: ignore[import-untyped]
+    from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator  # type: ignore[import-untyped]
 
     user = User.objects.select_for_update().get(pk=user.pk)

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role
-from accounts.services import user_create
+from accounts.services import user_create, user_email_set_verified
 from bookings.services import availability_set_weekly, message_to_blocks
 from consultants.models import Consultant, ConsultantStatus
 from consultants.services import consultant_create, consultant_update
@@ -67,7 +67,8 @@ def researcher_register(
 ) -> Registration:
     """Redeem an outreach invitation (spec 004 "Register Researcher").
 
-    Creates the user (role ``consultant``, the invitation's e-mail as login), the consultant (status
+    Creates the user (role ``consultant``, the invitation's e-mail as login and verified: the
+    token was sent only there), the consultant (status
     ``pending``: staff review a profile before it is public) and the researcher profile, sets the
     weekly availability (spec 004 shape), and marks the outreach ``accepted``. When the invitation
     was about a paper of a researcher collected from OpenAlex who has no account yet, that
@@ -89,6 +90,8 @@ def researcher_register(
         last_name=last_name,
         password=password,
     )
+    # The token came only to that address: opening it proves the researcher owns it.
+    user_email_set_verified(user=user)
     fields: dict[str, Any] = {
         "first_name": first_name,
         "last_name": last_name,

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -53,6 +54,8 @@ def test_registration_creates_the_consultant_account_like_the_api(client, outrea
     user = User.objects.get(email="nova@uni.example")
     assert user.role == Role.CONSULTANT
     assert user.check_password("Str0ng-Passw0rd!")
+    # The invitation reached that address, so it counts as verified (allauth).
+    assert EmailAddress.objects.filter(user=user, email="nova@uni.example", verified=True, primary=True).exists()
     profile = ResearcherProfile.objects.select_related("consultant").get(consultant__user=user)
     assert profile.consultant.status == ConsultantStatus.PENDING
     assert profile.consultant.expertise_areas == ["Machine Learning", "NLP"]
