@@ -170,8 +170,8 @@ def system_analytics(*, days: int = 30, now: datetime | None = None) -> dict[str
         .order_by("-uses", "-revenue", "coupon__code")[:10]
     )
     top_codes = [row["coupon__code"] for row in top]
-    attempt_counts = {
-        row["subject"]: row
+    attempt_counts: dict[str, tuple[int, int]] = {
+        row["subject"]: (row["ok"], row["n"])
         for row in attempts.filter(subject__in=top_codes)
         .values("subject")
         .annotate(n=Count("id"), ok=Count("id", filter=Q(success=True)))
@@ -231,10 +231,7 @@ def system_analytics(*, days: int = 30, now: datetime | None = None) -> dict[str
                 "coupon_code": row["coupon__code"],
                 "usage_count": row["uses"],
                 "revenue_generated": _money(row["revenue"]),
-                "success_rate": _pct(
-                    attempt_counts.get(row["coupon__code"], {}).get("ok", 0),
-                    attempt_counts.get(row["coupon__code"], {}).get("n", 0),
-                ),
+                "success_rate": _pct(*attempt_counts.get(row["coupon__code"], (0, 0))),
             }
             for row in top
         ],
@@ -280,4 +277,4 @@ def coupon_totals(coupon_ids: list[int]) -> dict[int, dict[str, Any]]:
         .values("coupon_id")
         .annotate(uses=Count("id"), revenue=Sum("final_amount"), cost=Sum("discount_amount"))
     )
-    return {row["coupon_id"]: row for row in rows}
+    return {row["coupon_id"]: dict(row) for row in rows}

@@ -168,7 +168,9 @@ def is_first_time(identity: Identity, *, exclude_booking_id: int | None = None) 
     done = Q(payment_status__in=[BookingPaymentStatus.COMPLETED, BookingPaymentStatus.REFUNDED]) | Q(
         status=BookingStatus.COMPLETED
     )
-    bookings = ConsultationBooking.objects.filter(done).exclude(pk=exclude_booking_id)
+    bookings = ConsultationBooking.objects.filter(done)
+    if exclude_booking_id is not None:
+        bookings = bookings.exclude(pk=exclude_booking_id)
     if identity.user_id and bookings.filter(client_user_id=identity.user_id).exists():
         return False
     domain = identity.email.rpartition("@")[2]
@@ -535,7 +537,7 @@ def coupon_validate(
         )
     except CouponRefused as error:
         result.error = error
-        result.errors = [error.message]
+        result.errors = [str(error.message)]
         found = Coupon.objects.alive().filter(code=normalise_code(code)[:50]).first()
         result.previous_coupon_usage = previous_uses(found, identity) if found else 0
         result.is_first_time_user = is_first_time(identity)
