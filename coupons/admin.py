@@ -106,6 +106,10 @@ class CouponAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         """The services set the consultants; the admin's own m2m save would repeat it."""
 
+    def get_deleted_objects(self, objs, request):
+        """Deleting is soft (the redemptions stay for the reports), so nothing else is removed or protected."""
+        return [str(obj) for obj in objs], {Coupon._meta.verbose_name_plural: len(objs)}, set(), []
+
     def delete_model(self, request, obj):
         services.coupon_delete(coupon=obj, actor=request.user)
 
@@ -208,6 +212,7 @@ class CouponUsageAdmin(admin.ModelAdmin):
     list_filter = ["status", "funded_by", "currency"]
     search_fields = ["coupon__code", "email_normalised", "booking__reference"]
     date_hierarchy = "reserved_at"
+    readonly_fields = [field.name for field in CouponUsage._meta.fields]
 
     def has_add_permission(self, request):
         return False
