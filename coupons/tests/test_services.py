@@ -365,3 +365,16 @@ def test_create_refuses_a_taken_code_in_any_case_and_bad_fields():
         coupon_create(data={"code": "PCT", "internal_name": "P", "discount_type": "percentage", "discount_value": 120})
     with pytest.raises(errors.CouponInvalid):
         coupon_create(data={"code": "FIX", "internal_name": "F", "discount_type": "fixed_amount", "discount_value": 5})
+
+
+def test_demo_coupons_are_created_once():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("make_demo_coupons", stdout=StringIO())
+    out = StringIO()
+    call_command("make_demo_coupons", stdout=out)
+
+    assert sorted(Coupon.objects.values_list("code", flat=True)) == ["FREESESSION", "WELCOME20"]
+    assert out.getvalue().splitlines() == ["WELCOME20: exists", "FREESESSION: exists"]

@@ -35,4 +35,6 @@ class Command(BaseCommand):
         call_command("make_demo_portraits", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write("seed_availability (weekdays 09:00-17:00 for consultants without a schedule)")
         call_command("seed_availability", stdout=self.stdout, stderr=self.stderr)
+        self.stdout.write("make_demo_coupons (the discount codes WELCOME20 and FREESESSION)")
+        call_command("make_demo_coupons", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
