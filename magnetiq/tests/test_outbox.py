@@ -72,6 +72,7 @@ def test_a_recorded_email_arrives_with_its_parts_attachment_and_message_id(smtp_
     assert received.message["From"] == settings.DEFAULT_FROM_EMAIL
     assert received.message["Reply-To"] == "consultant@example.com"
     assert received.message["Message-ID"] == email.message_id
+    assert email.message_id.endswith(f"@{settings.DEFAULT_FROM_EMAIL.rpartition('@')[2]}")  # "…@example.com>"
     assert received.message["X-Magnetiq-Kind"] == "test"
     assert received.subject == "Grüße aus Berlin"
     assert received.text().strip() == "plain text"
