@@ -103,6 +103,8 @@ _ADMIN_ACTIONS: dict[str, tuple[str, ...]] = {
     # Deleting a lead is the GDPR erasure.
     "leads.lead": ("view", "change", "delete"),
     "magnetiq.auditlogentry": _VIEW,
+    # The e-mail outbox: rows are written by the mail service; "change" is its "Retry now" action.
+    "magnetiq.outboundemail": ("view", "change"),
     # Fraud controls, for admins only: attempts are written by the validation flows and changed
     # only by a reset; a block or a flag is lifted (changed), never deleted.
     "fraud.attempt": ("view", "change"),
