@@ -642,6 +642,13 @@ def _save(coupon: Coupon) -> None:
         raise CouponCodeTaken() from None
 
 
+def _set_consultants(coupon: Coupon, consultants) -> None:
+    """The coupon's consultant restrictions are rows of its own link table (coupons owns them)."""
+    through = Coupon.consultant_restrictions.through
+    through.objects.filter(coupon_id=coupon.pk).delete()
+    through.objects.bulk_create([through(coupon_id=coupon.pk, consultant_id=c.pk) for c in consultants])
+
+
 def coupon_create(*, data: dict[str, Any], actor=None) -> Coupon:
     """Create a coupon from :data:`COUPON_EDITABLE_FIELDS` (+ ``consultant_restrictions``: consultants).
     Raises :class:`CouponInvalid` (422) and :class:`CouponCodeTaken` (409)."""
@@ -651,7 +658,7 @@ def coupon_create(*, data: dict[str, Any], actor=None) -> Coupon:
         consultants = _apply_fields(coupon, data)
         _save(coupon)
         if consultants is not None:
-            coupon.consultant_restrictions.set(consultants)
+            _set_consultants(coupon, consultants)
         log_action(coupon, "coupons.coupon.created", actor=actor, data={"code": coupon.code})
     return coupon
 
@@ -669,7 +676,7 @@ def coupon_update(*, coupon: Coupon, data: dict[str, Any], actor=None) -> Coupon
             coupon.deactivated_at = None
         _save(coupon)
         if consultants is not None:
-            coupon.consultant_restrictions.set(consultants)
+            _set_consultants(coupon, consultants)
         log_action(coupon, "coupons.coupon.updated", actor=actor, data={"fields": sorted(data)})
     return coupon
 
