@@ -876,11 +876,16 @@ def booking_update_status(
     """Staff change of status (``PUT /business/bookings/{id}/status``), through the matching service:
     ``confirmed`` → :func:`booking_confirm`, ``cancelled`` → :func:`booking_cancel`, ``completed`` →
     :func:`booking_complete`, ``no_show`` → :func:`booking_mark_no_show`. The same status is a no-op;
-    ``pending_payment`` cannot be set. Raises what those services raise, or :class:`BookingInvalid`.
+    ``pending_payment`` cannot be set, and a held priced booking is confirmed only by its payment
+    (:class:`BookingPaymentRequired`, 400). Raises what those services raise, or :class:`BookingInvalid`.
     """
     if status == booking.status:
         return booking
     if status == BookingStatus.CONFIRMED:
+        if booking.status == BookingStatus.PENDING_PAYMENT and booking.payment_amount > 0:
+            # Confirming it here would mark it paid with no payment in the ledger and the reports:
+            # the client pays through the payment page (the e-mailed link for a phone booking).
+            raise BookingPaymentRequired()
         return booking_confirm(booking=booking, actor=actor, now=now)
     if status == BookingStatus.CANCELLED:
         return booking_cancel(booking=booking, actor=actor, reason=reason, now=now)

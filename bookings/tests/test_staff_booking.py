@@ -197,3 +197,16 @@ def test_admin_refuses_staff_without_the_add_permission(client, consultant):
     client.force_login(viewer)
     assert client.post(reverse("admin:bookings_consultationbooking_add"), _admin_form(consultant)).status_code == 403
     assert not ConsultationBooking.objects.exists()
+
+
+def test_staff_cannot_confirm_a_held_priced_booking_without_its_payment(consultant):
+    """Only the online payment confirms a held priced booking: no "paid" booking without a payment in
+    the ledger and the reports."""
+    client, _ = _api(Role.ADMIN)
+    booking = booking_create(consultant=consultant, start=START, client_name="Ann", client_email=CLIENT)
+    for url in (f"/api/v1/business/bookings/{booking.pk}", f"/api/v1/business/bookings/{booking.pk}/status"):
+        response = client.put(url, {"status": "confirmed"}, format="json")
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "BOOKING_PAYMENT_REQUIRED"
+    booking.refresh_from_db()
+    assert (booking.status, booking.payment_status) == ("pending_payment", "pending")
