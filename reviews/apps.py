@@ -7,6 +7,7 @@ class ReviewsConfig(AppConfig):
     def ready(self) -> None:
         from consultants.profile_sections import register_profile_section
 
+        from . import receivers  # noqa: F401 - connects the lead_erased receiver
         from .views import testimonials_section
 
         # The consultant's profile page (consultants, a lower layer) shows the approved reviews

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -129,3 +129,25 @@ def review_reject(*, review: Review, actor=None, now: datetime | None = None) ->
     """Hide the review (status ``rejected``; an approved one is taken off the profile) and recount the
     consultant's rating. Idempotent."""
     return _moderate(review=review, status=ReviewStatus.REJECTED, actor=actor, now=now)
+
+
+def reviews_erase_client(*, email: str) -> int:
+    """Erase the client's words and name from their reviews (GDPR Art. 17), on the erasure of the
+    lead with ``email`` (``leads.signals.lead_erased``, same transaction): ``text`` and
+    ``author_name`` become empty, the rating (not personal, part of the consultant's average) and
+    the moderation stay. Covers the reviews of bookings still under ``email`` and of bookings whose
+    contact data bookings already erased (``bookings.services.booking_client_erase`` replaces the
+    address by ``erased-<id>@erased.invalid``), whichever receiver runs first. Returns how many
+    reviews changed; idempotent."""
+    email = (email or "").strip().lower()
+    erased = Q(booking__client_email__endswith="@erased.invalid")
+    if email:
+        erased |= Q(booking__client_email=email)
+    with transaction.atomic():
+        reviews = list(Review.objects.select_for_update().filter(erased).exclude(text="", author_name=""))
+        for review in reviews:
+            review.text = ""
+            review.author_name = ""
+            review.save(update_fields=["text", "author_name"])
+            log_action(review, "reviews.review.client_erased", data={"booking_id": review.booking_id})
+    return len(reviews)

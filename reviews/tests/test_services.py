@@ -10,6 +10,8 @@ from accounts.tests.factories import UserFactory
 from bookings.models import BookingStatus
 from bookings.tests.factories import BookingFactory
 from consultants.tests.factories import ConsultantFactory
+from leads.services import lead_erase
+from leads.tests.factories import LeadFactory
 from magnetiq.models import AuditLogEntry
 from magnetiq.tests.parallel import run_together
 from reviews.exceptions import ReviewAlreadySubmitted, ReviewInvalid, ReviewNotAllowed
@@ -121,3 +123,19 @@ def test_simultaneous_approvals_all_count():
     assert all(isinstance(result, Review) for result in results), results
     consultant.refresh_from_db()
     assert (consultant.average_rating, consultant.total_reviews) == (Decimal("3.50"), 4)
+
+
+def test_erasing_the_lead_erases_the_clients_words_and_name_but_not_the_rating():
+    consultant = ConsultantFactory()
+    mine = ReviewFactory(booking=completed_booking(consultant=consultant, client_email="clara@example.com"), rating=2)
+    other = ReviewFactory(booking=completed_booking(consultant=consultant, client_email="otto@example.com"), rating=4)
+    review_approve(review=mine)
+    review_approve(review=other)
+    lead_erase(lead=LeadFactory(email="clara@example.com"), actor=None)
+    mine.refresh_from_db()
+    other.refresh_from_db()
+    assert (mine.text, mine.author_name, mine.rating, mine.status) == ("", "", 2, "approved")
+    assert (other.text, other.author_name) == ("Clear and useful.", "Clara")
+    consultant.refresh_from_db()
+    assert (consultant.average_rating, consultant.total_reviews) == (Decimal("3.00"), 2)
+    assert AuditLogEntry.objects.filter(action="reviews.review.client_erased").count() == 1
