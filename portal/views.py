@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -214,7 +215,8 @@ def delete(request):
         else:
             logout(request)
             messages.success(request, _("Your account and personal data are deleted."))
-            return redirect(f"{'' if request_language(request) == 'en' else '/' + request_language(request)}/")
+            lang = request_language(request)
+            return redirect("/" if lang == settings.LANGUAGE_CODE else f"/{lang}/")
     owner = selectors.owner_of(request.user)
     consultant = selectors.consultant_of(request.user)
     return render(
