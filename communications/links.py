@@ -8,6 +8,9 @@ be forged, reused for another purpose or pointed at another address. The address
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import translation
@@ -33,21 +36,39 @@ def unsubscribe_send_id(token: str) -> int:
         raise InvalidTrackingLink() from None
 
 
-def _english(name: str, arg: str) -> str:
-    # The pages are under i18n_patterns: English has no prefix, which these links use.
-    with translation.override("en"):
-        return absolute_url(reverse(name, args=[arg]))
+_PLACEHOLDER = "T0KEN"
 
 
-def unsubscribe_url(send_id: int) -> str:
-    """The one-click address (RFC 8058: the ``List-Unsubscribe`` https URI; GET shows the page)."""
-    return _english("communications:unsubscribe", unsubscribe_token(send_id))
-
-
-def preferences_url(send_id: int, language: str = "en") -> str:
-    """The preference page in ``language`` (English without a prefix, German under ``/de/``)."""
+@lru_cache(maxsize=64)
+def _around(name: str, language: str, site: str) -> tuple[str, str]:
+    """The absolute address of URL ``name`` in ``language`` split around its token argument:
+    reversed once, so a campaign does not resolve the URLconf for every recipient."""
     with translation.override(language):
-        return absolute_url(reverse("communications:preferences", args=[unsubscribe_token(send_id)]))
+        url = absolute_url(reverse(name, args=[_PLACEHOLDER]))
+    before, _, after = url.partition(_PLACEHOLDER)
+    return before, after
+
+
+def _url(name: str, token: str, language: str = "en") -> str:
+    # The pages are under i18n_patterns: English has no prefix, which every link but the
+    # preference page's uses.
+    before, after = _around(name, language, settings.SITE_URL)
+    return f"{before}{token}{after}"
+
+
+def _english(name: str, arg: str) -> str:
+    return _url(name, arg)
+
+
+def unsubscribe_url(send_id: int, token: str | None = None) -> str:
+    """The one-click address (RFC 8058: the ``List-Unsubscribe`` https URI; GET shows the page).
+    ``token``: :func:`unsubscribe_token` of ``send_id`` when the caller has it already."""
+    return _english("communications:unsubscribe", token or unsubscribe_token(send_id))
+
+
+def preferences_url(send_id: int, language: str = "en", token: str | None = None) -> str:
+    """The preference page in ``language`` (English without a prefix, German under ``/de/``)."""
+    return _url("communications:preferences", token or unsubscribe_token(send_id), language)
 
 
 def open_url(send_id: int) -> str:

@@ -195,7 +195,11 @@ class CampaignSend(models.Model):
             # add the same address twice.
             models.UniqueConstraint(fields=["campaign", "email"], name="campaign_send_unique_recipient"),
         ]
-        indexes = [models.Index(fields=["campaign", "status", "next_attempt_at"], name="campaign_send_due")]
+        indexes = [
+            models.Index(fields=["campaign", "status", "next_attempt_at"], name="campaign_send_due"),
+            # A worker reads and releases its batch by its claim token.
+            models.Index(fields=["claim_token"], name="campaign_send_claim"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.email} ({self.status})"

@@ -8,9 +8,11 @@ The send path, and why no recipient gets a campaign twice:
    (campaign, email) constraint keeps each address once.
 2. :func:`campaign_process` (the worker) claims a batch of due ``queued`` rows with one conditional
    UPDATE (``claim_token``, ``claimed_until``: a lease; on PostgreSQL the candidates are read with
-   ``SELECT … FOR UPDATE SKIP LOCKED``), opens ONE SMTP connection outside any transaction and, per
-   row: marks it ``sending`` (a conditional UPDATE that only the lease holder can make), hands the
-   message to SMTP, marks it ``sent`` (or ``failed``/back to ``queued`` with backoff).
+   ``SELECT … FOR UPDATE SKIP LOCKED``), sends over ONE SMTP connection opened outside any
+   transaction (kept for the run's next batches) and, per row: marks it ``sending`` (a conditional
+   UPDATE that only the lease holder can make), hands the message to SMTP, and records it ``sent``
+   in the same commit that marks the next row ``sending`` (or ``failed``/back to ``queued`` with
+   backoff at once).
 3. A worker killed between "handed to SMTP" and "marked sent" leaves that one row ``sending``: after
    ``SENDING_LEASE_MINUTES`` it is "uncertain" and never resent automatically — staff decide
    (:func:`campaign_resolve_uncertain`; docs/operations.md "E-mail campaigns"). Its other claimed
@@ -23,14 +25,16 @@ from __future__ import annotations
 import logging
 import secrets
 import smtplib
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.utils import make_msgid, parseaddr
+from email.utils import make_msgid
 
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F, Q
@@ -43,11 +47,13 @@ from leads.models import DoNotContactReason, LeadAction
 from leads.services import do_not_contact_add, do_not_contact_remove, lead_record_action
 from magnetiq.audit import log_action
 from magnetiq.exceptions import InvalidInput
+from magnetiq.links import site_url
 from magnetiq.vendors import assert_no_transaction
 
 from . import links, rendering
 from .conf import config
 from .exceptions import CampaignNotFound, CampaignStateError, EmailTemplateNotFound, InvalidTrackingLink, TemplateInUse
+from .mime import CampaignEmail, bare_address
 from .models import (
     EDITABLE_CAMPAIGN_STATUSES,
     Campaign,
@@ -476,20 +482,23 @@ def _finish_if_done(campaign_id: int, now: datetime) -> bool:
         )
 
 
-def build_message(*, send: CampaignSend, prepared: rendering.PreparedMail, track: bool, from_email: str):
-    """The :class:`EmailMultiAlternatives` of one send row (subject, text, inlined HTML) with the
+def build_message(
+    *, send: CampaignSend, prepared: rendering.PreparedMail, track: bool, from_email: str, cfg=None
+) -> tuple[CampaignEmail, str]:
+    """The :class:`communications.mime.CampaignEmail` of one send row (subject, text, inlined HTML) with the
     RFC 8058 headers: ``List-Unsubscribe: <https://…>, <mailto:…?subject=unsubscribe>`` and
     ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``, and a fresh ``Message-ID``."""
-    cfg = config()
-    unsubscribe = links.unsubscribe_url(send.pk)
+    cfg = cfg or config()
+    token = links.unsubscribe_token(send.pk)
+    unsubscribe = links.unsubscribe_url(send.pk, token)
     values = {
         "first_name": send.first_name,
         "last_name": send.last_name,
         "full_name": " ".join(part for part in (send.first_name, send.last_name) if part),
         "email": send.email,
         "unsubscribe_url": unsubscribe,
-        "preferences_url": links.preferences_url(send.pk, prepared.language),
-        "site_url": links.absolute_url(""),
+        "preferences_url": links.preferences_url(send.pk, prepared.language, token),
+        "site_url": site_url(),
     }
     if track:
         subject, text, html = prepared.personalise(
@@ -497,16 +506,16 @@ def build_message(*, send: CampaignSend, prepared: rendering.PreparedMail, track
         )
     else:
         subject, text, html = prepared.personalise(values)
-    domain = parseaddr(from_email)[1].rpartition("@")[2] or "localhost"
-    message_id = make_msgid(domain=domain)
-    message = EmailMultiAlternatives(
+    message_id = make_msgid(domain=bare_address(from_email).rpartition("@")[2] or "localhost")
+    message = CampaignEmail(
         subject=subject,
         body=text,
         from_email=from_email,
         to=[send.email],
         headers={
             "Message-ID": message_id,
-            "List-Unsubscribe": f"<{unsubscribe}>, <mailto:{cfg.unsubscribe_mailto}?subject=unsubscribe>",
+            # Folded after the comma (RFC 5322 section 2.2.3): one line would pass 78 characters.
+            "List-Unsubscribe": f"<{unsubscribe}>,\r\n <mailto:{cfg.unsubscribe_mailto}?subject=unsubscribe>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "X-Magnetiq-Campaign": str(send.campaign_id),
         },
@@ -539,10 +548,26 @@ def campaign_process(
         return result
     interval = 60.0 / campaign.send_rate
     started = time.monotonic()
-    attempted = 0
-    failures_in_row = campaign.consecutive_failures
     prepared: dict[str, rendering.PreparedMail] = {}
     template = campaign.template
+    # One SMTP connection for the run, opened with the first batch and kept for the next ones
+    # (a new one after a lost connection); closed when the run ends, whatever ends it.
+    connection = get_connection()
+    try:
+        _process_batches(
+            campaign, connection, cfg, result, prepared, template, interval, started, max_messages, deadline, progress
+        )
+    finally:
+        connection.close()
+    return result
+
+
+def _process_batches(
+    campaign, connection, cfg, result, prepared, template, interval, started, max_messages, deadline, progress
+) -> None:
+    campaign_id = campaign.pk
+    attempted = 0
+    failures_in_row = campaign.consecutive_failures
     while True:
         if deadline is not None and time.monotonic() >= deadline:
             break
@@ -556,9 +581,10 @@ def campaign_process(
         if not batch:
             result.finished = _finish_if_done(campaign_id, now)
             break
-        connection = get_connection()
+        delivered: int | None = None  # the row last handed to SMTP, recorded with the next one
         try:
-            connection.open()
+            if getattr(connection, "connection", None) is None:
+                connection.open()
             for send in batch:
                 if attempted and interval * attempted > time.monotonic() - started:
                     time.sleep(interval * attempted - (time.monotonic() - started))
@@ -568,17 +594,19 @@ def campaign_process(
                         subject=template.subject, body=template.body, preheader=template.preheader, language=language
                     )
                 message, message_id = build_message(
-                    send=send, prepared=prepared[language], track=campaign.track, from_email=cfg.from_email
+                    send=send, prepared=prepared[language], track=campaign.track, from_email=cfg.from_email, cfg=cfg
                 )
                 now = timezone.now()
-                claimed = CampaignSend.objects.filter(pk=send.pk, claim_token=token, status=SendStatus.QUEUED).update(
-                    status=SendStatus.SENDING, sending_at=now, attempts=F("attempts") + 1, message_id=message_id
-                )
-                if not claimed:
-                    continue
+                # One commit records the previous message as sent and claims this one for SMTP.
+                with transaction.atomic():
+                    if delivered is not None:
+                        _mark_sent(delivered, now)
+                        delivered = None
+                    if not _mark_sending(send.pk, token, message_id, now):
+                        continue
                 attempted += 1
                 try:
-                    connection.send_messages([message])
+                    _deliver(connection, message)
                 except (smtplib.SMTPException, OSError) as error:
                     failures_in_row += 1
                     _record_failure(send, error, result)
@@ -596,23 +624,82 @@ def campaign_process(
                         result.paused = True
                         break
                     continue
-                CampaignSend.objects.filter(pk=send.pk, status=SendStatus.SENDING).update(
-                    status=SendStatus.SENT, sent_at=timezone.now(), claim_token="", claimed_until=None, last_error=""
-                )
+                delivered = send.pk
                 failures_in_row = 0
                 result.sent += 1
                 # A pause or cancel by staff takes effect within 20 messages, not at the batch's end.
                 if attempted % 20 == 0 and not _still_sending(campaign_id):
                     break
         finally:
-            connection.close()
+            # Only after a clean end of the loop: a worker that dies mid-send leaves its last
+            # message "sending" (uncertain), never recorded as sent without knowing.
+            if delivered is not None and sys.exc_info()[0] is None:
+                _mark_sent(delivered, timezone.now())
+                delivered = None
             _release(token)
             Campaign.objects.filter(pk=campaign_id).update(consecutive_failures=failures_in_row)
         if progress:
             progress(result)
         if result.paused:
             break
-    return result
+
+
+# The two writes every message costs, as plain SQL: the ORM's query building would cost more than
+# the SMTP conversation itself on loopback (bench/scenarios.py "campaign"). Both are conditional, so
+# only the lease holder moves a row and a row moves forward only.
+_SENDING_SQL = (
+    "UPDATE {table} SET status = %s, sending_at = %s, attempts = attempts + 1, message_id = %s "
+    "WHERE id = %s AND claim_token = %s AND status = %s"
+)
+_SENT_SQL = (
+    "UPDATE {table} SET status = %s, sent_at = %s, claim_token = '', claimed_until = NULL, last_error = '' "
+    "WHERE id = %s AND status = %s"
+)
+
+
+def _mark_sending(send_id: int, token: str, message_id: str, now: datetime) -> bool:
+    """``queued`` → ``sending`` for the holder of ``token``; ``False`` when the row is no longer ours."""
+    table = db_connection.ops.quote_name(CampaignSend._meta.db_table)
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            _SENDING_SQL.format(table=table),
+            [
+                SendStatus.SENDING.value,
+                db_connection.ops.adapt_datetimefield_value(now),
+                message_id,
+                send_id,
+                token,
+                SendStatus.QUEUED.value,
+            ],
+        )
+        return cursor.rowcount == 1
+
+
+def _mark_sent(send_id: int, now: datetime) -> None:
+    table = db_connection.ops.quote_name(CampaignSend._meta.db_table)
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            _SENT_SQL.format(table=table),
+            [
+                SendStatus.SENT.value,
+                db_connection.ops.adapt_datetimefield_value(now),
+                send_id,
+                SendStatus.SENDING.value,
+            ],
+        )
+
+
+def _deliver(connection, message: CampaignEmail) -> None:
+    """Hand one message to SMTP over the open ``connection``. With Django's own SMTP backend the
+    prepared bytes go straight to its ``smtplib`` connection (the addresses were validated when the
+    lead was captured, so the backend's per-message address parsing is skipped); any other backend
+    (a subclass, locmem in tests, console) gets ``send_messages`` as usual."""
+    if type(connection) is SMTPBackend and connection.connection is not None:
+        connection.connection.sendmail(
+            message.from_email_address, message.to, message.message().as_bytes(linesep="\r\n")
+        )
+        return
+    connection.send_messages([message])
 
 
 def _still_sending(campaign_id: int) -> bool:

@@ -132,7 +132,7 @@ def test_role_matrix(role, endpoint, api_as):
 def test_no_token_is_401(endpoint, client):
     from rest_framework.test import APIClient
 
-    name, method, url, body, _success, _allowed = endpoint
+    name, method, url, _body, _success, _allowed = endpoint
     response = getattr(APIClient(), method)(url.format(template=1, unused=1, campaign=1), {}, format="json")
     assert response.status_code == 401, name
 
