@@ -75,7 +75,11 @@ def test_priced_phone_booking_is_held_and_the_client_gets_the_payment_link(
 def test_free_phone_booking_is_confirmed_with_the_usual_e_mail(free_consultant, django_capture_on_commit_callbacks):
     client, staff = _api(Role.ADMIN)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/api/v1/business/bookings", _body(free_consultant, start=START + timedelta(hours=3), language="en"), format="json")
+        response = client.post(
+            "/api/v1/business/bookings",
+            _body(free_consultant, start=START + timedelta(hours=3), language="en"),
+            format="json",
+        )
     assert response.status_code == 201, response.content
     booking = ConsultationBooking.objects.get(pk=response.json()["data"]["id"])
     assert (booking.status, booking.created_by_staff) == (BookingStatus.CONFIRMED, staff)
