@@ -301,3 +301,13 @@ def test_the_admin_lists_and_filters_outbound_emails(admin_client, smtp_server):
 
     assert "refused one" in failed_only and "delivered one" not in failed_only
     assert detail.status_code == 200
+
+
+def test_the_outbox_is_listed_with_the_technical_records(admin_client):
+    response = admin_client.get("/admin/")
+
+    (technical,) = response.context["technical_apps"]
+    assert "OutboundEmail" in {model["object_name"] for model in technical["models"]}
+    assert not any(
+        model["object_name"] == "OutboundEmail" for app in response.context["business_apps"] for model in app["models"]
+    )
