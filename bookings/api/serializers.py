@@ -176,6 +176,9 @@ class BookingRequestSerializer(serializers.Serializer):
     )
     meeting_platform = serializers.ChoiceField(choices=MeetingPlatform.choices, default=MeetingPlatform.MANUAL)
     language = serializers.ChoiceField(choices=BookingLanguage.choices, default="en")
+    coupon_code = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, default="", help_text="A discount code (optional)."
+    )
 
 
 class ClientDetailsSerializer(serializers.Serializer):
@@ -218,6 +221,9 @@ class BookingCreateSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=1000), required=False, max_length=20, default=list
     )
     language = serializers.ChoiceField(choices=BookingLanguage.choices, default="en")
+    coupon_code = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, default="", help_text="A discount code (optional)."
+    )
 
     def validate(self, attrs):
         if "booking_type" not in attrs:

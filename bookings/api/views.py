@@ -29,6 +29,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
@@ -296,6 +297,8 @@ class Book30For30View(PublicAPIMixin, APIView):
             questions=data["questions"],
             meeting_platform=data["meeting_platform"],
             client_user=_client_user(request),
+            coupon_code=data["coupon_code"],
+            coupon_context={"ip": BaseThrottle().get_ident(request) or ""},
             actor=_client_user(request),
         )
         return created(PublicBookingWithTokenSerializer(booking, context={"request": request}).data, message="Booked.")
@@ -336,6 +339,8 @@ class BookingCreateView(PublicAPIMixin, APIView):
             questions=data["questions"],
             meeting_platform=MEETING_TYPES[data["meeting_type"]],
             client_user=_client_user(request),
+            coupon_code=data["coupon_code"],
+            coupon_context={"ip": BaseThrottle().get_ident(request) or ""},
             actor=_client_user(request),
         )
         return created(PublicBookingWithTokenSerializer(booking, context={"request": request}).data, message="Booked.")

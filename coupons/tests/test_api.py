@@ -242,3 +242,25 @@ def test_analytics_of_a_seeded_month_equal_independent_sums(admin_api):
 
     performance = admin_api.get(f"/api/v1/admin/coupons/campaigns/{campaign.pk}/performance").json()["data"]
     assert (performance["redemptions"], performance["financial_impact"]["revenue_generated"]) == (4, "360.00")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_booking_api_takes_a_code_and_answers_its_refusal(public, consultant):
+    CouponFactory(code="SPRING20")
+    body = {
+        "scheduled_date": "2026-06-03T08:00:00Z",
+        "timezone": "Europe/Berlin",
+        "client_name": "Api Client",
+        "client_email": "api@example.com",
+    }
+    url = f"/api/v1/public/consultants/{consultant.pk}/book-30for30"
+
+    refused = public.post(url, {**body, "coupon_code": "NOPE"}, format="json")
+    booked = public.post(url, {**body, "coupon_code": "spring20"}, format="json")
+
+    assert refused.status_code == 404
+    assert refused.json()["error"]["code"] == "COUPON_UNKNOWN"
+    assert refused.json()["error"]["details"][0]["field"] == "coupon_code"
+    assert booked.status_code == 201, booked.content
+    assert booked.json()["data"]["payment_amount"] == "80.00"
+    assert CouponUsage.objects.get().ip_address == "198.51.100.0"
