@@ -308,6 +308,7 @@ class TaxReportSerializer(serializers.Serializer):
     periods = MonthTotalsSerializer(many=True)
     by_consultant_timezone = TimezoneTotalsSerializer(many=True)
     totals = TotalsSerializer(many=True)
+    discounts = DiscountTotalsSerializer(many=True)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -348,6 +349,7 @@ class ReconciliationSerializer(serializers.Serializer):
     checked = serializers.IntegerField()
     note = serializers.CharField()
     payments = ReconciliationPaymentSerializer(many=True)
+    discounts = DiscountTotalsSerializer(many=True)
     totals = ReconciliationTotalsSerializer(many=True)
 
     def get_fields(self):

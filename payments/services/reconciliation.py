@@ -34,7 +34,7 @@ from payments.exceptions import PaymentError, PaymentNotConfigured, PaymentProvi
 from payments.models import LedgerKind, Payment, PaymentIntentStatus, Provider, RefundStatus
 from payments.stripe_gateway import get_gateway
 
-from .reports import ZERO, _check_range, _day_start
+from .reports import ZERO, _check_range, _day_start, discount_summary
 
 #: Payments re-fetched per request at most (each costs two Stripe calls).
 MAX_PAGE = 100
@@ -147,6 +147,9 @@ def reconciliation_report(*, first: date, last: date, page: int = 1, limit: int 
         "checked": len(checked),
         "note": note,
         "payments": rows,
+        # Discount codes of the same days (list gross, discount, charged, who funded it): the charged
+        # amounts are what Stripe was asked for.
+        "discounts": discount_summary(first, last),
         "totals": [
             {
                 "currency": currency,

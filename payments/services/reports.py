@@ -344,6 +344,7 @@ def report_tax(*, year: int, quarter: int | None = None) -> dict:
         "periods": periods,
         "by_consultant_timezone": [{"timezone": z, "totals": zones[z].as_list()} for z in sorted(zones)],
         "totals": overall.as_list(),
+        "discounts": discount_summary(first, last),
     }
 
 

@@ -331,7 +331,7 @@ def test_reports_payouts_and_ledger_agree_to_the_cent_with_discount_codes_in_the
     made free) but not one the consultant funds."""
     from bookings.models import BookingPaymentStatus, BookingStatus, ConsultationBooking
     from bookings.tests.factories import BookingFactory
-    from payments.services.reports import report_daily, report_monthly
+    from payments.services.reports import report_daily, report_monthly, report_tax
 
     def discounted(booking, discount: str, funded_by: str) -> None:
         ConsultationBooking.objects.filter(pk=booking.pk).update(
@@ -374,6 +374,7 @@ def test_reports_payouts_and_ledger_agree_to_the_cent_with_discount_codes_in_the
         "free_sessions": 1,
     }
     assert both["discounts"] == november["discounts"]
+    assert report_tax(year=2026, quarter=4)["discounts"] == november["discounts"]
     assert Decimal(codes["list_gross"]) == Decimal(codes["charged"]) + Decimal(codes["discounts"])
 
     payout = ConsultantPayout.objects.get(status=PayoutStatus.COMPLETED)
