@@ -9,7 +9,8 @@
   and who may change it is :mod:`bookings.access` (the manage token, or the signed-in owner, the
   consultant or staff); a wrong or outdated token is the site's 404 page, staff who may only read
   get the 403 page on the change pages.
-- ``/account/bookings/`` (``bookings:account``): a signed-in client's bookings.
+- ``/account/bookings/`` (``bookings:account``): the old address of a signed-in client's bookings,
+  redirected to the account page (``portal:account``).
 
 Text follows the page language (``request.LANGUAGE_CODE``, through gettext); the booking keeps that
 language for its e-mails. Times are written on the visitor's clock (``{{ dt|clock_time }}``, the
@@ -24,7 +25,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -823,27 +823,9 @@ def _refund_preview(booking: ConsultationBooking) -> str:
 # --- account ------------------------------------------------------------------------------------
 
 
-@login_required
 def account(request):
-    """``/account/bookings/``: the signed-in client's bookings (``client_user``), upcoming first
-    (soonest first), then past ones (latest first), each with its manage link."""
-    now = timezone.now()
-    rows = []
-    for booking in ConsultationBooking.objects.for_user(request.user).select_related("consultant"):
-        rows.append(
-            {
-                "booking": booking,
-                "when": format_when(booking.start, _zone(booking.timezone, "UTC")),
-                "status_label": STATUS_LABELS.get(booking.status, booking.status),
-                "type_label": TYPE_LABELS.get(booking.booking_type, booking.booking_type),
-                "url": reverse("bookings:manage", args=[booking.reference]),
-                "upcoming": booking.end > now,
-            }
-        )
-    upcoming = sorted((r for r in rows if r["upcoming"]), key=lambda r: r["booking"].start)
-    past = [r for r in rows if not r["upcoming"]]
-    return render(
-        request,
-        "bookings/account.html",
-        {"upcoming": upcoming, "past": past, "types": BookingType},
-    )
+    """``/account/bookings/``: the old address of the client's bookings, which now live on the
+    account page (``portal:account``: owned bookings plus guest bookings under a verified address,
+    webinars, downloads); kept so bookmarks and links in older e-mails still arrive. Reached by URL
+    name: the account pages sit in a higher app."""
+    return redirect(reverse("portal:account"))

@@ -559,29 +559,12 @@ def test_a_cancelled_booking_cannot_be_rescheduled(client, consultant):
 # --- my bookings --------------------------------------------------------------------------------
 
 
-def test_my_bookings_needs_a_login(client):
+def test_my_bookings_moved_to_the_account_page(client):
+    """The old address sends to the account page (portal's tests cover its content)."""
     response = client.get("/account/bookings/")
-
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/login/?next=/account/bookings/"
-
-
-def test_my_bookings_lists_only_my_own_upcoming_and_past(client, consultant, free_consultant):
-    me = User.objects.create_user("me@example.com", "pw-0123456789", role=Role.CLIENT)
-    someone = User.objects.create_user("someone@example.com", "pw-0123456789", role=Role.CLIENT)
-    soon = make_booking(consultant, client_user=me)
-    later = make_booking(consultant, start=datetime(2026, 6, 5, 7, tzinfo=UTC), client_user=me)
-    past = BookingFactory(consultant=free_consultant, start=datetime(2026, 5, 20, 9, tzinfo=UTC), client_user=me)
-    BookingFactory(consultant=consultant, start=datetime(2026, 6, 4, 7, tzinfo=UTC), client_user=someone)
-    client.force_login(me)
-
-    response = client.get("/account/bookings/")
-
-    assert [row["booking"] for row in response.context["upcoming"]] == [soon, later]
-    assert [row["booking"] for row in response.context["past"]] == [past]
-    content = response.content.decode()
-    assert f'href="/bookings/{soon.reference}/"' in content
-    assert 'href="/account/">My account</a>' in content  # the nav link (the account pages list bookings too)
+    assert response["Location"] == "/account/"
+    assert client.get("/de/account/bookings/")["Location"] == "/de/account/"
 
 
 # --- links and German ---------------------------------------------------------------------------
