@@ -45,6 +45,14 @@ class OutreachAlreadyOnPlatform(Conflict):
     message = _("Someone with this e-mail address already has an account; book them directly.")
 
 
+class OutreachDoNotContact(Conflict):
+    """The address is on the do-not-contact list (``leads.selectors.is_contactable``): an unsubscribe,
+    a bounce, a complaint or a staff entry. 409."""
+
+    code = "RESEARCHER_DO_NOT_CONTACT"
+    message = _("This address asked not to be contacted; no invitation is sent to it.")
+
+
 class OutreachNotResendable(Conflict):
     code = "OUTREACH_NOT_RESENDABLE"
     message = _("Only a pending or failed invitation can be sent again.")

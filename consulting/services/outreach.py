@@ -15,6 +15,7 @@ from consulting.exceptions import (
     InvitationInvalid,
     InvitationUsed,
     OutreachAlreadyOnPlatform,
+    OutreachDoNotContact,
     OutreachNotResendable,
 )
 from consulting.models import (
@@ -23,6 +24,7 @@ from consulting.models import (
     Paper,
 )
 from consulting.tokens import invitation_payload
+from leads.selectors import is_contactable
 from magnetiq.audit import log_action
 
 logger = logging.getLogger(__name__)
@@ -50,7 +52,8 @@ def outreach_create(
 
     Creates the request (``pending``) and, after commit, enqueues the invitation e-mail with a signed
     link (:func:`outreach_send_invitation`). Raises ``ValidationError`` (422) for bad fields and
-    :class:`OutreachAlreadyOnPlatform` (409) when a user with this e-mail exists.
+    :class:`OutreachAlreadyOnPlatform` (409) when a user with this e-mail exists and
+    :class:`OutreachDoNotContact` (409) when the address is on the do-not-contact list.
     """
     from accounts.models import User
 
@@ -58,6 +61,11 @@ def outreach_create(
     if email and User.objects.filter(email__iexact=email).exists():
         raise OutreachAlreadyOnPlatform(
             details=[{"field": "researcher_email", "message": OutreachAlreadyOnPlatform.message, "code": "exists"}]
+        )
+    if email and not is_contactable(email):
+        # An invitation is unsolicited mail: the do-not-contact list applies as to campaigns.
+        raise OutreachDoNotContact(
+            details=[{"field": "researcher_email", "message": OutreachDoNotContact.message, "code": "do_not_contact"}]
         )
     outreach = OutreachRequest(
         researcher_email=email,
@@ -155,11 +163,14 @@ def outreach_resend(*, outreach: OutreachRequest, actor=None, now: datetime | No
     """Issue a new invitation link (earlier links stop working) and send it again.
 
     Allowed for ``pending`` and ``email_failed`` requests (back to ``pending``). Raises
-    :class:`OutreachNotResendable` (409) otherwise.
+    :class:`OutreachNotResendable` (409) otherwise and :class:`OutreachDoNotContact` (409) when the
+    address went on the do-not-contact list meanwhile.
     """
     outreach = OutreachRequest.objects.select_for_update().get(pk=outreach.pk)
     if outreach.state not in (OutreachState.PENDING, OutreachState.EMAIL_FAILED):
         raise OutreachNotResendable()
+    if not is_contactable(outreach.researcher_email):
+        raise OutreachDoNotContact()
     outreach.state = OutreachState.PENDING
     outreach.token_nonce = secrets.token_hex(8)
     outreach.token_issued_at = now or timezone.now()
