@@ -4,6 +4,7 @@ migrate step and ``make run`` run it before the web server starts) and ``runserv
 :func:`check_smtp_settings` refuses SMTP settings that cannot deliver, with the setting to change.
 It looks only when ``EMAIL_BACKEND`` is Django's SMTP backend (production's default); the console
 backend of development and the tests' locmem backend have nothing to check.
+:func:`check_outbox_settings` refuses retry settings of the outbox that cannot work.
 """
 
 from ipaddress import ip_address
@@ -104,6 +105,50 @@ def check_smtp_settings(app_configs=None, **kwargs) -> list[Error]:
                 "(without one a stuck relay blocks a worker).",
                 hint="E.g. EMAIL_TIMEOUT=10.",
                 id="magnetiq.E107",
+            )
+        )
+    return errors
+
+
+#: SMTP commands one delivery may wait on (connect, EHLO, STARTTLS, EHLO, AUTH, MAIL, RCPT, DATA,
+#: the message, QUIT): each may take ``EMAIL_TIMEOUT`` seconds.
+SMTP_STEPS_PER_MESSAGE = 10
+
+
+@register(Tags.compatibility)
+def check_outbox_settings(app_configs=None, **kwargs) -> list[Error]:
+    """``magnetiq.E108``: the outbox's retry settings (:mod:`magnetiq.mail`) are numbers that work:
+    ``OUTBOUND_EMAIL_MAX_RETRIES`` ≥ 0, ``OUTBOUND_EMAIL_RETRY_MINUTES`` > 0, and
+    ``OUTBOUND_EMAIL_STALE_MINUTES`` longer than the slowest delivery (10 × ``EMAIL_TIMEOUT``), or a
+    send still talking to a slow relay would be taken back and sent a second time."""
+    errors = []
+    if settings.OUTBOUND_EMAIL_MAX_RETRIES < 0:
+        errors.append(
+            Error(
+                f"OUTBOUND_EMAIL_MAX_RETRIES is {settings.OUTBOUND_EMAIL_MAX_RETRIES}; it counts retries (0 or more).",
+                hint="E.g. OUTBOUND_EMAIL_MAX_RETRIES=3.",
+                id="magnetiq.E108",
+            )
+        )
+    if settings.OUTBOUND_EMAIL_RETRY_MINUTES <= 0:
+        errors.append(
+            Error(
+                f"OUTBOUND_EMAIL_RETRY_MINUTES is {settings.OUTBOUND_EMAIL_RETRY_MINUTES}; "
+                "the first wait must be positive.",
+                hint="E.g. OUTBOUND_EMAIL_RETRY_MINUTES=1 (then 4 and 16 minutes).",
+                id="magnetiq.E108",
+            )
+        )
+    timeout = settings.EMAIL_TIMEOUT if isinstance(settings.EMAIL_TIMEOUT, int | float) else 0
+    slowest = SMTP_STEPS_PER_MESSAGE * timeout / 60
+    if slowest >= settings.OUTBOUND_EMAIL_STALE_MINUTES:
+        errors.append(
+            Error(
+                f"OUTBOUND_EMAIL_STALE_MINUTES ({settings.OUTBOUND_EMAIL_STALE_MINUTES}) is not longer than "
+                f"the slowest delivery ({slowest:g} minutes with EMAIL_TIMEOUT={settings.EMAIL_TIMEOUT}): "
+                "a slow send would be sent a second time.",
+                hint="Raise OUTBOUND_EMAIL_STALE_MINUTES or lower EMAIL_TIMEOUT.",
+                id="magnetiq.E108",
             )
         )
     return errors

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from magnetiq.checks import check_smtp_settings
+from magnetiq.checks import check_outbox_settings, check_smtp_settings
 
 BREVO = {
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -110,3 +110,22 @@ def test_production_refuses_to_start_with_a_broken_relay_configuration(tmp_path)
     assert result.returncode != 0
     assert "magnetiq.E103" in result.stderr
     assert "port 587 starts in plain text and upgrades with STARTTLS" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"OUTBOUND_EMAIL_MAX_RETRIES": -1},
+        {"OUTBOUND_EMAIL_RETRY_MINUTES": 0},
+        # 10 SMTP steps of 60 s each take up to 10 minutes: a send would be taken back while it runs.
+        {"EMAIL_TIMEOUT": 60, "OUTBOUND_EMAIL_STALE_MINUTES": 10},
+    ],
+)
+def test_outbox_settings_that_cannot_work_are_refused(settings, changes):
+    for name, value in changes.items():
+        setattr(settings, name, value)
+    assert [error.id for error in check_outbox_settings()] == ["magnetiq.E108"]
+
+
+def test_the_default_outbox_settings_pass():
+    assert check_outbox_settings() == []
