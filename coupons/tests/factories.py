@@ -16,7 +16,7 @@ class CampaignFactory(factory.django.DjangoModelFactory):
 
 
 class CouponFactory(factory.django.DjangoModelFactory):
-    """A 20 % code for everyone, valid from 2026-01-01, unlimited uses, once per person."""
+    """A 20 % code for everyone, valid from 2020-01-01, unlimited uses, once per person."""
 
     class Meta:
         model = Coupon
@@ -26,4 +26,4 @@ class CouponFactory(factory.django.DjangoModelFactory):
     description = factory.LazyFunction(lambda: {"en": "Twenty percent off", "de": "Zwanzig Prozent Rabatt"})
     discount_type = "percentage"
     discount_value = Decimal("20")
-    valid_from = datetime(2026, 1, 1, tzinfo=UTC)
+    valid_from = datetime(2020, 1, 1, tzinfo=UTC)
