@@ -22,6 +22,7 @@ The send path, and why no recipient gets a campaign twice:
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import smtplib
@@ -741,7 +742,9 @@ def campaigns_start_due(*, now=None) -> list[Campaign]:
     return started
 
 
-def campaigns_run(*, seconds: float = 55.0, progress=None) -> dict[int, ProcessResult]:
+def campaigns_run(
+    *, seconds: float = 55.0, progress: Callable[[int, ProcessResult], None] | None = None
+) -> dict[int, ProcessResult]:
     """One worker run (``manage.py send_campaigns``, the cron entry, the task): start the due
     campaigns, then send for each ``sending`` one until ``seconds`` have passed. Returns the result
     per campaign id."""
@@ -754,7 +757,7 @@ def campaigns_run(*, seconds: float = 55.0, progress=None) -> dict[int, ProcessR
         results[campaign_id] = campaign_process(
             campaign_id=campaign_id,
             deadline=deadline,
-            progress=(lambda r, cid=campaign_id: progress(cid, r)) if progress else None,
+            progress=functools.partial(progress, campaign_id) if progress else None,
         )
     return results
 
@@ -780,9 +783,10 @@ def send_record_open(*, token: str) -> bool:
         return False
     with transaction.atomic():
         first = CampaignSend.objects.filter(pk=send.pk, opened_at__isnull=True).update(opened_at=timezone.now())
-        if first and send.lead_id and not send.lead.is_erased:
+        lead = send.lead
+        if first and lead is not None and not lead.is_erased:
             lead_record_action(
-                lead=send.lead,
+                lead=lead,
                 action=LeadAction.EMAIL_OPEN,
                 subject=send.campaign,
                 data={"campaign_id": send.campaign_id},
@@ -806,9 +810,10 @@ def send_record_click(*, token: str) -> str:
     if send.campaign.track:
         with transaction.atomic():
             first = CampaignSend.objects.filter(pk=send.pk, clicked_at__isnull=True).update(clicked_at=timezone.now())
-            if first and send.lead_id and not send.lead.is_erased:
+            lead = send.lead
+            if first and lead is not None and not lead.is_erased:
                 lead_record_action(
-                    lead=send.lead,
+                    lead=lead,
                     action=LeadAction.EMAIL_CLICK,
                     subject=send.campaign,
                     data={"campaign_id": send.campaign_id, "url": targets[index][:500]},
