@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from rest_framework.throttling import BaseThrottle
 
 from bookings.forms import TYPE_LABELS
 from bookings.links import booking_for_page_change, format_when, manage_url
@@ -23,17 +24,35 @@ from magnetiq.exceptions import ApplicationError
 from magnetiq.formatting import format_money
 from magnetiq.translation import DEFAULT_LANGUAGE, request_language
 from payments.csp import csp_allow_stripe_js
-from payments.services import payment_create_for_booking
+from payments.services import payment_create_for_booking, payment_restart_with_discount
 
 
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 @csp_allow_stripe_js
 def pay(request, reference: str):
-    """Show the card form for a held, priced booking; anything else goes to the booking page."""
+    """Show the card form for a held, priced booking; anything else goes to the booking page.
+
+    A POST with ``coupon_code`` applies a discount code before paying
+    (:func:`payments.services.payment_restart_with_discount`): the page opens again with the new
+    amount, or with the code's precise refusal as a message."""
     booking, token = booking_for_page_change(request, reference)
     lang = request_language(request)
     if booking.status != BookingStatus.PENDING_PAYMENT or not booking.is_active:
         return redirect(manage_url(booking))
+    if request.method == "POST":
+        try:
+            booking = payment_restart_with_discount(
+                booking=booking,
+                coupon_code=request.POST.get("coupon_code", "")[:50],
+                context={"ip": BaseThrottle().get_ident(request) or ""},
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Your discount code was applied."))
+            if booking.status == BookingStatus.CONFIRMED:
+                return redirect(manage_url(booking))
+        return redirect(request.get_full_path())
     try:
         payment = payment_create_for_booking(booking=booking)
     except ApplicationError as exc:

@@ -19,6 +19,7 @@ from .checkout import (
     payment_confirm_paid,
     payment_create_for_booking,
     payment_refresh,
+    payment_restart_with_discount,
 )
 from .disputes import dispute_apply_stripe, dispute_refresh
 from .ledger import ledger_record
@@ -45,6 +46,7 @@ __all__ = [
     "payment_create_for_booking",
     "payment_refresh",
     "payment_refundable",
+    "payment_restart_with_discount",
     "refund_apply_stripe",
     "refund_create",
     "refund_submit",

@@ -26,9 +26,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bookings import discounts
 from bookings.exceptions import BookingStateConflict, BookingUnavailable
 from bookings.models import BookingStatus, ConsultationBooking
 from bookings.services import (
+    booking_apply_discount,
     booking_confirm,
     booking_mark_payment_failed,
     booking_revivable_by_payment,
@@ -181,6 +183,46 @@ def payment_create_for_booking(*, booking: ConsultationBooking, now: datetime | 
         gateway.cancel_payment_intent(payment_intent_id=info.id, idempotency_key=f"{plan.key}-cancel")
         raise
     return payment
+
+
+def payment_restart_with_discount(
+    *, booking: ConsultationBooking, coupon_code: str, context: dict[str, str] | None = None
+) -> ConsultationBooking:
+    """A discount code entered on the payment page: the booking's open PaymentIntent (made for the
+    full amount when the page opened) is canceled at Stripe and the code applied to the held booking
+    (``bookings.services.booking_apply_discount``: the use is reserved with the hold), so the next
+    visit of the page creates attempt v<n+1> for the discounted amount.
+
+    The code is checked first (its refusal is raised and nothing changes). Raises
+    :class:`PaymentNotRequired` (409) when the booking no longer waits for payment or a payment is
+    already under way (processing or succeeded at Stripe), and the code's refusal. No Stripe call
+    runs inside a transaction.
+    """
+    code = (coupon_code or "").strip()
+    quote = discounts.DiscountRequest(
+        code=code,
+        consultant=booking.consultant,
+        booking_type=booking.booking_type,
+        list_amount=booking.list_amount,
+        currency=booking.payment_currency,
+        email=booking.client_email,
+        client_user=booking.client_user,
+        context=dict(context or {}),
+    )
+    if not code:
+        raise PaymentNotRequired(_("Enter a discount code."), code="DISCOUNT_CODE_REQUIRED", status=422)
+    discounts.get_provider().quote(quote)
+    if booking.status != BookingStatus.PENDING_PAYMENT or booking.discount_code:
+        raise PaymentNotRequired(_("A discount code can no longer be added to this booking."))
+    under_way = (PaymentIntentStatus.SUCCEEDED, PaymentIntentStatus.PROCESSING)
+    if booking.payments.filter(status__in=under_way).exists() or any(
+        payment.status != PaymentIntentStatus.CANCELED for payment in payment_cancel_open(booking=booking)
+    ):
+        raise PaymentNotRequired(_("Your payment is already under way; a discount code can no longer be added."))
+    booking_set_payment_intent(booking_id=booking.pk, payment_intent_id="")
+    return booking_apply_discount(
+        booking=ConsultationBooking.objects.get(pk=booking.pk), coupon_code=code, coupon_context=context
+    )
 
 
 def payment_confirm_card(*, payment: Payment, card_token: str = "", payment_method_id: str = "") -> Payment:
