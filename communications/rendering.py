@@ -120,6 +120,12 @@ class PreparedMail:
     html: str
     links: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # Split once at the markers, so a recipient costs one join instead of regex passes.
+        self._subject = _split(self.subject)
+        self._text = _split(self.text)
+        self._html = _split(self.html)
+
     def personalise(
         self, values: dict[str, str], *, click_url=None, open_url: str | None = None
     ) -> tuple[str, str, str]:
@@ -128,18 +134,40 @@ class PreparedMail:
         ``index`` (``None``: links untouched); ``open_url``: the tracking pixel's address."""
         ordered = [values.get(name, "") for name in _NAMES]
         escaped = [html.escape(value, quote=True) for value in ordered]
-        subject = _MARK_RE.sub(lambda m: ordered[int(m.group(1))], self.subject)
-        text = _MARK_RE.sub(lambda m: ordered[int(m.group(1))], self.text)
         if click_url is None:
-            body = _LINK_MARK_RE.sub(lambda m: html.escape(self.links[int(m.group(1))], quote=True), self.html)
+            targets = [html.escape(link, quote=True) for link in self.links]
         else:
-            body = _LINK_MARK_RE.sub(lambda m: html.escape(click_url(int(m.group(1))), quote=True), self.html)
-        body = _MARK_RE.sub(lambda m: escaped[int(m.group(1))], body)
+            targets = [html.escape(click_url(index), quote=True) for index in range(len(self.links))]
+        subject = _join(self._subject, ordered, [])
+        text = _join(self._text, ordered, [])
+        body = _join(self._html, escaped, targets)
         if open_url:
             src = html.escape(open_url, quote=True)
             pixel = f'<img src="{src}" width="1" height="1" alt="" style="display:block;border:0">'
             body = body.replace("</body>", f"{pixel}</body>", 1)
         return " ".join(subject.split()), text, body
+
+
+_ANY_MARK_RE = re.compile("(\ue000\\d+\ue001|\ue002\\d+\ue003)")
+
+
+def _split(value: str) -> list[str | tuple[bool, int]]:
+    """``value`` cut at its markers: literal text, ``(False, variable index)``, ``(True, link index)``."""
+    parts: list[str | tuple[bool, int]] = []
+    for piece in _ANY_MARK_RE.split(value):
+        if piece.startswith("\ue000") and piece.endswith("\ue001"):
+            parts.append((False, int(piece[1:-1])))
+        elif piece.startswith("\ue002") and piece.endswith("\ue003"):
+            parts.append((True, int(piece[1:-1])))
+        elif piece:
+            parts.append(piece)
+    return parts
+
+
+def _join(parts: list[str | tuple[bool, int]], values: list[str], links: list[str]) -> str:
+    return "".join(
+        part if isinstance(part, str) else (links[part[1]] if part[0] else values[part[1]]) for part in parts
+    )
 
 
 def prepare(*, subject: dict, body: dict, preheader: dict | None, language: str) -> PreparedMail:

@@ -598,13 +598,14 @@ def _process_batches(
                     send=send, prepared=prepared[language], track=campaign.track, from_email=cfg.from_email, cfg=cfg
                 )
                 now = timezone.now()
-                # One commit records the previous message as sent and claims this one for SMTP.
-                with transaction.atomic():
-                    if delivered is not None:
-                        _mark_sent(delivered, now)
-                        delivered = None
-                    if not _mark_sending(send.pk, token, message_id, now):
-                        continue
+                # One statement records the previous message as sent and claims this one for SMTP.
+                if delivered is not None:
+                    claimed = _mark_sent_and_sending(delivered, send.pk, token, message_id, now)
+                    delivered = None
+                else:
+                    claimed = _mark_sending(send.pk, token, message_id, now)
+                if not claimed:
+                    continue
                 attempted += 1
                 try:
                     _deliver(connection, message)
@@ -674,6 +675,45 @@ def _mark_sending(send_id: int, token: str, message_id: str, now: datetime) -> b
             ],
         )
         return cursor.rowcount == 1
+
+
+_SENT_AND_SENDING_SQL = (
+    "UPDATE {table} SET "
+    "status = CASE WHEN id = %s THEN %s ELSE %s END, "
+    "sent_at = CASE WHEN id = %s THEN %s ELSE sent_at END, "
+    "claim_token = CASE WHEN id = %s THEN '' ELSE claim_token END, "
+    "claimed_until = CASE WHEN id = %s THEN NULL ELSE claimed_until END, "
+    "last_error = CASE WHEN id = %s THEN '' ELSE last_error END, "
+    "sending_at = CASE WHEN id = %s THEN %s ELSE sending_at END, "
+    "attempts = CASE WHEN id = %s THEN attempts + 1 ELSE attempts END, "
+    "message_id = CASE WHEN id = %s THEN %s ELSE message_id END "
+    "WHERE (id = %s AND status = %s) OR (id = %s AND claim_token = %s AND status = %s) "
+    "RETURNING id"
+)
+
+
+def _mark_sent_and_sending(sent_id: int, send_id: int, token: str, message_id: str, now: datetime) -> bool:
+    """:func:`_mark_sent` of ``sent_id`` and :func:`_mark_sending` of ``send_id`` as one statement
+    (one commit); returns whether ``send_id`` is now ours to send."""
+    table = db_connection.ops.quote_name(CampaignSend._meta.db_table)
+    at = db_connection.ops.adapt_datetimefield_value(now)
+    sending, sent, queued = SendStatus.SENDING.value, SendStatus.SENT.value, SendStatus.QUEUED.value
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            _SENT_AND_SENDING_SQL.format(table=table),
+            [
+                sent_id, sent, sending,
+                sent_id, at,
+                sent_id,
+                sent_id,
+                sent_id,
+                send_id, at,
+                send_id,
+                send_id, message_id,
+                sent_id, sending, send_id, token, queued,
+            ],
+        )  # fmt: skip
+        return any(row[0] == send_id for row in cursor.fetchall())
 
 
 def _mark_sent(send_id: int, now: datetime) -> None:
