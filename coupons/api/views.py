@@ -320,7 +320,7 @@ class BulkView(APIView):
     @extend_schema(
         summary="Create coupons in bulk (CSV of the codes)",
         request=BulkInputSerializer,
-        responses={201: OpenApiResponse(OpenApiTypes.STR, description="text/csv: one row per code.")},
+        responses={(201, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One row per code.")},
     )
     def post(self, request):
         body = BulkInputSerializer(data=request.data)
