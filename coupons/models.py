@@ -11,6 +11,7 @@ itself refuses a second "once per person" use. Money is ``Decimal`` with two pla
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 from django.conf import settings
@@ -223,6 +224,13 @@ class Coupon(models.Model):
         super().save(*args, **kwargs)
 
 
+def erased_identity(email_normalised: str) -> str:
+    """What an erased person's uses keep instead of their e-mail: ``sha256:<hex>`` of the normalised
+    address. The address is gone (GDPR Art. 17), yet the same person coming back still meets the
+    per-person limits and is not first-time again."""
+    return "sha256:" + hashlib.sha256(email_normalised.encode()).hexdigest()
+
+
 class CouponUsageQuerySet(models.QuerySet):
     def live(self):
         """Uses that count against the limits (reserved or redeemed)."""
@@ -232,8 +240,8 @@ class CouponUsageQuerySet(models.QuerySet):
         return self.filter(status=UsageStatus.REDEEMED)
 
     def for_identity(self, *, email_normalised: str, user_id: int | None):
-        """One person's uses: the normalised e-mail, or the signed-in client."""
-        condition = Q(email_normalised=email_normalised)
+        """One person's uses: the normalised e-mail (or its :func:`erased_identity`), or the signed-in client."""
+        condition = Q(email_normalised__in=[email_normalised, erased_identity(email_normalised)])
         if user_id:
             condition |= Q(client_user_id=user_id)
         return self.filter(condition)

@@ -1,15 +1,18 @@
-"""Listeners of ``bookings.signals``: a booking's coupon use follows its hold and payment.
+"""Listeners of ``bookings.signals``: a booking's coupon use follows its hold and payment; and of
+``leads.signals.lead_erased``: a GDPR erasure takes the person's e-mail off their coupon uses and
+validation attempts.
 
-Signals arrive after the booking's transaction committed, possibly more than once; each service
-below is a conditional update, so repeating one changes nothing.
+Booking signals arrive after the booking's transaction committed, possibly more than once; each
+service below is a conditional update, so repeating one changes nothing.
 """
 
 from django.dispatch import receiver
 
 from bookings.models import ConsultationBooking
 from bookings.signals import booking_cancelled, booking_confirmed, booking_hold_expired, booking_refunded
+from leads.signals import lead_erased
 
-from .services import coupon_usage_finalise, coupon_usage_refund, coupon_usage_release
+from .services import coupon_usage_finalise, coupon_usage_refund, coupon_usage_release, coupon_usages_erase
 
 
 @receiver(booking_confirmed, sender=ConsultationBooking, dispatch_uid="coupons.finalise")
@@ -34,3 +37,9 @@ def release_on_cancelled(sender, booking_id: int, **kwargs) -> None:
 def recredit_on_refund(sender, booking_id: int, **kwargs) -> None:
     """Refunded in full: the use comes back when ``COUPON_REFUND_RECREDITS_USE`` is on."""
     coupon_usage_refund(booking_id=booking_id)
+
+
+@receiver(lead_erased, dispatch_uid="coupons.erase_identity")
+def erase_on_lead_erased(sender, email: str, **kwargs) -> None:
+    """The lead's e-mail is erased: so are the uses and attempts made under it."""
+    coupon_usages_erase(email=email)

@@ -73,6 +73,7 @@ from .models import (
     CouponUsage,
     DiscountType,
     UsageStatus,
+    erased_identity,
 )
 
 logger = logging.getLogger(__name__)
@@ -482,6 +483,23 @@ def coupon_usage_refund(*, booking_id: int, now: datetime | None = None) -> bool
         Coupon.objects.filter(pk=usage.coupon_id, uses_count__gt=0).update(uses_count=F("uses_count") - 1)
         log_action(usage, "coupons.usage.refunded", data={"booking_id": booking_id})
     return True
+
+
+def coupon_usages_erase(*, email: str) -> int:
+    """GDPR erasure (Art. 17) of one person's coupon uses: the normalised e-mail becomes its
+    :func:`coupons.models.erased_identity` hash (per-person limits keep holding), and the session,
+    referrer and truncated IP are cleared; the amounts, status and booking stay, as the booking's
+    money records do. The person's validation attempts are cleared by
+    :func:`fraud.services.attempts_erase_identity`. Idempotent. Returns the uses changed."""
+    normalised = fraud.email_normalise(email)
+    if not normalised:
+        return 0
+    with transaction.atomic():
+        changed = CouponUsage.objects.filter(email_normalised=normalised).update(
+            email_normalised=erased_identity(normalised), session_id="", referrer_url="", ip_address=""
+        )
+        fraud.attempts_erase_identity(email=email)
+    return changed
 
 
 # --- public operations --------------------------------------------------------------------------

@@ -610,3 +610,15 @@ def attempts_purge_ips(
         done += Attempt.objects.filter(pk__in=batch, ip__isnull=False).update(ip=None)
         if progress is not None:
             progress(done)
+
+
+def attempts_erase_identity(*, email: str) -> int:
+    """GDPR erasure (Art. 17) of one person's attempts: the normalised e-mail and the full IP of every
+    attempt made under ``email`` (normalised with :func:`email_normalise`) are cleared; the scope,
+    outcome, truncated IP and risk stay for the reports. Flags and blocks are kept: they are the
+    security record that stops abuse (Art. 6(1)(f)) and staff lift them by hand. Idempotent.
+    Returns the number of attempts cleared."""
+    normalised = email_normalise(email)
+    if not normalised:
+        return 0
+    return Attempt.objects.filter(email_normalised=normalised).update(email_normalised="", ip=None)

@@ -378,3 +378,25 @@ def test_demo_coupons_are_created_once():
 
     assert sorted(Coupon.objects.values_list("code", flat=True)) == ["FREESESSION", "WELCOME20"]
     assert out.getvalue().splitlines() == ["WELCOME20: exists", "FREESESSION: exists"]
+
+
+def test_a_gdpr_erasure_takes_the_email_off_uses_and_attempts_and_the_limit_still_holds(consultant):
+    from leads.services import lead_erase
+    from leads.tests.factories import LeadFactory
+
+    CouponFactory(code="ONCE")
+    book(consultant, code="ONCE", email="Joe+x@gmail.com")
+    coupon_validate(
+        code="NOPE", email="joe@gmail.com", list_amount=Decimal("100"), currency="USD", ip="203.0.113.9", now=NOW
+    )
+    assert Attempt.objects.filter(email_normalised="joe@gmail.com").count() == 1
+
+    lead_erase(lead=LeadFactory(email="joe+x@gmail.com"), actor=None)
+
+    usage = CouponUsage.objects.get()
+    assert usage.email_normalised.startswith("sha256:")
+    assert (usage.session_id, usage.referrer_url, usage.ip_address) == ("", "", "")
+    attempt = Attempt.objects.get()
+    assert (attempt.email_normalised, attempt.ip) == ("", None)
+    with pytest.raises(errors.CouponAlreadyUsed):
+        book(consultant, 1, code="ONCE", email="joe@gmail.com")
