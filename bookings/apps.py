@@ -6,5 +6,7 @@ class BookingsConfig(AppConfig):
 
     def ready(self):
         # Connects the receivers of bookings.signals that send e-mails, make meetings and record leads.
-        from . import notifications  # noqa: F401
-        from . import receivers  # noqa: F401 - erases a client's contact data when their lead is erased
+        from . import (
+            notifications,  # noqa: F401
+            receivers,  # noqa: F401 - erases a client's contact data when their lead is erased
+        )
