@@ -54,10 +54,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks_db.models import DBTaskResult
 
+from bookings.discounts import FundedBy
 from bookings.models import BookingStatus, CancelledBy, ConsultationBooking
 from consultants.models import Consultant, ConsultantStatus, ScrapingJob, ScrapingJobStatus
 from consultants.selectors import expertise_categories
 from consulting.models import CollectionJob, CollectionStatus
+from coupons.models import CouponUsage, UsageStatus
 from leads.models import Lead, LeadEvent, OdooStatus
 from payments.models import LedgerEntry, LedgerKind, WebhookEvent, WebhookStatus
 from webinars.models import RegistrationStatus, WebinarRegistration
@@ -498,12 +500,44 @@ def top_expertise_areas(limit: int = 10) -> list[dict]:
     return [{"name": c.name, "slug": c.slug, "count": c.count} for c in expertise_categories()[:limit]]
 
 
+def coupon_totals(period: Period, consultant_id: int | None = None) -> list[dict]:
+    """Coupon uses redeemed in ``period`` (by ``redeemed_at``, including those a refund later gave
+    back, as the ledger keeps the payment and books the refund apart; a reserved use is not money
+    yet and a released one never was), per currency: ``[{"currency", "redemptions", "gross", "discount",
+    "net", "platform_funded", "consultant_funded"}]``, amounts as ``Decimal`` in major units.
+    ``gross`` is the list price, ``net`` what was charged (``gross − discount``); the funders split
+    ``discount``. One query."""
+    uses = CouponUsage.objects.filter(
+        status__in=[UsageStatus.REDEEMED, UsageStatus.REFUNDED],
+        redeemed_at__gte=period.start,
+        redeemed_at__lt=period.end,
+    )
+    if consultant_id is not None:
+        uses = uses.filter(booking__consultant_id=consultant_id)
+    zero = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+    rows = (
+        uses.values("currency")
+        .annotate(
+            redemptions=Count("id"),
+            gross=Coalesce(Sum("list_amount"), zero),
+            discount=Coalesce(Sum("discount_amount"), zero),
+            net=Coalesce(Sum("final_amount"), zero),
+            platform_funded=Coalesce(Sum("discount_amount", filter=Q(funded_by=FundedBy.PLATFORM)), zero),
+            consultant_funded=Coalesce(Sum("discount_amount", filter=Q(funded_by=FundedBy.CONSULTANT)), zero),
+        )
+        .order_by("currency")
+    )
+    return [
+        {key: (_cents(value) if isinstance(value, Decimal) else value) for key, value in row.items()} for row in rows
+    ]
+
+
 def platform_overview(period: Period) -> dict:
     """Spec 000 ``PlatformAnalytics`` for ``period``: ``{"period", "total_consultants",
     "active_consultants", "total_bookings", "paid_bookings", "total_revenue": [money_totals item…],
     "average_booking_value": {currency: Decimal}, "conversion_rate" (lead → paid booking, %),
-    "new_leads", "top_expertise_areas", "monthly_growth"}``. Consultant counts are of now (not
-    soft-deleted; active = listed publicly)."""
+    "new_leads", "top_expertise_areas", "monthly_growth", "coupons": [coupon_totals item…]}``.
+    Consultant counts are of now (not soft-deleted; active = listed publicly)."""
     consultants = Consultant.objects.alive().aggregate(
         total=Count("id"), active=Count("id", filter=Q(status=ConsultantStatus.ACTIVE))
     )
@@ -522,6 +556,7 @@ def platform_overview(period: Period) -> dict:
         "new_leads": funnel["leads"],
         "top_expertise_areas": top_expertise_areas(),
         "monthly_growth": monthly_growth(period),
+        "coupons": coupon_totals(period),
     }
 
 

@@ -141,6 +141,18 @@ class ExpertiseSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
+class CouponTotalsSerializer(serializers.Serializer):
+    """Coupon uses redeemed in the period, per currency (major units)."""
+
+    currency = serializers.CharField()
+    redemptions = serializers.IntegerField()
+    gross = _money(help_text="List prices of the discounted bookings.")
+    discount = _money(help_text="What the codes took off.")
+    net = _money(help_text="What was charged: gross − discount.")
+    platform_funded = _money(help_text="The part of the discount the platform pays.")
+    consultant_funded = _money(help_text="The part of the discount the consultants pay.")
+
+
 class PlatformAnalyticsSerializer(serializers.Serializer):
     """Spec 000 ``PlatformAnalytics``."""
 
@@ -155,6 +167,7 @@ class PlatformAnalyticsSerializer(serializers.Serializer):
     new_leads = serializers.IntegerField()
     top_expertise_areas = ExpertiseSerializer(many=True)
     monthly_growth = serializers.DictField(child=MonthGrowthSerializer())
+    coupons = CouponTotalsSerializer(many=True)
 
 
 class VisitorsSerializer(serializers.Serializer):

@@ -193,3 +193,74 @@ def test_failing_jobs_counts_what_failed():
         "submissions_failed": 0,
         "tasks_failed": 0,
     }
+
+
+def test_coupon_totals_of_a_month_sum_the_redeemed_uses_by_currency_and_funder():
+    from bookings.tests.factories import BookingFactory
+    from coupons.models import CouponUsage
+    from coupons.tests.factories import CouponFactory
+
+    period = selectors.period_of_month(2026, 5)
+    inside = datetime(2026, 5, 10, 12, tzinfo=UTC)
+    coupon = CouponFactory()
+    plan = [
+        # (status, currency, list, discount, funder, redeemed_at)
+        ("redeemed", "USD", "200.00", "20.00", "platform", inside),
+        ("redeemed", "USD", "150.00", "50.00", "consultant", inside + timedelta(days=20)),
+        ("refunded", "EUR", "100.00", "10.00", "platform", inside),
+        ("redeemed", "USD", "180.00", "180.00", "platform", datetime(2026, 5, 31, 23, 59, tzinfo=UTC)),
+        ("reserved", "USD", "300.00", "30.00", "platform", None),
+        ("released", "USD", "300.00", "30.00", "platform", None),
+        ("redeemed", "USD", "90.00", "9.00", "platform", datetime(2026, 4, 30, 23, 59, tzinfo=UTC)),
+        ("redeemed", "USD", "90.00", "9.00", "platform", datetime(2026, 6, 1, 0, 0, tzinfo=UTC)),
+    ]
+    for n, (status, currency, gross, discount, funder, redeemed_at) in enumerate(plan):
+        CouponUsage.objects.create(
+            coupon=coupon,
+            booking=BookingFactory(),
+            status=status,
+            email_normalised=f"p{n}@example.com",
+            list_amount=Decimal(gross),
+            discount_amount=Decimal(discount),
+            final_amount=Decimal(gross) - Decimal(discount),
+            currency=currency,
+            funded_by=funder,
+            redeemed_at=redeemed_at,
+        )
+    counted = [row for row in plan if row[0] in ("redeemed", "refunded") and row[5] and row[5].month == 5]
+    expected = {}
+    for _status, currency, gross, discount, funder, _at in counted:
+        item = expected.setdefault(
+            currency,
+            {
+                "redemptions": 0,
+                "gross": Decimal(0),
+                "discount": Decimal(0),
+                "platform": Decimal(0),
+                "consultant": Decimal(0),
+            },
+        )
+        item["redemptions"] += 1
+        item["gross"] += Decimal(gross)
+        item["discount"] += Decimal(discount)
+        item[funder] += Decimal(discount)
+
+    totals = selectors.coupon_totals(period)
+
+    assert [row["currency"] for row in totals] == ["EUR", "USD"]
+    for row in totals:
+        want = expected[row["currency"]]
+        assert row["redemptions"] == want["redemptions"]
+        assert row["gross"] == want["gross"]
+        assert row["discount"] == want["discount"]
+        assert row["net"] == want["gross"] - want["discount"]
+        assert row["platform_funded"] == want["platform"]
+        assert row["consultant_funded"] == want["consultant"]
+    usd = totals[1]
+    assert (usd["redemptions"], usd["gross"], usd["discount"], usd["net"]) == (
+        3,
+        Decimal("530.00"),
+        Decimal("250.00"),
+        Decimal("280.00"),
+    )
+    assert selectors.platform_overview(period)["coupons"] == totals
