@@ -1,18 +1,21 @@
 """The e-mails (and other after-commit side effects) of bookings, each done at most once.
 
 Receivers of ``bookings.signals`` (sent after commit) only enqueue django-tasks tasks that take ids;
-every task is idempotent because it claims its work before doing it (side effects after
-commit; tasks take ids):
+every task is idempotent. Each e-mail has a claim that says it was handed over:
 
-- the confirmation and the reminders by a conditional UPDATE of the booking's ``*_sent_at`` field
-  from NULL (``filter(pk=…, confirmation_sent_at__isnull=True).update(…) == 1``);
-- a reschedule, a cancellation, the hold-expired notice, the consultant's copies, the meeting and
-  the lead by inserting the unique ``BookingNotification(booking, kind, sequence)`` row, where
-  ``sequence`` is the booking's ICS sequence of the change (so each reschedule is told once).
+- the confirmation, the reminders and the follow-up: the booking's ``*_sent_at`` field, set from
+  NULL by a conditional UPDATE (``filter(pk=…, confirmation_sent_at__isnull=True).update(…) == 1``);
+- a reschedule, a cancellation, the hold-expired notice, the payment link and the consultant's
+  copies: the unique ``BookingNotification(booking, kind, sequence)`` row, where ``sequence`` is
+  the booking's ICS sequence of the change (so each reschedule is told once).
 
-The e-mail is then recorded in the outbox (:mod:`magnetiq.mail`), which delivers it after commit
-and retries a relay's transient failures; an error before that (rendering, a meeting call)
-releases the claim and re-raises, so the task (or the next cron run) can retry it.
+A task reads the claim (already sent: nothing to do), then records the e-mail in the outbox
+(:mod:`magnetiq.mail`) under a deterministic idempotency key, ``bookings.<kind>:<booking id>:<sequence>``
+(:func:`mail_key`), and only then writes the claim. Two workers racing record the same key, so one
+row and one e-mail; a worker killed between the row and the claim leaves a row that is delivered,
+and the next run finds the key and sends nothing more. The outbox delivers after commit and
+retries a relay's transient failures; an error before the row exists (rendering, a meeting call)
+leaves no claim, so the task (or the next cron run) sends it again.
 Client e-mails are in ``booking.language`` with times in ``booking.timezone``; the consultant's
 copies in their first spoken language the site offers (else English) with times in
 ``consultant.timezone``; the sender renders each e-mail in its reader's language
@@ -202,8 +205,19 @@ def _invite(
     return ("invite.ics", content, f"text/calendar; method={method}")
 
 
-def _send_client(booking, template: str, *, attachments=(), reply_to=None, **extra) -> None:
-    """A client e-mail; replies go to the consultant unless ``reply_to`` says otherwise."""
+def mail_key(booking: ConsultationBooking, kind: str, sequence: int) -> str:
+    """The outbox idempotency key of a booking e-mail: ``bookings.<kind>:<booking id>:<sequence>``,
+    e.g. ``bookings.confirmation:42:0`` or ``bookings.client_rescheduled:42:3``.
+
+    ``sequence`` is the booking's ICS sequence the e-mail tells (a reschedule resets the reminders,
+    so each time gets its own), or the ``BookingNotification`` claim's sequence for those e-mails.
+    """
+    return f"bookings.{kind}:{booking.pk}:{sequence}"
+
+
+def _send_client(booking, template: str, *, key: str, attachments=(), reply_to=None, **extra) -> None:
+    """A client e-mail, recorded once under ``key``; replies go to the consultant unless
+    ``reply_to`` says otherwise."""
     if reply_to is None:
         reply_to = [booking.consultant.email] if booking.consultant.email else []
     send_templated_mail(
@@ -213,11 +227,13 @@ def _send_client(booking, template: str, *, attachments=(), reply_to=None, **ext
         language=booking.language,
         attachments=attachments,
         reply_to=reply_to,
+        key=key,
     )
 
 
-def _send_consultant(booking, event: str, *, attachments=(), **extra) -> None:
-    """The consultant's copy; ``event``: ``confirmed``, ``rescheduled`` or ``cancelled``."""
+def _send_consultant(booking, event: str, *, key: str, attachments=(), **extra) -> None:
+    """The consultant's copy, recorded once under ``key``; ``event``: ``confirmed``,
+    ``rescheduled`` or ``cancelled``."""
     consultant = booking.consultant
     if not consultant.email:
         return
@@ -228,6 +244,7 @@ def _send_consultant(booking, event: str, *, attachments=(), **extra) -> None:
         language=consultant_language(consultant),
         attachments=attachments,
         reply_to=[booking.client_email],
+        key=key,
     )
 
 
@@ -239,19 +256,15 @@ def _claim(booking: ConsultationBooking, kind: str, sequence: int) -> bool:
     return created
 
 
-def _release(booking: ConsultationBooking, kind: str, sequence: int) -> None:
-    BookingNotification.objects.filter(booking=booking, kind=kind, sequence=sequence).delete()
-
-
 def _once(booking: ConsultationBooking, kind: str, sequence: int, send) -> bool:
-    """Run ``send()`` if this ``(booking, kind, sequence)`` was not claimed yet; release on failure."""
+    """Unless ``(booking, kind, sequence)`` is claimed already, run ``send(key)`` — it records the
+    e-mail in the outbox under ``key`` = :func:`mail_key` — and then claim it. Returns whether
+    this call wrote the claim (of two racing calls, one; both recorded the same single row)."""
+    if BookingNotification.objects.filter(booking=booking, kind=kind, sequence=sequence).exists():
+        return False
+    send(mail_key(booking, kind, sequence))
     if not _claim(booking, kind, sequence):
         return False
-    try:
-        send()
-    except Exception:
-        _release(booking, kind, sequence)
-        raise
     logger.info("bookings.mail_sent booking=%s kind=%s sequence=%s", booking.pk, kind, sequence)
     return True
 
@@ -278,16 +291,19 @@ def deliver_confirmation(booking_id: int, *, now: datetime | None = None) -> boo
     if not booking.meeting_link:
         booking = meetings.booking_create_meeting(booking_id=booking.pk) or booking
     sent = False
-    claimed = ConsultationBooking.objects.filter(
-        pk=booking.pk, status=BookingStatus.CONFIRMED, confirmation_sent_at__isnull=True
-    ).update(confirmation_sent_at=now)
-    if claimed:
-        try:
-            _send_client(booking, "confirmation", attachments=[_invite(booking, "REQUEST", now)])
-        except Exception:
-            ConsultationBooking.objects.filter(pk=booking.pk).update(confirmation_sent_at=None)
-            raise
-        sent = True
+    if booking.confirmation_sent_at is None:
+        _send_client(
+            booking,
+            "confirmation",
+            attachments=[_invite(booking, "REQUEST", now)],
+            key=mail_key(booking, "confirmation", booking.sequence),
+        )
+        sent = bool(
+            ConsultationBooking.objects.filter(
+                pk=booking.pk, status=BookingStatus.CONFIRMED, confirmation_sent_at__isnull=True
+            ).update(confirmation_sent_at=now)
+        )
+    if sent:
         logger.info("bookings.mail_sent booking=%s kind=confirmation sequence=%s", booking.pk, booking.sequence)
         if booking.reschedule_count:
             # This invite already carries the latest time: the reschedule of this sequence is told.
@@ -299,8 +315,8 @@ def deliver_confirmation(booking_id: int, *, now: datetime | None = None) -> boo
         booking,
         BookingNotificationKind.CONSULTANT_CONFIRMED,
         0,
-        lambda: _send_consultant(
-            booking, "confirmed", attachments=[_invite(booking, "REQUEST", now, for_consultant=True)]
+        lambda key: _send_consultant(
+            booking, "confirmed", key=key, attachments=[_invite(booking, "REQUEST", now, for_consultant=True)]
         ),
     )
     return sent
@@ -333,9 +349,9 @@ def deliver_reschedule(booking_id: int, sequence: int, *, now: datetime | None =
     ):
         return False
 
-    def send_client():
+    def send_client(key: str) -> None:
         meetings.booking_update_meeting(booking=booking)  # a PATCH to the same time is harmless on retry
-        _send_client(booking, "rescheduled", attachments=[_invite(booking, "REQUEST", now)])
+        _send_client(booking, "rescheduled", key=key, attachments=[_invite(booking, "REQUEST", now)])
 
     sent = _once(booking, BookingNotificationKind.CLIENT_RESCHEDULED, sequence, send_client)
     if sent:
@@ -344,8 +360,8 @@ def deliver_reschedule(booking_id: int, sequence: int, *, now: datetime | None =
         booking,
         BookingNotificationKind.CONSULTANT_RESCHEDULED,
         sequence,
-        lambda: _send_consultant(
-            booking, "rescheduled", attachments=[_invite(booking, "REQUEST", now, for_consultant=True)]
+        lambda key: _send_consultant(
+            booking, "rescheduled", key=key, attachments=[_invite(booking, "REQUEST", now, for_consultant=True)]
         ),
     )
     return sent
@@ -364,11 +380,12 @@ def deliver_cancellation(booking_id: int, *, now: datetime | None = None) -> boo
     invited = booking.confirmation_sent_at is not None
     attachments = [_invite(booking, "CANCEL", now)] if invited else []
 
-    def send_client():
+    def send_client(key: str) -> None:
         meetings.booking_delete_meeting(booking=booking)
         _send_client(
             booking,
             "cancelled",
+            key=key,
             attachments=attachments,
             invited=invited,
             paid=booking.payment_status in (BookingPaymentStatus.COMPLETED, BookingPaymentStatus.REFUNDED)
@@ -383,8 +400,8 @@ def deliver_cancellation(booking_id: int, *, now: datetime | None = None) -> boo
             booking,
             BookingNotificationKind.CONSULTANT_CANCELLED,
             booking.sequence,
-            lambda: _send_consultant(
-                booking, "cancelled", attachments=[_invite(booking, "CANCEL", now, for_consultant=True)]
+            lambda key: _send_consultant(
+                booking, "cancelled", key=key, attachments=[_invite(booking, "CANCEL", now, for_consultant=True)]
             ),
         )
     return sent
@@ -399,7 +416,7 @@ def deliver_hold_expired(booking_id: int) -> bool:
         booking,
         BookingNotificationKind.CLIENT_HOLD_EXPIRED,
         0,
-        lambda: _send_client(booking, "hold_expired"),
+        lambda key: _send_client(booking, "hold_expired", key=key),
     )
 
 
@@ -416,9 +433,10 @@ def deliver_payment_link(booking_id: int) -> bool:
         booking,
         BookingNotificationKind.CLIENT_PAYMENT_LINK,
         booking.sequence,
-        lambda: _send_client(
+        lambda key: _send_client(
             booking,
             "payment_link",
+            key=key,
             pay_url=pay_url(booking),
             amount=amount,
             hold_until=format_time(booking.hold_expires_at, booking.timezone, booking.language),
@@ -444,27 +462,30 @@ def _reminder_window(which: str, now: datetime) -> dict:
 def deliver_reminder(booking_id: int, which: str, *, now: datetime | None = None) -> bool:
     """Send the ``which`` (``"24h"`` or ``"1h"``) reminder once if it is due at ``now``.
 
-    The claim UPDATE carries the whole due condition, so a booking cancelled or moved meanwhile is
-    left alone. Raises ``KeyError`` for another ``which``; re-raises a send failure after releasing.
+    The e-mail is recorded under ``bookings.reminder_<which>:<id>:<sequence>`` (a reschedule resets
+    the reminders and raises the sequence), then claimed by an UPDATE that carries the whole due
+    condition and that sequence. Raises ``KeyError`` for another ``which``, and what rendering raises
+    (nothing is claimed then, so the next run sends it).
     """
     field, _ = REMINDERS[which]
     now = now or timezone.now()
-    claimed = ConsultationBooking.objects.filter(pk=booking_id, **_reminder_window(which, now)).update(**{field: now})
+    window = _reminder_window(which, now)
+    booking = ConsultationBooking.objects.select_related("consultant").filter(pk=booking_id, **window).first()
+    if booking is None:
+        return False
+    _send_client(booking, "reminder", which=which, key=mail_key(booking, f"reminder_{which}", booking.sequence))
+    claimed = ConsultationBooking.objects.filter(pk=booking_id, sequence=booking.sequence, **window).update(
+        **{field: now}
+    )
     if not claimed:
         return False
-    booking = _load(booking_id)
-    try:
-        _send_client(booking, "reminder", which=which)
-    except Exception:
-        ConsultationBooking.objects.filter(pk=booking_id, **{field: now}).update(**{field: None})
-        raise
     logger.info("bookings.mail_sent booking=%s kind=reminder_%s", booking_id, which)
     return True
 
 
 def send_due_reminders(*, now: datetime | None = None) -> dict:
     """Send every due reminder (24 h and 1 h); ``{"sent": n, "failed": n}``. Idempotent, and safe
-    for overlapping runs: each reminder is claimed before it is sent."""
+    for overlapping runs: each reminder is recorded under one outbox key, then claimed."""
     now = now or timezone.now()
     result = {"sent": 0, "failed": 0}
     for which in REMINDERS:
@@ -497,16 +518,20 @@ def deliver_follow_up(booking_id: int, *, now: datetime | None = None) -> bool:
     completed and ended ``FOLLOW_UP_DELAY_MINUTES`` ago (at most 14 days). Only completed bookings:
     a confirmed booking whose time has passed is left to staff or the consultant to settle."""
     now = now or timezone.now()
-    claimed = ConsultationBooking.objects.filter(pk=booking_id, **_follow_up_due(now)).update(follow_up_sent_at=now)
-    if not claimed:
+    due = _follow_up_due(now)
+    booking = ConsultationBooking.objects.select_related("consultant").filter(pk=booking_id, **due).first()
+    if booking is None:
         return False
-    booking = _load(booking_id)
-    try:
-        # Ratings go through the page; a reply (other feedback) goes to the firm, not the consultant.
-        _send_client(booking, "follow_up", reply_to=[settings.CONTACT_EMAIL], review_url=review_url(booking))
-    except Exception:
-        ConsultationBooking.objects.filter(pk=booking_id, follow_up_sent_at=now).update(follow_up_sent_at=None)
-        raise
+    # Ratings go through the page; a reply (other feedback) goes to the firm, not the consultant.
+    _send_client(
+        booking,
+        "follow_up",
+        key=mail_key(booking, "follow_up", booking.sequence),
+        reply_to=[settings.CONTACT_EMAIL],
+        review_url=review_url(booking),
+    )
+    if not ConsultationBooking.objects.filter(pk=booking_id, **due).update(follow_up_sent_at=now):
+        return False
     logger.info("bookings.mail_sent booking=%s kind=follow_up", booking_id)
     return True
 

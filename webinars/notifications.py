@@ -1,11 +1,15 @@
 """The e-mails of a registration, each sent at most once, by a task that takes ids after the commit.
 
-Every e-mail kind has a ``*_sent_at`` field on the registration. :func:`deliver` checks that the
-e-mail still makes sense (a confirmation only for someone holding a seat, a reminder only for a
-published webinar still ahead…), claims the field by a conditional UPDATE from NULL — so two
-workers or two cron runs cannot both send it — and records the e-mail in the outbox
-(:mod:`magnetiq.mail`), which delivers it and retries a relay's transient failures; an error while
-rendering releases the claim so a retry can succeed. Services call :func:`enqueue` after commit; ``webinars.tasks`` runs
+Every e-mail kind has a ``*_sent_at`` field on the registration (the reschedule notice:
+``reschedule_sequence_sent``), its claim. :func:`deliver` checks that the e-mail still makes sense
+(not claimed yet, a confirmation only for someone holding a seat, a reminder only for a published
+webinar still ahead…), records the e-mail in the outbox (:mod:`magnetiq.mail`) under a deterministic
+idempotency key, ``webinars.<kind>:<registration id>:<webinar sequence>`` (:func:`mail_key`), and
+only then claims the field by a conditional UPDATE from NULL. Two workers or cron runs racing
+record the same key — one row, one e-mail; a worker killed between the row and the claim leaves a
+row that is delivered, and the next run finds the key and sends nothing more. The outbox delivers
+after commit and retries a relay's transient failures; a rendering error leaves no claim, so a
+retry can succeed. Services call :func:`enqueue` after commit; ``webinars.tasks`` runs
 :func:`deliver`. Texts are in the registration's language (``translation.override`` around rendering,
 in :func:`magnetiq.mail.send_templated_mail`), HTML + plain text.
 """
@@ -69,6 +73,8 @@ KINDS = {
         MailKind("reminder_1h", "reminder_1h_sent_at", "reminder", ("registered",), before=timedelta(hours=1)),
     )
 }
+#: The updated invite after a time change (claimed by ``reschedule_sequence_sent``, not a field).
+RESCHEDULE = MailKind("reschedule", "", "webinar_rescheduled", ("registered",), "REQUEST")
 #: The reminders, earliest first.
 REMINDERS = (KINDS["reminder_7d"], KINDS["reminder_1d"], KINDS["reminder_1h"])
 TEMPLATE_DIR = "webinars/email"
@@ -117,26 +123,22 @@ def due_reminder_ids(kind: MailKind, now: datetime) -> list[int]:
 def deliver(registration_id: int, kind_name: str, *, now: datetime | None = None) -> bool:
     """Send one e-mail of ``kind_name`` for the registration unless it was sent or no longer applies.
 
-    Returns whether it was handed to the outbox now. Re-raises a rendering error after releasing
-    the claim.
+    Returns whether this call claimed it (the e-mail is in the outbox then). A rendering error
+    propagates and leaves nothing claimed.
     """
     kind = KINDS[kind_name]
     now = now or timezone.now()
     registration = (
         WebinarRegistration.objects.select_related("webinar", "webinar__speaker").filter(pk=registration_id).first()
     )
-    if registration is None or not _applies(registration, kind, now):
+    if registration is None or getattr(registration, kind.field) is not None or not _applies(registration, kind, now):
         return False
+    _send(registration, kind, now=now)
     claimed = WebinarRegistration.objects.filter(pk=registration_id, **{f"{kind.field}__isnull": True}).update(
         **{kind.field: now}
     )
     if not claimed:
         return False
-    try:
-        _send(registration, kind, now=now)
-    except Exception:
-        WebinarRegistration.objects.filter(pk=registration_id).update(**{kind.field: None})
-        raise
     if kind.ics_method == "REQUEST":
         # This invite already carries the current time: a pending reschedule notice would repeat it.
         sequence = registration.webinar.sequence
@@ -148,7 +150,9 @@ def deliver(registration_id: int, kind_name: str, *, now: datetime | None = None
 
 
 def deliver_reschedule(registration_id: int, sequence: int, *, now: datetime | None = None) -> bool:
-    """Send the updated invite for ``sequence`` once (claimed by raising ``reschedule_sequence_sent``)."""
+    """Send the updated invite for ``sequence`` once: recorded under
+    ``webinars.reschedule:<registration id>:<sequence>``, then claimed by raising
+    ``reschedule_sequence_sent``. Returns whether this call claimed it."""
     now = now or timezone.now()
     registration = (
         WebinarRegistration.objects.select_related("webinar", "webinar__speaker").filter(pk=registration_id).first()
@@ -158,19 +162,14 @@ def deliver_reschedule(registration_id: int, sequence: int, *, now: datetime | N
         or registration.status != RegistrationStatus.REGISTERED
         or registration.webinar.status != WebinarStatus.PUBLISHED
         or registration.webinar.sequence != sequence
+        or registration.reschedule_sequence_sent >= sequence
     ):
         return False
+    _send(registration, RESCHEDULE, now=now)
     claimed = WebinarRegistration.objects.filter(pk=registration_id, reschedule_sequence_sent__lt=sequence).update(
         reschedule_sequence_sent=sequence
     )
-    if not claimed:
-        return False
-    try:
-        _send(registration, MailKind("reschedule", "", "webinar_rescheduled", ("registered",), "REQUEST"), now=now)
-    except Exception:
-        WebinarRegistration.objects.filter(pk=registration_id).update(reschedule_sequence_sent=sequence - 1)
-        raise
-    return True
+    return bool(claimed)
 
 
 def _applies(registration: WebinarRegistration, kind: MailKind, now: datetime) -> bool:
@@ -239,7 +238,15 @@ def _invite_method(registration: WebinarRegistration, kind: MailKind) -> str | N
     return kind.ics_method
 
 
+def mail_key(registration: WebinarRegistration, kind: MailKind) -> str:
+    """The outbox idempotency key: ``webinars.<kind>:<registration id>:<webinar sequence>``, e.g.
+    ``webinars.reminder_1d:7:2``. The sequence (raised by each time change) keeps a reminder that a
+    time change re-armed, or the notice of a later change, apart from the one sent before."""
+    return f"webinars.{kind.name}:{registration.pk}:{registration.webinar.sequence}"
+
+
 def _send(registration: WebinarRegistration, kind: MailKind, *, now: datetime) -> None:
+    """Record the ``kind`` e-mail of the registration in the outbox, once per :func:`mail_key`."""
     attachments = []
     method = _invite_method(registration, kind)
     if method:
@@ -253,4 +260,5 @@ def _send(registration: WebinarRegistration, kind: MailKind, *, now: datetime) -
         context=mail_context(registration, kind=kind.name),
         language=registration.language,
         attachments=attachments,
+        key=mail_key(registration, kind),
     )
