@@ -48,13 +48,14 @@ class ApplicableTo(models.TextChoices):
 
 class UsageStatus(models.TextChoices):
     """``reserved`` with the booking's hold, ``redeemed`` once paid (or free), ``released`` when the
-    hold expired or the booking was cancelled before payment, ``refunded`` when a refund gave the use
-    back (``COUPON_REFUND_RECREDITS_USE``). Only ``reserved`` and ``redeemed`` count."""
+    hold expired or the booking was cancelled before payment, ``refunded`` when a full refund, or the
+    cancellation of a session the code made free, gave the use back (``COUPON_REFUND_RECREDITS_USE``).
+    Only ``reserved`` and ``redeemed`` count."""
 
     RESERVED = "reserved", _("Reserved (booking held)")
     REDEEMED = "redeemed", _("Redeemed")
     RELEASED = "released", _("Released")
-    REFUNDED = "refunded", _("Given back after a refund")
+    REFUNDED = "refunded", _("Given back (refunded or free session cancelled)")
 
 
 LIVE_STATUSES = (UsageStatus.RESERVED, UsageStatus.REDEEMED)

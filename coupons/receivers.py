@@ -12,7 +12,13 @@ from bookings.models import ConsultationBooking
 from bookings.signals import booking_cancelled, booking_confirmed, booking_hold_expired, booking_refunded
 from leads.signals import lead_erased
 
-from .services import coupon_usage_finalise, coupon_usage_refund, coupon_usage_release, coupon_usages_erase
+from .services import (
+    coupon_usage_finalise,
+    coupon_usage_free_cancelled,
+    coupon_usage_refund,
+    coupon_usage_release,
+    coupon_usages_erase,
+)
 
 
 @receiver(booking_confirmed, sender=ConsultationBooking, dispatch_uid="coupons.finalise")
@@ -29,8 +35,11 @@ def release_on_hold_expired(sender, booking_id: int, **kwargs) -> None:
 
 @receiver(booking_cancelled, sender=ConsultationBooking, dispatch_uid="coupons.release_cancelled")
 def release_on_cancelled(sender, booking_id: int, **kwargs) -> None:
-    """Cancelled before payment: the reserved use goes back (a redeemed one waits for the refund)."""
-    coupon_usage_release(booking_id=booking_id)
+    """Cancelled before payment: the reserved use goes back. A session the code made free gives its
+    redeemed use back too (as a full refund would, ``COUPON_REFUND_RECREDITS_USE``); a paid one's
+    use waits for the refund."""
+    if not coupon_usage_release(booking_id=booking_id):
+        coupon_usage_free_cancelled(booking_id=booking_id)
 
 
 @receiver(booking_refunded, sender=ConsultationBooking, dispatch_uid="coupons.refund")

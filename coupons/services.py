@@ -19,8 +19,8 @@ booking's transaction, locks the coupon row (``select_for_update``; SQLite's IMM
 serialises writers already), re-checks every rule, takes the person's lowest free identity slot
 (a partial unique constraint refuses a duplicate) and raises ``uses_count`` by a conditional
 ``UPDATE … WHERE uses_count < max_uses_total`` under the check constraint ``coupon_uses_within_limit``.
-Release, redemption and refund are conditional updates too, so each happens once however often a
-signal arrives.
+Release, redemption and refund (or the cancellation of a session the code made free) are conditional
+updates too, so each happens once however often a signal arrives.
 """
 
 from __future__ import annotations
@@ -466,6 +466,36 @@ def coupon_usage_finalise(*, booking_id: int, now: datetime | None = None) -> bo
             return False
         log_action(usage, "coupons.usage.redeemed_late", data={"booking_id": booking_id})
     return bool(revived)
+
+
+def coupon_usage_free_cancelled(*, booking_id: int, now: datetime | None = None) -> bool:
+    """A cancelled booking that the code made free gives its redeemed use back, as a full refund
+    would (same setting, ``COUPON_REFUND_RECREDITS_USE``): nothing was paid, so nothing was consumed.
+
+    Applies only when the use is ``redeemed`` with ``final_amount`` 0 and its booking is ``cancelled``
+    with ``payment_status`` ``not_required`` (by the client within the policy window, the consultant
+    or staff); then ``redeemed`` → ``refunded`` and ``uses_count`` − 1, once (a conditional update:
+    a repeated ``booking_cancelled`` changes nothing). A paid booking's use waits for
+    :func:`coupon_usage_refund`. Returns ``True`` when this call gave the use back."""
+    if not refund_recredits_use():
+        return False
+    now = now or timezone.now()
+    with transaction.atomic():
+        free_and_cancelled = CouponUsage.objects.filter(
+            booking_id=booking_id,
+            status=UsageStatus.REDEEMED,
+            final_amount=0,
+            booking__status=BookingStatus.CANCELLED,
+            booking__payment_status=BookingPaymentStatus.NOT_REQUIRED,
+        )
+        usage = free_and_cancelled.first()
+        if usage is None or not free_and_cancelled.filter(pk=usage.pk).update(
+            status=UsageStatus.REFUNDED, released_at=now
+        ):
+            return False
+        Coupon.objects.filter(pk=usage.coupon_id, uses_count__gt=0).update(uses_count=F("uses_count") - 1)
+        log_action(usage, "coupons.usage.free_session_cancelled", data={"booking_id": booking_id})
+    return True
 
 
 def coupon_usage_refund(*, booking_id: int, now: datetime | None = None) -> bool:

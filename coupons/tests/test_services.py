@@ -1,5 +1,6 @@
 """The rules of ``coupons.services`` through the booking flow: every refusal code, the discount
-arithmetic, e-mail normalisation, first-time detection and the hold → release / finalise / refund cycle."""
+arithmetic, e-mail normalisation, first-time detection and the hold → release / finalise / refund cycle
+(a free session's cancellation included)."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -8,6 +9,7 @@ import pytest
 from django.core import mail
 
 from accounts.tests.factories import UserFactory
+from bookings.exceptions import BookingStateConflict
 from bookings.models import BookingPaymentStatus, BookingStatus, ConsultationBooking
 from bookings.services import (
     booking_apply_discount,
@@ -29,6 +31,7 @@ from coupons.services import (
     is_first_time,
 )
 from fraud.models import Attempt
+from magnetiq.models import AuditLogEntry
 
 from .conftest import NOW, book
 from .factories import CampaignFactory, CouponFactory
@@ -320,6 +323,100 @@ def test_apply_to_a_held_booking_and_not_after_payment_started(consultant):
     with pytest.raises(Exception) as caught:
         booking_apply_discount(booking=other, coupon_code="LATE10", now=NOW)
     assert caught.value.code == "DISCOUNT_NOT_APPLICABLE"
+
+
+def free_session(consultant, capture, n: int = 0, *, email: str = "ann@example.com"):
+    """A booking made free by the code ``FREE`` (confirmed at once, nothing to pay), its use redeemed;
+    ``capture``: the ``django_capture_on_commit_callbacks`` fixture."""
+    with capture(execute=True):
+        booking = book(consultant, n, code="FREE", email=email)
+    assert (booking.status, booking.payment_status) == (BookingStatus.CONFIRMED, BookingPaymentStatus.NOT_REQUIRED)
+    assert CouponUsage.objects.get(booking=booking).status == UsageStatus.REDEEMED
+    return booking
+
+
+@pytest.mark.parametrize("by", ["client", "staff"])
+def test_a_cancelled_free_session_gives_the_use_back(consultant, django_capture_on_commit_callbacks, settings, by):
+    settings.COUPON_REFUND_RECREDITS_USE = True
+    coupon = CouponFactory(code="FREE", discount_type="free_session", max_uses_total=1)
+    booking = free_session(consultant, django_capture_on_commit_callbacks)
+    coupon.refresh_from_db()
+    assert coupon.uses_count == 1
+    with pytest.raises(errors.CouponExhausted):
+        book(consultant, 1, code="FREE", email="next@example.com")
+
+    actor = UserFactory(role="super_admin") if by == "staff" else None
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = booking_cancel(booking=booking, actor=actor, now=NOW)
+
+    assert booking.cancelled_by == by
+    coupon.refresh_from_db()
+    usage = CouponUsage.objects.get(booking=booking)
+    assert (coupon.uses_count, usage.status) == (0, UsageStatus.REFUNDED)
+    assert usage.released_at is not None
+    assert AuditLogEntry.objects.filter(
+        action="coupons.usage.free_session_cancelled", object_id=str(usage.pk), data={"booking_id": booking.pk}
+    ).exists()
+    assert (
+        free_session(consultant, django_capture_on_commit_callbacks, 1, email="next@example.com").discount_code
+        == "FREE"
+    )
+
+
+def test_a_cancelled_free_session_stays_spent_when_the_setting_is_off(
+    consultant, django_capture_on_commit_callbacks, settings
+):
+    settings.COUPON_REFUND_RECREDITS_USE = False
+    coupon = CouponFactory(code="FREE", discount_type="free_session", max_uses_total=1)
+    booking = free_session(consultant, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=booking, now=NOW)
+
+    coupon.refresh_from_db()
+    assert (coupon.uses_count, CouponUsage.objects.get().status) == (1, UsageStatus.REDEEMED)
+    with pytest.raises(errors.CouponExhausted):
+        book(consultant, 1, code="FREE", email="next@example.com")
+
+
+def test_a_free_session_cancelled_twice_or_signalled_twice_gives_one_use_back(
+    consultant, django_capture_on_commit_callbacks, settings
+):
+    settings.COUPON_REFUND_RECREDITS_USE = True
+    coupon = CouponFactory(code="FREE", discount_type="free_session")
+    booking = free_session(consultant, django_capture_on_commit_callbacks, 0, email="ann@example.com")
+    kept = free_session(consultant, django_capture_on_commit_callbacks, 1, email="bob@example.com")
+    coupon.refresh_from_db()
+    assert coupon.uses_count == 2
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        booking_cancel(booking=booking, now=NOW)
+    for callback in callbacks * 2:  # the booking_cancelled signal delivered twice
+        callback()
+    with pytest.raises(BookingStateConflict):
+        booking_cancel(booking=booking, now=NOW)
+
+    coupon.refresh_from_db()
+    assert coupon.uses_count == 1
+    assert CouponUsage.objects.get(booking=booking).status == UsageStatus.REFUNDED
+    assert CouponUsage.objects.get(booking=kept).status == UsageStatus.REDEEMED
+    assert AuditLogEntry.objects.filter(action="coupons.usage.free_session_cancelled").count() == 1
+
+
+def test_a_paid_booking_cancelled_without_a_refund_keeps_its_use(
+    consultant, django_capture_on_commit_callbacks, settings
+):
+    settings.COUPON_REFUND_RECREDITS_USE = True
+    coupon = CouponFactory(code="ONE", max_uses_total=1)
+    booking = book(consultant, code="ONE")
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_confirm(booking=booking, payment_intent_id="pi_1", now=NOW)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=booking, now=NOW)
+
+    coupon.refresh_from_db()
+    assert (coupon.uses_count, CouponUsage.objects.get().status) == (1, UsageStatus.REDEEMED)
 
 
 # --- campaigns, bulk codes, staff --------------------------------------------------------------
