@@ -502,13 +502,14 @@ def top_expertise_areas(limit: int = 10) -> list[dict]:
 
 def coupon_totals(period: Period, consultant_id: int | None = None) -> list[dict]:
     """Coupon uses redeemed in ``period`` (by ``redeemed_at``, including those a refund later gave
-    back, as the ledger keeps the payment and books the refund apart; a reserved use is not money
-    yet and a released one never was), per currency: ``[{"currency", "redemptions", "gross", "discount",
+    back, as the ledger keeps the payment and books the refund apart; not a free session that was
+    cancelled, which never took place; a reserved use is not money yet and a released one never
+    was), per currency: ``[{"currency", "redemptions", "gross", "discount",
     "net", "platform_funded", "consultant_funded"}]``, amounts as ``Decimal`` in major units.
     ``gross`` is the list price, ``net`` what was charged (``gross − discount``); the funders split
     ``discount``. One query."""
     uses = CouponUsage.objects.filter(
-        status__in=[UsageStatus.REDEEMED, UsageStatus.REFUNDED],
+        Q(status=UsageStatus.REDEEMED) | Q(status=UsageStatus.REFUNDED, final_amount__gt=0),
         redeemed_at__gte=period.start,
         redeemed_at__lt=period.end,
     )

@@ -208,6 +208,7 @@ def test_coupon_totals_of_a_month_sum_the_redeemed_uses_by_currency_and_funder()
         ("redeemed", "USD", "200.00", "20.00", "platform", inside),
         ("redeemed", "USD", "150.00", "50.00", "consultant", inside + timedelta(days=20)),
         ("refunded", "EUR", "100.00", "10.00", "platform", inside),
+        ("refunded", "EUR", "100.00", "100.00", "platform", inside),  # a free session, cancelled
         ("redeemed", "USD", "180.00", "180.00", "platform", datetime(2026, 5, 31, 23, 59, tzinfo=UTC)),
         ("reserved", "USD", "300.00", "30.00", "platform", None),
         ("released", "USD", "300.00", "30.00", "platform", None),
@@ -227,7 +228,11 @@ def test_coupon_totals_of_a_month_sum_the_redeemed_uses_by_currency_and_funder()
             funded_by=funder,
             redeemed_at=redeemed_at,
         )
-    counted = [row for row in plan if row[0] in ("redeemed", "refunded") and row[5] and row[5].month == 5]
+    counted = [
+        row
+        for row in plan
+        if (row[0] == "redeemed" or (row[0] == "refunded" and row[2] != row[3])) and row[5] and row[5].month == 5
+    ]
     expected = {}
     for _status, currency, gross, discount, funder, _at in counted:
         item = expected.setdefault(
