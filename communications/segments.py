@@ -6,6 +6,7 @@ A segment is JSON (``Campaign.segment``)::
      "min_score": 40,                 # leads whose score is at least this (optional)
      "qualified": true,               # only qualified (true) or unqualified (false) leads (optional)
      "sources": ["whitepaper"],       # leads first captured by one of these (optional)
+     "tags": ["manufacturing"],       # leads staff tagged with at least one of these (optional)
      "webinar_ids": [3, 7]}           # webinar_registrants: of these webinars only (optional)
 
 ``leads``: every lead matching the filters; ``webinar_registrants``: people registered or on the
@@ -24,11 +25,12 @@ from django.utils.translation import gettext as _
 from bookings.models import BookingStatus, ConsultationBooking
 from leads.models import Lead
 from leads.selectors import suppressed_emails, with_marketing_consent
+from leads.services import normalise_tags
 from magnetiq.exceptions import InvalidInput
 from webinars.models import ACTIVE_REGISTRATION_STATUSES, WebinarRegistration
 
 AUDIENCES = ("leads", "webinar_registrants", "clients")
-_KEYS = {"audience", "min_score", "qualified", "sources", "webinar_ids"}
+_KEYS = {"audience", "min_score", "qualified", "sources", "tags", "webinar_ids"}
 
 
 def _invalid(key: str, message: str) -> InvalidInput:
@@ -70,6 +72,14 @@ def validate_segment(segment) -> dict:
         ):
             raise _invalid(key, _("Give a list of at most 100 values of the right type."))
         result[key] = values
+    if "tags" in segment:
+        try:
+            # Tags are stored normalised (leads.services.normalise_tags): compare like with like.
+            result["tags"] = normalise_tags(segment["tags"])
+        except InvalidInput as error:
+            raise _invalid("tags", error.message) from None
+        if not result["tags"]:
+            del result["tags"]
     if "webinar_ids" in result and audience != "webinar_registrants":
         raise _invalid("webinar_ids", _("Only a webinar audience can name webinars."))
     return result
@@ -95,7 +105,12 @@ def recipients(segment: dict) -> list[Recipient]:
         leads = leads.filter(is_qualified=segment["qualified"])
     if segment.get("sources"):
         leads = leads.filter(source__in=segment["sources"])
-    rows = list(leads.order_by("id").values_list("id", "email", "first_name", "last_name", "language"))
+    rows = list(leads.order_by("id").values_list("id", "email", "first_name", "last_name", "language", "tags"))
+    if segment.get("tags"):
+        # Any of the tags. Matched here rather than in SQL: JSON containment is not portable
+        # between SQLite and PostgreSQL, and the lead filters above have already narrowed the rows.
+        wanted = set(segment["tags"])
+        rows = [row for row in rows if wanted.intersection(row[5] or [])]
     if segment["audience"] == "webinar_registrants":
         registrations = WebinarRegistration.objects.filter(status__in=ACTIVE_REGISTRATION_STATUSES)
         if segment.get("webinar_ids"):
@@ -109,7 +124,7 @@ def recipients(segment: dict) -> list[Recipient]:
     suppressed = suppressed_emails(row[1] for row in rows)
     seen: set[str] = set()
     result = []
-    for lead_id, email, first_name, last_name, language in rows:
+    for lead_id, email, first_name, last_name, language, _tags in rows:
         email = email.strip().lower()
         if email in suppressed or email in seen:
             continue

@@ -69,8 +69,36 @@ class LeadConsentInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class LeadAdminForm(forms.ModelForm):
+    """The lead form with its tags as one comma-separated text (stored as a list)."""
+
+    tags = forms.CharField(
+        label=gettext_lazy("Tags"),
+        required=False,
+        help_text=gettext_lazy(
+            "Comma-separated, e.g. “manufacturing, event-2026”. Campaign segments pick leads by tag."
+        ),
+    )
+
+    class Meta:
+        model = Lead
+        fields = ["tags"]  # LeadAdmin.fields decides the rest
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "tags" in self.fields:
+            self.initial["tags"] = ", ".join(self.instance.tags or [])
+
+    def clean_tags(self):
+        try:
+            return services.normalise_tags(self.cleaned_data.get("tags") or "")
+        except ApplicationError as error:
+            raise forms.ValidationError(error.message) from None
+
+
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
+    form = LeadAdminForm
     list_display = [
         "email",
         "full_name",
@@ -100,6 +128,7 @@ class LeadAdmin(admin.ModelAdmin):
         "phone",
         "job_title",
         "language",
+        "tags",
         "source",
         "score",
         "is_qualified",

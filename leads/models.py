@@ -78,10 +78,11 @@ class Lead(models.Model):
     """A person who left their details; one per e-mail address (case-insensitive).
 
     ``source``: where the lead was first captured (``"whitepaper"``, ``"webinar"``, ``"booking"``,
-    ``"admin"``…), never changed by later captures. ``score``: the sum of the points of its
-    :class:`LeadEvent` rows. ``odoo_id``: the id of the ``crm.lead`` record in Odoo once exported,
-    so a re-export updates that record. ``erased_at``: set by the GDPR erasure, after which every
-    personal field holds an anonymous value.
+    ``"admin"``…), never changed by later captures. ``tags``: staff's labels, a sorted list of
+    lower-case strings (:func:`leads.services.normalise_tags`) that campaign segments pick by.
+    ``score``: the sum of the points of its :class:`LeadEvent` rows. ``odoo_id``: the id of the
+    ``crm.lead`` record in Odoo once exported, so a re-export updates that record. ``erased_at``:
+    set by the GDPR erasure, after which every personal field holds an anonymous value.
     """
 
     email = models.EmailField(max_length=254)
@@ -93,6 +94,11 @@ class Lead(models.Model):
     job_title = models.CharField(max_length=150, blank=True)
     language = models.CharField(max_length=8, default="en")
     source = models.CharField(max_length=50, db_index=True)
+    tags = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Labels staff give the lead to pick it for campaigns, e.g. “manufacturing”, “event-2026”."),
+    )
 
     score = models.IntegerField(default=0, db_index=True)
     is_qualified = models.BooleanField(default=False, db_index=True)

@@ -20,6 +20,7 @@ The do-not-contact list (every marketing send path checks it, ``leads.selectors.
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -247,23 +248,52 @@ def lead_record_action(
 
 
 #: Fields staff may correct by hand (the e-mail is the lead's identity and is not edited).
-EDITABLE_FIELDS = frozenset({*CONTACT_FIELDS, "language"})
+EDITABLE_FIELDS = frozenset({*CONTACT_FIELDS, "language", "tags"})
+#: At most this many tags per lead, each at most :data:`TAG_MAX_LENGTH` characters.
+TAGS_MAX = 20
+TAG_MAX_LENGTH = 50
+
+
+def normalise_tags(value: Any) -> list[str]:
+    """Staff's labels for a lead as stored: from a list of strings or one comma-separated string,
+    each stripped, inner whitespace collapsed, lower-cased; empty ones dropped; duplicates removed;
+    sorted. Raises :class:`InvalidInput` (field ``tags``) for another type, more than
+    :data:`TAGS_MAX` tags or a tag longer than :data:`TAG_MAX_LENGTH` characters."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple) or not all(isinstance(tag, str) for tag in value):
+        raise _invalid("tags", _("Give the tags as a list of words or a comma-separated text."))
+    tags = sorted({" ".join(tag.split()).lower() for tag in value} - {""})
+    if len(tags) > TAGS_MAX:
+        raise _invalid("tags", _("A lead takes at most %(max)d tags.") % {"max": TAGS_MAX})
+    too_long = [tag for tag in tags if len(tag) > TAG_MAX_LENGTH]
+    if too_long:
+        raise _invalid(
+            "tags", _("A tag has at most %(max)d characters: %(tag)s") % {"max": TAG_MAX_LENGTH, "tag": too_long[0]}
+        )
+    return tags
 
 
 @transaction.atomic
 def lead_update(*, lead: Lead, data: dict, actor) -> Lead:
     """Correct contact fields of a lead (staff, admin form). ``data``: ``{field: value}`` with keys of
     :data:`EDITABLE_FIELDS` (others → :class:`InvalidInput`); empty values are allowed here (staff
-    may clear a wrong phone). Raises :class:`LeadErased`, :class:`InvalidInput`."""
+    may clear a wrong phone); ``tags`` goes through :func:`normalise_tags`. Raises :class:`LeadErased`,
+    :class:`InvalidInput`."""
     unknown = sorted(set(data) - EDITABLE_FIELDS)
     if unknown:
         raise _invalid(unknown[0], _("This field cannot be changed here."))
     locked = _get_lead_for_update(lead.pk)
     if locked.is_erased:
         raise LeadErased()
-    changed = sorted(field for field, value in data.items() if getattr(locked, field) != (value or "").strip())
+    values = {
+        field: normalise_tags(value) if field == "tags" else (value or "").strip() for field, value in data.items()
+    }
+    changed = sorted(field for field, value in values.items() if getattr(locked, field) != value)
     for field in changed:
-        setattr(locked, field, (data[field] or "").strip())
+        setattr(locked, field, values[field])
     if not changed:
         return locked
     try:
@@ -416,6 +446,7 @@ def lead_erase(*, lead: Lead, actor) -> Lead:
     locked.email = f"erased-{locked.pk}@erased.invalid"
     for field in CONTACT_FIELDS:
         setattr(locked, field, "")
+    locked.tags = []
     locked.qualified_by = None
     locked.odoo_id = None
     locked.odoo_error = ""
@@ -448,7 +479,7 @@ def lead_export_personal_data(*, lead: Lead) -> dict:
     """Everything we hold about the lead (GDPR access request), JSON-ready.
 
     Shape: ``{"lead": {email, first_name, last_name, company, website, phone, job_title,
-    language, source, score, is_qualified, qualified_at, odoo_id, created_at, updated_at,
+    language, source, tags, score, is_qualified, qualified_at, odoo_id, created_at, updated_at,
     erased_at}, "consents": [{kind, granted, wording_version, source, recorded_at}],
     "events": [{action, points, occurred_at, subject, data}], "exported_at"}``; times in ISO 8601.
     """
@@ -460,6 +491,7 @@ def lead_export_personal_data(*, lead: Lead) -> dict:
             **{field: getattr(fresh, field) for field in CONTACT_FIELDS},
             "language": fresh.language,
             "source": fresh.source,
+            "tags": fresh.tags,
             "score": fresh.score,
             "is_qualified": fresh.is_qualified,
             "qualified_at": _iso(fresh.qualified_at),

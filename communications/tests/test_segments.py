@@ -11,7 +11,7 @@ from bookings.tests.factories import BookingFactory
 from communications.segments import recipients, validate_segment
 from communications.tests.factories import consenting_leads
 from leads.models import DoNotContactReason, Lead, LeadConsent
-from leads.services import do_not_contact_add
+from leads.services import do_not_contact_add, lead_update
 from magnetiq.exceptions import InvalidInput
 from webinars.models import RegistrationStatus
 from webinars.tests.factories import RegistrationFactory, WebinarFactory
@@ -31,6 +31,22 @@ def test_lead_filters_score_qualified_and_source():
     assert emails({"audience": "leads", "min_score": 40}) == ["lead0@example.com"]
     assert emails({"audience": "leads", "qualified": False}) == ["lead1@example.com"]
     assert emails({"audience": "leads", "sources": ["webinar"]}) == ["lead1@example.com"]
+
+
+def test_lead_tags_pick_leads_tagged_with_any_of_them_whatever_the_case():
+    a, b, c = consenting_leads(3, prefix="tag")
+    lead_update(lead=a, data={"tags": "Manufacturing, event-2026"}, actor=None)
+    lead_update(lead=b, data={"tags": ["event-2026"]}, actor=None)
+    assert Lead.objects.get(pk=a.pk).tags == ["event-2026", "manufacturing"]
+    assert emails({"audience": "leads", "tags": ["MANUFACTURING"]}) == ["tag0@example.com"]
+    assert emails({"audience": "leads", "tags": "manufacturing, event-2026"}) == [
+        "tag0@example.com",
+        "tag1@example.com",
+    ]
+    assert emails({"audience": "leads", "tags": ["none-of-them"]}) == []
+    assert emails({"audience": "leads", "tags": []}) == ["tag0@example.com", "tag1@example.com", "tag2@example.com"]
+    assert validate_segment({"tags": [" Event-2026 ", "event-2026"]}) == {"audience": "leads", "tags": ["event-2026"]}
+    assert c.tags == []
 
 
 def test_consent_and_the_do_not_contact_list_apply_to_every_audience():
@@ -75,7 +91,9 @@ def test_webinar_registrants_of_named_webinars_and_clients_with_bookings():
     [
         ([], "segment.audience"),
         ({"audience": "everyone"}, "segment.audience"),
-        ({"tags": ["x"]}, "segment.tags"),
+        ({"tags": "x" * 51}, "segment.tags"),
+        ({"tags": [1]}, "segment.tags"),
+        ({"unknown": 1}, "segment.unknown"),
         ({"min_score": "40"}, "segment.min_score"),
         ({"qualified": "yes"}, "segment.qualified"),
         ({"sources": "whitepaper"}, "segment.sources"),

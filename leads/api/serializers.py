@@ -38,6 +38,7 @@ LEAD_LIST_FIELDS = [
     "phone",
     "job_title",
     "language",
+    "tags",
     "source",
     "score",
     "is_qualified",

@@ -62,10 +62,18 @@ def test_change_form_goes_through_the_service(admin_client, lead):
         for key, value in formset.formset.management_form.initial.items()
         for key in [f"{formset.formset.prefix}-{key}"]
     }
-    response = admin_client.post(url, {**form, **management})
+    response = admin_client.post(url, {**form, **management, "tags": "Event-2026,  manufacturing , event-2026"})
     assert response.status_code == 302
     lead.refresh_from_db()
     assert (lead.first_name, lead.job_title, lead.company) == ("Augusta Ada", "Countess", "")
+    assert lead.tags == ["event-2026", "manufacturing"]
+    assert "event-2026, manufacturing" in admin_client.get(url).content.decode()
+
+    response = admin_client.post(url, {**form, **management, "tags": "x" * 51})
+    assert response.status_code == 200
+    assert "A tag has at most 50 characters" in response.content.decode()
+    lead.refresh_from_db()
+    assert lead.tags == ["event-2026", "manufacturing"]
 
 
 def test_qualify_action(admin_client, lead):

@@ -92,7 +92,7 @@ def test_list_shape_and_pagination(api_client, viewer, lead):
     (row,) = data["leads"]
     assert set(row) == {
         "id", "email", "first_name", "last_name", "full_name", "company", "website", "phone", "job_title",
-        "language", "source", "score", "is_qualified", "qualified_at", "marketing_consent", "odoo_id",
+        "language", "tags", "source", "score", "is_qualified", "qualified_at", "marketing_consent", "odoo_id",
         "odoo_status", "odoo_synced_at", "last_activity_at", "created_at", "updated_at",
     }  # fmt: skip
     assert (row["email"], row["full_name"], row["score"], row["marketing_consent"], row["odoo_status"]) == (

@@ -20,6 +20,7 @@ from leads.services import (
     lead_qualify,
     lead_record_action,
     lead_score_adjust,
+    lead_update,
 )
 from leads.signals import lead_erased
 from leads.tests.factories import LeadFactory
@@ -79,6 +80,7 @@ def dump_database() -> str:
 
 def test_erase_leaves_no_personal_data_anywhere(staff):
     lead = captured_lead(staff)
+    lead_update(lead=lead, data={"tags": ["vip", "navy"]}, actor=staff)
     before = dump_database()
     for value in (EMAIL, "Grace", "Hopper", "Navy Computing", "hopper.example", "555 0100", "198.51.100"):
         assert value in before  # the search below would find them if they stayed
@@ -93,6 +95,7 @@ def test_erase_leaves_no_personal_data_anywhere(staff):
     assert (lead.first_name, lead.last_name, lead.company, lead.website, lead.phone) == ("", "", "", "", "")
     assert lead.erased_at is not None
     assert lead.qualified_by is None
+    assert lead.tags == []
     assert LeadConsent.objects.count() == 0
     # Anonymous counts stay: the events, their actions and points, and the score.
     events = list(LeadEvent.objects.filter(lead=lead).order_by("id").values_list("action", "points", "data"))
@@ -161,6 +164,7 @@ def test_personal_data_export_holds_everything(staff):
         "job_title": "",
         "language": "en",
         "source": "whitepaper",
+        "tags": [],
         "score": 30,
         "is_qualified": True,
         "qualified_at": "2026-11-05T08:00:00+00:00",
