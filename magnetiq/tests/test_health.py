@@ -87,32 +87,51 @@ NO_VENDORS = {
 
 
 class _Listener:
-    """A loopback TCP server answering each connection with ``greeting`` then ``221`` to anything;
-    counts the connections it accepted."""
+    """A loopback TCP server answering each connection with ``greeting`` then ``221`` to anything.
+
+    :attr:`accepted` is exact, not a snapshot: the kernel completes a client's handshake before the
+    serving thread calls ``accept()``, so a plain counter read right after the client returns may
+    lag. Reading it queues a sentinel connection behind everything already made (the accept queue
+    is first in, first out) and counts the connections accepted before the sentinel."""
 
     def __init__(self, greeting: bytes = b"220 test ESMTP\r\n"):
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.greeting = greeting
-        self.accepted = 0
+        self._peers: list[tuple] = []
+        self._sentinels: set[tuple] = set()
+        self._changed = threading.Condition()
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
     def _serve(self):
         while True:
             try:
-                conn, _ = self.sock.accept()
+                conn, peer = self.sock.accept()
             except OSError:
                 return
-            self.accepted += 1
+            with self._changed:
+                self._peers.append(peer)
+                self._changed.notify_all()
             with conn:
-                conn.sendall(self.greeting)
-                conn.settimeout(2)
                 try:
+                    conn.sendall(self.greeting)
+                    conn.settimeout(2)
                     while conn.recv(1024):
                         conn.sendall(b"221 bye\r\n")
                 except OSError:
                     pass
+
+    @property
+    def accepted(self) -> int:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sentinel:
+            mine = sentinel.getsockname()
+            with self._changed:
+                self._sentinels.add(mine)
+                if not self._changed.wait_for(lambda: mine in self._peers, timeout=5):
+                    raise AssertionError("the listener did not accept its sentinel connection within 5 s")
+                before = self._peers[: self._peers.index(mine)]
+        return sum(1 for peer in before if peer not in self._sentinels)
 
     def close(self):
         self.sock.close()
