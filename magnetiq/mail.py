@@ -42,8 +42,8 @@ from django.core.mail import EmailMultiAlternatives, get_connection, make_msgid
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.dispatch import Signal
-from django.template import Context
-from django.template.loader import get_template, render_to_string
+from django.template import Context, Engine
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .models import OutboundEmail, OutboundEmailStatus
@@ -65,7 +65,7 @@ outbound_email_failed = Signal()
 
 def _render_text(name: str, context: dict) -> str:
     """Render a plain-text template without HTML escaping (a subject or text body is not HTML)."""
-    return get_template(name).template.render(Context(context, autoescape=False))
+    return Engine.get_default().get_template(name).render(Context(context, autoescape=False))
 
 
 def render_templated_mail(*, template: str, context: dict, language: str = "en") -> tuple[str, str, str]:

@@ -99,10 +99,13 @@ def due_reminder_ids(kind: MailKind, now: datetime) -> list[int]:
     Due: a registered person, a published webinar starting within ``kind.before`` but after the
     next-shorter reminder's moment (a late cron run never sends the 7-day text a day before), the
     reminder not sent yet, and the seat held since before the reminder moment (someone who
-    registered 2 days ahead got the confirmation, not a "one week to go").
+    registered 2 days ahead got the confirmation, not a "one week to go"). Raises ``ValueError``
+    for a kind that is not one of :data:`REMINDERS`.
     """
+    if kind.before is None:
+        raise ValueError(f"{kind.name} is not a reminder: it has no time before the start")
     index = REMINDERS.index(kind)
-    next_before = REMINDERS[index + 1].before if index + 1 < len(REMINDERS) else timedelta(0)
+    next_before = (REMINDERS[index + 1].before if index + 1 < len(REMINDERS) else None) or timedelta(0)
     moment = ExpressionWrapper(F("webinar__starts_at") - kind.before, output_field=DateTimeField())
     return list(
         WebinarRegistration.objects.filter(

@@ -320,3 +320,9 @@ def test_each_email_in_the_registrations_language(template, kind, language, subj
     assert f"<p>{greeting}</p>" in html
     assert html_line in html
     assert f'<html lang="{language}">' in html
+
+
+def test_only_reminder_kinds_have_due_registrations():
+    """A kind without a time before the start (a confirmation) is refused, not treated as "now"."""
+    with pytest.raises(ValueError, match="confirmation is not a reminder"):
+        notifications.due_reminder_ids(notifications.KINDS["confirmation"], datetime.now(UTC))
