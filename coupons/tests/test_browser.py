@@ -1,6 +1,7 @@
 """In headless Chromium against the live server and localstripe: a visitor enters a discount code on
-the booking page, sees the discounted price, pays it with Stripe's test card 4242…; the ledger and
-the monthly report then show the gross (list price), the discount and the net charged.
+the booking page (Enter in the code field applies it, Enter in the name field books), sees the
+discounted price, pays it with Stripe's test card 4242…; the ledger and the monthly report then show
+the gross (list price), the discount and the net charged.
 
 The schedule and the code's validity are relative to the real clock (the live server runs in
 another thread)."""
@@ -47,17 +48,22 @@ def test_a_visitor_pays_the_discounted_price_and_the_reports_show_gross_discount
     page.fill("#id_name", "Dora Deal")
     page.fill("#id_email", "dora@example.com")
 
-    # A wrong code first: the precise refusal beside the field; then the right one and its price.
+    # A wrong code first: the precise refusal beside the field; then the right one, applied with
+    # Enter in the code field, and its price. Nothing is booked yet.
     page.fill("#id_coupon_code", "SPRING2O")
     page.click("#apply-code")
     page.wait_for_selector("#coupon-error")
     assert page.inner_text("#coupon-error") == "This code does not exist."
     page.fill("#id_coupon_code", "spring20")
-    page.click("#apply-code")
+    page.press("#id_coupon_code", "Enter")
     page.wait_for_selector("#discounted-price")
     assert page.inner_text("#discounted-price") == "$80.00"
     assert page.inner_text("#summary #price s") == "$100.00"
-    page.locator("#details button.button-large").click()
+    assert page.input_value("#id_name") == "Dora Deal"
+    assert not ConsultationBooking.objects.exists()
+
+    # Enter in the name field books (the default button), it does not apply the code again.
+    page.press("#id_name", "Enter")
 
     # Pay the discounted amount with the test card.
     page.wait_for_selector("#card-element input[placeholder=number]")

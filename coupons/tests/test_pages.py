@@ -3,6 +3,7 @@ page's language) before anything is booked; confirming holds the discounted amou
 page, the payment page and the confirmation e-mail show the discount."""
 
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 
 import pytest
 import time_machine
@@ -36,6 +37,71 @@ def details(code: str, **extra) -> dict:
         "coupon_code": code,
         **extra,
     }
+
+
+class SubmitButtons(HTMLParser):
+    """The submit buttons of the booking form (``form.booking-form``) in tree order, each as its
+    attributes: the first is the default button, the one Enter in a text field clicks."""
+
+    def __init__(self):
+        super().__init__()
+        self.in_form = False
+        self.buttons: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form":
+            self.in_form = "booking-form" in (attributes.get("class") or "").split()
+        elif self.in_form and tag in ("input", "button") and attributes.get("type") == "submit":
+            self.buttons.append(attributes)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.in_form = False
+
+
+def submit_buttons(html: str) -> list[dict[str, str | None]]:
+    parser = SubmitButtons()
+    parser.feed(html)
+    return parser.buttons
+
+
+def details_page(client, consultant, prefix: str = "") -> str:
+    start = TUESDAY_9_BERLIN.strftime("%Y-%m-%dT%H:%MZ")
+    response = client.get(f"{prefix}/consultants/{consultant.slug}/book/", {"start": start, "tz": "Europe/Berlin"})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize(("prefix", "confirm"), [("", "Confirm booking"), ("/de", "Buchung bestätigen")])
+def test_the_default_button_is_a_hidden_copy_of_confirm_not_apply(client, consultant, prefix, confirm):
+    buttons = submit_buttons(details_page(client, consultant, prefix))
+
+    default, *others = buttons
+    assert default == {
+        "type": "submit",
+        "value": confirm,
+        "id": "default-submit",
+        "class": "visually-hidden",
+        "aria-hidden": "true",
+        "tabindex": "-1",
+    }
+    assert [(b.get("id"), b.get("name")) for b in others] == [("apply-code", "check_code"), (None, None)]
+
+
+def test_enter_in_a_details_field_books_with_the_code(client, consultant):
+    """What a browser posts for Enter in the name field: the fields and the default button's name and
+    value (if it has a name), so the booking is held at the discounted price, not quoted again."""
+    CouponFactory(code="SPRING20")
+    default = submit_buttons(details_page(client, consultant))[0]
+    enter = {default["name"]: default["value"]} if default.get("name") else {}
+
+    response = client.post(f"/consultants/{consultant.slug}/book/", details("SPRING20", **enter))
+
+    booking = ConsultationBooking.objects.get()
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"/bookings/{booking.reference}/pay/")
+    assert (str(booking.payment_amount), str(booking.discount_amount)) == ("80.00", "20.00")
 
 
 def test_apply_shows_the_discounted_price_without_booking(client, consultant):

@@ -1,10 +1,12 @@
 """The payment page takes a discount code too: the full-price PaymentIntent made when the page opened
 is canceled at Stripe (localstripe here), the code is reserved with the hold, and the page opens again
 with the discounted amount and a new PaymentIntent (attempt v2); a refused code changes nothing and
-is shown in the page's language. On the real clock (the page and localstripe use it)."""
+is shown in the page's language. The code has a form of its own, so Enter in it applies the code and
+never pays. On the real clock (the page and localstripe use it)."""
 
 from datetime import timedelta
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.utils import timezone
@@ -25,7 +27,13 @@ def test_a_code_entered_on_the_payment_page_replaces_the_full_price_payment(clie
     booking = book_now(consultant, start)
     page = f"/de/bookings/{booking.reference}/pay/?token={manage_token(booking)}"
 
-    assert client.get(page).status_code == 200
+    opened = client.get(page)
+    assert opened.status_code == 200
+    page_forms = forms(opened.content.decode())
+    assert {name: page_forms[name] for name in ("coupon-form", "payment-form")} == {
+        "coupon-form": {"fields": ["csrfmiddlewaretoken", "coupon_code"], "submits": ["apply-code"]},
+        "payment-form": {"fields": [], "submits": ["pay-button"]},
+    }
     first = Payment.objects.get()
     assert first.amount == Decimal("100.00")
 
@@ -53,3 +61,32 @@ def book_now(consultant, start):
         client_email="paula@example.com",
         visitor_timezone="Europe/Berlin",
     )
+
+
+class _Forms(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.current: dict | None = None
+        self.found: dict[str, dict[str, list[str]]] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form":
+            self.current = self.found.setdefault(attributes.get("id") or "", {"fields": [], "submits": []})
+        elif self.current is not None and tag in ("input", "button"):
+            if attributes.get("type") == "submit":
+                self.current["submits"].append(attributes.get("id") or "")
+            else:
+                self.current["fields"].append(attributes.get("name") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.current = None
+
+
+def forms(html: str) -> dict[str, dict[str, list[str]]]:
+    """Each form of ``html`` by id: the names of its fields and the ids of its submit buttons, in tree
+    order (Enter in a field clicks its form's first submit button)."""
+    parser = _Forms()
+    parser.feed(html)
+    return parser.found
