@@ -6,21 +6,22 @@ import uuid
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 
 class Role(models.TextChoices):
     """Staff roles of spec 000 "Permission-Based Access Control", plus consultant and client."""
 
-    SUPER_ADMIN = "super_admin", "Super admin"
-    ADMIN = "admin", "Admin"
-    CONSULTANT_MANAGER = "consultant_manager", "Consultant manager"
-    PAYMENT_MANAGER = "payment_manager", "Payment manager"
-    ANALYTICS_VIEWER = "analytics_viewer", "Analytics viewer"
-    EDITOR = "editor", "Editor"
-    VIEWER = "viewer", "Viewer"
-    CONSULTANT = "consultant", "Consultant"
-    CLIENT = "client", "Client"
+    SUPER_ADMIN = "super_admin", _("Super admin")
+    ADMIN = "admin", _("Admin")
+    CONSULTANT_MANAGER = "consultant_manager", _("Consultant manager")
+    PAYMENT_MANAGER = "payment_manager", _("Payment manager")
+    ANALYTICS_VIEWER = "analytics_viewer", _("Analytics viewer")
+    EDITOR = "editor", _("Editor")
+    VIEWER = "viewer", _("Viewer")
+    CONSULTANT = "consultant", _("Consultant")
+    CLIENT = "client", _("Client")
 
 
 STAFF_ROLES = frozenset(
@@ -87,7 +88,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_name = models.CharField(max_length=100, blank=True)
     role = models.CharField(max_length=32, choices=Role.choices, default=Role.CLIENT)
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, help_text="Can log into the admin.")
+    is_staff = models.BooleanField(default=False, help_text=_("Can log into the admin."))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -137,8 +138,8 @@ class RefreshTokenFamily(models.Model):
     revoked_reason = models.CharField(max_length=16, choices=RevokedReason.choices, blank=True)
 
     class Meta:
-        verbose_name = "refresh token family"
-        verbose_name_plural = "refresh token families"
+        verbose_name = _("refresh token family")
+        verbose_name_plural = _("refresh token families")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(revoked_at__isnull=True, revoked_reason="")

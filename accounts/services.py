@@ -9,7 +9,9 @@ The admin, the API and the commands call these, so the rules hold everywhere:
   themself (409).
 * Deactivation is the soft delete of spec 000 "User Model": ``deleted_at`` and ``is_active=False``,
   and every refresh token of the user is blacklisted at once.
-* E-mails go through the outbox and leave after the transaction commits (:mod:`magnetiq.mail`).
+* E-mails go through the outbox and leave after the transaction commits (:mod:`magnetiq.mail`);
+  they are rendered from ``accounts/templates/accounts/email/`` in the language active when the
+  service is called (the API views activate the request's ``Accept-Language``).
 """
 
 import logging
@@ -20,13 +22,13 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
 from magnetiq.exceptions import InvalidInput
-from magnetiq.mail import outbound_email_create
+from magnetiq.mail import send_templated_mail
 
 from .exceptions import CannotDeactivateSelf, EmailTaken, InvalidResetLink, LastSuperAdmin, UserInactive
 from .models import STAFF_ROLES, Role, User
@@ -88,10 +90,45 @@ def _password_link(user: User) -> tuple[str, str, str]:
     return uid, token, settings.PASSWORD_RESET_URL.format(uid=uid, token=token)
 
 
-def _send_after_commit(*, subject: str, body: str, to: str) -> None:
-    """Record the e-mail in the outbox in the open transaction (if any): it leaves after the
-    commit, and a relay that fails for a while is retried (:mod:`magnetiq.mail`)."""
-    outbound_email_create(to=[to], subject=subject, text=body, template="accounts")
+#: Where the e-mails tell API clients to send the link's ``uid`` and ``token`` (spec 002).
+RESET_API_PATH = "/api/v1/auth/reset-password"
+#: The folder of this app's e-mail templates (``<name>_subject.txt``, ``<name>.txt``, ``<name>.html``).
+EMAIL_TEMPLATE_DIR = "accounts/email"
+
+
+def _mail_language() -> str:
+    """The language of the e-mail: the one active when the service is called (a page's, from its
+    ``/de/`` prefix; the API views activate the client's ``Accept-Language``), mapped to one of
+    ``settings.LANGUAGES`` (``"de-at"`` → ``"de"``); ``settings.LANGUAGE_CODE`` when none is active
+    or it is not offered."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    try:
+        return translation.get_supported_language_variant(language)
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def _send_password_mail(*, user: User, template: str, context: dict) -> None:
+    """Render ``accounts/email/<template>`` with a fresh set-password link in the active language
+    (:func:`_mail_language`) and record it in the outbox in the open transaction (if any): it
+    leaves after the commit, and a relay that fails for a while is retried (:mod:`magnetiq.mail`).
+    No idempotency key: every call is a new link, so a new e-mail."""
+    uid, token, url = _password_link(user)
+    send_templated_mail(
+        to=[user.email],
+        template=f"{EMAIL_TEMPLATE_DIR}/{template}",
+        context={
+            "name": user.get_short_name(),
+            "url": url,
+            "uid": uid,
+            "token": token,
+            "api_path": RESET_API_PATH,
+            # Whole hours, as Django's PASSWORD_RESET_TIMEOUT (seconds) is set in days or hours.
+            "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+            **context,
+        },
+        language=_mail_language(),
+    )
 
 
 # --- users ----------------------------------------------------------------------------------
@@ -316,35 +353,22 @@ def user_request_password_reset(*, email: str) -> None:
 
 
 def user_send_password_reset(*, user: User) -> None:
-    """E-mail ``user`` a link to choose a new password (staff trigger it for someone).
+    """E-mail ``user`` a link to choose a new password (staff trigger it for someone), in the
+    language of the current request (templates ``accounts/email/password_reset*``).
 
     Raises :class:`UserInactive` (409) for a deactivated user: the link would not work.
     """
     if not user.is_active or user.deleted_at is not None:
         raise UserInactive()
-    uid, token, url = _password_link(user)
-    body = (
-        f"Hello {user.get_short_name()},\n\n"
-        "someone asked to reset the password of your Magnetiq account. To choose a new password, "
-        f"open this link:\n\n{url}\n\n"
-        f"Or send uid={uid} and token={token} to POST /api/v1/auth/reset-password.\n\n"
-        "The link works once and expires in "
-        f"{settings.PASSWORD_RESET_TIMEOUT // 3600} hours. If you did not ask for it, ignore this e-mail.\n"
-    )
-    _send_after_commit(subject="Reset your Magnetiq password", body=body, to=user.email)
+    _send_password_mail(user=user, template="password_reset", context={})
 
 
 def user_invite(*, user: User) -> None:
-    """E-mail ``user`` an invitation with a link to set their first password."""
-    uid, token, url = _password_link(user)
-    body = (
-        f"Hello {user.get_short_name()},\n\n"
-        f"you have been given a Magnetiq account ({user.get_role_display()}) for {user.email}. "
-        f"To set your password, open this link:\n\n{url}\n\n"
-        f"Or send uid={uid} and token={token} to POST /api/v1/auth/reset-password.\n\n"
-        f"The link works once and expires in {settings.PASSWORD_RESET_TIMEOUT // 3600} hours.\n"
-    )
-    _send_after_commit(subject="Your Magnetiq account", body=body, to=user.email)
+    """E-mail ``user`` an invitation with a link to set their first password, in the language of
+    the current request (templates ``accounts/email/invitation*``), naming their role."""
+    # The lazy label, so the template renders it in the e-mail's language.
+    role = dict(Role.choices).get(user.role, user.role)
+    _send_password_mail(user=user, template="invitation", context={"role": role, "email": user.email})
 
 
 @transaction.atomic

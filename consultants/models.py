@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from .validators import (
     validate_bio,
@@ -133,7 +134,7 @@ class Consultant(models.Model):
     )
     consultation_types = models.JSONField(default=list, blank=True, validators=[validate_string_list])
     languages = models.JSONField(
-        default=list, blank=True, validators=[validate_language_codes], help_text="Spoken languages, e.g. en, de."
+        default=list, blank=True, validators=[validate_language_codes], help_text=_("Spoken languages, e.g. en, de.")
     )
 
     # LinkedIn
@@ -149,7 +150,7 @@ class Consultant(models.Model):
         upload_to="consultants/photos/",
         blank=True,
         validators=[validate_photo],
-        help_text="JPEG, PNG or WebP, at least 200 px on each side; cropped to squares for the directory.",
+        help_text=_("JPEG, PNG or WebP, at least 200 px on each side; cropped to squares for the directory."),
     )
     profile_image_url = models.URLField(max_length=500, blank=True)
     portfolio_images = models.JSONField(default=list, blank=True, validators=[validate_url_list])
@@ -172,8 +173,8 @@ class Consultant(models.Model):
 
     # Availability and calendar
     timezone = models.CharField(max_length=50, default="UTC", validators=[validate_timezone])
-    availability_schedule = models.JSONField(null=True, blank=True, help_text="Weekly schedule.")
-    calendar_integration = models.JSONField(null=True, blank=True, help_text="Google/Outlook integration settings.")
+    availability_schedule = models.JSONField(null=True, blank=True, help_text=_("Weekly schedule."))
+    calendar_integration = models.JSONField(null=True, blank=True, help_text=_("Google/Outlook integration settings."))
     booking_buffer_minutes = models.PositiveSmallIntegerField(default=15, validators=[MaxValueValidator(240)])
     max_bookings_per_day = models.PositiveSmallIntegerField(
         default=10, validators=[MinValueValidator(1), MaxValueValidator(48)]

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from consultants.models import Consultant
 from consultants.validators import validate_string_list
@@ -27,11 +28,11 @@ from magnetiq.translation import language_choices
 ORCID_RE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
 
-validate_orcid = RegexValidator(ORCID_RE, "Use the bare ORCID iD, e.g. 0000-0002-1825-0097.", "invalid_orcid")
-validate_openalex_author = RegexValidator(r"^A\d+$", "Use an OpenAlex author id such as A5023888391.")
-validate_openalex_work = RegexValidator(r"^W\d+$", "Use an OpenAlex work id such as W2741809807.")
-validate_openalex_institution = RegexValidator(r"^I\d+$", "Use an OpenAlex institution id such as I136199984.")
-validate_doi = RegexValidator(DOI_RE, "Use a DOI such as 10.1038/nature12373.", "invalid_doi")
+validate_orcid = RegexValidator(ORCID_RE, _("Use the bare ORCID iD, e.g. 0000-0002-1825-0097."), "invalid_orcid")
+validate_openalex_author = RegexValidator(r"^A\d+$", _("Use an OpenAlex author id such as A5023888391."))
+validate_openalex_work = RegexValidator(r"^W\d+$", _("Use an OpenAlex work id such as W2741809807."))
+validate_openalex_institution = RegexValidator(r"^I\d+$", _("Use an OpenAlex institution id such as I136199984."))
+validate_doi = RegexValidator(DOI_RE, _("Use a DOI such as 10.1038/nature12373."), "invalid_doi")
 
 
 def validate_achievements(value) -> None:
@@ -39,10 +40,14 @@ def validate_achievements(value) -> None:
     if value in (None, []):
         return
     if not isinstance(value, list) or len(value) > 50:
-        raise ValidationError("Expected a list of at most 50 texts.", code="invalid_achievements")
+        raise ValidationError(_("Expected a list of at most 50 texts."), code="invalid_achievements")
     for index, item in enumerate(value):
         if not isinstance(item, str) or not item.strip() or len(item) > 500:
-            raise ValidationError(f"Entry {index + 1} must be a text of 1–500 characters.", code="invalid_achievements")
+            raise ValidationError(
+                _("Entry %(number)s must be a text of 1–500 characters."),
+                code="invalid_achievements",
+                params={"number": index + 1},
+            )
 
 
 class ResearcherSource(models.TextChoices):
@@ -79,9 +84,9 @@ class ResearcherProfile(models.Model):
     """
 
     consultant = models.OneToOneField(Consultant, on_delete=models.CASCADE, related_name="researcher_profile")
-    affiliation = models.CharField(max_length=255, blank=True, help_text="University or institution.")
+    affiliation = models.CharField(max_length=255, blank=True, help_text=_("University or institution."))
     institution_openalex_id = models.CharField(max_length=20, blank=True, validators=[validate_openalex_institution])
-    institution_ror = models.URLField(max_length=100, blank=True, help_text="e.g. https://ror.org/00f54p054")
+    institution_ror = models.URLField(max_length=100, blank=True, help_text=_("e.g. https://ror.org/00f54p054"))
     achievements = models.JSONField(default=list, blank=True, validators=[validate_achievements])
     research_areas = models.JSONField(default=list, blank=True, validators=[validate_string_list])
     h_index = models.PositiveIntegerField(null=True, blank=True)
@@ -186,7 +191,7 @@ class OutreachRequest(models.Model):
     researcher_name = models.CharField(max_length=200, blank=True)
     researcher_email = models.EmailField(max_length=255)
     paper = models.ForeignKey(Paper, null=True, blank=True, on_delete=models.SET_NULL, related_name="outreach")
-    context = models.CharField(max_length=500, blank=True, help_text="The paper or topic the client asks about.")
+    context = models.CharField(max_length=500, blank=True, help_text=_("The paper or topic the client asks about."))
     message = models.TextField(blank=True, max_length=5000)
     language = models.CharField(max_length=7, choices=language_choices, default="en")
     state = models.CharField(max_length=20, choices=OutreachState.choices, default=OutreachState.PENDING)

@@ -127,15 +127,17 @@ class Payment(models.Model):
     idempotency_key = models.CharField(max_length=150, unique=True)
     amount_refunded = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     fee_amount = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0.00"), help_text="Stripe's fee (balance transaction)."
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), help_text=_("Stripe's fee (balance transaction).")
     )
     last_error_code = models.CharField(max_length=100, blank=True)
     last_error_message = models.CharField(max_length=500, blank=True)
     flagged_reason = models.CharField(
         max_length=300,
         blank=True,
-        help_text="Set when Stripe's PaymentIntent disagrees with ours (amount or currency): never fulfilled; "
-        "staff must look (RELIABILITY S-5).",
+        help_text=_(
+            "Set when Stripe's PaymentIntent disagrees with ours (amount or currency): never fulfilled; "
+            "staff must look (RELIABILITY S-5)."
+        ),
     )
     metadata = models.JSONField(default=dict, blank=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
@@ -204,7 +206,7 @@ class WebhookEvent(models.Model):
     claimed_until = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="A retry run (process_webhook_events) owns the event until then; another run skips it.",
+        help_text=_("A retry run (process_webhook_events) owns the event until then; another run skips it."),
     )
 
     class Meta:
@@ -432,7 +434,7 @@ class LedgerEntry(models.Model):
 
     class Meta:
         ordering = ["occurred_at", "id"]
-        verbose_name_plural = "ledger entries"
+        verbose_name_plural = _("ledger entries")
         constraints = [
             models.UniqueConstraint(fields=["kind", "source_id"], name="ledger_once_per_source"),
             models.CheckConstraint(

@@ -1,6 +1,7 @@
 """Admin for payouts (amounts read-only; changes through the services) and consultants' payment set-up."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from magnetiq.exceptions import ApplicationError
 
@@ -93,22 +94,34 @@ class ConsultantPayoutAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Send selected pending payouts (Stripe transfer)", permissions=["change"])
+    @admin.action(description=gettext_lazy("Send selected pending payouts (Stripe transfer)"), permissions=["change"])
     def execute_selected(self, request, queryset):
         sent = 0
         for payout in queryset.filter(status__in=(PayoutStatus.PENDING, PayoutStatus.PROCESSING)).order_by("pk"):
             try:
                 result = services.payout_execute(payout_id=payout.pk, actor=request.user)
             except ApplicationError as exc:
-                self.message_user(request, f"Payout #{payout.pk}: {exc.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("Payout #%(id)s: %(error)s") % {"id": payout.pk, "error": exc.message},
+                    messages.ERROR,
+                )
                 continue
             if result.status == PayoutStatus.FAILED:
-                self.message_user(request, f"Payout #{payout.pk} failed: {result.failure_reason}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("Payout #%(id)s failed: %(reason)s") % {"id": payout.pk, "reason": result.failure_reason},
+                    messages.ERROR,
+                )
             else:
                 sent += 1
-        self.message_user(request, f"{sent} payout(s) sent.", messages.SUCCESS if sent else messages.WARNING)
+        self.message_user(
+            request,
+            ngettext("%(count)s payout sent.", "%(count)s payouts sent.", sent) % {"count": sent},
+            messages.SUCCESS if sent else messages.WARNING,
+        )
 
-    @admin.action(description="Mark selected pending payouts as failed", permissions=["change"])
+    @admin.action(description=gettext_lazy("Mark selected pending payouts as failed"), permissions=["change"])
     def mark_failed(self, request, queryset):
         done = 0
         for payout in queryset.order_by("pk"):
@@ -116,8 +129,16 @@ class ConsultantPayoutAdmin(admin.ModelAdmin):
                 services.payout_mark_failed(payout_id=payout.pk, reason="Marked failed by staff.", actor=request.user)
                 done += 1
             except ApplicationError as exc:
-                self.message_user(request, f"Payout #{payout.pk}: {exc.message}", messages.ERROR)
-        self.message_user(request, f"{done} payout(s) marked failed.", messages.SUCCESS if done else messages.WARNING)
+                self.message_user(
+                    request,
+                    gettext("Payout #%(id)s: %(error)s") % {"id": payout.pk, "error": exc.message},
+                    messages.ERROR,
+                )
+        self.message_user(
+            request,
+            ngettext("%(count)s payout marked failed.", "%(count)s payouts marked failed.", done) % {"count": done},
+            messages.SUCCESS if done else messages.WARNING,
+        )
 
 
 @admin.register(ConsultantPaymentAccount)
@@ -149,11 +170,11 @@ class ConsultantPaymentAccountAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Refresh the payment status from Stripe", permissions=["change"])
+    @admin.action(description=gettext_lazy("Refresh the payment status from Stripe"), permissions=["change"])
     def refresh_status(self, request, queryset):
         for consultant in queryset.exclude(stripe_account_id=""):
             try:
                 services.consultant_payment_status_refresh(consultant_id=consultant.pk, actor=request.user)
             except ApplicationError as exc:
                 self.message_user(request, f"{consultant}: {exc.message}", messages.ERROR)
-        self.message_user(request, "Payment status refreshed.", messages.SUCCESS)
+        self.message_user(request, gettext("Payment status refreshed."), messages.SUCCESS)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from consultants.models import Consultant
 
@@ -39,8 +40,8 @@ class ConsultantPaymentAccount(Consultant):
 
     class Meta:
         proxy = True
-        verbose_name = "consultant payment account"
-        verbose_name_plural = "consultant payment accounts"
+        verbose_name = _("consultant payment account")
+        verbose_name_plural = _("consultant payment accounts")
 
 
 class PayoutMethod(models.TextChoices):
@@ -108,11 +109,11 @@ class ConsultantPayout(models.Model):
     gross_earnings = _money(default=ZERO)
     platform_fee = _money(default=ZERO)
     tax_withholding = _money(default=ZERO)
-    other_deductions = _money(default=ZERO, help_text="Refunds + lost disputes + advance recovered.")
+    other_deductions = _money(default=ZERO, help_text=_("Refunds + lost disputes + advance recovered."))
     refunds_deducted = _money(default=ZERO)
     disputes_deducted = _money(default=ZERO)
-    advance_recovered = _money(default=ZERO, help_text="Earlier manual payouts paid ahead, taken back here.")
-    advance_paid = _money(default=ZERO, help_text="Paid ahead of sessions (manual payout beyond its sessions).")
+    advance_recovered = _money(default=ZERO, help_text=_("Earlier manual payouts paid ahead, taken back here."))
+    advance_paid = _money(default=ZERO, help_text=_("Paid ahead of sessions (manual payout beyond its sessions)."))
 
     consultations_count = models.PositiveIntegerField(default=0)
     consultation_ids = models.JSONField(default=list, blank=True)

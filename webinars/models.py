@@ -276,7 +276,7 @@ class WebinarRegistration(models.Model):
     promotion_sent_at = models.DateTimeField(null=True, blank=True)
     cancellation_sent_at = models.DateTimeField(null=True, blank=True)
     reschedule_sequence_sent = models.PositiveIntegerField(
-        default=0, help_text="The webinar SEQUENCE of the last invite sent to this person."
+        default=0, help_text=_("The webinar SEQUENCE of the last invite sent to this person.")
     )
     reminder_7d_sent_at = models.DateTimeField(null=True, blank=True)
     reminder_1d_sent_at = models.DateTimeField(null=True, blank=True)

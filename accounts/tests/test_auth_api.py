@@ -263,6 +263,42 @@ def test_password_reset_flow(api_client, django_capture_on_commit_callbacks):
     assert _login(api_client, "reset@example.com", "Fresh-Pass-55").status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("accept_language", "subject", "api_line"),
+    [
+        (
+            "en",
+            "Reset your Magnetiq password",
+            r"Or send uid=(\S+) and token=(\S+) to POST /api/v1/auth/reset-password\.",
+        ),
+        (
+            "de",
+            "Magnetiq-Passwort zurücksetzen",
+            r"Oder senden Sie uid=(\S+) und token=(\S+) per POST an /api/v1/auth/reset-password\.",
+        ),
+    ],
+)
+def test_password_reset_mail_follows_the_request_language_and_its_link_works(
+    api_client, django_capture_on_commit_callbacks, accept_language, subject, api_line
+):
+    user = UserFactory(email="lang@example.com", first_name="Lena")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client.post(
+            "/api/v1/auth/request-password-reset", {"email": "lang@example.com"}, HTTP_ACCEPT_LANGUAGE=accept_language
+        )
+    assert response.status_code == 200
+    [message] = mail.outbox
+    assert message.subject == subject
+    assert message.body.startswith({"en": "Hello Lena,\n", "de": "Hallo Lena,\n"}[accept_language])
+    uid, token = re.search(api_line, message.body).groups()
+    # The web link carries the same pair as the API line.
+    assert f"/accounts/reset-password/{uid}/{token}/" in message.body
+    done = api_client.post("/api/v1/auth/reset-password", {"uid": uid, "token": token, "new_password": "Fresh-Pass-55"})
+    assert done.status_code == 200
+    assert done.json()["data"]["id"] == user.pk
+    assert _login(APIClient(), "lang@example.com", "Fresh-Pass-55").status_code == 200
+
+
 def test_request_password_reset_is_throttled_per_ip(api_client):
     statuses = [
         api_client.post("/api/v1/auth/request-password-reset", {"email": "x@example.com"}).status_code for _ in range(6)

@@ -154,3 +154,22 @@ def test_unknown_user_is_404(admin_user, auth_client, path):
     client = auth_client(admin_user)
     method = client.post if path.endswith("reset-password") else client.get
     assert method(path).status_code == 404
+
+
+def test_admin_invitation_and_reset_follow_the_request_language(
+    admin_user, auth_client, django_capture_on_commit_callbacks
+):
+    client = auth_client(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client.post(
+            USERS,
+            {"email": "neu@example.com", "role": "viewer", "send_invitation": True},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE="de",
+        )
+        reset = client.post(f"{USERS}/{created.json()['data']['id']}/reset-password", HTTP_ACCEPT_LANGUAGE="en")
+    assert (created.status_code, reset.status_code) == (201, 200)
+    invitation, reset_mail = sorted(mail.outbox, key=lambda message: message.subject)
+    assert invitation.subject == "Ihr Magnetiq-Konto"
+    assert "wurde ein Magnetiq-Konto (Betrachter) eingerichtet" in invitation.body
+    assert reset_mail.subject == "Reset your Magnetiq password"
