@@ -46,6 +46,7 @@ from bookings.models import BookingPaymentStatus, BookingStatus, BookingType, Co
 from bookings.services import booking_apply_discount
 from fraud import services as fraud
 from magnetiq.audit import log_action
+from magnetiq.formatting import format_money
 from magnetiq.ips import truncate_ip
 
 from .exceptions import (
@@ -254,7 +255,10 @@ def coupon_evaluate(
             CouponCurrencyMismatch.message % {"coupon_currency": coupon.currency, "currency": currency}
         )
     if list_amount < coupon.minimum_order_value:
-        raise CouponMinimumNotMet(CouponMinimumNotMet.message % {"minimum": f"{coupon.minimum_order_value} {currency}"})
+        # Written like every price the visitor sees (Babel, the request's language): "$50.00", "50,00 $".
+        raise CouponMinimumNotMet(
+            CouponMinimumNotMet.message % {"minimum": format_money(coupon.minimum_order_value, currency)}
+        )
     return discount_for(coupon, list_amount)
 
 

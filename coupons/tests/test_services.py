@@ -157,7 +157,7 @@ def test_minimum_order_value(consultant):
     CouponFactory(code="BIG", minimum_order_value=Decimal("150"))
     error = refused(consultant, errors.CouponMinimumNotMet, code="BIG")
     assert error.reason == "minimum_not_met"
-    assert "150.00 USD" in error.message
+    assert error.message == "This code needs an order of at least $150.00."
 
 
 def test_a_fixed_amount_in_another_currency_is_refused(consultant):
