@@ -12,6 +12,7 @@ import io
 from django.contrib import admin, messages
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from magnetiq.formatting import format_money
 
@@ -153,10 +154,36 @@ class CouponAdmin(admin.ModelAdmin):
         return _csv_response("coupons.csv", header, rows)
 
 
+class PausedFilter(admin.SimpleListFilter):
+    """Campaigns paused (by the velocity cap or staff: ``paused_at`` set) or running."""
+
+    title = _("paused")
+    parameter_name = "paused"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Paused")), ("no", _("Not paused"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(paused_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(paused_at__isnull=True)
+        return queryset
+
+
 @admin.register(CouponCampaign)
 class CouponCampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "source", "velocity_cap_per_hour", "is_active", "paused_at", "created_at"]
-    list_filter = ["is_active", ("paused_at", admin.EmptyFieldListFilter)]
+    list_display = [
+        "name",
+        "source",
+        "velocity_cap_per_hour",
+        "is_active",
+        "paused",
+        "paused_at",
+        "paused_reason",
+        "created_at",
+    ]
+    list_filter = ["is_active", PausedFilter]
     search_fields = ["name", "source", "description"]
     readonly_fields = ["paused_at", "paused_reason", "revenue", "cost", "created_by", "created_at"]
     actions = ["resume", "export_csv"]
@@ -180,11 +207,37 @@ class CouponCampaignAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
         obj.refresh_from_db()
 
+    @admin.display(description=_("Paused"), boolean=True, ordering="paused_at")
+    def paused(self, obj) -> bool:
+        return obj.paused_at is not None
+
     @admin.action(description=_("Resume the selected campaigns"), permissions=["change"])
     def resume(self, request, queryset):
-        for campaign in queryset:
+        """Lift the pause of the selected paused campaigns; the ones not paused are named, unchanged."""
+        resumed, running = 0, []
+        for campaign in queryset.order_by("name"):
+            if campaign.paused_at is None:
+                running.append(campaign.name)
+                continue
             services.campaign_resume(campaign=campaign, actor=request.user)
-        self.message_user(request, _("Resumed."), messages.SUCCESS)
+            resumed += 1
+        if resumed:
+            self.message_user(
+                request,
+                ngettext(
+                    "Resumed %(count)d campaign: its codes can be redeemed again.",
+                    "Resumed %(count)d campaigns: their codes can be redeemed again.",
+                    resumed,
+                )
+                % {"count": resumed},
+                messages.SUCCESS,
+            )
+        if running:
+            self.message_user(
+                request,
+                _("Not paused, so nothing to resume: %(names)s.") % {"names": ", ".join(running)},
+                messages.WARNING,
+            )
 
     @admin.action(description=_("Export usage, revenue and cost as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from bookings.tests.factories import BookingFactory
 from coupons.models import Coupon, CouponCampaign, CouponUsage, UsageStatus
+from magnetiq.models import AuditLogEntry
 
 from .factories import CampaignFactory, CouponFactory
 
@@ -103,3 +104,51 @@ def test_campaign_export_and_resume(admin_client):
 
     assert export.content.decode().splitlines()[1] == "Fair,USD,1,100.00,20.00,80.00"
     assert CouponCampaign.objects.get().paused_at is None
+
+
+def test_resume_lifts_a_pause_and_names_the_campaigns_that_were_not_paused(admin_client):
+    paused = CampaignFactory(name="Capped", paused_at="2026-06-01T00:00:00Z", paused_reason="cap")
+    running = CampaignFactory(name="Running")
+    url = reverse("admin:coupons_couponcampaign_changelist")
+
+    response = admin_client.post(url, {"action": "resume", "_selected_action": [paused.pk, running.pk]}, follow=True)
+
+    shown = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert shown == [
+        ("success", "Resumed 1 campaign: its codes can be redeemed again."),
+        ("warning", "Not paused, so nothing to resume: Running."),
+    ]
+    paused.refresh_from_db()
+    assert (paused.paused_at, paused.paused_reason) == (None, "")
+    assert AuditLogEntry.objects.filter(action="coupons.campaign.resumed").count() == 1
+
+
+def test_resume_of_campaigns_that_are_not_paused_only_says_so(admin_client):
+    running = [CampaignFactory(name="Running"), CampaignFactory(name="Also running")]
+    url = reverse("admin:coupons_couponcampaign_changelist")
+
+    response = admin_client.post(url, {"action": "resume", "_selected_action": [c.pk for c in running]}, follow=True)
+
+    shown = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert shown == [("warning", "Not paused, so nothing to resume: Also running, Running.")]
+    assert not AuditLogEntry.objects.filter(action="coupons.campaign.resumed").exists()
+
+
+def test_the_campaign_list_shows_and_filters_the_paused_state(admin_client):
+    CampaignFactory(name="Capped", paused_at="2026-06-01T00:00:00Z", paused_reason="12 redemptions within an hour")
+    CampaignFactory(name="Running")
+    url = reverse("admin:coupons_couponcampaign_changelist")
+
+    every = admin_client.get(url)
+    paused = admin_client.get(url, {"paused": "yes"})
+    running = admin_client.get(url, {"paused": "no"})
+
+    def names(response):
+        return sorted(c.name for c in response.context["cl"].result_list)
+
+    assert (names(every), names(paused), names(running)) == (["Capped", "Running"], ["Capped"], ["Running"])
+    content = every.content.decode()
+    assert '<td class="field-paused"><img src="/static/admin/img/icon-yes.svg" alt="True"></td>' in content
+    assert '<td class="field-paused"><img src="/static/admin/img/icon-no.svg" alt="False"></td>' in content
+    assert "12 redemptions within an hour" in content
+    assert '<a href="?paused=yes"' in content
