@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate, pairwise
@@ -153,12 +154,16 @@ def _free_intervals(local_day: date, ctz: ZoneInfo, rules, overrides) -> list[tu
     return _subtract(intervals, blocks)
 
 
-def _schedule(consultant, first: date, last: date) -> tuple[dict[int, list], dict[date, list]]:
-    """The consultant's weekly rules by weekday (``(start_time, end_time)``) and their overrides of
-    ``first``…``last`` by date (``(kind, start_time, end_time)``), in one query (``UNION ALL``)."""
+def _schedules(
+    consultant_ids: list[int], first: date, last: date
+) -> dict[int, tuple[dict[int, list], dict[date, list]]]:
+    """Per consultant id: the weekly rules by weekday (``(start_time, end_time)``) and the overrides
+    of ``first``…``last`` by date (``(kind, start_time, end_time)``), in one query (``UNION ALL``)
+    whatever the number of consultants. An id without rows maps to two empty dicts."""
     rules = (
-        AvailabilityRule.objects.filter(consultant=consultant)
+        AvailabilityRule.objects.filter(consultant_id__in=consultant_ids)
         .values_list(
+            "consultant_id",
             "weekday",
             Value(None, output_field=models.DateField()),
             Value("", output_field=models.CharField()),
@@ -168,20 +173,27 @@ def _schedule(consultant, first: date, last: date) -> tuple[dict[int, list], dic
         .order_by()
     )
     overrides = (
-        AvailabilityOverride.objects.filter(consultant=consultant, date__range=(first, last))
+        AvailabilityOverride.objects.filter(consultant_id__in=consultant_ids, date__range=(first, last))
         .values_list(
-            Value(None, output_field=models.PositiveSmallIntegerField()), "date", "kind", "start_time", "end_time"
+            "consultant_id",
+            Value(None, output_field=models.PositiveSmallIntegerField()),
+            "date",
+            "kind",
+            "start_time",
+            "end_time",
         )
         .order_by()
     )
-    rules_by_weekday: dict[int, list] = defaultdict(list)
-    overrides_by_day: dict[date, list] = defaultdict(list)
-    for weekday, day, kind, start_time, end_time in rules.union(overrides, all=True):
+    result: dict[int, tuple[dict[int, list], dict[date, list]]] = {
+        pk: (defaultdict(list), defaultdict(list)) for pk in consultant_ids
+    }
+    for consultant_id, weekday, day, kind, start_time, end_time in rules.union(overrides, all=True):
+        rules_by_weekday, overrides_by_day = result[consultant_id]
         if day is None:
             rules_by_weekday[weekday].append((start_time, end_time))
         else:
             overrides_by_day[day].append((kind, start_time, end_time))
-    return rules_by_weekday, overrides_by_day
+    return result
 
 
 class _Busy:
@@ -227,10 +239,11 @@ class _Busy:
         length: timedelta,
         day_full: bool,
         available_only: bool,
+        first_only: bool = False,
     ) -> list[SlotState]:
         """The slots ``start``, ``start + step``, … up to ``last_start`` with their state: taken when
         the day is full or a booking comes within the buffer of the slot (only the free ones when
-        ``available_only``)."""
+        ``available_only``; only the first free one, when there is one, with ``first_only`` too)."""
         states: list[SlotState] = []
         if day_full and available_only:
             return states
@@ -249,6 +262,8 @@ class _Busy:
                 append(SlotState(Slot(start, end), False, self.overlapping_id(start, end, before)))
             else:
                 append(SlotState(Slot(start, end), True))
+                if first_only and available_only:
+                    return states
             start += step
         return states
 
@@ -268,6 +283,87 @@ def _distribute(states: list[SlotState], visitor_starts: list[datetime], day_lis
 
 def _slot_start(state: SlotState) -> datetime:
     return state.slot.start
+
+
+@dataclass(frozen=True)
+class _LocalDays:
+    """The consultant's local dates that hold the starts of a window, in order, and their bounds in
+    UTC: ``days[i]`` runs from ``starts[i]`` to ``starts[i + 1]`` (23 or 25 hours apart on switch
+    days)."""
+
+    zone: ZoneInfo
+    days: list[date]
+    starts: list[datetime]
+
+    @classmethod
+    def of(cls, consultant, window_start: datetime, last_allowed: datetime) -> _LocalDays:
+        zone = ZoneInfo(consultant.timezone)
+        days = _dates(window_start.astimezone(zone).date(), last_allowed.astimezone(zone).date())
+        starts = [_utc(day, time(0), zone) for day in days]
+        starts.append(_utc(days[-1] + timedelta(days=1), time(0), zone))
+        return cls(zone, days, starts)
+
+    def busy_span(self, buffer: timedelta, length: timedelta) -> tuple[datetime, datetime]:
+        """The span whose active bookings can take one of these days' slots (buffer and length on
+        either side)."""
+        return self.starts[0] - buffer - length, self.starts[-1] + buffer + length
+
+
+def _local_day_states(
+    *,
+    consultant,
+    local: _LocalDays,
+    rules_by_weekday: dict[int, list],
+    overrides_by_day: dict[date, list],
+    busy: _Busy,
+    window_start: datetime,
+    last_allowed: datetime,
+    step: timedelta,
+    length: timedelta,
+    available_only: bool,
+    first_only: bool = False,
+) -> Iterator[tuple[date, list[SlotState]]]:
+    """Each local date of ``local`` with its slots starting in ``[window_start, last_allowed]``, by
+    start, each marked available or not (rules 1, 2 and 4 of the module docstring); lazily, so a
+    caller that needs one free slot stops at the first date that has one. ``first_only`` (with
+    ``available_only``): a date lists at most its first free slot found."""
+    limit = consultant.max_bookings_per_day
+    for local_day, local_start, local_end in zip(local.days, local.starts, local.starts[1:], strict=False):
+        day_full = busy.count_starting(local_start, local_end) >= limit
+        intervals = _free_intervals(
+            local_day, local.zone, rules_by_weekday.get(local_day.weekday(), []), overrides_by_day.get(local_day, [])
+        )
+        states: list[SlotState] = []
+        for interval_start, interval_end in intervals:
+            start = interval_start
+            if start < window_start:
+                # Skip whole steps to the first start inside the window.
+                start += step * -((interval_start - window_start) // step)
+            states += busy.states(
+                start,
+                min(interval_end - length, last_allowed),
+                step=step,
+                length=length,
+                day_full=day_full,
+                available_only=available_only,
+                first_only=first_only,
+            )
+            if first_only and states:
+                break
+        if any(end > next_start for (_, end), (next_start, _) in pairwise(intervals)):
+            # Overlapping intervals (two rules, extra hours over a rule) offer a start twice; its state
+            # depends on the start alone.
+            unique = {state.slot.start: state for state in states}
+            states = [unique[key] for key in sorted(unique)]
+        yield local_day, states
+
+
+def _bounded_window(start: datetime, end: datetime, now: datetime) -> tuple[datetime, datetime]:
+    """``[start, end)`` cut to notice and window (rule 3 of the module docstring)."""
+    return (
+        max(start, now + timedelta(hours=conf.get("MIN_NOTICE_HOURS"))),
+        min(end, now + timedelta(days=conf.get("WINDOW_DAYS"))),
+    )
 
 
 def slots_by_day(
@@ -309,59 +405,124 @@ def slots_by_day(
     # Only slots starting in [window_start, window_end) are listed.
     window_start, window_end = _utc(first_day, time(0), tz), _utc(last_day + timedelta(days=1), time(0), tz)
     if check_notice:
-        window_start = max(window_start, now + timedelta(hours=conf.get("MIN_NOTICE_HOURS")))
-        window_end = min(window_end, now + timedelta(days=conf.get("WINDOW_DAYS")))
+        window_start, window_end = _bounded_window(window_start, window_end, now)
     if window_end <= window_start:
         return result
     last_allowed = window_end - timedelta(microseconds=1)
 
-    # The consultant's local dates that hold those starts, and their bounds in UTC (23 or 25 hours
-    # apart on switch days).
-    ctz = ZoneInfo(consultant.timezone)
-    local_days = _dates(window_start.astimezone(ctz).date(), last_allowed.astimezone(ctz).date())
-    local_starts = [_utc(day, time(0), ctz) for day in local_days]
-    local_starts.append(_utc(local_days[-1] + timedelta(days=1), time(0), ctz))
-
-    rules_by_weekday, overrides_by_day = _schedule(consultant, local_days[0], local_days[-1])
+    local = _LocalDays.of(consultant, window_start, last_allowed)
+    rules_by_weekday, overrides_by_day = _schedules([consultant.pk], local.days[0], local.days[-1])[consultant.pk]
     bookings = ConsultationBooking.objects.active(now).filter(consultant=consultant)
     if exclude_booking_id is not None:
         bookings = bookings.exclude(pk=exclude_booking_id)
-    span = (local_starts[0] - buffer - length, local_starts[-1] + buffer + length)
+    span = local.busy_span(buffer, length)
     busy = _Busy(list(bookings.overlapping(*span).order_by().values_list("start", "end", "pk")), buffer)
 
-    limit = consultant.max_bookings_per_day
     # In the consultant's own zone each local date is the visitor's date; otherwise a local date's
     # slots are cut at the visitor's midnights.
-    same_zone = getattr(tz, "key", None) == ctz.key
+    same_zone = getattr(tz, "key", None) == local.zone.key
     visitor_starts = [] if same_zone else [_utc(day, time(0), tz) for day in days]
     day_lists = list(result.values())
-    for local_day, local_start, local_end in zip(local_days, local_starts, local_starts[1:], strict=False):
-        day_full = busy.count_starting(local_start, local_end) >= limit
-        intervals = _free_intervals(local_day, ctz, rules_by_weekday[local_day.weekday()], overrides_by_day[local_day])
-        states: list[SlotState] = []
-        for interval_start, interval_end in intervals:
-            start = interval_start
-            if start < window_start:
-                # Skip whole steps to the first start inside the window.
-                start += step * -((interval_start - window_start) // step)
-            states += busy.states(
-                start,
-                min(interval_end - length, last_allowed),
-                step=step,
-                length=length,
-                day_full=day_full,
-                available_only=available_only,
-            )
-        if any(end > next_start for (_, end), (next_start, _) in pairwise(intervals)):
-            # Overlapping intervals (two rules, extra hours over a rule) offer a start twice; its state
-            # depends on the start alone.
-            unique = {state.slot.start: state for state in states}
-            states = [unique[key] for key in sorted(unique)]
+    for local_day, states in _local_day_states(
+        consultant=consultant,
+        local=local,
+        rules_by_weekday=rules_by_weekday,
+        overrides_by_day=overrides_by_day,
+        busy=busy,
+        window_start=window_start,
+        last_allowed=last_allowed,
+        step=step,
+        length=length,
+        available_only=available_only,
+    ):
         if same_zone:
             result[local_day] = states
         else:
             _distribute(states, visitor_starts, day_lists)
     return result
+
+
+#: Consultants whose free slots :func:`consultants_with_free_slot` reads per pair of queries (keeps
+#: the ``IN`` lists well inside every database's limit of bound parameters).
+FREE_SLOT_BATCH = 1000
+
+
+def consultants_with_free_slot(
+    *,
+    consultants: Sequence,
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
+    booking_type: str = BookingType.THIRTY_FOR_THIRTY,
+    duration_minutes: int | None = None,
+) -> set[int]:
+    """The ids of ``consultants`` with at least one free slot starting in ``[start, end)`` (aware):
+    a slot :func:`slots_by_day` offers as available, by every rule of the module docstring (notice
+    and window from ``now``, days off, buffer, day limit, confirmed bookings and unexpired holds).
+
+    ``consultants``: objects with ``pk``, ``timezone``, ``booking_buffer_minutes`` and
+    ``max_bookings_per_day`` (``Consultant`` rows, possibly ``only()`` those). The default slot is the
+    booking page's first choice (a 30-minute 30-for-30). Raises :class:`BookingInvalid` for a bad
+    type/duration.
+
+    Two queries per :data:`FREE_SLOT_BATCH` consultants, none for an empty window: the weekly rules
+    with the overrides of every consultant of the batch, and their active bookings of the span.
+    """
+    minutes = duration_for(booking_type, duration_minutes)
+    now = now or timezone.now()
+    window_start, window_end = _bounded_window(start, end, now)
+    if window_end <= window_start:
+        return set()
+    last_allowed = window_end - timedelta(microseconds=1)
+    length = timedelta(minutes=minutes)
+    step = timedelta(minutes=conf.get("SLOT_STEP_MINUTES"))
+    found: set[int] = set()
+    local_by_zone: dict[str, _LocalDays] = {}
+    for offset in range(0, len(consultants), FREE_SLOT_BATCH):
+        batch = []
+        for consultant in consultants[offset : offset + FREE_SLOT_BATCH]:
+            local = local_by_zone.get(consultant.timezone)
+            if local is None:
+                local = local_by_zone[consultant.timezone] = _LocalDays.of(consultant, window_start, last_allowed)
+            batch.append((consultant, local, timedelta(minutes=consultant.booking_buffer_minutes or 0)))
+        ids = [consultant.pk for consultant, _, _ in batch]
+        schedules = _schedules(
+            ids, min(local.days[0] for _, local, _ in batch), max(local.days[-1] for _, local, _ in batch)
+        )
+        spans = [local.busy_span(buffer, length) for _, local, buffer in batch]
+        rows: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
+        # One span for the batch: a booking outside a consultant's own span blocks none of its slots.
+        bookings = (
+            ConsultationBooking.objects.active(now)
+            .filter(consultant_id__in=ids)
+            .overlapping(min(first for first, _ in spans), max(last for _, last in spans))
+            .order_by()
+            .values_list("consultant_id", "start", "end", "pk")
+        )
+        for consultant_id, booking_start, booking_end, pk in bookings:
+            rows[consultant_id].append((booking_start, booking_end, pk))
+        for consultant, local, buffer in batch:
+            rules_by_weekday, overrides_by_day = schedules[consultant.pk]
+            if not rules_by_weekday and not any(
+                kind == OverrideKind.EXTRA for day in overrides_by_day.values() for kind, _, _ in day
+            ):
+                continue  # no hours at all in the window
+            days = _local_day_states(
+                consultant=consultant,
+                local=local,
+                rules_by_weekday=rules_by_weekday,
+                overrides_by_day=overrides_by_day,
+                busy=_Busy(rows[consultant.pk], buffer),
+                window_start=window_start,
+                last_allowed=last_allowed,
+                step=step,
+                length=length,
+                available_only=True,
+                first_only=True,
+            )
+            if any(states for _, states in days):
+                found.add(consultant.pk)
+    return found
 
 
 def day_slots(

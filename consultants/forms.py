@@ -40,7 +40,8 @@ def language_label(code: str) -> str:
 
 class DirectoryFilterForm(forms.Form):
     """``q`` (free text), ``expertise`` (one of the directory's tags), ``language`` (a spoken
-    language), ``available`` (open hours in the next 7 days) and ``sort``."""
+    language), ``available`` (a free slot the booking page offers, starting in the next 7 days:
+    ``selectors.with_free_slot``) and ``sort``."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     expertise = forms.ChoiceField(label=_("Expertise"), required=False)

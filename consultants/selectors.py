@@ -1,7 +1,8 @@
-"""Reads of the public directory shared by the API and the pages (one query each, whatever the size)."""
+"""Reads of the public directory shared by the API and the pages (a constant number of queries each,
+whatever the size)."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,7 +12,11 @@ from django.utils.text import slugify
 
 from magnetiq.pagecache import versioned
 
+from . import free_slots
 from .models import Consultant, json_list_needle
+
+#: "Available this week": a free slot starting within this many days of now.
+AVAILABLE_DAYS = 7
 
 #: ``sort_by`` value → model field (spec 000 ``ConsultantSearchRequest.sort_by`` plus name/newest).
 SORT_FIELDS = {
@@ -48,13 +53,12 @@ def public_consultant_search(
     ``expertise`` and ``languages``: all listed entries must be present. ``min_rate``/``max_rate``
     compare the rate in the consultant's own currency; the ``rate``/``price`` sort compares rates
     converted to US dollars (:func:`with_rate_usd`). ``available_this_week``: only consultants with
-    open hours in the next 7 days (:func:`available_within`). Consultants without a value for the
-    sort field come last either way; ties are broken by featured first, then name. One query
-    whatever the number of consultants. Raises ``KeyError`` for an unknown ``sort_by``.
+    a free slot starting in the next :data:`AVAILABLE_DAYS` days (:func:`with_free_slot`). Consultants
+    without a value for the sort field come last either way; ties are broken by featured first, then
+    name. One query whatever the number of consultants, three more (run at once) with
+    ``available_this_week``. Raises ``KeyError`` for an unknown ``sort_by``.
     """
     qs = Consultant.objects.public().search(query)
-    if available_this_week:
-        qs = qs.filter(available_within(django_timezone.now().date(), days=7))
     for tag in expertise or []:
         qs = qs.with_expertise(tag)
     for lang in languages or []:
@@ -75,6 +79,9 @@ def public_consultant_search(
         qs = qs.filter(is_verified=is_verified)
     if is_featured is not None:
         qs = qs.filter(is_featured=is_featured)
+    if available_this_week:
+        # Last, so the other filters shrink the candidates whose slots are computed.
+        qs = with_free_slot(qs)
     return with_rate_usd(qs).order_by(*ordering(sort_by, sort_order))
 
 
@@ -104,21 +111,44 @@ def with_rate_usd(qs: QuerySet[Consultant]) -> QuerySet[Consultant]:
     return qs.annotate(rate_usd=F("hourly_rate") * factor)
 
 
-def available_within(start: date, *, days: int = 7) -> Q:
-    """A filter: the consultant has open hours on one of the ``days`` dates from ``start`` on.
+def with_free_slot(
+    qs: QuerySet[Consultant], *, now: datetime | None = None, days: int = AVAILABLE_DAYS
+) -> QuerySet[Consultant]:
+    """``qs`` cut to the consultants with a free slot starting between ``now`` (default: the clock)
+    and ``now + days``: a slot the booking page offers (minimum notice, days off, bookings and
+    holds, buffer, day limit), computed by the bookings app (:mod:`consultants.free_slots`).
+
+    Three queries, run at once: the candidates of ``qs`` that have open hours in those days
+    (:func:`open_hours_between`, in SQL), then, for all of them together, their schedules and their
+    active bookings. The result filters ``qs`` by the ids found.
+    """
+    now = now or django_timezone.now()
+    until = now + timedelta(days=days)
+    # A slot's local date lies within a day of its UTC date, whatever the consultant's zone.
+    candidates = list(
+        qs.filter(open_hours_between(now.date() - timedelta(days=1), until.date() + timedelta(days=1)))
+        .order_by()
+        .only("pk", "timezone", "booking_buffer_minutes", "max_bookings_per_day")
+    )
+    free = free_slots.consultants_with_free_slot(candidates, start=now, end=until) if candidates else set()
+    return qs.filter(pk__in=sorted(free))
+
+
+def open_hours_between(first: date, last: date) -> Q:
+    """A filter: the consultant has open hours on one of the dates ``first``…``last`` (inclusive).
 
     A date counts when the weekly schedule (``bookings``' availability rules, read through the
     reverse relation ``availability_rules``) has hours on its weekday and no whole-day
     ``unavailable`` override takes the date off, or when an ``extra`` override adds hours on it.
-    Dates are UTC dates, and bookings already made are not subtracted: a consultant with hours but
-    every slot taken still counts (the booking page then shows the next free day). Two ``EXISTS``
-    per date inside one query.
+    Bookings, the notice and windows taken off are not subtracted: this is the cheap SQL
+    pre-filter of :func:`with_free_slot`, never narrower than the slots. Two ``EXISTS`` per date
+    inside one query.
     """
     rule_model = Consultant._meta.get_field("availability_rules").related_model
     override_model = Consultant._meta.get_field("availability_overrides").related_model
     condition = Q()
-    for offset in range(days):
-        day = start + timedelta(days=offset)
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
         weekly = Exists(rule_model._default_manager.filter(consultant=OuterRef("pk"), weekday=day.weekday()))
         off = Exists(
             override_model._default_manager.filter(
@@ -127,9 +157,7 @@ def available_within(start: date, *, days: int = 7) -> Q:
         )
         condition |= Q(weekly) & ~Q(off)
     extra = Exists(
-        override_model._default_manager.filter(
-            consultant=OuterRef("pk"), kind="extra", date__gte=start, date__lt=start + timedelta(days=days)
-        )
+        override_model._default_manager.filter(consultant=OuterRef("pk"), kind="extra", date__range=(first, last))
     )
     return condition | Q(extra)
 

@@ -4,7 +4,8 @@ Both show only ``Consultant.objects.public()``; anything else is the site's 404 
 gettext in the visitor's language (``request.LANGUAGE_CODE``, set by ``LocaleMiddleware``); the bio
 and meta description are content in that language, falling back to English. The directory runs a
 constant number of queries: categories and spoken languages (cached per content version), count,
-one page. Photos are shown from the crops made when they were saved (``consultants.photos``).
+one page, and three for "Available this week" (``selectors.with_free_slot``). Photos are shown from
+the crops made when they were saved (``consultants.photos``).
 """
 
 from django.conf import settings
@@ -27,9 +28,9 @@ PAGE_SIZE = 24
 
 @cache_public_page
 def consultant_directory(request):
-    """``/consultants/``: search (``q``), filters (``expertise``, ``language``, ``available``: open
-    hours in the next 7 days), sort and pagination (``page``), 24 per page; rates sort in US dollars
-    (``settings.EXCHANGE_RATES``).
+    """``/consultants/``: search (``q``), filters (``expertise``, ``language``, ``available``: a free
+    slot starting in the next 7 days), sort and pagination (``page``), 24 per page; rates sort in US
+    dollars (``settings.EXCHANGE_RATES``).
 
     Invalid filter values (an unknown expertise or sort) are shown as form errors and ignored.
     """

@@ -21,9 +21,12 @@ the admin) are not looked up at all; the API keeps its public lists' data with :
 The content version is one shared counter (:mod:`magnetiq.ratelimit`'s counter store: Redis or
 Memcached, else a row of the database; read once per request, never written by a read) that every
 save or delete of a model of ``PAGE_CACHE_APPS`` increments, immediately and again once the
-transaction commits: a save shows on the next request in every process. Entries also expire after
-``PAGE_CACHE_SECONDS``, which bounds how long a page that depends on the clock (a scheduled page, a
-webinar that has started) can lag behind.
+transaction commits: a save shows on the next request in every process. An app outside
+``PAGE_CACHE_APPS`` whose rows the cached pages show names those models with :func:`watch_models`
+from its ``AppConfig.ready()`` (bookings: the availability rules and days off behind "Available
+this week"), and calls :func:`content_changed` for a change that is not a save of such a model.
+Entries also expire after ``PAGE_CACHE_SECONDS``, which bounds how long a page that depends on the
+clock (a scheduled page, a webinar that has started, a hold that ran out) can lag behind.
 
 Visitor-specific parts are taken out before storing and put back on every hit:
 
@@ -51,6 +54,7 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.db import transaction
+from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
@@ -124,14 +128,30 @@ def bump_version() -> None:
         logger.exception("The page cache's content version could not be increased.")
 
 
-def _content_changed(sender, **kwargs) -> None:
-    if sender._meta.app_label not in settings.PAGE_CACHE_APPS:
-        return
-    # Now, so a page rendered inside this transaction's own requests (tests, the admin's redirect)
-    # is fresh; and after commit, because a request that read the new version before the commit
-    # may have stored the old content under it.
+#: Labels (``"bookings.AvailabilityRule"``) of the models outside ``PAGE_CACHE_APPS`` whose saves
+#: and deletes also change the content (:func:`watch_models`).
+_WATCHED_MODELS: set[str] = set()
+
+
+def watch_models(*models: type[Model]) -> None:
+    """Count every save and delete of ``models`` as a change of the content, like the models of
+    ``PAGE_CACHE_APPS``. For apps that sit above ``magnetiq`` (which never imports them) and own rows
+    the cached pages show; called from their ``AppConfig.ready()``. A proxy model is its own sender:
+    list it too when it is saved through its own admin."""
+    _WATCHED_MODELS.update(model._meta.label for model in models)
+
+
+def content_changed() -> None:
+    """Drop every cached page: now, so a page rendered inside this transaction's own requests (tests,
+    the admin's redirect) is fresh, and again after commit, because a request that read the new
+    version before the commit may have stored the old content under it."""
     bump_version()
     transaction.on_commit(bump_version)
+
+
+def _content_changed(sender, **kwargs) -> None:
+    if sender._meta.app_label in settings.PAGE_CACHE_APPS or sender._meta.label in _WATCHED_MODELS:
+        content_changed()
 
 
 @receiver(post_save, dispatch_uid="pagecache-post-save")
@@ -157,9 +177,9 @@ def cached_data(name: str, request: HttpRequest, compute: Callable[[], T]) -> T:
 
 def versioned(name: str, compute: Callable[[], T]) -> T:
     """``compute()``, kept under ``name`` until the content changes (a save of a model of
-    ``PAGE_CACHE_APPS``) or ``PAGE_CACHE_SECONDS`` pass. An exception of ``compute`` (a 404, a
-    422) propagates and nothing is kept. ``compute`` must return a picklable value, not ``None``.
-    A cache that does not answer is logged and ``compute()`` answers."""
+    ``PAGE_CACHE_APPS`` or of :func:`watch_models`) or ``PAGE_CACHE_SECONDS`` pass. An exception
+    of ``compute`` (a 404, a 422) propagates and nothing is kept. ``compute`` must return a
+    picklable value, not ``None``. A cache that does not answer is logged and ``compute()`` answers."""
     if settings.PAGE_CACHE_SECONDS <= 0:
         return compute()
     store = page_store()
