@@ -3,8 +3,10 @@
 Runs ``import_pages content/fixtures/demo_pages.json``,
 ``import_consultants consultants/fixtures/demo_consultants.json``, ``import_webinars`` (demo
 webinars at dates relative to today), ``import_whitepapers`` (with their PDFs), ``make_demo_portraits``
-(generated consultant photos) and ``seed_availability``; all
-upsert, so running it again changes nothing. Fails (non-zero exit) with the importer's message when
+(generated consultant photos), ``seed_availability``, ``make_demo_coupons`` and
+``make_demo_reviews`` (completed sessions of three consultants with approved reviews and one pending,
+through the booking and review services, so their ratings are computed); all upsert or skip what
+exists, so running it again changes nothing. Fails (non-zero exit) with the importer's message when
 a file is missing or bad.
 """
 
@@ -37,4 +39,6 @@ class Command(BaseCommand):
         call_command("seed_availability", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write("make_demo_coupons (the discount codes WELCOME20 and FREESESSION)")
         call_command("make_demo_coupons", stdout=self.stdout, stderr=self.stderr)
+        self.stdout.write("make_demo_reviews (rated past sessions: six approved reviews, one pending)")
+        call_command("make_demo_reviews", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
