@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import OverrideKind
+from consultants.validators import PHOTO_FORMATS, PHOTO_MIN_SIDE
 from content.admin_widgets import CommaSeparatedListField, PortableTextMarkdownField, StoredValuesFormMixin
 from magnetiq.timezones import is_known_timezone
 
@@ -113,3 +117,40 @@ class ProfileForm(StoredValuesFormMixin, forms.Form):
         if "bio" in cleaned and cleaned["bio"] is None:
             cleaned["bio"] = {}
         return cleaned
+
+
+class PhotoForm(forms.Form):
+    """A new profile photo, or the removal of the current one; either, not both.
+
+    Only reads the upload: what a photo must be (formats, size, pixels) is checked by
+    ``consultants.photos.consultant_photo_set`` (``consultants.validators.validate_photo``), whose
+    ``ValidationError`` the view puts on the ``photo`` field. ``accept`` only narrows the browser's
+    file picker. The help text states that rule from the same constants.
+    """
+
+    photo = forms.FileField(
+        label=_("New photo"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": ",".join(f"image/{name.lower()}" for name in PHOTO_FORMATS)}),
+    )
+    remove_photo = forms.BooleanField(label=_("Remove my photo"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        megabytes = settings.CONSULTANT_PHOTO_MAX_BYTES / 1_048_576
+        self.fields["photo"].help_text = gettext(
+            "JPEG, PNG or WebP, at least %(min)s × %(min)s pixels, at most %(limit)s MB; shown cut to a square."
+        ) % {"min": PHOTO_MIN_SIDE, "limit": number_format(megabytes, decimal_pos=0 if megabytes.is_integer() else 1)}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("photo") and cleaned.get("remove_photo"):
+            raise forms.ValidationError(_("Choose a new photo or remove the current one, not both."))
+        return cleaned
+
+    def change(self):
+        """What to do (after ``is_valid``): ``None`` (keep the photo), ``False`` (remove it) or the
+        uploaded file — the ``photo`` argument of ``consultant_photo_set``."""
+        if self.cleaned_data.get("remove_photo"):
+            return False
+        return self.cleaned_data.get("photo") or None

@@ -19,6 +19,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,6 +38,7 @@ from bookings.services import (
     availability_weekly,
 )
 from bookings.views import STATUS_LABELS
+from consultants.photos import consultant_photo_set, photo_image
 from consultants.services.profiles import CONSULTANT_SELF_EDITABLE_FIELDS, consultant_update
 from leads.models import ConsentKind
 from leads.services import lead_consent_state, lead_consent_withdraw
@@ -45,7 +47,7 @@ from magnetiq.translation import pick_language, request_language
 from payouts.services import consultant_earnings as earnings_summary
 
 from . import exports, selectors
-from .forms import AccountDeleteForm, ConsentWithdrawForm, OverrideForm, ProfileForm, WeeklyScheduleForm
+from .forms import AccountDeleteForm, ConsentWithdrawForm, OverrideForm, PhotoForm, ProfileForm, WeeklyScheduleForm
 from .services import account_erase
 
 #: The visitor-facing names of the webinar registration statuses.
@@ -370,20 +372,39 @@ def consultant_earnings(request):
 @require_http_methods(["GET", "POST"])
 def consultant_profile(request):
     """``/account/consultant/profile/``: the fields a consultant edits themself
-    (``CONSULTANT_SELF_EDITABLE_FIELDS``) through ``consultants.services.profiles.consultant_update``."""
+    (``CONSULTANT_SELF_EDITABLE_FIELDS``) through ``consultants.services.profiles.consultant_update``,
+    and their photo (upload or removal) through ``consultants.photos.consultant_photo_set``, which
+    checks the file (``validate_photo``) and makes the crops.
+
+    Both writes are one transaction: a photo the service refuses (its ``ValidationError``, shown on
+    the photo field) leaves the profile and the current photo as they were, with a 422.
+    """
     consultant = _consultant_or_403(request)
     initial = {field: getattr(consultant, field) for field in CONSULTANT_SELF_EDITABLE_FIELDS}
-    form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = ProfileForm(request.POST if posted else None, initial=initial)
+    photo_form = PhotoForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid() and photo_form.is_valid():
         values = {field: form.cleaned_data[field] for field in CONSULTANT_SELF_EDITABLE_FIELDS}
         for name in ("title", "company", "phone", "linkedin_url"):
             values[name] = values[name] or ""
+        photo = photo_form.change()
+        previous = consultant.photo.name if consultant.photo else ""
         try:
-            consultant_update(consultant=consultant, data=values)
+            with transaction.atomic():
+                consultant_update(consultant=consultant, data=values)
+                if photo is not None and (photo or previous):
+                    consultant_photo_set(consultant=consultant, photo=photo, previous=previous)
         except ValidationError as exc:
+            # The refused values may still be on the instance: show what is stored.
+            consultant.refresh_from_db()
             for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+                if field in photo_form.fields:
+                    photo_form.add_error(field, errors)
+                else:
+                    form.add_error(field if field in form.fields else None, errors)
         except ApplicationError as exc:
+            consultant.refresh_from_db()
             _place_errors(form, exc)
         else:
             messages.success(request, _("Your profile is saved."))
@@ -391,6 +412,11 @@ def consultant_profile(request):
     return render(
         request,
         "portal/consultant_profile.html",
-        {**_consultant_context(request, consultant, "profile"), "form": form},
-        status=422 if request.method == "POST" and form.errors else 200,
+        {
+            **_consultant_context(request, consultant, "profile"),
+            "form": form,
+            "photo_form": photo_form,
+            "photo": photo_image(consultant, "card"),
+        },
+        status=422 if posted and (form.errors or photo_form.errors) else 200,
     )
