@@ -18,6 +18,7 @@ request, of any method, and the server only does the HTTP.
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -97,13 +98,17 @@ class ReplayServer:
                 except Exception as error:  # noqa: BLE001 - reported to the test when the block ends
                     replay.errors.append(error)
                     status, body, headers = 500, f"respond() raised {error!r}".encode(), {"Content-Type": "text/plain"}
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    # The client gave up waiting (a read-timeout test): there is nobody to answer.
+                    return
 
             def log_message(self, format, *args):
                 return
@@ -114,6 +119,19 @@ class ReplayServer:
         self._thread.start()
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         return self
+
+    def wait_for_requests(self, count: int, seconds: float = 10.0) -> list[Request]:
+        """:attr:`requests` once it holds ``count`` requests; ``AssertionError`` after ``seconds``.
+
+        A client that timed out has sent its request, but the server thread may record it only
+        later on a loaded machine; a test counting requests right after the timeout waits here.
+        """
+        deadline = time.monotonic() + seconds
+        while len(self.requests) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(self.requests)} request(s) arrived within {seconds} s, {count} expected")
+            time.sleep(0.01)
+        return self.requests
 
     def __exit__(self, exc_type, exc, traceback) -> None:
         self._server.shutdown()

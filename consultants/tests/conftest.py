@@ -73,16 +73,23 @@ class FakeScoopp:
         return status, body, {"Content-Type": "application/json", **headers}
 
 
+#: The read timeout (seconds) of the tests whose Scoopp stand-in answers late (``delay=1.0``).
+SHORT_TIMEOUT = 0.3
+
+
 @pytest.fixture
 def scoopp(settings):
-    """A Scoopp stand-in on 127.0.0.1 with the key, webhook secret and a short timeout configured."""
+    """A Scoopp stand-in on 127.0.0.1 with the key and webhook secret configured.
+
+    The read timeout is generous (10 s) so a loaded machine never turns an answer into a timeout; a
+    test about timeouts sets a short one itself (:data:`SHORT_TIMEOUT`) and queues a delayed reply."""
     fake = FakeScoopp()
     with ReplayServer(fake.respond) as server:
         fake.url, fake.requests = server.url, server.requests
         settings.SCOOPP_BASE_URL = f"{server.url}/v1"
         settings.SCOOPP_API_KEY = SCOOPP_KEY
         settings.SCOOPP_WEBHOOK_SECRET = SCOOPP_SECRET
-        settings.SCOOPP_TIMEOUT_SECONDS = 0.3
+        settings.SCOOPP_TIMEOUT_SECONDS = 10
         settings.SCOOPP_POLL_AFTER_MINUTES = 10
         yield fake
 

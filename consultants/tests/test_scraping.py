@@ -29,7 +29,7 @@ from consultants.tests.factories import ConsultantFactory, bio_blocks
 from magnetiq.exceptions import ApplicationError
 from magnetiq.models import AuditLogEntry
 
-from .conftest import SCOOPP_FIXTURES, SCOOPP_KEY, SCOOPP_SECRET
+from .conftest import SCOOPP_FIXTURES, SCOOPP_KEY, SCOOPP_SECRET, SHORT_TIMEOUT
 
 pytestmark = pytest.mark.django_db
 
@@ -180,6 +180,7 @@ def test_5xx_then_success_on_the_next_try(scoopp, clock, settings, django_captur
 
 def test_timeouts_back_off_exponentially_then_fail(scoopp, clock, settings, django_capture_on_commit_callbacks):
     settings.VENDOR_MAX_RETRIES = 0
+    settings.SCOOPP_TIMEOUT_SECONDS = SHORT_TIMEOUT
     consultant = make_consultant()
     scoopp.reply("job_started.json", 202, delay=1.0)
 

@@ -67,10 +67,10 @@ def test_a_read_timeout_fails_a_post_once_and_an_idempotent_get_after_three_trie
     with ReplayServer(slow) as server:
         with pytest.raises(VendorUnreachable, match=r"^Test did not answer"):
             vendor_request("POST", f"{server.url}/things", vendor="Test", read_timeout=0.2)
-        assert len(server.requests) == 1
+        assert len(server.wait_for_requests(1)) == 1
         with pytest.raises(VendorUnreachable):
             vendor_request("GET", f"{server.url}/things", vendor="Test", read_timeout=0.2)
-        assert len(server.requests) == 4
+        assert [r.method for r in server.wait_for_requests(4)] == ["POST", "GET", "GET", "GET"]
         release.set()
 
 

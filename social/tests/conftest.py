@@ -65,6 +65,10 @@ class FakeNetwork:
         return self.server.url
 
 
+#: The read timeout (seconds) of the tests whose stand-in answers late, with ``slow(1.5, …)``.
+SHORT_TIMEOUT = 0.5
+
+
 def slow(seconds: float, reply: Reply) -> Callable[[Request], Reply]:
     """A reply that comes after ``seconds`` (longer than the read timeout: no answer in time)."""
 
@@ -77,7 +81,10 @@ def slow(seconds: float, reply: Reply) -> Callable[[Request], Reply]:
 
 @pytest.fixture
 def network(settings):
-    """One stand-in serving both networks, with both configured to use it (read timeout 0.5 s)."""
+    """One stand-in serving both networks, with both configured to use it.
+
+    The read timeout is generous (10 s) so a loaded machine never turns an answer into "no answer";
+    a test about timeouts sets a short one itself (:data:`SHORT_TIMEOUT`) with a :func:`slow` reply."""
     fake = FakeNetwork()
     with fake.server:
         settings.LINKEDIN_CLIENT_ID = "li-client"
@@ -89,7 +96,7 @@ def network(settings):
         settings.X_CLIENT_SECRET = "x-secret"
         settings.X_API_URL = fake.url
         settings.X_AUTHORIZE_URL = "https://x.example/i/oauth2/authorize"
-        settings.SOCIAL_TIMEOUT_SECONDS = 0.5
+        settings.SOCIAL_TIMEOUT_SECONDS = 10
         settings.VENDOR_MAX_RETRIES = 1
         yield fake
 

@@ -15,7 +15,7 @@ from accounts.models import Role
 from content.tests.factories import png_bytes
 from magnetiq.api.schema import SchemaGenerator
 from social.models import EngagementSnapshot, Network, PostStatus, SocialAccount, SocialMedia, SocialPost
-from social.tests.conftest import recorded, slow
+from social.tests.conftest import SHORT_TIMEOUT, recorded, slow
 from social.tests.factories import SocialAccountFactory, SocialMediaFactory, SocialPostFactory, body
 
 pytestmark = pytest.mark.django_db
@@ -194,7 +194,8 @@ def test_publish_rate_limited_is_429_with_retry_after(network, api_as):
     assert "120 seconds" in response.json()["error"]["message"]
 
 
-def test_publish_timeout_is_502_unknown(network, api_as):
+def test_publish_timeout_is_502_unknown(network, api_as, settings):
+    settings.SOCIAL_TIMEOUT_SECONDS = SHORT_TIMEOUT
     network.on("POST", "/rest/posts", slow(1.5, (201, b"", {"x-restli-id": "urn:li:share:1"})))
     post = SocialPostFactory(account=SocialAccountFactory())
     response = api_as(Role.EDITOR).post(f"/api/v1/communication/linkedin/content/{post.pk}/publish")

@@ -26,7 +26,7 @@ from social.exceptions import (
     SocialRateLimited,
 )
 from social.models import AccountStatus, EngagementSnapshot, Network, OAuthState, PostStatus, SocialAccount
-from social.tests.conftest import image_init, json_of, recorded, slow
+from social.tests.conftest import SHORT_TIMEOUT, image_init, json_of, recorded, slow
 from social.tests.factories import SocialAccountFactory, SocialMediaFactory, SocialPostFactory, body
 
 pytestmark = pytest.mark.django_db
@@ -216,7 +216,8 @@ def test_x_publishes_a_thread_each_part_replying_to_the_last(network):
     assert sent[1]["reply"] == {"in_reply_to_tweet_id": "1866132456789012481"}
 
 
-def test_a_publish_that_times_out_ends_unknown_and_is_not_retried(network):
+def test_a_publish_that_times_out_ends_unknown_and_is_not_retried(network, settings):
+    settings.SOCIAL_TIMEOUT_SECONDS = SHORT_TIMEOUT
     network.on("POST", "/rest/posts", slow(1.5, (201, b"", {"x-restli-id": "urn:li:share:1"})))
     post = SocialPostFactory(account=SocialAccountFactory(), status=PostStatus.SCHEDULED, scheduled_at=timezone.now())
 
@@ -226,6 +227,7 @@ def test_a_publish_that_times_out_ends_unknown_and_is_not_retried(network):
     post.refresh_from_db()
     assert post.status == PostStatus.UNKNOWN
     assert "check on the network" in post.last_error
+    network.server.wait_for_requests(1)
     assert len(network.sent("POST", "/rest/posts")) == 1
     # Neither the command nor a staff click sends it again.
     run = services.posts_publish_due(now=timezone.now() + timedelta(hours=1))
