@@ -127,9 +127,9 @@ class RefreshTokenFamily(models.Model):
     """
 
     class RevokedReason(models.TextChoices):
-        REUSE = "reuse", "A rotated-away refresh token was used again"
-        LOGOUT = "logout", "Logged out"
-        USER = "user", "Every session of the user ended"
+        REUSE = "reuse", _("A rotated-away refresh token was used again")
+        LOGOUT = "logout", _("Logged out")
+        USER = "user", _("Every session of the user ended")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_token_families")

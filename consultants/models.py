@@ -27,35 +27,35 @@ from .validators import (
 
 
 class ConsultantStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    ACTIVE = "active", "Active"
-    INACTIVE = "inactive", "Inactive"
-    SUSPENDED = "suspended", "Suspended"
-    REJECTED = "rejected", "Rejected"
+    PENDING = "pending", _("Pending")
+    ACTIVE = "active", _("Active")
+    INACTIVE = "inactive", _("Inactive")
+    SUSPENDED = "suspended", _("Suspended")
+    REJECTED = "rejected", _("Rejected")
 
 
 class PaymentSetupStatus(models.TextChoices):
-    NOT_STARTED = "not_started", "Not started"
-    IN_PROGRESS = "in_progress", "In progress"
-    PENDING_VERIFICATION = "pending_verification", "Pending verification"
-    COMPLETED = "completed", "Completed"
-    FAILED = "failed", "Failed"
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    PENDING_VERIFICATION = "pending_verification", _("Pending verification")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
 
 
 class KYCStatus(models.TextChoices):
-    NOT_SUBMITTED = "not_submitted", "Not submitted"
-    SUBMITTED = "submitted", "Submitted"
-    UNDER_REVIEW = "under_review", "Under review"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    REQUIRES_UPDATE = "requires_update", "Requires update"
+    NOT_SUBMITTED = "not_submitted", _("Not submitted")
+    SUBMITTED = "submitted", _("Submitted")
+    UNDER_REVIEW = "under_review", _("Under review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    REQUIRES_UPDATE = "requires_update", _("Requires update")
 
 
 class LinkedInSyncStatus(models.TextChoices):
-    NOT_SYNCED = "not_synced", "Not synced"
-    SYNCING = "syncing", "Syncing"
-    SYNCED = "synced", "Synced"
-    FAILED = "failed", "Failed"
+    NOT_SYNCED = "not_synced", _("Not synced")
+    SYNCING = "syncing", _("Syncing")
+    SYNCED = "synced", _("Synced")
+    FAILED = "failed", _("Failed")
 
 
 def json_list_needle(tag: str) -> str:
@@ -258,16 +258,16 @@ class Consultant(models.Model):
 
 
 class ScrapingJobStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
-    COMPLETED = "completed", "Completed"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class ScrapingJobType(models.TextChoices):
-    LINKEDIN_PROFILE = "linkedin_profile", "LinkedIn profile"
-    LINKEDIN_POSTS = "linkedin_posts", "LinkedIn posts"
+    LINKEDIN_PROFILE = "linkedin_profile", _("LinkedIn profile")
+    LINKEDIN_POSTS = "linkedin_posts", _("LinkedIn posts")
 
 
 #: The states in which a job still holds its consultant: at most one per consultant (a DB constraint).

@@ -51,9 +51,9 @@ def validate_achievements(value) -> None:
 
 
 class ResearcherSource(models.TextChoices):
-    OPENALEX = "openalex", "Collected from OpenAlex"
-    INVITATION = "invitation", "Registered through an invitation"
-    STAFF = "staff", "Entered by staff"
+    OPENALEX = "openalex", _("Collected from OpenAlex")
+    INVITATION = "invitation", _("Registered through an invitation")
+    STAFF = "staff", _("Entered by staff")
 
 
 class ResearcherProfileQuerySet(models.QuerySet):
@@ -174,10 +174,10 @@ class OutreachState(models.TextChoices):
     """Spec 004 ``OutreachRequest.status``: ``pending`` (invitation queued or sent), ``accepted`` (the
     researcher registered), ``declined`` (they said no), ``email_failed`` (the mail could not be sent)."""
 
-    PENDING = "pending", "Pending"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
-    EMAIL_FAILED = "email_failed", "E-mail failed"
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    EMAIL_FAILED = "email_failed", _("E-mail failed")
 
 
 class OutreachRequest(models.Model):
@@ -223,15 +223,15 @@ class OutreachRequest(models.Model):
 
 
 class CollectionKind(models.TextChoices):
-    BY_AUTHOR = "by_author", "By author (name, ORCID or OpenAlex id)"
-    BY_INSTITUTION = "by_institution", "By institution (name, ROR or OpenAlex id)"
+    BY_AUTHOR = "by_author", _("By author (name, ORCID or OpenAlex id)")
+    BY_INSTITUTION = "by_institution", _("By institution (name, ROR or OpenAlex id)")
 
 
 class CollectionStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
-    COMPLETED = "completed", "Completed"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
 
 
 class CollectionJob(models.Model):

@@ -28,9 +28,9 @@ currency_validator = RegexValidator(r"^[A-Z]{3}$", "A three-letter ISO currency 
 
 
 class Provider(models.TextChoices):
-    STRIPE = "stripe", "Stripe"
-    PAYPAL = "paypal", "PayPal"
-    BREVO = "brevo", "Brevo"
+    STRIPE = "stripe", _("Stripe")
+    PAYPAL = "paypal", _("PayPal")
+    BREVO = "brevo", _("Brevo")
 
 
 # --- payments -----------------------------------------------------------------------------------
@@ -40,13 +40,13 @@ class PaymentIntentStatus(models.TextChoices):
     """Mirrors Stripe's PaymentIntent ``status``. ``succeeded`` and ``canceled`` are terminal;
     refunds and disputes are tracked beside it (``amount_refunded``, :class:`Refund`, :class:`Dispute`)."""
 
-    REQUIRES_PAYMENT_METHOD = "requires_payment_method", "Requires payment method"
-    REQUIRES_CONFIRMATION = "requires_confirmation", "Requires confirmation"
-    REQUIRES_ACTION = "requires_action", "Requires action (3-D Secure)"
-    PROCESSING = "processing", "Processing"
-    REQUIRES_CAPTURE = "requires_capture", "Requires capture"
-    SUCCEEDED = "succeeded", "Succeeded"
-    CANCELED = "canceled", "Canceled"
+    REQUIRES_PAYMENT_METHOD = "requires_payment_method", _("Requires payment method")
+    REQUIRES_CONFIRMATION = "requires_confirmation", _("Requires confirmation")
+    REQUIRES_ACTION = "requires_action", _("Requires action (3-D Secure)")
+    PROCESSING = "processing", _("Processing")
+    REQUIRES_CAPTURE = "requires_capture", _("Requires capture")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    CANCELED = "canceled", _("Canceled")
 
 
 _ALL_STATUSES = {
@@ -176,10 +176,10 @@ class Payment(models.Model):
 
 
 class WebhookStatus(models.TextChoices):
-    RECEIVED = "received", "Received"
-    PROCESSED = "processed", "Processed"
-    IGNORED = "ignored", "Ignored (type not handled)"
-    FAILED = "failed", "Failed"
+    RECEIVED = "received", _("Received")
+    PROCESSED = "processed", _("Processed")
+    IGNORED = "ignored", _("Ignored (type not handled)")
+    FAILED = "failed", _("Failed")
 
 
 class WebhookEvent(models.Model):
@@ -226,11 +226,11 @@ class WebhookEvent(models.Model):
 class RefundStatus(models.TextChoices):
     """Stripe's refund statuses; ``pending`` also while our call to Stripe is under way."""
 
-    PENDING = "pending", "Pending"
-    REQUIRES_ACTION = "requires_action", "Requires action"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    CANCELED = "canceled", "Canceled"
+    PENDING = "pending", _("Pending")
+    REQUIRES_ACTION = "requires_action", _("Requires action")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    CANCELED = "canceled", _("Canceled")
 
 
 #: Stripe can fail a refund it reported as succeeded (the bank returns it), so ``succeeded → failed``.
@@ -258,12 +258,12 @@ def refund_can_move(old: str, new: str) -> bool:
 
 
 class RefundReason(models.TextChoices):
-    REQUESTED_BY_CUSTOMER = "requested_by_customer", "Requested by the customer"
-    DUPLICATE = "duplicate", "Duplicate"
-    FRAUDULENT = "fraudulent", "Fraudulent"
-    BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"
-    SLOT_TAKEN = "slot_taken", "Paid after the hold expired; the time was taken"
-    OTHER = "other", "Other"
+    REQUESTED_BY_CUSTOMER = "requested_by_customer", _("Requested by the customer")
+    DUPLICATE = "duplicate", _("Duplicate")
+    FRAUDULENT = "fraudulent", _("Fraudulent")
+    BOOKING_CANCELLED = "booking_cancelled", _("Booking cancelled")
+    SLOT_TAKEN = "slot_taken", _("Paid after the hold expired; the time was taken")
+    OTHER = "other", _("Other")
 
 
 class Refund(models.Model):
@@ -313,14 +313,14 @@ class Refund(models.Model):
 class DisputeStatus(models.TextChoices):
     """Stripe's dispute statuses."""
 
-    WARNING_NEEDS_RESPONSE = "warning_needs_response", "Inquiry: needs response"
-    WARNING_UNDER_REVIEW = "warning_under_review", "Inquiry: under review"
-    WARNING_CLOSED = "warning_closed", "Inquiry: closed"
-    NEEDS_RESPONSE = "needs_response", "Needs response"
-    UNDER_REVIEW = "under_review", "Under review"
-    WON = "won", "Won"
-    LOST = "lost", "Lost"
-    PREVENTED = "prevented", "Prevented"
+    WARNING_NEEDS_RESPONSE = "warning_needs_response", _("Inquiry: needs response")
+    WARNING_UNDER_REVIEW = "warning_under_review", _("Inquiry: under review")
+    WARNING_CLOSED = "warning_closed", _("Inquiry: closed")
+    NEEDS_RESPONSE = "needs_response", _("Needs response")
+    UNDER_REVIEW = "under_review", _("Under review")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+    PREVENTED = "prevented", _("Prevented")
 
 
 #: A dispute in one of these holds the booking's money back (payouts skip it).
@@ -384,14 +384,14 @@ class Dispute(models.Model):
 
 
 class LedgerKind(models.TextChoices):
-    PAYMENT = "payment", "Payment received"
-    FEE = "fee", "Stripe fee"
-    REFUND = "refund", "Refund"
-    REFUND_REVERSAL = "refund_reversal", "Refund reversed (failed)"
-    DISPUTE = "dispute", "Dispute (funds withdrawn)"
-    DISPUTE_REVERSAL = "dispute_reversal", "Dispute won (funds returned)"
-    PAYOUT = "payout", "Payout to a consultant"
-    PAYOUT_REVERSAL = "payout_reversal", "Payout reversed"
+    PAYMENT = "payment", _("Payment received")
+    FEE = "fee", _("Stripe fee")
+    REFUND = "refund", _("Refund")
+    REFUND_REVERSAL = "refund_reversal", _("Refund reversed (failed)")
+    DISPUTE = "dispute", _("Dispute (funds withdrawn)")
+    DISPUTE_REVERSAL = "dispute_reversal", _("Dispute won (funds returned)")
+    PAYOUT = "payout", _("Payout to a consultant")
+    PAYOUT_REVERSAL = "payout_reversal", _("Payout reversed")
 
 
 #: The sign each kind carries (platform perspective: + money in, − money out).
@@ -465,14 +465,14 @@ class LedgerEntry(models.Model):
 class SubscriptionStatus(models.TextChoices):
     """Stripe's subscription statuses (spec 004 shows active / expired / canceled)."""
 
-    INCOMPLETE = "incomplete", "Incomplete"
-    INCOMPLETE_EXPIRED = "incomplete_expired", "Incomplete, expired"
-    TRIALING = "trialing", "Trialing"
-    ACTIVE = "active", "Active"
-    PAST_DUE = "past_due", "Past due"
-    CANCELED = "canceled", "Canceled"
-    UNPAID = "unpaid", "Unpaid"
-    PAUSED = "paused", "Paused"
+    INCOMPLETE = "incomplete", _("Incomplete")
+    INCOMPLETE_EXPIRED = "incomplete_expired", _("Incomplete, expired")
+    TRIALING = "trialing", _("Trialing")
+    ACTIVE = "active", _("Active")
+    PAST_DUE = "past_due", _("Past due")
+    CANCELED = "canceled", _("Canceled")
+    UNPAID = "unpaid", _("Unpaid")
+    PAUSED = "paused", _("Paused")
 
 
 class Subscription(models.Model):

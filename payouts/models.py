@@ -45,24 +45,24 @@ class ConsultantPaymentAccount(Consultant):
 
 
 class PayoutMethod(models.TextChoices):
-    STRIPE = "stripe", "Stripe (Connect transfer)"
-    PAYPAL = "paypal", "PayPal"
-    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    STRIPE = "stripe", _("Stripe (Connect transfer)")
+    PAYPAL = "paypal", _("PayPal")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
 
 
 class PayoutStatus(models.TextChoices):
     """``processing``: the transfer was sent and its outcome is not recorded yet (a crash in
     between is retried with the same idempotency key, so Stripe returns the same transfer)."""
 
-    PENDING = "pending", "Pending"
-    PROCESSING = "processing", "Processing"
-    COMPLETED = "completed", "Completed"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    PROCESSING = "processing", _("Processing")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
 
 
 class PayoutKind(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled (run_payouts)"
-    MANUAL = "manual", "Manual (staff)"
+    SCHEDULED = "scheduled", _("Scheduled (run_payouts)")
+    MANUAL = "manual", _("Manual (staff)")
 
 
 #: Payouts whose money has left or is about to leave (counted as paid when working out what is owed).

@@ -27,16 +27,16 @@ from magnetiq.translation import language_choices, validate_translations
 
 
 class WebinarStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
-    CANCELLED = "cancelled", "Cancelled"
-    COMPLETED = "completed", "Completed"
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    CANCELLED = "cancelled", _("Cancelled")
+    COMPLETED = "completed", _("Completed")
 
 
 class RegistrationStatus(models.TextChoices):
-    REGISTERED = "registered", "Registered"
-    WAITLISTED = "waitlisted", "Waitlisted"
-    CANCELLED = "cancelled", "Cancelled"
+    REGISTERED = "registered", _("Registered")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 #: Statuses that hold a seat or a place in the queue; one such registration per (webinar, e-mail).

@@ -1,4 +1,4 @@
-"""Help texts, verbose names, role labels and validator messages of the models are translated, and so
+"""Help texts, verbose names, choice labels and validator messages of the models are translated, and so
 are the payouts admin's actions: the German text under ``translation.override("de")``, the English
 msgid otherwise (so no migration sees a change)."""
 
@@ -8,11 +8,11 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from accounts.models import RefreshTokenFamily, Role, User
-from consultants.models import Consultant
-from consulting.models import ResearcherProfile, validate_achievements, validate_openalex_author
-from payments.models import LedgerEntry, Payment, WebhookEvent
-from payouts.models import ConsultantPaymentAccount, ConsultantPayout
-from webinars.models import WebinarRegistration
+from consultants.models import Consultant, KYCStatus
+from consulting.models import ResearcherProfile, ResearcherSource, validate_achievements, validate_openalex_author
+from payments.models import LedgerEntry, LedgerKind, Payment, PaymentIntentStatus, WebhookEvent
+from payouts.models import ConsultantPaymentAccount, ConsultantPayout, PayoutKind
+from webinars.models import RegistrationStatus, WebinarRegistration
 
 FIELD_HELP_TEXTS = [
     (User, "is_staff", "Can log into the admin.", "Kann sich im Admin-Bereich anmelden."),
@@ -83,6 +83,24 @@ def test_role_labels_are_translated():
         "Kunde",
     ]
     assert [str(label) for label in Role.labels][:3] == ["Super admin", "Admin", "Consultant manager"]
+
+
+@pytest.mark.parametrize(
+    ("choice", "english", "german"),
+    [
+        (RefreshTokenFamily.RevokedReason.LOGOUT, "Logged out", "Abgemeldet"),
+        (KYCStatus.REQUIRES_UPDATE, "Requires update", "Aktualisierung erforderlich"),
+        (ResearcherSource.INVITATION, "Registered through an invitation", "Über eine Einladung registriert"),
+        (PaymentIntentStatus.REQUIRES_PAYMENT_METHOD, "Requires payment method", "Zahlungsmethode erforderlich"),
+        (LedgerKind.PAYOUT, "Payout to a consultant", "Auszahlung an einen Berater"),
+        (PayoutKind.SCHEDULED, "Scheduled (run_payouts)", "Geplant (run_payouts)"),
+        (RegistrationStatus.WAITLISTED, "Waitlisted", "Auf der Warteliste"),
+    ],
+)
+def test_choice_labels_are_translated(choice, english, german):
+    assert str(choice.label) == english
+    with translation.override("de"):
+        assert str(choice.label) == german
 
 
 def test_consulting_validator_messages_are_translated():
