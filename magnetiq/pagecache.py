@@ -59,6 +59,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.middleware.csrf import get_token
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 
@@ -170,9 +171,11 @@ def _on_m2m(sender, instance, **kwargs) -> None:
 
 
 def cached_data(name: str, request: HttpRequest, compute: Callable[[], T]) -> T:
-    """``compute()``, kept for this request's full path (query string included): public API data
-    every caller sees the same (see :func:`versioned`)."""
-    return versioned(f"{name}:{hashlib.sha256(request.get_full_path().encode()).hexdigest()}", compute)
+    """``compute()``, kept for this request's full path (query string included) and language (the
+    data may hold translated labels): public API data every caller in that language sees the same
+    (see :func:`versioned`)."""
+    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    return versioned(f"{name}:{translation.get_language()}:{digest}", compute)
 
 
 def versioned(name: str, compute: Callable[[], T]) -> T:

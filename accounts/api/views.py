@@ -6,7 +6,6 @@ Every view only parses input, calls ``accounts.services`` / ``accounts.tokens`` 
 
 import django_filters
 from django.db.models import Q
-from django.utils import translation
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -222,14 +221,6 @@ class ChangePasswordView(APIView):
         return ok(_login_payload(user, tokens.token_pair_for(user)), message="Password changed.")
 
 
-def _mail_language(request) -> translation.override:
-    """Activate the language of the e-mails a request sends (the services render them in the active
-    language). API URLs have no ``/de/`` prefix, so ``LocaleMiddleware`` leaves them in English; the
-    client's ``Accept-Language`` header (or the language cookie) decides instead, one of
-    ``settings.LANGUAGES``, else ``LANGUAGE_CODE``."""
-    return translation.override(translation.get_language_from_request(request, check_path=False))
-
-
 class RequestPasswordResetView(PublicAPIMixin, APIView):
     throttle_classes = [PasswordResetThrottle]
 
@@ -241,8 +232,7 @@ class RequestPasswordResetView(PublicAPIMixin, APIView):
     )
     def post(self, request):
         data = _valid(s.RequestPasswordResetInputSerializer, request.data)
-        with _mail_language(request):
-            services.user_request_password_reset(email=data["email"])
+        services.user_request_password_reset(email=data["email"])
         return ok(None, message="If the address belongs to an account, a reset link is on its way.")
 
 
@@ -357,15 +347,14 @@ class AdminUserViewSet(
     )
     def create(self, request):
         data = _valid(s.UserCreateInputSerializer, request.data)
-        with _mail_language(request):
-            user = services.user_create(
-                email=data["email"],
-                role=data["role"],
-                password=data.get("password"),
-                send_invitation=data["send_invitation"],
-                actor=request.user,
-                **data.get("profile", {}),
-            )
+        user = services.user_create(
+            email=data["email"],
+            role=data["role"],
+            password=data.get("password"),
+            send_invitation=data["send_invitation"],
+            actor=request.user,
+            **data.get("profile", {}),
+        )
         return created(s.UserOutputSerializer(user).data, message="User created.")
 
     @extend_schema(
@@ -413,8 +402,7 @@ class AdminUserViewSet(
     @action(detail=True, methods=["post"], url_path="reset-password")
     def reset_password(self, request, pk=None):
         user = self.get_object()
-        with _mail_language(request):
-            services.user_send_password_reset(user=user)
+        services.user_send_password_reset(user=user)
         return ok(None, message=f"A password reset link was sent to {user.email}.")
 
 

@@ -1,13 +1,13 @@
 """Coupon endpoints (spec 000 "Coupon Management"): public validation, application and info; staff
 management, bulk codes, usage, analytics and campaigns.
 
-Public endpoints need no token and answer in the client's language (``Accept-Language``, see
-:class:`ClientLanguageMixin`): refusals, field errors and the amounts in them. Besides the public
-per-IP throttle, every one of them goes through the fraud controls (``fraud.services.attempt_guard``,
-scope ``coupon``): a blocked IP or flagged identity gets 403 ``REQUEST_REFUSED``, too many attempts
-per IP or e-mail 429 ``RATE_LIMITED``, and every attempt is recorded, so ``{code}/info`` cannot be
-used to enumerate codes. Staff endpoints
-check ``coupons`` permissions through ``HasRolePermissions``: reading needs ``view_coupon``, changing
+Public endpoints need no token and answer in the client's language (``Accept-Language``, as the
+whole API does: ``magnetiq.middleware.APILanguageMiddleware``): refusals, field errors and the
+amounts in them. Besides the public per-IP throttle, every one of them goes through the fraud
+controls (``fraud.services.attempt_guard``, scope ``coupon``): a blocked IP or flagged identity gets
+403 ``REQUEST_REFUSED``, too many attempts per IP or e-mail 429 ``RATE_LIMITED``, and every attempt
+is recorded, so ``{code}/info`` cannot be used to enumerate codes. Staff endpoints check ``coupons``
+permissions through ``HasRolePermissions``: reading needs ``view_coupon``, changing
 ``manage_coupons``, analytics ``view_coupon_analytics``. Writes go through ``coupons.services``.
 """
 
@@ -15,7 +15,6 @@ import django_filters
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
@@ -65,28 +64,8 @@ def client_ip(request) -> str:
 # --- public -----------------------------------------------------------------------------------
 
 
-class ClientLanguageMixin:
-    """Answer in the client's language: its language cookie or ``Accept-Language`` picks one of
-    ``LANGUAGES`` (``translation.get_language_from_request``), English when none fits; the response
-    says which in ``Content-Language`` (``Vary: Accept-Language`` comes from ``LocaleMiddleware``).
-
-    ``LocaleMiddleware`` alone speaks ``LANGUAGE_CODE`` at every address without a language prefix
-    (the pages put German under ``/de/``), but a code's refusal is text a front end shows the visitor
-    as it is. The language covers DRF's checks (throttling), the fraud controls, the field errors and
-    the rendering of the body, and ends with the response."""
-
-    def dispatch(self, request, *args, **kwargs):
-        language = translation.get_language_from_request(request)
-        with translation.override(language):
-            response = super().dispatch(request, *args, **kwargs)
-            # Rendered here: the envelope may hold lazy text, which renders in the active language.
-            response.render()
-        response["Content-Language"] = language
-        return response
-
-
 @extend_schema(tags=["public-coupons"])
-class ValidateView(ClientLanguageMixin, PublicAPIMixin, APIView):
+class ValidateView(PublicAPIMixin, APIView):
     """Whether a code applies (spec 000 ``POST /public/coupons/validate``): 200 with ``valid`` and, when
     refused, ``errors`` and the stable ``error_code``. The price is the server's: the consultant's
     rate × the booking type's minutes (``service_type`` ``30_for_30`` → 30-for-30, ``book_a_meeting``
@@ -145,7 +124,7 @@ class ValidateView(ClientLanguageMixin, PublicAPIMixin, APIView):
 
 
 @extend_schema(tags=["public-coupons"])
-class ApplyView(ClientLanguageMixin, PublicAPIMixin, APIView):
+class ApplyView(PublicAPIMixin, APIView):
     """Apply a code to a held booking (spec 000 ``POST /public/coupons/apply``, by booking reference and
     the booking's e-mail). 200 with the new amount (a free session confirms the booking); the code's
     refusal as its error (400/404/409 ``COUPON_…``); 409 ``DISCOUNT_NOT_APPLICABLE`` when the booking
@@ -186,7 +165,7 @@ class ApplyView(ClientLanguageMixin, PublicAPIMixin, APIView):
 
 
 @extend_schema(tags=["public-coupons"])
-class InfoView(ClientLanguageMixin, PublicAPIMixin, APIView):
+class InfoView(PublicAPIMixin, APIView):
     """A usable code's public face (spec 000 ``GET /public/coupons/{code}/info``); unknown, inactive,
     not started, expired or used up → its refusal (404/400/409). Throttled like validation."""
 

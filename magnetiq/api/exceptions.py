@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.utils import OperationalError
 from django.http import Http404
+from django.utils.translation import gettext
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -70,20 +71,22 @@ def exception_handler(exc, context):
         exc = drf.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        return Response(error_body("VALIDATION_ERROR", "The input is not valid.", flatten_errors(detail)), status=422)
+        return Response(
+            error_body("VALIDATION_ERROR", gettext("The input is not valid."), flatten_errors(detail)), status=422
+        )
     elif isinstance(exc, IntegrityError):
         logger.info("Integrity error turned into 409: %s", exc)
-        return Response(error_body("CONFLICT", "The request conflicts with existing data."), status=409)
+        return Response(error_body("CONFLICT", gettext("The request conflicts with existing data.")), status=409)
     elif isinstance(exc, OperationalError) and "locked" in str(exc).lower():
         return Response(
-            error_body("BUSY", "The resource is busy, please retry in a moment."),
+            error_body("BUSY", gettext("The resource is busy, please retry in a moment.")),
             status=503,
             headers={"Retry-After": "1"},
         )
 
     if isinstance(exc, drf.ValidationError):
         return Response(
-            error_body("VALIDATION_ERROR", "The input is not valid.", flatten_errors(exc.detail)), status=422
+            error_body("VALIDATION_ERROR", gettext("The input is not valid."), flatten_errors(exc.detail)), status=422
         )
     if not isinstance(exc, drf.APIException):
         return None

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # The API's language from Accept-Language (LocaleMiddleware keeps unprefixed addresses English).
+    "magnetiq.middleware.APILanguageMiddleware",
     # The visitor's 12/24-hour clock (time_format cookie) for the times pages write.
     "magnetiq.middleware.TimeFormatMiddleware",
     "django.middleware.common.CommonMiddleware",
