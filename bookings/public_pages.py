@@ -38,7 +38,9 @@ _SLACK = timedelta(days=1)
 
 
 def _free_slot_finder(consultants, *, start, end) -> set[int]:
-    return consultants_with_free_slot(consultants=consultants, start=start, end=end, now=start)
+    # The notice runs from the clock, not from the window's start: a window of a later day (the search
+    # API's available_date) offers the slots of that day the booking page offers now.
+    return consultants_with_free_slot(consultants=consultants, start=start, end=end)
 
 
 def takes_or_frees_a_time_this_week(change: BookingChange, now) -> bool:

@@ -2,7 +2,7 @@
 whatever the size)."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -45,6 +45,7 @@ def public_consultant_search(
     is_verified: bool | None = None,
     is_featured: bool | None = None,
     available_this_week: bool = False,
+    available_date: date | None = None,
     sort_by: str = "rating",
     sort_order: str = "desc",
 ) -> QuerySet[Consultant]:
@@ -53,10 +54,12 @@ def public_consultant_search(
     ``expertise`` and ``languages``: all listed entries must be present. ``min_rate``/``max_rate``
     compare the rate in the consultant's own currency; the ``rate``/``price`` sort compares rates
     converted to US dollars (:func:`with_rate_usd`). ``available_this_week``: only consultants with
-    a free slot starting in the next :data:`AVAILABLE_DAYS` days (:func:`with_free_slot`). Consultants
+    a free slot starting in the next :data:`AVAILABLE_DAYS` days (:func:`with_free_slot`).
+    ``available_date`` (spec 000 ``ConsultantSearchRequest``): only consultants with a free slot
+    starting on that UTC day and not before now (a past day matches nobody). Consultants
     without a value for the sort field come last either way; ties are broken by featured first, then
     name. One query whatever the number of consultants, three more (run at once) with
-    ``available_this_week``. Raises ``KeyError`` for an unknown ``sort_by``.
+    ``available_this_week`` or ``available_date``. Raises ``KeyError`` for an unknown ``sort_by``.
     """
     qs = Consultant.objects.public().search(query)
     for tag in expertise or []:
@@ -82,6 +85,9 @@ def public_consultant_search(
     if available_this_week:
         # Last, so the other filters shrink the candidates whose slots are computed.
         qs = with_free_slot(qs)
+    if available_date is not None:
+        day_start = datetime.combine(available_date, time.min, tzinfo=UTC)
+        qs = with_free_slot_between(qs, start=max(day_start, django_timezone.now()), end=day_start + timedelta(days=1))
     return with_rate_usd(qs).order_by(*ordering(sort_by, sort_order))
 
 
@@ -123,14 +129,21 @@ def with_free_slot(
     active bookings. The result filters ``qs`` by the ids found.
     """
     now = now or django_timezone.now()
-    until = now + timedelta(days=days)
+    return with_free_slot_between(qs, start=now, end=now + timedelta(days=days))
+
+
+def with_free_slot_between(qs: QuerySet[Consultant], *, start: datetime, end: datetime) -> QuerySet[Consultant]:
+    """``qs`` cut to the consultants with a free slot starting in ``[start, end)`` (aware
+    datetimes), as :func:`with_free_slot` computes it; an empty window matches nobody."""
+    if start >= end:
+        return qs.none()
     # A slot's local date lies within a day of its UTC date, whatever the consultant's zone.
     candidates = list(
-        qs.filter(open_hours_between(now.date() - timedelta(days=1), until.date() + timedelta(days=1)))
+        qs.filter(open_hours_between(start.date() - timedelta(days=1), end.date() + timedelta(days=1)))
         .order_by()
         .only("pk", "timezone", "booking_buffer_minutes", "max_bookings_per_day")
     )
-    free = free_slots.consultants_with_free_slot(candidates, start=now, end=until) if candidates else set()
+    free = free_slots.consultants_with_free_slot(candidates, start=start, end=end) if candidates else set()
     return qs.filter(pk__in=sorted(free))
 
 

@@ -171,6 +171,12 @@ class PublicConsultantSearchQuerySerializer(serializers.Serializer):
     timezone = serializers.CharField(required=False, max_length=50)
     is_verified = serializers.BooleanField(allow_null=True, default=None)
     is_featured = serializers.BooleanField(allow_null=True, default=None)
+    available_this_week = serializers.BooleanField(
+        default=False, help_text="Only consultants with a free slot in the next 7 days, as the directory's filter."
+    )
+    available_date = serializers.DateField(
+        required=False, help_text="YYYY-MM-DD: only consultants with a free slot starting on that UTC day."
+    )
     sort_by = serializers.ChoiceField(choices=sorted(SORT_FIELDS), default="rating")
     sort_order = serializers.ChoiceField(choices=["asc", "desc"], default="desc")
 

@@ -182,3 +182,52 @@ def test_no_candidates_no_slot_queries():
         qs = with_free_slot(public_consultant_search())
     assert len(queries) == 1
     assert list(qs) == []
+
+
+# --- available_date (the search API's ConsultantSearchRequest.available_date) -------------------------
+
+
+def available_on(offset: int) -> list[str]:
+    with time_machine.travel(NOW, tick=False):
+        return sorted(c.first_name for c in public_consultant_search(available_date=day(offset)))
+
+
+def test_available_date_keeps_those_with_a_free_slot_starting_that_utc_day():
+    ada, ben = consultant("Ada"), consultant("Ben")
+    hours_on(ada, 3, time(9), time(9, 30))
+    hours_on(ben, 4, time(9), time(9, 30))
+
+    assert (available_on(3), available_on(4), available_on(5)) == (["Ada"], ["Ben"], [])
+    BookingFactory(consultant=ada, start=at(3, 9))
+    assert available_on(3) == []
+
+
+def test_available_date_today_counts_only_what_is_still_bookable_and_a_past_day_nobody():
+    ada = consultant("Ada")
+    AvailabilityOverrideFactory(
+        consultant=ada, date=day(0), kind=OverrideKind.EXTRA, start_time=time(23), end_time=time(23, 30)
+    )
+    AvailabilityOverrideFactory(
+        consultant=ada, date=day(-1), kind=OverrideKind.EXTRA, start_time=time(9), end_time=time(17)
+    )
+
+    assert available_on(0) == ["Ada"]  # 23:00 is after the 12-hour notice from 10:00
+    assert available_on(-1) == []
+
+
+def test_the_search_api_takes_available_date_and_available_this_week(api_client):
+    ada = consultant("Ada")
+    hours_on(ada, 3, time(9), time(9, 30))
+    url = "/api/v1/public/consultants/search"
+
+    with time_machine.travel(NOW, tick=False):
+        on_day_3 = api_client.get(url, {"available_date": day(3).isoformat()})
+        on_day_4 = api_client.get(url, {"available_date": day(4).isoformat()})
+        this_week = api_client.get(url, {"available_this_week": "true"})
+        bad = api_client.get(url, {"available_date": "next tuesday"})
+
+    assert [c["first_name"] for c in on_day_3.json()["data"]["consultants"]] == ["Ada"]
+    assert on_day_4.json()["data"]["consultants"] == []
+    assert [c["first_name"] for c in this_week.json()["data"]["consultants"]] == ["Ada"]
+    assert bad.status_code == 422
+    assert bad.json()["error"]["details"][0]["field"] == "available_date"
