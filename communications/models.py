@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class EmailTemplateQuerySet(models.QuerySet):
@@ -60,7 +61,7 @@ class CampaignStatus(models.TextChoices):
     SENDING = "sending", _("Sending")
     PAUSED = "paused", _("Paused")
     SENT = "sent", _("Sent")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("campaign status", "Cancelled")
 
 
 #: Statuses in which the campaign's template, segment, schedule and rate may still change.

@@ -2,7 +2,7 @@
 language."""
 
 from django import forms
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language_info, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 #: Directory sort option → (``sort_by``, ``sort_order``) of ``selectors.public_consultant_search``;
@@ -44,7 +44,7 @@ class DirectoryFilterForm(forms.Form):
     ``selectors.with_free_slot``) and ``sort``."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    expertise = forms.ChoiceField(label=_("Expertise"), required=False)
+    expertise = forms.ChoiceField(label=pgettext_lazy("directory filter", "Expertise"), required=False)
     language = forms.ChoiceField(label=_("Language"), required=False)
     available = forms.BooleanField(label=_("Available this week"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False)

@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from magnetiq.exceptions import ApplicationError
 
@@ -56,7 +56,7 @@ class LeadEventInline(ReadOnlyInline):
     readonly_fields = fields
     ordering = ["-occurred_at", "-id"]
 
-    @admin.display(description=gettext_lazy("subject"))
+    @admin.display(description=pgettext_lazy("lead event", "subject"))
     def subject_display(self, event) -> str:
         if event.content_type_id:
             return f"{event.content_type.app_label}.{event.content_type.model}#{event.object_id}"

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MIN_RATING = 1
 MAX_RATING = 5
@@ -17,8 +18,8 @@ MAX_TEXT_CHARS = 2000
 
 
 class ReviewStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    APPROVED = "approved", _("Approved")
+    PENDING = "pending", pgettext_lazy("review status", "Pending")
+    APPROVED = "approved", pgettext_lazy("review status", "Approved")
     REJECTED = "rejected", _("Rejected")
 
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 #: Minutes a started OAuth connection may take before its state is refused.
 OAUTH_STATE_MINUTES = 15
@@ -38,7 +39,7 @@ class PostStatus(models.TextChoices):
 
     DRAFT = "draft", _("Draft")
     SCHEDULED = "scheduled", _("Scheduled")
-    PUBLISHING = "publishing", _("Publishing")
+    PUBLISHING = "publishing", pgettext_lazy("post status", "Publishing")
     PUBLISHED = "published", _("Published")
     FAILED = "failed", _("Failed")
     UNKNOWN = "unknown", _("Unknown (check on the network)")

@@ -21,6 +21,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from consultants.validators import validate_optional_portable_text, validate_string_list, validate_timezone
 from magnetiq.translation import language_choices, validate_translations
@@ -29,7 +30,7 @@ from magnetiq.translation import language_choices, validate_translations
 class WebinarStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("webinar status", "Cancelled")
     COMPLETED = "completed", _("Completed")
 
 

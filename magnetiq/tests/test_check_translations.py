@@ -154,3 +154,87 @@ def test_the_working_tree_is_not_written(project):
     check(project)
 
     assert {path: path.read_bytes() for path in project.rglob("*") if path.is_file()} == before
+
+
+def add_app(project: Path, name: str, code: str, entries: list[polib.POEntry]) -> None:
+    """A second app beside ``app``, with its own views and German catalogue."""
+    (project / name).mkdir()
+    (project / name / "views.py").write_text(textwrap.dedent(code))
+    write_catalogue(project / name / "locale" / "de" / "LC_MESSAGES" / "django.po", entries)
+
+
+BLOG_HELLO = """\
+    from django.utils.translation import gettext as _
+
+
+    def greeting():
+        return _("Hello")
+    """
+
+
+def test_one_msgid_with_two_translations_fails_naming_both_apps(project):
+    add_app(project, "blog", BLOG_HELLO, [polib.POEntry(msgid="Hello", msgstr="Guten Tag")])
+
+    assert check(project) == (
+        "1 translation problem(s):\n"
+        '  de: msgid "Hello" translated differently: "Guten Tag" in blog; "Hallo" in app '
+        "(one meaning: use one wording; several: give each a context with pgettext)"
+    )
+
+
+def test_one_msgid_with_the_same_translation_in_two_apps_passes(project, capsys):
+    add_app(project, "blog", BLOG_HELLO, [polib.POEntry(msgid="Hello", msgstr="Hallo")])
+
+    call_command("check_translations", root=str(project))
+
+    assert capsys.readouterr().out == "Translations complete: 3 catalogue(s) in de.\n"
+
+
+def test_a_context_keeps_two_meanings_apart(project, capsys):
+    code = """\
+        from django.utils.translation import pgettext
+
+
+        def greeting():
+            return pgettext("phone call", "Hello")
+        """
+    add_app(project, "blog", code, [polib.POEntry(msgctxt="phone call", msgid="Hello", msgstr="Guten Tag")])
+
+    call_command("check_translations", root=str(project))
+
+    assert capsys.readouterr().out == "Translations complete: 3 catalogue(s) in de.\n"
+
+
+def test_the_root_catalogue_and_differing_plurals_are_compared(project):
+    (project / "templates" / "page.html").write_text(
+        '{% load i18n %}{% translate "Home" %}{% translate "Hello" %}\n'
+        "{% blocktranslate count n=2 %}{{ n }} seat{% plural %}{{ n }} seats{% endblocktranslate %}\n"
+    )
+    write_catalogue(
+        project / ROOT_PO,
+        [
+            polib.POEntry(msgid="Home", msgstr="Start"),
+            polib.POEntry(msgid="Hello", msgstr="Hallo"),
+            polib.POEntry(
+                msgid="%(n)s seat",
+                msgid_plural="%(n)s seats",
+                msgstr_plural={0: "%(n)s Sitz", 1: "%(n)s Sitze"},
+                flags=["python-format"],
+            ),
+        ],
+    )
+
+    assert check(project).splitlines() == [
+        "1 translation problem(s):",
+        '  de: msgid "%(n)s seat" (plural "%(n)s seats") translated differently: "%(n)s Platz / %(n)s Plätze" '
+        'in app; "%(n)s Sitz / %(n)s Sitze" in locale/ (one meaning: use one wording; several: give each a '
+        "context with pgettext)",
+    ]
+
+
+def test_an_untranslated_entry_is_not_also_reported_as_a_different_translation(project):
+    add_app(project, "blog", BLOG_HELLO, [polib.POEntry(msgid="Hello", msgstr="")])
+
+    assert check(project) == (
+        '1 translation problem(s):\n  blog/locale/de/LC_MESSAGES/django.po: untranslated msgid "Hello"'
+    )

@@ -1,6 +1,6 @@
 """``manage.py check_translations``: the committed .po files match the code and are fully translated.
 
-Two checks, both over every ``locale/`` folder of the project (``<app>/locale/`` and the root
+Three checks, all over every ``locale/`` folder of the project (``<app>/locale/`` and the root
 ``locale/`` of ``LOCALE_PATHS``):
 
 1. Up to date: ``makemessages`` is run for every language of ``LANGUAGES`` but English on a temporary
@@ -9,9 +9,14 @@ Two checks, both over every ``locale/`` folder of the project (``<app>/locale/``
    has. The working tree is never written.
 2. Translated: in every committed .po file of a language in ``LANGUAGES`` other than English, no
    entry has an empty ``msgstr`` (or an empty plural form) and none is marked ``fuzzy``.
+3. Consistent: one (context, msgid, plural) has the same translation in every catalogue of a language.
+   Django merges the catalogues of a language into one (``LOCALE_PATHS`` first, then the apps in
+   ``INSTALLED_APPS`` order), so one catalogue's wording would win on every page of every app; a string
+   with two meanings needs a context (``pgettext``), one meaning needs one wording.
 
 Exits 0 with a one-line summary, or 1 (``CommandError``) listing each problem as
-``<file>: <problem> msgid "<msgid>"``. Needs GNU gettext (``xgettext``, ``msgmerge``), as
+``<file>: <problem> msgid "<msgid>"`` (or ``<language>: msgid "<msgid>" translated differently: …``
+naming each wording and the folders that use it). Needs GNU gettext (``xgettext``, ``msgmerge``), as
 ``makemessages`` does.
 """
 
@@ -87,6 +92,49 @@ def untranslated(path: Path, relative: Path) -> list[str]:
     return problems
 
 
+def translation(entry: polib.POEntry) -> str | None:
+    """The entry's translation as one text (plural forms joined by " / "), or None while it is empty
+    or fuzzy (those are reported by :func:`untranslated`)."""
+    if entry.obsolete or "fuzzy" in entry.flags:
+        return None
+    if entry.msgid_plural:
+        forms = [entry.msgstr_plural[index] for index in sorted(entry.msgstr_plural)]
+        return " / ".join(forms) if forms and all(forms) else None
+    return entry.msgstr or None
+
+
+def folder_name(relative: Path) -> str:
+    """``bookings`` for ``bookings/locale/de/LC_MESSAGES/django.po``, ``locale/`` for the root one."""
+    folder = relative.parent.parent.parent.parent
+    return "locale/" if str(folder) == "." else str(folder)
+
+
+def inconsistent(root: Path, files: list[Path]) -> list[str]:
+    """The (context, msgid, plural) keys that two catalogues of one language translate differently."""
+    # language → key → wording → the folders whose catalogue uses that wording
+    wordings: dict[str, dict[EntryKey, dict[str, list[str]]]] = {}
+    for path in files:
+        relative = path.relative_to(root)
+        by_key = wordings.setdefault(relative.parts[-3], {})
+        for entry in polib.pofile(str(path)):
+            text = translation(entry)
+            if text is not None:
+                by_key.setdefault(entry_key(entry), {}).setdefault(text, []).append(folder_name(relative))
+    problems = []
+    for language in sorted(wordings):
+        for key, folders_by_text in sorted(wordings[language].items(), key=lambda item: str(item[0])):
+            if len(folders_by_text) < 2:
+                continue
+            used = "; ".join(
+                f'"{text}" in {", ".join(sorted(folders))}' for text, folders in sorted(folders_by_text.items())
+            )
+            problems.append(
+                f"{language}: {describe(key)} translated differently: {used} (one meaning: use one wording; "
+                "several: give each a context with pgettext)"
+            )
+    return problems
+
+
 def _ignore_for_copy(directory: str, names: list[str]) -> set[str]:
     return {name for name in names if name in SKIPPED_DIRS or name.endswith((".mo", ".pyc"))}
 
@@ -151,7 +199,7 @@ def out_of_date(root: Path, copy: Path, languages: list[str]) -> list[str]:
 class Command(BaseCommand):
     help = (
         "Fail when a translatable string of the code is missing from the committed .po files, or when "
-        "a language other than English has an empty or fuzzy entry."
+        "a language other than English has an empty or fuzzy entry, or one string two translations."
     )
 
     def add_arguments(self, parser):
@@ -173,6 +221,7 @@ class Command(BaseCommand):
         files = [path for path in catalogues(root_path) if path.parts[-3] in languages]
         for path in files:
             problems += untranslated(path, path.relative_to(root_path))
+        problems += inconsistent(root_path, files)
         if problems:
             raise CommandError(
                 f"{len(problems)} translation problem(s):\n" + "\n".join(f"  {problem}" for problem in problems)
