@@ -12,9 +12,9 @@ with 4.50 from 2, Sofia Rossi with 5.00 from 1.
 The sessions are confirmed as staff confirm one paid outside the site (:func:`booking_confirm`
 without a payment): no ``Payment`` row, so no ledger entry, earnings or payout. After commit they
 get what any booking gets (the meeting, the client's lead, the confirmation e-mails, the payouts'
-recount of ``total_consultations``, which counts only sessions paid on the site: the three
-consultants' fixture figure becomes 0 until ``import_consultants`` writes it back); every client
-address is under ``clients.magnetiq.example``, a reserved name where nothing is delivered.
+recount of ``total_consultations``, which counts only sessions paid on the site, so these leave it
+at 0); every client address is under ``clients.magnetiq.example``, a reserved name where nothing
+is delivered.
 
 Idempotent: a demo session is found again by its consultant and client address, and only the
 steps it still lacks are done, so a second run changes nothing and an interrupted run is finished.
