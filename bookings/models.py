@@ -369,11 +369,11 @@ class ConsultationBooking(models.Model):
         if self.start and self.duration_minutes and not self.end:
             self.end = self.start + timedelta(minutes=self.duration_minutes)
         if self.start and self.end and self.end <= self.start:
-            raise ValidationError({"end": "The booking must end after it starts."})
+            raise ValidationError({"end": _("The booking must end after it starts.")})
         if not isinstance(self.questions, list) or not all(isinstance(q, str) for q in self.questions):
-            raise ValidationError({"questions": "Questions are a list of strings."})
+            raise ValidationError({"questions": _("Questions are a list of strings.")})
         if not isinstance(self.client_message, list):
-            raise ValidationError({"client_message": "The message is a list of Portable Text blocks."})
+            raise ValidationError({"client_message": _("The message is a list of Portable Text blocks.")})
 
     @property
     def list_amount(self):

@@ -6,6 +6,7 @@ Every view only parses input, calls ``accounts.services`` / ``accounts.tokens`` 
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -115,8 +116,8 @@ class LoginView(PublicAPIMixin, APIView):
         data = _valid(s.LoginInputSerializer, request.data)
         result = tokens.token_obtain(request=request, email=data["email"], password=data["password"])
         if result.mfa_challenge is not None:
-            return ok(_result_payload(result), message="Enter the code of your authenticator app.")
-        return ok(_result_payload(result), message="Logged in.")
+            return ok(_result_payload(result), message=_("Enter the code of your authenticator app."))
+        return ok(_result_payload(result), message=_("Logged in."))
 
 
 class LoginMFAView(PublicAPIMixin, APIView):
@@ -141,7 +142,7 @@ class LoginMFAView(PublicAPIMixin, APIView):
     def post(self, request):
         data = _valid(s.LoginMFAInputSerializer, request.data)
         result = tokens.token_obtain_mfa(mfa_token=data["mfa_token"], code=data["code"])
-        return ok(_result_payload(result), message="Logged in.")
+        return ok(_result_payload(result), message=_("Logged in."))
 
 
 class RefreshView(PublicAPIMixin, APIView):
@@ -160,7 +161,7 @@ class RefreshView(PublicAPIMixin, APIView):
     def post(self, request):
         data = _valid(s.RefreshInputSerializer, request.data)
         user, pair = tokens.token_refresh(refresh=data["refresh_token"])
-        return ok(_login_payload(user, pair), message="Token refreshed.")
+        return ok(_login_payload(user, pair), message=_("Token refreshed."))
 
 
 class LogoutView(PublicAPIMixin, APIView):
@@ -177,7 +178,7 @@ class LogoutView(PublicAPIMixin, APIView):
     def post(self, request):
         data = _valid(s.RefreshInputSerializer, request.data)
         tokens.token_revoke(refresh=data["refresh_token"])
-        return ok(None, message="Logged out.", status=204)
+        return ok(None, message=_("Logged out."), status=204)
 
 
 class MeView(APIView):
@@ -197,7 +198,7 @@ class MeView(APIView):
     def patch(self, request):
         data = _valid(s.MeUpdateInputSerializer, request.data)
         user = services.user_update(user=request.user, actor=request.user, **data["profile"])
-        return ok(s.UserOutputSerializer(user).data, message="Profile updated.")
+        return ok(s.UserOutputSerializer(user).data, message=_("Profile updated."))
 
 
 class ChangePasswordView(APIView):
@@ -218,7 +219,7 @@ class ChangePasswordView(APIView):
         user = services.user_change_password(
             user=request.user, current_password=data["current_password"], new_password=data["new_password"]
         )
-        return ok(_login_payload(user, tokens.token_pair_for(user)), message="Password changed.")
+        return ok(_login_payload(user, tokens.token_pair_for(user)), message=_("Password changed."))
 
 
 class RequestPasswordResetView(PublicAPIMixin, APIView):
@@ -233,7 +234,7 @@ class RequestPasswordResetView(PublicAPIMixin, APIView):
     def post(self, request):
         data = _valid(s.RequestPasswordResetInputSerializer, request.data)
         services.user_request_password_reset(email=data["email"])
-        return ok(None, message="If the address belongs to an account, a reset link is on its way.")
+        return ok(None, message=_("If the address belongs to an account, a reset link is on its way."))
 
 
 class ForgotPasswordView(RequestPasswordResetView):
@@ -263,7 +264,7 @@ class ResetPasswordView(PublicAPIMixin, APIView):
     def post(self, request):
         data = _valid(s.ResetPasswordInputSerializer, request.data)
         user = services.user_reset_password(uid=data["uid"], token=data["token"], new_password=data["new_password"])
-        return ok(s.UserOutputSerializer(user).data, message="Password set. You can log in now.")
+        return ok(s.UserOutputSerializer(user).data, message=_("Password set. You can log in now."))
 
 
 def _valid(serializer_class, data, **kwargs) -> dict:
@@ -355,7 +356,7 @@ class AdminUserViewSet(
             actor=request.user,
             **data.get("profile", {}),
         )
-        return created(s.UserOutputSerializer(user).data, message="User created.")
+        return created(s.UserOutputSerializer(user).data, message=_("User created."))
 
     @extend_schema(
         tags=USERS_TAG,
@@ -380,7 +381,7 @@ class AdminUserViewSet(
         user = self.get_object()
         data = _valid(s.UserUpdateInputSerializer, request.data, partial=partial)
         user = services.user_update(user=user, actor=request.user, **_update_kwargs(data))
-        return ok(s.UserOutputSerializer(user).data, message="User updated.")
+        return ok(s.UserOutputSerializer(user).data, message=_("User updated."))
 
     @extend_schema(
         tags=USERS_TAG,
@@ -391,7 +392,7 @@ class AdminUserViewSet(
     )
     def destroy(self, request, pk=None):
         services.user_deactivate(user=self.get_object(), actor=request.user)
-        return ok(None, message="User deactivated.", status=204)
+        return ok(None, message=_("User deactivated."), status=204)
 
     @extend_schema(
         tags=USERS_TAG,
@@ -403,7 +404,7 @@ class AdminUserViewSet(
     def reset_password(self, request, pk=None):
         user = self.get_object()
         services.user_send_password_reset(user=user)
-        return ok(None, message=f"A password reset link was sent to {user.email}.")
+        return ok(None, message=_("A password reset link was sent to %(email)s.") % {"email": user.email})
 
 
 @extend_schema_view(

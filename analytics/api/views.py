@@ -103,7 +103,7 @@ class AnalyticsView(APIView):
         period = selectors.period_make(first=query.get("from"), last=query.get("to"))
         as_csv = query["format"] == "csv"
         if as_csv and not request.user.has_perm(EXPORT_PERMISSION):
-            raise PermissionDenied("Your role does not allow exporting analytics.")
+            raise PermissionDenied(_("Your role does not allow exporting analytics."))
         if query.get("consultant") is not None:
             selectors.consultant_get(query["consultant"])
         data = self.build(query, period, as_csv=as_csv, **kwargs)

@@ -414,7 +414,7 @@ class StaffBookingUpdateSerializer(serializers.Serializer):
     def validate(self, attrs):
         if "scheduled_date" not in attrs and "status" not in attrs:
             raise serializers.ValidationError(
-                {"scheduled_date": ["Give a new scheduled_date, a status, or both."]}, code="required"
+                {"scheduled_date": [_("Give a new scheduled_date, a status, or both.")]}, code="required"
             )
         return attrs
 

@@ -214,7 +214,7 @@ class ConsultantCalendarSyncView(APIView):
         consultant = get_object_or_404(Consultant.objects.alive(), pk=pk)
         own = consultant.user_id is not None and consultant.user_id == request.user.pk
         if not (own or request.user.has_perm(VIEW_PERMISSION)):
-            self.permission_denied(request, message="Only the consultant or staff may subscribe to this calendar.")
+            self.permission_denied(request, message=_("Only the consultant or staff may subscribe to this calendar."))
         path = reverse("api:public-consultant-calendar", kwargs={"pk": consultant.pk})
         url = request.build_absolute_uri(f"{path}?token={consultant_feed_token(consultant)}")
         return Response({"feed_url": url, "webcal_url": "webcal://" + url.split("://", 1)[1]})
@@ -301,7 +301,9 @@ class Book30For30View(PublicAPIMixin, APIView):
             coupon_context={"ip": BaseThrottle().get_ident(request) or ""},
             actor=_client_user(request),
         )
-        return created(PublicBookingWithTokenSerializer(booking, context={"request": request}).data, message="Booked.")
+        return created(
+            PublicBookingWithTokenSerializer(booking, context={"request": request}).data, message=_("Booked.")
+        )
 
 
 @extend_schema(tags=["public-bookings"])
@@ -343,7 +345,9 @@ class BookingCreateView(PublicAPIMixin, APIView):
             coupon_context={"ip": BaseThrottle().get_ident(request) or ""},
             actor=_client_user(request),
         )
-        return created(PublicBookingWithTokenSerializer(booking, context={"request": request}).data, message="Booked.")
+        return created(
+            PublicBookingWithTokenSerializer(booking, context={"request": request}).data, message=_("Booked.")
+        )
 
 
 @extend_schema(tags=["public-bookings"])
@@ -382,7 +386,7 @@ class PublicBookingRescheduleView(VisitorBookingMixin, APIView):
             booking=booking, new_start=payload.validated_data["scheduled_date"], actor=_client_user(request)
         )
         data = PublicBookingWithTokenSerializer(booking, context={"request": request}).data
-        return ok(data, message="Rescheduled.")
+        return ok(data, message=_("Rescheduled."))
 
     @extend_schema(
         summary="Reschedule a booking (spec 000 method)",
@@ -412,7 +416,7 @@ class PublicBookingCancelView(VisitorBookingMixin, APIView):
         booking = services.booking_cancel(
             booking=booking, reason=payload.validated_data["reason"], actor=_client_user(request)
         )
-        return ok(PublicBookingSerializer(booking, context={"request": request}).data, message="Cancelled.")
+        return ok(PublicBookingSerializer(booking, context={"request": request}).data, message=_("Cancelled."))
 
     @extend_schema(
         summary="Cancel a booking (spec 000 method)",
@@ -440,7 +444,7 @@ class PublicBookingConfirmView(VisitorBookingMixin, APIView):
         payload.is_valid(raise_exception=True)
         booking = self.booking_to_change(request, reference, _token(request, payload))
         booking = services.booking_confirm_attendance(booking=booking)
-        return ok(PublicBookingSerializer(booking, context={"request": request}).data, message="Confirmed.")
+        return ok(PublicBookingSerializer(booking, context={"request": request}).data, message=_("Confirmed."))
 
 
 # --- staff ------------------------------------------------------------------------------------
@@ -516,7 +520,7 @@ class StaffBookingListView(StaffBookingMixin, generics.ListAPIView):
             questions=data["questions"],
             meeting_platform=data["meeting_platform"],
         )
-        return created(StaffBookingSerializer(booking).data, message="Booked.")
+        return created(StaffBookingSerializer(booking).data, message=_("Booked."))
 
 
 @extend_schema(tags=["staff-bookings"])
@@ -551,7 +555,7 @@ class StaffBookingDetailView(StaffBookingMixin, generics.RetrieveAPIView):
             booking = services.booking_update_status(
                 booking=booking, status=data["status"], reason=data["reason"], actor=request.user
             )
-        return ok(StaffBookingSerializer(booking).data, message="Updated.")
+        return ok(StaffBookingSerializer(booking).data, message=_("Updated."))
 
 
 @extend_schema(tags=["staff-bookings"])
@@ -573,7 +577,7 @@ class StaffBookingStatusView(StaffBookingMixin, APIView):
             reason=payload.validated_data["reason"],
             actor=request.user,
         )
-        return ok(StaffBookingSerializer(booking).data, message="Status updated.")
+        return ok(StaffBookingSerializer(booking).data, message=_("Status updated."))
 
 
 @extend_schema(tags=["staff-bookings"])
@@ -618,7 +622,7 @@ class StaffConsultantScheduleView(APIView):
         services.availability_set_weekly(
             consultant=consultant, schedule=payload.validated_data["schedule"], actor=request.user
         )
-        return ok(self._data(consultant), message="Schedule saved.")
+        return ok(self._data(consultant), message=_("Schedule saved."))
 
 
 class OwnScheduleView(StaffConsultantScheduleView):
@@ -652,4 +656,4 @@ class OwnScheduleView(StaffConsultantScheduleView):
         services.availability_set_weekly(
             consultant=consultant, schedule=payload.validated_data["schedule"], actor=request.user
         )
-        return ok(self._data(consultant), message="Schedule saved.")
+        return ok(self._data(consultant), message=_("Schedule saved."))

@@ -5,6 +5,7 @@ model never leaks by accident: no e-mail, phone, payment/KYC state, Stripe/PayPa
 raw data, verification notes or revenue (a test pins the exact keys).
 """
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from consultants.models import Consultant, ConsultantStatus, LinkedInSyncStatus, ScrapingJob
@@ -193,7 +194,7 @@ class PublicConsultantSearchQuerySerializer(serializers.Serializer):
     def validate(self, attrs):
         low, high = attrs.get("min_rate"), attrs.get("max_rate")
         if low is not None and high is not None and low > high:
-            raise serializers.ValidationError({"min_rate": ["Must not be greater than max_rate."]})
+            raise serializers.ValidationError({"min_rate": [_("Must not be greater than max_rate.")]})
         return attrs
 
 

@@ -8,6 +8,7 @@ Every list runs a constant number of queries (a count and a page), whatever the 
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, mixins, viewsets
@@ -94,7 +95,7 @@ class AdminConsultantViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         consultant = services.consultant_create(**serializer.validated_data)
-        return created(self.get_serializer(consultant).data, message="Consultant created")
+        return created(self.get_serializer(consultant).data, message=_("Consultant created"))
 
     @extend_schema(summary="Replace a consultant's profile")
     def update(self, request, *args, **kwargs):
@@ -109,7 +110,7 @@ class AdminConsultantViewSet(
         serializer = self.get_serializer(consultant, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         consultant = services.consultant_update(consultant=consultant, data=serializer.validated_data)
-        return ok(self.get_serializer(consultant).data, message="Consultant updated")
+        return ok(self.get_serializer(consultant).data, message=_("Consultant updated"))
 
     @extend_schema(summary="Deactivate a consultant (soft delete)", responses={204: None})
     def destroy(self, request, *args, **kwargs):
@@ -126,7 +127,10 @@ class AdminConsultantViewSet(
         body = AdminConsultantStatusSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         consultant = services.consultant_set_status(consultant=consultant, **body.validated_data)
-        return ok(self.get_serializer(consultant).data, message=f"Consultant is now {consultant.status}")
+        return ok(
+            self.get_serializer(consultant).data,
+            message=_("Consultant is now %(status)s") % {"status": consultant.status},
+        )
 
 
 # --- public -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Field
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from consultants.exceptions import ConsultantDeleted, ConsultantEmailTaken, ConsultantNotFound
 from consultants.models import Consultant, ConsultantStatus
@@ -86,7 +87,7 @@ EDITABLE_FIELDS = frozenset(
 def _check_fields(data: dict[str, Any]) -> None:
     unknown = sorted(set(data) - EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({name: "This field cannot be set here." for name in unknown})
+        raise ValidationError({name: _("This field cannot be set here.") for name in unknown})
 
 
 def _normalise(data: dict[str, Any]) -> dict[str, Any]:
@@ -205,7 +206,10 @@ def consultant_set_status(*, consultant: Consultant, status: str, verification_n
     """
     if status not in ConsultantStatus.values:
         raise ValidationError(
-            {"status": f"Unknown status “{status}”; use one of {', '.join(ConsultantStatus.values)}."}
+            {
+                "status": _("Unknown status “%(status)s”; use one of %(choices)s.")
+                % {"status": status, "choices": ", ".join(ConsultantStatus.values)}
+            }
         )
     data: dict[str, Any] = {"status": status}
     if verification_notes is not None:
@@ -301,7 +305,7 @@ def consultant_set_rating(*, consultant_id: int, average: Decimal | None, total:
     if average is not None:
         average = average.quantize(Decimal("0.01"))
         if not Decimal(0) <= average <= Decimal(5):
-            raise ValidationError({"average_rating": "The average rating must be between 0 and 5."})
+            raise ValidationError({"average_rating": _("The average rating must be between 0 and 5.")})
     consultant = Consultant.objects.get(pk=consultant_id)
     if (consultant.average_rating, consultant.total_reviews) == (average, total):
         return False

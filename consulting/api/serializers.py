@@ -8,6 +8,7 @@ caller's zone.
 import zoneinfo
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from bookings.api.serializers import DateRangeQuerySerializer, known_zone
@@ -270,11 +271,11 @@ class SessionCreateSerializer(serializers.Serializer):
 
             researcher_id, start = parse_slot_id(attrs["time_slot_id"])
             if attrs.get("researcher_id") not in (None, researcher_id):
-                raise serializers.ValidationError({"time_slot_id": "The slot belongs to another researcher."})
+                raise serializers.ValidationError({"time_slot_id": _("The slot belongs to another researcher.")})
             attrs["researcher_id"], attrs["start_time"] = researcher_id, start
         elif not attrs.get("researcher_id") or not attrs.get("start_time"):
             raise serializers.ValidationError(
-                {"start_time": "Give researcher_id and start_time, or a time_slot_id."}, code="required"
+                {"start_time": _("Give researcher_id and start_time, or a time_slot_id.")}, code="required"
             )
         return attrs
 
@@ -392,16 +393,16 @@ class CollectByAuthorSerializer(serializers.Serializer):
 
         if attrs["openalex_id"]:
             if not short_id(attrs["openalex_id"], "A"):
-                raise serializers.ValidationError({"openalex_id": "Use an OpenAlex author id such as A5023888391."})
+                raise serializers.ValidationError({"openalex_id": _("Use an OpenAlex author id such as A5023888391.")})
             attrs["query"] = short_id(attrs["openalex_id"], "A")
         elif attrs["orcid"]:
             if not bare_orcid(attrs["orcid"]):
-                raise serializers.ValidationError({"orcid": "Use an ORCID iD such as 0000-0002-1825-0097."})
+                raise serializers.ValidationError({"orcid": _("Use an ORCID iD such as 0000-0002-1825-0097.")})
             attrs["query"] = bare_orcid(attrs["orcid"])
         elif attrs["name"].strip():
             attrs["query"] = attrs["name"].strip()
         else:
-            raise serializers.ValidationError({"name": "Give a name, an ORCID iD or an OpenAlex author id."})
+            raise serializers.ValidationError({"name": _("Give a name, an ORCID iD or an OpenAlex author id.")})
         return attrs
 
 

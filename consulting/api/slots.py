@@ -8,6 +8,7 @@ read it back.
 import re
 from datetime import UTC, datetime
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 _SLOT_RE = re.compile(r"^(\d{1,12})-(\d{8}T\d{4})Z$")
@@ -25,4 +26,4 @@ def parse_slot_id(value: str) -> tuple[int, datetime]:
             return int(match.group(1)), datetime.strptime(match.group(2), "%Y%m%dT%H%M").replace(tzinfo=UTC)
         except ValueError:
             pass
-    raise serializers.ValidationError({"time_slot_id": "Not a time slot id (e.g. 12-20260601T0900Z)."})
+    raise serializers.ValidationError({"time_slot_id": _("Not a time slot id (e.g. 12-20260601T0900Z).")})

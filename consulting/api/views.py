@@ -335,7 +335,7 @@ class SessionListCreateView(generics.ListAPIView):
             visitor_timezone=data["timezone"],
             language=data["language"],
         )
-        return created(_session_data(booking, request), message="Session created successfully.")
+        return created(_session_data(booking, request), message=_("Session created successfully."))
 
 
 @extend_schema(tags=["consulting"])
@@ -365,7 +365,7 @@ class SessionCancelView(APIView):
         payload = SessionCancelInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         booking = booking_cancel(booking=booking, actor=user, reason=payload.validated_data["reason"])
-        return ok(_session_data(booking, request), message="Session canceled successfully.")
+        return ok(_session_data(booking, request), message=_("Session canceled successfully."))
 
     @extend_schema(
         summary="Cancel a session (spec 004 PATCH)", request=SessionCancelInputSerializer, responses=SessionSerializer
@@ -388,7 +388,7 @@ class SessionAcceptView(APIView):
         if booking.consultant.user_id != request.user.pk:
             raise PermissionDenied(_("Only the researcher of this session can accept it."))
         booking = services.session_accept(booking=booking, actor=request.user)
-        return ok(_session_data(booking, request), message="Session accepted successfully.")
+        return ok(_session_data(booking, request), message=_("Session accepted successfully."))
 
 
 # --- outreach -----------------------------------------------------------------------------------
@@ -440,9 +440,9 @@ class OutreachListCreateView(generics.ListAPIView):
         )
         outreach.refresh_from_db()  # the task may already have sent (or failed to send) the e-mail
         message = (
-            "Outreach request created, but the invitation e-mail could not be sent."
+            _("Outreach request created, but the invitation e-mail could not be sent.")
             if outreach.state == "email_failed"
-            else "Outreach request created and email sent to researcher."
+            else _("Outreach request created and email sent to researcher.")
         )
         return created(OutreachSerializer(outreach, context={"request": request}).data, message=message)
 
@@ -457,7 +457,7 @@ class OutreachDeclineView(PublicAPIMixin, APIView):
         payload = InvitationTokenSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.outreach_decline(token=payload.validated_data["token"])
-        return ok({"status": "declined"}, message="Invitation declined.")
+        return ok({"status": "declined"}, message=_("Invitation declined."))
 
 
 @extend_schema(tags=["auth"])
@@ -493,7 +493,7 @@ class RegisterResearcherView(PublicAPIMixin, APIView):
             timezone_name=data["timezone"],
         )
         data = RegisteredResearcherSerializer(registration.profile, context={"request": request}).data
-        return created(data, message="Researcher profile created successfully.")
+        return created(data, message=_("Researcher profile created successfully."))
 
 
 # --- collection ---------------------------------------------------------------------------------
@@ -529,7 +529,7 @@ class CollectByAuthorView(CollectionStaffMixin, APIView):
             params={k: v for k, v in data.items() if v not in ("", None)},
             actor=request.user,
         )
-        return _job_response(job, f"Researcher data collection started for {query}.")
+        return _job_response(job, _("Researcher data collection started for %(query)s.") % {"query": query})
 
 
 @extend_schema(tags=["consulting-staff"])
@@ -552,7 +552,9 @@ class CollectByInstitutionView(CollectionStaffMixin, APIView):
             params={"limit": data["limit"], **({"position": data["position"]} if data["position"] else {})},
             actor=request.user,
         )
-        return _job_response(job, f"Data collection for institution {job.query} started in background.")
+        return _job_response(
+            job, _("Data collection for institution %(query)s started in background.") % {"query": job.query}
+        )
 
 
 @extend_schema(tags=["consulting-staff"])

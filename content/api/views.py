@@ -8,6 +8,7 @@ Staff endpoints check the standard model permissions (``content.view_page``, …
 import django_filters
 from django.db.models import Q
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -113,7 +114,7 @@ class PageViewSet(
     def create(self, request):
         data = self._input(request, partial=False)
         page = services.page_create(**data, author=request.user)
-        return created(PageOutputSerializer(page).data, message="Page created.")
+        return created(PageOutputSerializer(page).data, message=_("Page created."))
 
     def update(self, request, pk=None):
         return self._change(request, partial=False)
@@ -123,13 +124,13 @@ class PageViewSet(
 
     def destroy(self, request, pk=None):
         services.page_delete(page=self.get_object(), actor=request.user)
-        return ok(None, message="Page deleted.", status=204)
+        return ok(None, message=_("Page deleted."), status=204)
 
     def _change(self, request, *, partial: bool):
         page = self.get_object()
         data = self._input(request, partial=partial)
         page = services.page_update(page=page, data=data, actor=request.user)
-        return ok(PageOutputSerializer(page).data, message="Page updated.")
+        return ok(PageOutputSerializer(page).data, message=_("Page updated."))
 
     @staticmethod
     def _input(request, *, partial: bool) -> dict:
@@ -239,7 +240,7 @@ class _MediaBase(viewsets.GenericViewSet):
             kind=self.kind,
             allowed_types=self.allowed_types,
         )
-        return created(MediaAssetSerializer(asset).data, message="File uploaded.")
+        return created(MediaAssetSerializer(asset).data, message=_("File uploaded."))
 
 
 @extend_schema_view(
@@ -260,7 +261,7 @@ class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Media
 
     def destroy(self, request, pk=None):
         services.media_asset_delete(asset=self.get_object(), actor=request.user)
-        return ok(None, message="File deleted.", status=204)
+        return ok(None, message=_("File deleted."), status=204)
 
 
 @extend_schema_view(

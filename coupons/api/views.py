@@ -15,6 +15,7 @@ import django_filters
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
@@ -120,7 +121,7 @@ class ValidateView(PublicAPIMixin, APIView):
         if result.error is not None:
             payload["errors"] = result.errors
             payload["error_code"] = result.error.reason
-        return ok(ValidationSerializer(payload).data, message="Valid" if result.valid else "Not valid")
+        return ok(ValidationSerializer(payload).data, message=_("Valid") if result.valid else _("Not valid"))
 
 
 @extend_schema(tags=["public-coupons"])
@@ -161,7 +162,7 @@ class ApplyView(PublicAPIMixin, APIView):
             "booking_status": usage.booking.status,
             "message": "Coupon applied",
         }
-        return ok(ApplicationSerializer(payload).data, message="Coupon applied")
+        return ok(ApplicationSerializer(payload).data, message=_("Coupon applied"))
 
 
 @extend_schema(tags=["public-coupons"])
@@ -255,7 +256,7 @@ class CouponListView(generics.ListCreateAPIView):
         serializer = CouponSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         coupon = services.coupon_create(data=serializer.validated_data, actor=request.user)
-        return created(_coupon_data(_coupon(coupon.pk), request), message="Coupon created")
+        return created(_coupon_data(_coupon(coupon.pk), request), message=_("Coupon created"))
 
 
 @extend_schema(tags=["admin-coupons"])
@@ -276,7 +277,7 @@ class CouponDetailView(APIView):
         serializer = CouponSerializer(coupon, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         coupon = services.coupon_update(coupon=coupon, data=serializer.validated_data, actor=request.user)
-        return ok(_coupon_data(_coupon(coupon.pk), request), message="Coupon updated")
+        return ok(_coupon_data(_coupon(coupon.pk), request), message=_("Coupon updated"))
 
     @extend_schema(summary="Delete a coupon (soft)", responses={204: None})
     def delete(self, request, pk: int):
@@ -293,7 +294,7 @@ class _SwitchView(APIView):
         coupon = services.coupon_set_active(coupon=_coupon(pk), active=self.active, actor=request.user)
         return ok(
             _coupon_data(_coupon(coupon.pk), request),
-            message="Coupon activated" if self.active else "Coupon deactivated",
+            message=_("Coupon activated") if self.active else _("Coupon deactivated"),
         )
 
 
@@ -427,7 +428,7 @@ class CampaignListView(generics.ListCreateAPIView):
         serializer = CouponCampaignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         campaign = services.campaign_create(data=serializer.validated_data, actor=request.user)
-        return created(CouponCampaignSerializer(campaign).data, message="Campaign created")
+        return created(CouponCampaignSerializer(campaign).data, message=_("Campaign created"))
 
 
 @extend_schema(tags=["admin-coupons"])

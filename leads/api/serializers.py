@@ -1,5 +1,6 @@
 """Input and output shapes of ``/api/v1/admin/leads`` (spec 000 "Lead Management API")."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from leads.models import Lead, LeadConsent, LeadEvent
@@ -91,9 +92,9 @@ class LeadScoreInputSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if ("points" in attrs) == ("score" in attrs):
-            raise serializers.ValidationError({"points": ["Give either points (to add) or score (the new total)."]})
+            raise serializers.ValidationError({"points": [_("Give either points (to add) or score (the new total).")]})
         if attrs.get("points") == 0:
-            raise serializers.ValidationError({"points": ["Give a non-zero number of points."]})
+            raise serializers.ValidationError({"points": [_("Give a non-zero number of points.")]})
         return attrs
 
 

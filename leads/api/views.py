@@ -8,6 +8,8 @@ answer 404. Writes go through ``leads.services``.
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -96,7 +98,7 @@ class LeadDetailView(APIView):
     )
     def delete(self, request, pk: int):
         lead = services.lead_erase(lead=get_lead(pk), actor=request.user)
-        return ok({"id": lead.pk, "erased_at": lead.erased_at}, message="Personal data erased")
+        return ok({"id": lead.pk, "erased_at": lead.erased_at}, message=_("Personal data erased"))
 
 
 @extend_schema(tags=["admin-leads"])
@@ -144,7 +146,7 @@ class LeadScoreView(APIView):
             services.lead_score_adjust(lead=lead, points=data["points"], reason=data["reason"], actor=request.user)
         else:
             services.lead_score_set(lead=lead, score=data["score"], reason=data["reason"], actor=request.user)
-        return ok(detail(pk), message="Score updated")
+        return ok(detail(pk), message=_("Score updated"))
 
 
 @extend_schema(tags=["admin-leads"])
@@ -159,7 +161,7 @@ class LeadQualifyView(APIView):
         body = LeadQualifyInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         lead = services.lead_qualify(lead=get_lead(pk), qualified=body.validated_data["qualified"], actor=request.user)
-        return ok(detail(pk), message="Lead qualified" if lead.is_qualified else "Lead no longer qualified")
+        return ok(detail(pk), message=_("Lead qualified") if lead.is_qualified else _("Lead no longer qualified"))
 
 
 @extend_schema(tags=["admin-leads"])
@@ -174,7 +176,7 @@ class LeadExportOdooView(APIView):
     @extend_schema(summary="Export a lead to Odoo", request=None, responses={200: LeadDetailSerializer})
     def post(self, request, pk: int):
         services.lead_export_odoo(lead=get_lead(pk), actor=request.user)
-        return ok(detail(pk), message="Exported to Odoo")
+        return ok(detail(pk), message=_("Exported to Odoo"))
 
 
 @extend_schema(tags=["admin-leads"])
@@ -237,6 +239,7 @@ class LeadBulkExportView(APIView):
         skipped.extend({"id": pk, "reason": "LEAD_NOT_FOUND"} for pk in data.get("ids", []) if pk not in found)
         return ok(
             {"queued": queued, "skipped": skipped},
-            message=f"{len(queued)} lead(s) queued for Odoo",
+            message=ngettext("%(count)s lead(s) queued for Odoo", "%(count)s lead(s) queued for Odoo", len(queued))
+            % {"count": len(queued)},
             status=status.HTTP_202_ACCEPTED,
         )

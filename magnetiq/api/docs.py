@@ -2,13 +2,14 @@
 (``API_DOCS_PUBLIC``; cookiecutter-django keeps the schema staff-only the same way)."""
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 
 class DocsPermission(BasePermission):
-    message = "The API documentation is for staff."
+    message = gettext_lazy("The API documentation is for staff.")
 
     def has_permission(self, request, view) -> bool:
         if settings.API_DOCS_PUBLIC:

@@ -105,7 +105,7 @@ def exception_handler(exc, context):
             code = str(getattr(exc, "default_code", "error")).upper()
     detail = exc.detail
     if isinstance(detail, dict | list):
-        message = "The request could not be completed."
+        message = gettext("The request could not be completed.")
         details = flatten_errors(detail)
     else:
         message = str(detail)

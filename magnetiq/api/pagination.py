@@ -25,10 +25,10 @@ class PagePagination(PageNumberPagination):
         for param in (self.page_query_param, self.page_size_query_param):
             raw = request.query_params.get(param)
             if raw is not None and (not raw.isdigit() or int(raw) < 1):
-                raise serializers.ValidationError({param: ["Must be a positive whole number."]})
+                raise serializers.ValidationError({param: [_("Must be a positive whole number.")]})
         limit = request.query_params.get(self.page_size_query_param)
         if limit is not None and int(limit) > self.max_page_size:
-            raise serializers.ValidationError({"limit": [f"At most {self.max_page_size}."]})
+            raise serializers.ValidationError({"limit": [_("At most %(max)s.") % {"max": self.max_page_size}]})
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound:

@@ -10,6 +10,7 @@ of levels (Portable Text, the deepest, needs about eight), so anything deeper th
 import json
 from typing import Any
 
+from django.utils.translation import gettext
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -63,5 +64,6 @@ class JSONParser(parsers.JSONParser):
             value = super().parse(stream, media_type, parser_context)
             check_json_depth(value)
         except (RecursionError, JSONTooDeep) as exc:
-            raise ParseError(f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels.") from exc
+            message = gettext("JSON parse error - nested deeper than %(levels)s levels.") % {"levels": MAX_JSON_DEPTH}
+            raise ParseError(message) from exc
         return value

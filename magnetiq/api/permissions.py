@@ -4,6 +4,7 @@ Roles are Django groups holding model and custom permissions (``accounts/roles.p
 Django's ``user.has_perms`` exactly as the admin does.
 """
 
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 
@@ -15,7 +16,7 @@ class HasRolePermissions(BasePermission):
     ``"*"`` as fallback) to such a list. No token → 401, token without the permissions → 403.
     """
 
-    message = "Your role does not allow this action."
+    message = gettext_lazy("Your role does not allow this action.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -40,7 +41,7 @@ class HasRolePermissions(BasePermission):
 class IsStaff(BasePermission):
     """Any active staff member (any staff role)."""
 
-    message = "Staff only."
+    message = gettext_lazy("Staff only.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user

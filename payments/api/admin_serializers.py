@@ -6,6 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from magnetiq.api import fields
@@ -57,7 +58,7 @@ class RefundCreateSerializer(serializers.Serializer):
         named = [k for k in ("payment_id", "payment_intent_id", "booking_reference") if attrs.get(k)]
         if len(named) != 1:
             raise serializers.ValidationError(
-                {"payment_id": ["Give exactly one of payment_id, payment_intent_id or booking_reference."]}
+                {"payment_id": [_("Give exactly one of payment_id, payment_intent_id or booking_reference.")]}
             )
         return attrs
 
@@ -203,7 +204,7 @@ class DailyReportQuery(serializers.Serializer):
             return {"first": attrs["date"], "last": attrs["date"]}
         if attrs.get("from") and attrs.get("to"):
             return {"first": attrs["from"], "last": attrs["to"]}
-        raise serializers.ValidationError({"date": ["Give date=YYYY-MM-DD, or from and to."]})
+        raise serializers.ValidationError({"date": [_("Give date=YYYY-MM-DD, or from and to.")]})
 
 
 class MonthlyReportQuery(serializers.Serializer):
@@ -212,7 +213,7 @@ class MonthlyReportQuery(serializers.Serializer):
     def validate_month(self, value):
         match = re.fullmatch(r"(\d{4})-(\d{2})", value)
         if not match or not 1 <= int(match[2]) <= 12:
-            raise serializers.ValidationError("Use YYYY-MM, e.g. 2026-11.")
+            raise serializers.ValidationError(_("Use YYYY-MM, e.g. 2026-11."))
         return (int(match[1]), int(match[2]))
 
 

@@ -15,6 +15,7 @@ import django_filters
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
@@ -145,7 +146,10 @@ class TransactionStatusView(TransactionMixin, APIView):
             actor=request.user,
         )
         payment = _detail_queryset().get(pk=payment.pk)
-        return ok(s.TransactionDetailSerializer(payment).data, message=f"Refreshed from Stripe: {payment.status}.")
+        return ok(
+            s.TransactionDetailSerializer(payment).data,
+            message=_("Refreshed from Stripe: %(status)s.") % {"status": payment.status},
+        )
 
 
 # --- refunds ------------------------------------------------------------------------------------
@@ -204,7 +208,7 @@ class RefundListCreateView(generics.ListAPIView):
             payment=payment, amount=data.get("amount"), reason=data["reason"], note=data["note"], actor=request.user
         )
         refund = self.queryset.get(pk=refund.pk)
-        return created(s.RefundSerializer(refund).data, message=f"Refund {refund.status}.")
+        return created(s.RefundSerializer(refund).data, message=_("Refund %(status)s.") % {"status": refund.status})
 
 
 # --- disputes -----------------------------------------------------------------------------------
@@ -266,7 +270,7 @@ class DisputeResolveView(DisputeMixin, APIView):
             notes=payload.validated_data["notes"],
             actor=request.user,
         )
-        return ok(s.DisputeSerializer(self.queryset.get(pk=dispute.pk)).data, message="Dispute handling recorded.")
+        return ok(s.DisputeSerializer(self.queryset.get(pk=dispute.pk)).data, message=_("Dispute handling recorded."))
 
 
 # --- reports ------------------------------------------------------------------------------------

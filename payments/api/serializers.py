@@ -1,5 +1,6 @@
 """Input and output shapes of the payments API (spec 000 "Payment Processing Schemas", spec 004)."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 
@@ -14,7 +15,7 @@ class BookingRefSerializer(serializers.Serializer):
     def validate(self, attrs):
         reference = attrs.get("booking_reference") or attrs.get("booking_id")
         if not reference:
-            raise serializers.ValidationError({"booking_reference": "This field is required."})
+            raise serializers.ValidationError({"booking_reference": _("This field is required.")})
         attrs["booking_reference"] = reference
         return attrs
 
@@ -80,7 +81,7 @@ class ConsultingIntentInput(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["type"] == "session" and not attrs.get("session_id"):
-            raise serializers.ValidationError({"session_id": "This field is required for a session payment."})
+            raise serializers.ValidationError({"session_id": _("This field is required for a session payment.")})
         return attrs
 
 

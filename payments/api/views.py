@@ -83,7 +83,7 @@ class PaymentProcessView(PublicAPIMixin, APIView):
                 card_token=data.get("card_token", ""),
                 payment_method_id=data.get("payment_method_id", ""),
             )
-        return ok(_payment_data(payment), message="Payment started")
+        return ok(_payment_data(payment), message=_("Payment started"))
 
 
 class PaymentValidateView(PublicAPIMixin, APIView):
@@ -163,7 +163,7 @@ class PaymentConfirmView(PublicAPIMixin, APIView):
                 payment_method_id=data.get("payment_method_id", ""),
             )
         payment = payment_confirm_paid(payment=payment)
-        return ok(_payment_data(payment), message="Payment confirmed")
+        return ok(_payment_data(payment), message=_("Payment confirmed"))
 
 
 def _own_session(request, reference: str) -> ConsultationBooking:
@@ -217,7 +217,7 @@ class ConsultingPaymentConfirmView(APIView):
         payment = booking.payments.filter(payment_intent_id=data["payment_intent_id"]).first()
         if payment is None:
             raise PaymentMismatch(_("This payment does not belong to the session."))
-        return ok(_payment_data(payment_confirm_paid(payment=payment)), message="Payment confirmed")
+        return ok(_payment_data(payment_confirm_paid(payment=payment)), message=_("Payment confirmed"))
 
 
 class SubscriptionCreateView(APIView):
@@ -226,4 +226,4 @@ class SubscriptionCreateView(APIView):
         """Spec 004 ``POST /consulting/subscriptions``: a Stripe subscription to
         ``STRIPE_SUBSCRIPTION_PRICE_ID`` for the current user (idempotent per user and price)."""
         subscription = subscription_create(user=request.user)
-        return created(SubscriptionOutput(subscription).data, message="Subscription created successfully")
+        return created(SubscriptionOutput(subscription).data, message=_("Subscription created successfully"))

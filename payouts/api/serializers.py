@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from consultants.models import Consultant, KYCStatus
@@ -18,7 +19,7 @@ class PaymentSetupInputSerializer(serializers.Serializer):
     def validate_account_details(self, value):
         country = str(value.get("country", "") or "")
         if country and (len(country) != 2 or not country.isalpha()):
-            raise serializers.ValidationError("country must be a two-letter code such as DE or US.")
+            raise serializers.ValidationError(_("country must be a two-letter code such as DE or US."))
         email = value.get("email", "")
         if email:
             serializers.EmailField().run_validation(email)
@@ -63,7 +64,7 @@ class KYCUpdateInputSerializer(serializers.Serializer):
 
     def validate_status(self, value):
         if value not in KYCStatus.values:
-            raise serializers.ValidationError(f"Use one of: {', '.join(KYCStatus.values)}.")
+            raise serializers.ValidationError(_("Use one of: %(choices)s.") % {"choices": ", ".join(KYCStatus.values)})
         return value
 
 

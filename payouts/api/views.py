@@ -12,6 +12,7 @@ the payments errors (400 refused, 503 unreachable or not configured).
 """
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.views import APIView
@@ -82,7 +83,7 @@ class PaymentSetupView(_Staff, APIView):
             "expires_at": start.expires_at,
             "next_steps": NEXT_STEPS[start.consultant.payment_setup_status],
         }
-        message = "Payment account created." if start.account_created else "Onboarding link renewed."
+        message = _("Payment account created.") if start.account_created else _("Onboarding link renewed.")
         return ok(PaymentSetupOutputSerializer(body).data, message=message)
 
 
@@ -140,7 +141,7 @@ class KYCVerificationView(_Staff, APIView):
             required_documents=data.validated_data["required_documents"],
             actor=request.user,
         )
-        return ok(KYCOutputSerializer(consultant).data, message="KYC status updated.")
+        return ok(KYCOutputSerializer(consultant).data, message=_("KYC status updated."))
 
 
 @extend_schema(tags=["admin-consultant-payments"])
@@ -175,7 +176,7 @@ class ConsultantPayoutsView(_Staff, generics.ListAPIView):
             currency=data.validated_data.get("currency"),
             actor=request.user,
         )
-        return created(PayoutSerializer(payout).data, message="Payout created.")
+        return created(PayoutSerializer(payout).data, message=_("Payout created."))
 
 
 @extend_schema(tags=["admin-consultant-payments"])

@@ -9,6 +9,7 @@
 
 import django_filters
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.views import APIView
@@ -90,7 +91,7 @@ class _ModerateView(APIView):
     def post(self, request, pk: int):
         review = get_object_or_404(Review.objects.all(), pk=pk)
         review = self.service(review=review, actor=request.user)
-        return ok(StaffReviewSerializer(review).data, message=self.done)
+        return ok(StaffReviewSerializer(review).data, message=str(self.done))
 
 
 @extend_schema(tags=["staff-reviews"])
@@ -99,7 +100,7 @@ class StaffReviewApproveView(_ModerateView):
     ``average_rating``/``total_reviews`` are recomputed. Idempotent. Needs ``reviews.change_review``."""
 
     service = staticmethod(services.review_approve)
-    done = "Approved."
+    done = _("Approved.")
 
     @extend_schema(summary="Approve a review", request=None, responses=StaffReviewSerializer)
     def post(self, request, pk: int):
@@ -112,7 +113,7 @@ class StaffReviewRejectView(_ModerateView):
     recomputed. Idempotent. Needs ``reviews.change_review``."""
 
     service = staticmethod(services.review_reject)
-    done = "Rejected."
+    done = _("Rejected.")
 
     @extend_schema(summary="Reject a review", request=None, responses=StaffReviewSerializer)
     def post(self, request, pk: int):

@@ -6,6 +6,7 @@ link (sent to registered people only), no registrations, no speaker e-mail.
 """
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -153,7 +154,7 @@ class RegisterInputSerializer(serializers.Serializer):
 
     def validate_terms_accepted(self, value: bool) -> bool:
         if not value:
-            raise serializers.ValidationError("Terms and conditions must be accepted.")
+            raise serializers.ValidationError(_("Terms and conditions must be accepted."))
         return value
 
     def service_arguments(self) -> dict:

@@ -16,6 +16,7 @@ import django_filters
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, viewsets
@@ -76,9 +77,11 @@ def _register(request, webinar: Webinar, *, actor=None) -> Response:
     registration = services.webinar_register(webinar=webinar, actor=actor, **body.service_arguments())
     data = RegistrationResultSerializer(registration).data
     if registration.status == RegistrationStatus.WAITLISTED:
-        message = f"The webinar is full: you are number {registration.waitlist_position} on the waiting list."
+        message = _("The webinar is full: you are number %(position)s on the waiting list.") % {
+            "position": registration.waitlist_position
+        }
     else:
-        message = "You are registered. The confirmation is on its way."
+        message = _("You are registered. The confirmation is on its way.")
     return created(data, message=message)
 
 
@@ -111,10 +114,12 @@ class PublicWebinarListView(PublicAPIMixin, generics.ListAPIView):
         params = self.request.query_params
         when = params.get("filter", "upcoming") or "upcoming"
         if when not in selectors.WHEN_FILTERS:
-            raise DRFValidationError({"filter": [f"Use one of {', '.join(selectors.WHEN_FILTERS)}."]})
+            raise DRFValidationError(
+                {"filter": [_("Use one of %(choices)s.") % {"choices": ", ".join(selectors.WHEN_FILTERS)}]}
+            )
         language = params.get("language", "")
         if language and language not in ("en", "de"):
-            raise DRFValidationError({"language": ["Use en or de."]})
+            raise DRFValidationError({"language": [_("Use en or de.")]})
         return selectors.public_webinars(
             when=when,
             q=params.get("search", "").strip()[:200],
@@ -169,7 +174,7 @@ class PublicRegistrationCancelView(PublicAPIMixin, APIView):
     def post(self, request, reference: str):
         registration = selectors.registration_get_by_reference(reference=reference)
         registration = services.webinar_registration_cancel(registration=registration)
-        return ok(RegistrationResultSerializer(registration).data, message="Your registration is cancelled.")
+        return ok(RegistrationResultSerializer(registration).data, message=_("Your registration is cancelled."))
 
 
 @extend_schema(tags=["public-consultants"])
@@ -252,7 +257,7 @@ class StaffWebinarViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         webinar = services.webinar_create(actor=request.user, **serializer.validated_data)
-        return created(self.get_serializer(self._fresh(webinar)).data, message="Webinar created")
+        return created(self.get_serializer(self._fresh(webinar)).data, message=_("Webinar created"))
 
     @extend_schema(summary="Replace a webinar")
     def update(self, request, *args, **kwargs):
@@ -267,7 +272,7 @@ class StaffWebinarViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         serializer = self.get_serializer(webinar, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         webinar = services.webinar_update(webinar=webinar, data=serializer.validated_data, actor=request.user)
-        return ok(self.get_serializer(self._fresh(webinar)).data, message="Webinar updated")
+        return ok(self.get_serializer(self._fresh(webinar)).data, message=_("Webinar updated"))
 
     @extend_schema(summary="Delete a webinar (soft; an upcoming one is cancelled first)", responses={204: None})
     def destroy(self, request, *args, **kwargs):
@@ -405,7 +410,9 @@ class StaffWebinarRegistrationsView(generics.ListAPIView):
         status = self.request.query_params.get("status")
         if status:
             if status not in RegistrationStatus.values:
-                raise DRFValidationError({"status": [f"Use one of {', '.join(RegistrationStatus.values)}."]})
+                raise DRFValidationError(
+                    {"status": [_("Use one of %(choices)s.") % {"choices": ", ".join(RegistrationStatus.values)}]}
+                )
             qs = qs.filter(status=status)
         return qs
 

@@ -1,6 +1,7 @@
 """Serializers of the whitepaper endpoints: public (no private fields, one language) and staff."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from consultants.models import Consultant
@@ -103,7 +104,7 @@ class LeadInputSerializer(serializers.Serializer):
     def validate(self, attrs):
         name = attrs.pop("name", "").strip()
         if name and not attrs.get("first_name") and not attrs.get("last_name"):
-            first, _, last = name.partition(" ")
+            first, _space, last = name.partition(" ")
             attrs["first_name"], attrs["last_name"] = first[:100], last.strip()[:100]
         attrs.setdefault("first_name", "")
         attrs.setdefault("last_name", "")
@@ -188,7 +189,7 @@ class ContentUpdateSerializer(serializers.Serializer):
     def validate_markdown(self, value):
         unknown = sorted(set(value) - set(LANGUAGE_CODES))
         if unknown:
-            raise serializers.ValidationError(f"Unknown language {', '.join(unknown)}.")
+            raise serializers.ValidationError(_("Unknown language %(languages)s.") % {"languages": ", ".join(unknown)})
         return value
 
 
@@ -263,7 +264,7 @@ class EmailUploadSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs.get("file") and not attrs.get("raw"):
-            raise serializers.ValidationError({"file": "Upload an .eml file (or send its text as raw)."})
+            raise serializers.ValidationError({"file": _("Upload an .eml file (or send its text as raw).")})
         return attrs
 
 

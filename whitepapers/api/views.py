@@ -14,6 +14,8 @@ from django.db.models import Count, Max, Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, mixins, serializers, viewsets
@@ -105,7 +107,7 @@ class PublicWhitepaperSearchView(PublicWhitepaperListView):
     @extend_schema(summary="Search whitepapers", parameters=FILTER_PARAMETERS)
     def get(self, request, *args, **kwargs):
         if not request.query_params.get("q", "").strip():
-            raise serializers.ValidationError({"q": ["Give at least one search word."]})
+            raise serializers.ValidationError({"q": [_("Give at least one search word.")]})
         return generics.ListAPIView.get(self, request, *args, **kwargs)
 
 
@@ -236,7 +238,7 @@ class PublicWhitepaperDownloadRequestView(PublicAPIMixin, APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         if data["website_url"].strip():
-            return created(honeypot_answer(whitepaper, data["language"]), message="Download link created")
+            return created(honeypot_answer(whitepaper, data["language"]), message=_("Download link created"))
         token, raw = services.download_request(
             whitepaper=whitepaper,
             consent_terms=data["terms_accepted"],
@@ -246,7 +248,7 @@ class PublicWhitepaperDownloadRequestView(PublicAPIMixin, APIView):
             referrer=data["referrer"] or request.headers.get("Referer", ""),
             **data["lead"],
         )
-        return created(download_answer(whitepaper, token, raw), message="Download link created")
+        return created(download_answer(whitepaper, token, raw), message=_("Download link created"))
 
 
 def download_answer(whitepaper: Whitepaper, token: DownloadToken, raw: str) -> dict:
@@ -374,7 +376,7 @@ class AdminWhitepaperViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         whitepaper = services.whitepaper_create(actor=request.user, **serializer.validated_data)
-        return created(self.get_serializer(whitepaper).data, message="Whitepaper created")
+        return created(self.get_serializer(whitepaper).data, message=_("Whitepaper created"))
 
     @extend_schema(summary="Update a whitepaper")
     def update(self, request, *args, **kwargs):
@@ -389,7 +391,7 @@ class AdminWhitepaperViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         serializer = self.get_serializer(whitepaper, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         whitepaper = services.whitepaper_update(whitepaper=whitepaper, actor=request.user, **serializer.validated_data)
-        return ok(self.get_serializer(whitepaper).data, message="Whitepaper updated")
+        return ok(self.get_serializer(whitepaper).data, message=_("Whitepaper updated"))
 
     @extend_schema(summary="Delete a whitepaper (soft delete)", responses={204: None})
     def destroy(self, request, *args, **kwargs):
@@ -399,12 +401,12 @@ class AdminWhitepaperViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     @extend_schema(summary="Activate a whitepaper", request=None, responses=AdminWhitepaperSerializer)
     def activate(self, request, *args, **kwargs):
         whitepaper = services.whitepaper_set_active(whitepaper=self.get_object(), active=True, actor=request.user)
-        return ok(self.get_serializer(whitepaper).data, message="Whitepaper activated")
+        return ok(self.get_serializer(whitepaper).data, message=_("Whitepaper activated"))
 
     @extend_schema(summary="Deactivate a whitepaper", request=None, responses=AdminWhitepaperSerializer)
     def deactivate(self, request, *args, **kwargs):
         whitepaper = services.whitepaper_set_active(whitepaper=self.get_object(), active=False, actor=request.user)
-        return ok(self.get_serializer(whitepaper).data, message="Whitepaper deactivated")
+        return ok(self.get_serializer(whitepaper).data, message=_("Whitepaper deactivated"))
 
     @extend_schema(
         summary="Replace the body with Markdown from the editor",
@@ -417,12 +419,12 @@ class AdminWhitepaperViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         whitepaper = services.whitepaper_update_content(
             whitepaper=self.get_object(), markdown=body.validated_data["markdown"], actor=request.user
         )
-        return ok(self.get_serializer(whitepaper).data, message="Content updated")
+        return ok(self.get_serializer(whitepaper).data, message=_("Content updated"))
 
     @extend_schema(summary="Generate the PDF from the body now", request=None, responses=AdminWhitepaperSerializer)
     def generate_pdf(self, request, *args, **kwargs):
         whitepaper = services.whitepaper_generate_pdf(whitepaper_id=self.get_object().pk, force=True)
-        return ok(self.get_serializer(whitepaper).data, message="PDF generated")
+        return ok(self.get_serializer(whitepaper).data, message=_("PDF generated"))
 
     @extend_schema(
         summary="Whitepaper analytics",
@@ -483,9 +485,15 @@ class AdminWhitepaperBulkActionView(APIView):
         if body.validated_data["action"] == "delete" and not request.user.has_perm("whitepapers.delete_whitepaper"):
             from rest_framework.exceptions import PermissionDenied
 
-            raise PermissionDenied("Deleting needs the delete_whitepaper permission.")
+            raise PermissionDenied(_("Deleting needs the delete_whitepaper permission."))
         result = services.whitepaper_bulk_action(actor=request.user, **body.validated_data)
-        return ok(result, message=f"{len(result['processed'])} whitepaper(s) updated")
+        return ok(
+            result,
+            message=ngettext(
+                "%(count)s whitepaper(s) updated", "%(count)s whitepaper(s) updated", len(result["processed"])
+            )
+            % {"count": len(result["processed"])},
+        )
 
 
 SUBMISSION_PERMISSIONS = {
@@ -519,7 +527,9 @@ class EmailQueueView(generics.ListAPIView):
         if status:
             if status not in SubmissionStatus.values:
                 choices = ", ".join(SubmissionStatus.values)
-                raise serializers.ValidationError({"status": [f"Use one of {choices}, all."]})
+                raise serializers.ValidationError(
+                    {"status": [_("Use one of %(choices)s, all.") % {"choices": choices}]}
+                )
             return qs.filter(status=status)
         return qs.filter(status__in=[SubmissionStatus.QUEUED, SubmissionStatus.PROCESSING, SubmissionStatus.FAILED])
 
@@ -539,7 +549,10 @@ class EmailQueueProcessView(_SubmissionActionView):
     @extend_schema(summary="Process an e-mail submission", request=None, responses=EmailSubmissionSerializer)
     def post(self, request, pk: int):
         submission = services.email_submission_process(submission=self.submission(pk), actor=request.user)
-        return ok(EmailSubmissionSerializer(submission).data, message=f"Submission is {submission.status}")
+        return ok(
+            EmailSubmissionSerializer(submission).data,
+            message=_("Submission is %(status)s") % {"status": submission.status},
+        )
 
 
 @extend_schema(tags=["admin-whitepapers"])
@@ -551,7 +564,7 @@ class EmailQueueApproveView(_SubmissionActionView):
     @extend_schema(summary="Approve and publish", request=None, responses={201: AdminWhitepaperSerializer})
     def post(self, request, pk: int):
         whitepaper = services.email_submission_approve(submission=self.submission(pk), actor=request.user)
-        return created(AdminWhitepaperSerializer(whitepaper).data, message="Whitepaper published")
+        return created(AdminWhitepaperSerializer(whitepaper).data, message=_("Whitepaper published"))
 
 
 @extend_schema(tags=["admin-whitepapers"])
@@ -565,7 +578,7 @@ class EmailQueueRejectView(_SubmissionActionView):
         submission = services.email_submission_reject(
             submission=self.submission(pk), actor=request.user, reason=body.validated_data["reason"]
         )
-        return ok(EmailSubmissionSerializer(submission).data, message="Submission rejected")
+        return ok(EmailSubmissionSerializer(submission).data, message=_("Submission rejected"))
 
 
 @extend_schema(tags=["admin-whitepapers"])
@@ -585,12 +598,12 @@ class EmailSubmissionUploadView(APIView):
         upload = body.validated_data.get("file")
         if upload is not None:
             if upload.size > conf.max_file_bytes() * 2:
-                raise serializers.ValidationError({"file": ["The e-mail is too large."]})
+                raise serializers.ValidationError({"file": [_("The e-mail is too large.")]})
             raw = upload.read()
         else:
             raw = body.validated_data["raw"].encode("utf-8")
         submission, is_new = services.email_submission_import(raw=raw, source="upload", actor=request.user)
         data = EmailSubmissionSerializer(submission).data
         if is_new:
-            return created(data, message="Submission queued")
-        return ok(data, message="This e-mail was already imported")
+            return created(data, message=_("Submission queued"))
+        return ok(data, message=_("This e-mail was already imported"))
