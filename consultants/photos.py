@@ -1,6 +1,7 @@
 """Consultant photos: the square crops the pages show, and the demo consultants' portraits.
 
-A photo is uploaded in the admin (``Consultant.photo``, checked by ``validators.validate_photo``).
+A photo is uploaded in the admin or by the consultant on their self-service profile page (``Consultant.photo``,
+checked by ``validators.validate_photo``).
 When a photo is stored (:func:`consultant_photo_set`, or a full save of the model, through
 easy-thumbnails' ``saved_file`` signal) easy-thumbnails makes every size of
 ``settings.THUMBNAIL_ALIASES["consultants.Consultant.photo"]`` at once (96 and 192 px for the card,
