@@ -50,7 +50,7 @@ def _ensure_actor_may_touch(actor: User | None, *, target: User | None, new_role
     if actor is None or _is_super_admin(actor):
         return
     if new_role == Role.SUPER_ADMIN or (target is not None and target.role == Role.SUPER_ADMIN):
-        raise PermissionDenied("Only a super admin may grant the super admin role or change a super admin.")
+        raise PermissionDenied(_("Only a super admin may grant the super admin role or change a super admin."))
 
 
 def _ensure_not_last_super_admin(user: User) -> None:

@@ -53,7 +53,9 @@ def validate_title(value: Any) -> None:
         raise ValidationError(exc.messages[0], code="invalid_translation") from None
     for lang, text in value.items():
         if text and len(text) > 200:
-            raise ValidationError(f"The {lang} title is longer than 200 characters.", code="too_long")
+            raise ValidationError(
+                _("The %(language)s title is longer than 200 characters.") % {"language": lang}, code="too_long"
+            )
 
 
 def validate_description(value: Any) -> None:

@@ -115,7 +115,7 @@ def webinar_unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
 def _check_fields(data: dict[str, Any]) -> None:
     unknown = sorted(set(data) - EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({name: "This field cannot be set here." for name in unknown})
+        raise ValidationError({name: _("This field cannot be set here.") for name in unknown})
 
 
 def _normalise(data: dict[str, Any]) -> dict[str, Any]:
@@ -207,7 +207,7 @@ def webinar_update(*, webinar: Webinar, data: dict[str, Any], actor=None, now: d
             locked = webinar_cancel(webinar=locked, actor=actor, now=now)
         else:
             if new_status not in WebinarStatus.values:
-                raise ValidationError({"status": f"Unknown status “{new_status}”."})
+                raise ValidationError({"status": _("Unknown status “%(status)s”.") % {"status": new_status}})
             previous = locked.status
             locked.status = new_status
             locked.save(update_fields=["status", "updated_at"])
@@ -316,7 +316,7 @@ def webinar_register(
     """
     now = now or timezone.now()
     if not consent_terms:
-        message = "You must accept the terms to register."
+        message = str(_("You must accept the terms to register."))
         raise InvalidInput(message, details=[{"field": "consent_terms", "message": message, "code": "required"}])
     locked = _lock_webinar(webinar.pk)
     _ensure_open(locked, now)

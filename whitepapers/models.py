@@ -35,9 +35,9 @@ def validate_optional_text(value) -> None:
 def validate_tags(value) -> None:
     """A list of distinct, non-empty strings of at most 50 characters."""
     if not isinstance(value, list) or not all(isinstance(tag, str) and tag.strip() for tag in value):
-        raise ValidationError("Tags must be a list of non-empty strings.", code="invalid_tags")
+        raise ValidationError(_("Tags must be a list of non-empty strings."), code="invalid_tags")
     if any(len(tag) > 50 for tag in value):
-        raise ValidationError("A tag has at most 50 characters.", code="invalid_tags")
+        raise ValidationError(_("A tag has at most 50 characters."), code="invalid_tags")
 
 
 def whitepaper_upload_to(instance: "Whitepaper", filename: str) -> str:
@@ -159,12 +159,12 @@ class Whitepaper(models.Model):
         """Each language's Portable Text must be valid; English may come as Markdown instead."""
         body = self.body or {}
         if not isinstance(body, dict):
-            raise ValidationError({"body": 'Expected {"en": [blocks], "de": [blocks]}.'})
+            raise ValidationError({"body": _('Expected {"en": [blocks], "de": [blocks]}.')})
         unknown = sorted(set(body) - {code for code, _ in settings.LANGUAGES})
         if unknown:
-            raise ValidationError({"body": f"Unknown language {', '.join(unknown)}."})
+            raise ValidationError({"body": _("Unknown language %(languages)s.") % {"languages": ", ".join(unknown)}})
         if any(body.values()) and not body.get("en") and not (self.body_markdown or {}).get("en"):
-            raise ValidationError({"body": "The English (en) body is required (Portable Text or Markdown)."})
+            raise ValidationError({"body": _("The English (en) body is required (Portable Text or Markdown).")})
         for language, blocks in body.items():
             if not blocks:
                 continue

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.services import user_create, user_email_set_verified
@@ -81,7 +82,7 @@ def researcher_register(
     now = now or timezone.now()
     outreach = _outreach_for_token(token)
     if email and email.strip().lower() != outreach.researcher_email:
-        raise ValidationError({"email": "Use the e-mail address the invitation was sent to."})
+        raise ValidationError({"email": _("Use the e-mail address the invitation was sent to.")})
     first_name, last_name = _split_name(name)
     user = user_create(
         email=outreach.researcher_email,
