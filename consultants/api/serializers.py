@@ -12,6 +12,7 @@ from consultants.models import Consultant, ConsultantStatus, LinkedInSyncStatus,
 from consultants.selectors import SORT_FIELDS
 from consultants.services import CONSULTANT_PROFILE_FIELDS, LINKEDIN_SYNC_FIELDS
 from content.portable_text import to_html
+from magnetiq.api.fields import DateField
 from magnetiq.translation import pick_language
 
 # --- staff ------------------------------------------------------------------------------------
@@ -175,7 +176,7 @@ class PublicConsultantSearchQuerySerializer(serializers.Serializer):
     available_this_week = serializers.BooleanField(
         default=False, help_text="Only consultants with a free slot in the next 7 days, as the directory's filter."
     )
-    available_date = serializers.DateField(
+    available_date = DateField(
         required=False, help_text="YYYY-MM-DD: only consultants with a free slot starting on that UTC day."
     )
     sort_by = serializers.ChoiceField(choices=sorted(SORT_FIELDS), default="rating")

@@ -231,3 +231,15 @@ def test_the_search_api_takes_available_date_and_available_this_week(api_client)
     assert [c["first_name"] for c in this_week.json()["data"]["consultants"]] == ["Ada"]
     assert bad.status_code == 422
     assert bad.json()["error"]["details"][0]["field"] == "available_date"
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01"])
+def test_the_search_api_refuses_an_available_date_outside_the_supported_years(api_client, value):
+    response = api_client.get("/api/v1/public/consultants/search", {"available_date": value})
+
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0] == {
+        "field": "available_date",
+        "message": "Give a date between the years 1900 and 2200.",
+        "code": "out_of_range",
+    }
