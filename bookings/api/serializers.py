@@ -11,7 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from bookings.access import BookingAccess
-from bookings.models import BookingLanguage, BookingStatus, BookingType, ConsultationBooking, MeetingPlatform
+from bookings.models import (
+    BookingLanguage,
+    BookingStatus,
+    BookingType,
+    CancelledBy,
+    ConsultationBooking,
+    MeetingPlatform,
+)
 from bookings.services import booking_can_change
 from bookings.tokens import manage_token
 from magnetiq.api import fields
@@ -253,6 +260,9 @@ class PublicBookingSerializer(serializers.ModelSerializer):
     consultant_name = serializers.CharField(source="consultant.full_name", read_only=True)
     scheduled_date = serializers.SerializerMethodField(help_text="Start in UTC.")
     end_time = serializers.SerializerMethodField(help_text="End in UTC.")
+    meeting_link = serializers.CharField(
+        read_only=True, help_text="The meeting's join address (a URL); empty until the meeting exists."
+    )
     start_local = serializers.SerializerMethodField(help_text="Start in the visitor's zone, with offset.")
     end_local = serializers.SerializerMethodField()
     can_change = serializers.SerializerMethodField(help_text="Whether the caller may still cancel/reschedule.")
@@ -328,6 +338,15 @@ class StaffBookingSerializer(serializers.ModelSerializer):
 
     consultant_name = serializers.CharField(source="consultant.full_name", read_only=True)
     start_local = serializers.SerializerMethodField()
+    meeting_link = serializers.CharField(
+        read_only=True, help_text="The meeting's join address (a URL); empty until the meeting exists."
+    )
+    cancelled_by = serializers.ChoiceField(
+        choices=CancelledBy.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Who cancelled; empty unless cancelled.",
+    )
 
     class Meta:
         model = ConsultationBooking
