@@ -16,6 +16,7 @@ from django.db import connection
 from django.urls import reverse
 
 from leads.models import Lead
+from magnetiq.models import OutboundEmail
 from magnetiq.tests.parallel import run_together
 from whitepapers import services
 from whitepapers.models import DownloadLinkEmail, DownloadToken
@@ -137,8 +138,11 @@ def test_concurrent_sends_cannot_both_pass_the_cap(settings, monkeypatch):
     for paper in WhitepaperFactory.create_batch(2):
         token, _ = services.download_request(whitepaper=paper, email=EMAIL, consent_terms=True)
         tokens.append(token)
+    # A clean slate: making the tokens sent one link already, and its outbox row (keyed by the token)
+    # would make a second send of that token a no-op, whichever worker wins the race.
     DownloadToken.objects.update(email_sent_at=None, email_suppressed_at=None)
     DownloadLinkEmail.objects.all().delete()
+    OutboundEmail.objects.all().delete()
     mail.outbox.clear()
     real_send = downloads.send_templated_mail
 
