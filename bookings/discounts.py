@@ -60,6 +60,24 @@ class DiscountRequest:
     context: dict[str, str] = field(default_factory=dict)
     now: datetime | None = None
 
+    @classmethod
+    def for_booking(
+        cls, booking, *, code: str, context: dict[str, str] | None = None, now: datetime | None = None
+    ) -> DiscountRequest:
+        """The request for ``code`` on a booking that exists already (a hold being paid): its
+        consultant, type, list price, currency and client."""
+        return cls(
+            code=code,
+            consultant=booking.consultant,
+            booking_type=booking.booking_type,
+            list_amount=booking.list_amount,
+            currency=booking.payment_currency,
+            email=booking.client_email,
+            client_user=booking.client_user,
+            context=dict(context or {}),
+            now=now,
+        )
+
 
 @dataclass(frozen=True)
 class Discount:

@@ -422,17 +422,7 @@ def booking_apply_discount(
                 _("A discount code can only be added to a held booking before its payment starts."),
                 code="DISCOUNT_NOT_APPLICABLE",
             )
-        request = discounts.DiscountRequest(
-            code=code,
-            consultant=booking.consultant,
-            booking_type=booking.booking_type,
-            list_amount=booking.list_amount,
-            currency=booking.payment_currency,
-            email=booking.client_email,
-            client_user=booking.client_user,
-            context=dict(coupon_context or {}),
-            now=now,
-        )
+        request = discounts.DiscountRequest.for_booking(booking, code=code, context=coupon_context, now=now)
         discount = discounts.get_provider().reserve(request, booking)
         old_status = booking.status
         booking.discount_amount = discount.amount

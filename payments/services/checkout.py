@@ -199,16 +199,7 @@ def payment_restart_with_discount(
     runs inside a transaction.
     """
     code = (coupon_code or "").strip()
-    quote = discounts.DiscountRequest(
-        code=code,
-        consultant=booking.consultant,
-        booking_type=booking.booking_type,
-        list_amount=booking.list_amount,
-        currency=booking.payment_currency,
-        email=booking.client_email,
-        client_user=booking.client_user,
-        context=dict(context or {}),
-    )
+    quote = discounts.DiscountRequest.for_booking(booking, code=code, context=context)
     if not code:
         raise PaymentNotRequired(_("Enter a discount code."), code="DISCOUNT_CODE_REQUIRED", status=422)
     discounts.get_provider().quote(quote)
