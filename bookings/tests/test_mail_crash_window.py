@@ -18,6 +18,7 @@ from bookings.models import BookingNotification, BookingNotificationKind
 from bookings.tests.factories import BookingFactory
 from bookings.tests.notify_utils import NOW, START
 from magnetiq.models import OutboundEmail
+from magnetiq.tests import crash
 from magnetiq.tests.parallel import run_together
 
 CLIENT = "clara@example.com"
@@ -30,20 +31,7 @@ def clock():
 
 
 def kill_the_worker_once(monkeypatch, *, after_recording: bool) -> None:
-    """The first e-mail the bookings record ends the worker: before its outbox row exists, or right
-    after it was recorded (so before its claim is written)."""
-    real = notifications.send_templated_mail
-    calls = []
-
-    def send(**kwargs):
-        calls.append(kwargs.get("key"))
-        if len(calls) == 1:
-            if after_recording:
-                real(**kwargs)
-            raise SystemExit("worker killed")
-        return real(**kwargs)
-
-    monkeypatch.setattr(notifications, "send_templated_mail", send)
+    crash.kill_the_worker_once(monkeypatch, notifications, after_recording=after_recording)
 
 
 def sent_to(address: str) -> list:

@@ -13,6 +13,7 @@ import time_machine
 from django.core import mail
 
 from magnetiq.models import OutboundEmail
+from magnetiq.tests import crash
 from webinars import notifications
 from webinars.tests.factories import RegistrationFactory, WebinarFactory
 
@@ -29,18 +30,7 @@ def registration():
 
 
 def kill_the_worker_once(monkeypatch, *, after_recording: bool) -> None:
-    real = notifications.send_templated_mail
-    calls = []
-
-    def send(**kwargs):
-        calls.append(kwargs.get("key"))
-        if len(calls) == 1:
-            if after_recording:
-                real(**kwargs)
-            raise SystemExit("worker killed")
-        return real(**kwargs)
-
-    monkeypatch.setattr(notifications, "send_templated_mail", send)
+    crash.kill_the_worker_once(monkeypatch, notifications, after_recording=after_recording)
 
 
 @pytest.mark.parametrize("after_recording", [False, True], ids=["before-the-row", "after-the-row"])
